@@ -1,0 +1,50 @@
+// The agent's YAML config (DESIGN.md, "Agent config").
+#ifndef PARAAT_AGENT_CONFIG_H_
+#define PARAAT_AGENT_CONFIG_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agent/check.h"
+
+namespace paraat {
+
+struct CheckSpec {
+  std::string id;
+  std::string kind;
+  absl::Duration interval;
+  absl::Duration timeout;
+  std::map<std::string, std::string> labels;
+  int line = 0;
+  std::shared_ptr<Check> check;
+};
+
+struct AgentConfig {
+  std::string file;
+  std::string agent_id;  // default: host name
+  std::map<std::string, std::string> labels;
+
+  std::string collector_address;  // any gRPC target
+  std::string tls_ca, tls_cert, tls_key;
+  bool insecure = false;
+
+  std::string spool_dir;
+  uint64_t spool_max_size = 256ull << 20;
+  std::string state_dir;  // per-check state (rotating verification); default <spool_dir>/check-state
+
+  int concurrency = 2;
+  std::vector<CheckSpec> checks;
+
+  const CheckSpec* FindCheck(const std::string& id) const;
+};
+
+// Problems are InvalidArgument with `file:line: key: problem` lines, all of them at once.
+[[nodiscard]] absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path);
+
+}  // namespace paraat
+
+#endif  // PARAAT_AGENT_CONFIG_H_

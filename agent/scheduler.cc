@@ -1,0 +1,135 @@
+#include "agent/scheduler.h"
+
+#include <exception>
+
+#include "absl/strings/str_cat.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/time_util.h"
+#include "common/units.h"
+
+namespace paraat {
+
+paraat::v1::Result RunCheck(const CheckSpec& spec, const Clock* clock, const std::string& state_dir,
+                            Progress* progress, const std::function<bool()>& stopping) {
+  paraat::v1::Result r;
+  const absl::Time start = clock->Now();
+  const absl::Time deadline = start + spec.timeout;
+  CheckContext ctx;
+  ctx.clock = clock;
+  ctx.deadline = deadline;
+  ctx.cancelled = [clock, deadline, &stopping] { return stopping() || clock->Now() >= deadline; };
+  ctx.progress = progress;
+  if (!state_dir.empty()) {
+    ctx.state_dir = absl::StrCat(state_dir, "/", spec.id);
+    if (!MakeDirs(ctx.state_dir, 0700).ok()) ctx.state_dir.clear();
+  }
+  try {
+    spec.check->Run(ctx, &r);
+  } catch (const std::exception& e) {
+    r.Clear();
+    Error(&r, absl::StrCat("internal error in the ", spec.kind, " check: ", e.what()));
+  } catch (...) {
+    r.Clear();
+    Error(&r, absl::StrCat("internal error in the ", spec.kind, " check"));
+  }
+  const absl::Time end = clock->Now();
+  if (r.status() == paraat::v1::CHECK_STATUS_UNSPECIFIED) {
+    Error(&r, "the check reported no outcome");
+  }
+  if (end > deadline && r.status() == paraat::v1::CHECK_STATUS_ERROR && r.message().empty()) {
+    r.set_message(absl::StrCat("timed out after ", HumanDuration(spec.timeout)));
+  }
+  r.set_check_id(spec.id);
+  r.set_kind(spec.kind);
+  r.set_started_unix_ns(ToUnixNs(start));
+  r.set_duration_ns(ToNs(end - start));
+  r.set_interval_ns(ToNs(spec.interval));
+  for (const auto& [k, v] : spec.labels) {
+    auto* l = r.add_labels();
+    l->set_name(k);
+    l->set_value(v);
+  }
+  return r;
+}
+
+Scheduler::Scheduler(const std::vector<CheckSpec>* checks, int concurrency, std::string state_dir, const Clock* clock,
+                     Sink sink)
+    : checks_(checks),
+      concurrency_(concurrency),
+      state_dir_(std::move(state_dir)),
+      clock_(clock),
+      sink_(std::move(sink)) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+absl::Duration Scheduler::Jitter(absl::Duration interval) {
+  const int64_t max_ms = std::min<int64_t>(absl::ToInt64Milliseconds(interval) / 10, 60000);
+  if (max_ms <= 0) return absl::ZeroDuration();
+  return absl::Milliseconds(std::uniform_int_distribution<int64_t>(0, max_ms)(rng_));
+}
+
+void Scheduler::Start() {
+  const absl::Time now = clock_->Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < checks_->size(); ++i) {
+      // First runs spread over the first seconds (or the interval, if shorter).
+      const absl::Duration spread = std::min((*checks_)[i].interval, absl::Seconds(5));
+      const int64_t ms = std::uniform_int_distribution<int64_t>(0, absl::ToInt64Milliseconds(spread))(rng_);
+      queue_.push(Due{now + absl::Milliseconds(ms), i});
+    }
+  }
+  for (int i = 0; i < concurrency_; ++i) workers_.emplace_back([this] { Worker(); });
+}
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  stop_flag_ = true;
+  cv_.notify_all();
+  for (auto& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+  workers_.clear();
+}
+
+void Scheduler::Worker() {
+  std::function<bool()> stopping = [this] { return stop_flag_.load(); };
+  while (true) {
+    Due due;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (true) {
+        if (stopping_) return;
+        if (!queue_.empty()) {
+          const absl::Time now = clock_->Now();
+          if (queue_.top().at <= now) break;
+          cv_.wait_for(lock, std::chrono::nanoseconds(
+                                 std::min<int64_t>(absl::ToInt64Nanoseconds(queue_.top().at - now), 1000000000)));
+        } else {
+          cv_.wait(lock);
+        }
+      }
+      due = queue_.top();
+      queue_.pop();
+    }
+    const CheckSpec& spec = (*checks_)[due.index];
+    const absl::Time started = clock_->Now();
+    paraat::v1::Result r = RunCheck(spec, clock_, state_dir_, Progress::None(), stopping);
+    if (stop_flag_ && r.status() == paraat::v1::CHECK_STATUS_ERROR) return;  // interrupted by shutdown
+    LogDebug("check ", spec.id, ": ", StatusName(r.status()), ": ", r.message());
+    sink_(std::move(r));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      absl::Time next = started + spec.interval + Jitter(spec.interval);
+      // A check that overran its interval runs again right away, not in a burst of catch-ups.
+      queue_.push(Due{std::max(next, clock_->Now()), due.index});
+    }
+    cv_.notify_one();
+  }
+}
+
+}  // namespace paraat

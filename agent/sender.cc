@@ -1,0 +1,227 @@
+#include "agent/sender.h"
+
+#include <unistd.h>
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/units.h"
+#include "common/version.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace paraat {
+
+Sender::Sender(const AgentConfig& config, Spool* spool) : config_(config), spool_(spool) {}
+
+Sender::~Sender() { Stop(); }
+
+absl::Status Sender::Init() {
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (!config_.tls_cert.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    auto ca = ReadFile(config_.tls_ca);
+    auto cert = ReadFile(config_.tls_cert);
+    auto key = ReadFile(config_.tls_key);
+    for (const auto* f : {&ca, &cert, &key}) {
+      if (!f->ok()) return absl::InvalidArgumentError(absl::StrCat(config_.file, ": collector.tls: ", f->status().message()));
+    }
+    ssl.pem_root_certs = *ca;
+    ssl.pem_cert_chain = *cert;
+    ssl.pem_private_key = *key;
+    creds = grpc::SslCredentials(ssl);
+  } else {
+    creds = grpc::InsecureChannelCredentials();
+  }
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 30000);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1000);
+  args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING, absl::StrCat("paraat-agent/", PARAAT_VERSION));
+  channel_ = grpc::CreateCustomChannel(config_.collector_address, creds, args);
+  stub_ = paraat::v1::AgentService::NewStub(channel_);
+  return absl::OkStatus();
+}
+
+void Sender::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void Sender::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (active_) active_->TryCancel();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Sender::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool Sender::Flush(absl::Duration timeout) {
+  const absl::Time until = absl::Now() + timeout;
+  while (!spool_->empty()) {
+    if (absl::Now() >= until) return false;
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+absl::Duration Sender::NextBackoff() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  absl::Duration d = backoff_;
+  backoff_ = std::min(backoff_ * 2, absl::Seconds(60));
+  // Full jitter in [d/2, d]: agents that lost the collector together do not return together.
+  const int64_t ms = absl::ToInt64Milliseconds(d);
+  return absl::Milliseconds(std::uniform_int_distribution<int64_t>(ms / 2, ms)(rng));
+}
+
+void Sender::Run() {
+  bool logged_down = false;
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+    }
+    absl::Status st = Session();
+    connected_ = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+    }
+    const absl::Duration wait = NextBackoff();
+    if (!logged_down) {
+      LogWarning("collector ", config_.collector_address, " unreachable (", st.message(), "); results stay in the spool; retrying in ",
+                 HumanDuration(wait));
+      logged_down = true;
+    } else {
+      LogDebug("collector still unreachable (", st.message(), "); retrying in ", HumanDuration(wait));
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(absl::ToInt64Milliseconds(wait)), [&] { return stopping_; });
+    if (!stopping_ && st.ok()) logged_down = false;
+  }
+}
+
+absl::Status Sender::Session() {
+  grpc::ClientContext ctx;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return absl::CancelledError("stopping");
+    active_ = &ctx;
+    inflight_.clear();
+  }
+  struct Clear {
+    Sender* s;
+    ~Clear() {
+      std::lock_guard<std::mutex> lock(s->mu_);
+      s->active_ = nullptr;
+    }
+  } clear{this};
+
+  // Fail fast when the collector is away, instead of queueing the call.
+  ctx.set_wait_for_ready(false);
+  auto stream = stub_->Stream(&ctx);
+  paraat::v1::AgentMessage hello_msg;
+  auto* hello = hello_msg.mutable_hello();
+  hello->set_agent_id(config_.agent_id);
+  hello->set_version(PARAAT_VERSION);
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  hello->set_hostname(host);
+  hello->set_spool_epoch(spool_->epoch());
+  for (const auto& [k, v] : config_.labels) {
+    auto* l = hello->add_labels();
+    l->set_name(k);
+    l->set_value(v);
+  }
+  for (const CheckSpec& c : config_.checks) {
+    auto* ci = hello->add_checks();
+    ci->set_id(c.id);
+    ci->set_kind(c.kind);
+    ci->set_interval_ns(absl::ToInt64Nanoseconds(c.interval));
+  }
+  if (!stream->Write(hello_msg)) {
+    grpc::Status gs = stream->Finish();
+    return absl::UnavailableError(gs.error_message().empty() ? "connection failed" : gs.error_message());
+  }
+  paraat::v1::CollectorMessage welcome;
+  if (!stream->Read(&welcome) || !welcome.has_welcome()) {
+    grpc::Status gs = stream->Finish();
+    return absl::UnavailableError(gs.ok() ? "collector closed the stream" : gs.error_message());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    window_ = std::max<uint32_t>(1, std::min<uint32_t>(welcome.welcome().max_inflight_batches(), 64));
+  }
+  connected_ = true;
+  backoff_ = absl::Seconds(1);
+  LogInfo("connected to collector ", config_.collector_address, " (collector ", welcome.welcome().collector_version(),
+          ")");
+
+  std::atomic<bool> broken{false};
+  std::thread reader([&] {
+    paraat::v1::CollectorMessage msg;
+    while (stream->Read(&msg)) {
+      if (!msg.has_ack()) continue;
+      spool_->Ack(msg.ack().sequence());
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        inflight_.erase(msg.ack().sequence());
+      }
+      cv_.notify_all();
+    }
+    broken = true;
+    cv_.notify_all();
+  });
+
+  uint64_t last_sent = 0;
+  absl::Status result = absl::OkStatus();
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1),
+                   [&] { return stopping_ || broken || wake_ || inflight_.size() < window_; });
+      wake_ = false;
+      if (stopping_ || broken) break;
+      if (inflight_.size() >= window_) continue;
+    }
+    std::optional<paraat::v1::ResultBatch> batch = spool_->Next(last_sent);
+    if (!batch) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || broken || wake_; });
+      continue;
+    }
+    last_sent = batch->sequence();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      inflight_.insert(last_sent);
+    }
+    paraat::v1::AgentMessage msg;
+    *msg.mutable_batch() = std::move(*batch);
+    if (!stream->Write(msg)) break;
+  }
+  ctx.TryCancel();
+  reader.join();
+  grpc::Status gs = stream->Finish();
+  bool stopping;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping = stopping_;
+  }
+  if (stopping) return absl::CancelledError("stopping");
+  LogWarning("stream to collector ended: ", gs.ok() ? "closed by the collector" : gs.error_message());
+  return absl::UnavailableError(gs.ok() ? "stream closed" : gs.error_message());
+}
+
+}  // namespace paraat

@@ -1,0 +1,63 @@
+// Streams spooled batches to the collector over one gRPC stream and drops each batch from the
+// spool when the collector acknowledges it. Reconnects with exponential backoff and jitter;
+// after a reconnect every unacknowledged batch is sent again (the collector deduplicates).
+#ifndef PARAAT_AGENT_SENDER_H_
+#define PARAAT_AGENT_SENDER_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "agent/config.h"
+#include "agent/spool.h"
+#include "paraat/v1/agent.grpc.pb.h"
+
+namespace paraat {
+
+class Sender {
+ public:
+  Sender(const AgentConfig& config, Spool* spool);
+  ~Sender();
+
+  // Builds the channel credentials; fails on unreadable TLS files.
+  [[nodiscard]] absl::Status Init();
+  void Start();
+  void Stop();
+  // A new batch is in the spool.
+  void Wake();
+  // Waits until the spool is empty (everything acknowledged) or `timeout` passes.
+  bool Flush(absl::Duration timeout);
+  bool connected() const { return connected_.load(); }
+
+ private:
+  void Run();
+  // One connection's life: hello, then batches until the stream breaks or Stop().
+  absl::Status Session();
+  absl::Duration NextBackoff();
+
+  const AgentConfig& config_;
+  Spool* spool_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<paraat::v1::AgentService::Stub> stub_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool wake_ = false;
+  std::set<uint64_t> inflight_;
+  uint32_t window_ = 8;
+  std::atomic<bool> connected_{false};
+  grpc::ClientContext* active_ = nullptr;
+  absl::Duration backoff_ = absl::Seconds(1);
+  std::thread thread_;
+};
+
+}  // namespace paraat
+
+#endif  // PARAAT_AGENT_SENDER_H_

@@ -1,0 +1,193 @@
+#include "agent/spool.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+
+namespace paraat {
+namespace {
+constexpr uint64_t kReserveBlock = 1000;
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, uint64_t max_size) {
+  std::unique_ptr<Spool> s(new Spool(dir, max_size));
+  PARAAT_RETURN_IF_ERROR(MakeDirs(dir + "/batches", 0700));
+  PARAAT_RETURN_IF_ERROR(s->Load());
+  return s;
+}
+
+std::string Spool::BatchPath(uint64_t seq) const { return absl::StrFormat("%s/batches/%020d.pb", dir_, seq); }
+
+absl::Status Spool::Load() {
+  auto state = ReadFile(dir_ + "/spool.state");
+  if (state.ok()) {
+    for (absl::string_view line : absl::StrSplit(*state, '\n')) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
+      if (kv.first == "epoch") absl::SimpleHexAtoi(kv.second, &epoch_);
+      if (kv.first == "reserved") absl::SimpleAtoi(kv.second, &reserved_);
+    }
+  } else if (state.status().code() != absl::StatusCode::kNotFound) {
+    return state.status();
+  }
+  if (epoch_ == 0) {
+    std::random_device rd;
+    epoch_ = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+    if (epoch_ == 0) epoch_ = 1;
+    reserved_ = 0;
+  }
+  next_seq_ = std::max<uint64_t>(reserved_, 1);
+
+  DIR* d = ::opendir((dir_ + "/batches").c_str());
+  if (d == nullptr) return ErrnoStatus(errno, absl::StrCat("open ", dir_, "/batches"));
+  std::vector<uint64_t> seqs;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    uint64_t seq;
+    if (name.size() == 23 && name.substr(20) == ".pb" && absl::SimpleAtoi(name.substr(0, 20), &seq)) {
+      seqs.push_back(seq);
+    } else if (name.size() > 4 && name.substr(name.size() - 4) == ".tmp") {
+      ::unlink((dir_ + "/batches/" + name).c_str());  // an interrupted write
+    }
+  }
+  ::closedir(d);
+  for (uint64_t seq : seqs) {
+    auto bytes = ReadFile(BatchPath(seq));
+    paraat::v1::ResultBatch batch;
+    if (!bytes.ok() || !batch.ParseFromString(*bytes)) {
+      LogWarning("spool: ", BatchPath(seq), " is unreadable; removing it");
+      ::unlink(BatchPath(seq).c_str());
+      continue;
+    }
+    Entry e;
+    e.bytes = bytes->size();
+    e.results = static_cast<uint64_t>(batch.results_size());
+    for (const auto& r : batch.results()) {
+      if (e.oldest_ns == 0 || r.started_unix_ns() < e.oldest_ns) e.oldest_ns = r.started_unix_ns();
+      e.newest_ns = std::max(e.newest_ns, r.started_unix_ns());
+    }
+    entries_[seq] = e;
+    bytes_ += e.bytes;
+    results_ += e.results;
+    next_seq_ = std::max(next_seq_, seq + 1);
+  }
+  auto gap = ReadFile(dir_ + "/gap.pb");
+  if (gap.ok()) {
+    paraat::v1::Gap g;
+    if (g.ParseFromString(*gap)) pending_gap_ = g;
+  }
+  return SaveState();
+}
+
+absl::Status Spool::SaveState() {
+  if (next_seq_ < reserved_) return absl::OkStatus();
+  reserved_ = next_seq_ + kReserveBlock;
+  return WriteFileAtomic(dir_ + "/spool.state", absl::StrFormat("epoch=%016x\nreserved=%d\n", epoch_, reserved_));
+}
+
+void Spool::DropOldestLocked(uint64_t incoming) {
+  while (!entries_.empty() && bytes_ + incoming > max_size_) {
+    auto it = entries_.begin();
+    const uint64_t seq = it->first;
+    const Entry e = it->second;
+    ::unlink(BatchPath(seq).c_str());
+    bytes_ -= e.bytes;
+    results_ -= e.results;
+    ++dropped_batches_;
+    dropped_results_ += e.results;
+    entries_.erase(it);
+    if (!pending_gap_) {
+      pending_gap_.emplace();
+      pending_gap_->set_first_sequence(seq);
+      pending_gap_->set_oldest_unix_ns(e.oldest_ns);
+      pending_gap_->set_reason("spool full (max_size reached while the collector was unreachable)");
+    }
+    pending_gap_->set_last_sequence(seq);
+    pending_gap_->set_dropped_batches(pending_gap_->dropped_batches() + 1);
+    pending_gap_->set_dropped_results(pending_gap_->dropped_results() + e.results);
+    pending_gap_->set_newest_unix_ns(std::max(pending_gap_->newest_unix_ns(), e.newest_ns));
+  }
+  if (pending_gap_) {
+    absl::Status st = WriteFileAtomic(dir_ + "/gap.pb", pending_gap_->SerializeAsString());
+    if (!st.ok()) LogWarning("spool: cannot record the gap: ", st.message());
+  }
+}
+
+absl::StatusOr<uint64_t> Spool::Append(std::vector<paraat::v1::Result> results) {
+  std::lock_guard<std::mutex> lock(mu_);
+  paraat::v1::ResultBatch batch;
+  const uint64_t seq = next_seq_;
+  batch.set_sequence(seq);
+  Entry e;
+  e.results = results.size();
+  for (auto& r : results) {
+    if (e.oldest_ns == 0 || r.started_unix_ns() < e.oldest_ns) e.oldest_ns = r.started_unix_ns();
+    e.newest_ns = std::max(e.newest_ns, r.started_unix_ns());
+    *batch.add_results() = std::move(r);
+  }
+  const size_t estimate = batch.ByteSizeLong();
+  if (bytes_ + estimate > max_size_) DropOldestLocked(estimate);
+  const bool carries_gap = pending_gap_.has_value();
+  if (carries_gap) *batch.add_gaps() = *pending_gap_;
+  std::string bytes = batch.SerializeAsString();
+  ++next_seq_;
+  PARAAT_RETURN_IF_ERROR(SaveState());
+  PARAAT_RETURN_IF_ERROR(WriteFileAtomic(BatchPath(seq), bytes));
+  if (carries_gap) {
+    pending_gap_.reset();
+    ::unlink((dir_ + "/gap.pb").c_str());
+  }
+  e.bytes = bytes.size();
+  entries_[seq] = e;
+  bytes_ += e.bytes;
+  results_ += e.results;
+  return seq;
+}
+
+std::optional<paraat::v1::ResultBatch> Spool::Next(uint64_t after) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = entries_.upper_bound(after); it != entries_.end();) {
+    auto bytes = ReadFile(BatchPath(it->first));
+    paraat::v1::ResultBatch batch;
+    if (bytes.ok() && batch.ParseFromString(*bytes)) return batch;
+    LogWarning("spool: batch ", it->first, " is unreadable (", bytes.ok() ? "corrupt" : bytes.status().message(),
+               "); dropping it");
+    ::unlink(BatchPath(it->first).c_str());
+    bytes_ -= it->second.bytes;
+    results_ -= it->second.results;
+    ++dropped_batches_;
+    dropped_results_ += it->second.results;
+    it = entries_.erase(it);
+  }
+  return std::nullopt;
+}
+
+void Spool::Ack(uint64_t sequence) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(sequence);
+  if (it == entries_.end()) return;
+  ::unlink(BatchPath(sequence).c_str());
+  bytes_ -= it->second.bytes;
+  results_ -= it->second.results;
+  entries_.erase(it);
+}
+
+Spool::Stats Spool::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Stats{entries_.size(), bytes_, results_, dropped_batches_, dropped_results_};
+}
+
+bool Spool::empty() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.empty();
+}
+
+}  // namespace paraat

@@ -1,0 +1,78 @@
+// The agent's on-disk spool: every batch of results is written and fsync'd here before it is
+// sent, and removed only when the collector acknowledges it. Survives agent restarts and
+// collector outages. Bounded: when full, the oldest batches are dropped, counted, and reported
+// to the collector as a gap so the evidence shows the hole.
+//
+// Layout: <dir>/spool.state (epoch, reserved sequences), <dir>/batches/<seq>.pb, <dir>/gap.pb.
+// Thread-safe.
+#ifndef PARAAT_AGENT_SPOOL_H_
+#define PARAAT_AGENT_SPOOL_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "paraat/v1/agent.pb.h"
+
+namespace paraat {
+
+class Spool {
+ public:
+  struct Stats {
+    size_t batches = 0;
+    uint64_t bytes = 0;
+    uint64_t results = 0;
+    uint64_t dropped_batches = 0;  // since the spool was created
+    uint64_t dropped_results = 0;
+  };
+
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Spool>> Open(const std::string& dir, uint64_t max_size);
+
+  // Random, chosen when the spool directory was created. Sequences are unique per epoch.
+  uint64_t epoch() const { return epoch_; }
+
+  // Writes a new batch durably and returns its sequence.
+  [[nodiscard]] absl::StatusOr<uint64_t> Append(std::vector<paraat::v1::Result> results);
+  // The first batch with a sequence above `after`, read back from disk.
+  std::optional<paraat::v1::ResultBatch> Next(uint64_t after);
+  // The collector has stored this batch: forget it.
+  void Ack(uint64_t sequence);
+
+  Stats stats() const;
+  bool empty() const;
+
+ private:
+  struct Entry {
+    uint64_t bytes = 0;
+    uint64_t results = 0;
+    int64_t oldest_ns = 0;
+    int64_t newest_ns = 0;
+  };
+  Spool(std::string dir, uint64_t max_size) : dir_(std::move(dir)), max_size_(max_size) {}
+  absl::Status Load();
+  absl::Status SaveState();
+  std::string BatchPath(uint64_t seq) const;
+  void DropOldestLocked(uint64_t incoming_bytes);
+
+  const std::string dir_;
+  const uint64_t max_size_;
+  mutable std::mutex mu_;
+  uint64_t epoch_ = 0;
+  uint64_t next_seq_ = 1;
+  uint64_t reserved_ = 0;  // sequences below this are reserved in spool.state
+  std::map<uint64_t, Entry> entries_;
+  uint64_t bytes_ = 0;
+  uint64_t results_ = 0;
+  uint64_t dropped_batches_ = 0;
+  uint64_t dropped_results_ = 0;
+  std::optional<paraat::v1::Gap> pending_gap_;
+};
+
+}  // namespace paraat
+
+#endif  // PARAAT_AGENT_SPOOL_H_

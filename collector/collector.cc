@@ -1,0 +1,257 @@
+#include "collector/collector.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "collector/status_page.h"
+#include "common/fs.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/time_util.h"
+#include "common/version.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "prometheus/text_serializer.h"
+
+namespace paraat {
+
+Collector::Collector(CollectorConfig config, const Clock* clock) : config_(std::move(config)), clock_(clock) {}
+
+Collector::~Collector() { Shutdown(); }
+
+absl::Status Collector::Start() {
+  // Plans first: a bad plan must stop start-up before anything else happens.
+  auto plans = LoadPlansDir(config_.plans_dir);
+  if (!plans.ok()) return plans.status();
+  if (plans->empty()) LogWarning("no plans in ", config_.plans_dir, ": nothing to evaluate yet");
+
+  PARAAT_ASSIGN_OR_RETURN(store_, OpenStore(config_.storage));
+  absl::Status st = store_->Open();
+  if (!st.ok()) return absl::Status(st.code(), absl::StrCat(store_->Describe(), ": ", st.message()));
+  PARAAT_RETURN_IF_ERROR(RestoreState());
+
+  Ingest::Options io;
+  io.checkpoint_interval = config_.checkpoint_interval;
+  io.retention = config_.retention;
+  ingest_ = std::make_unique<Ingest>(store_.get(), &state_, &agents_, &metrics_, clock_, io);
+  loop_ = std::make_unique<EvaluationLoop>(&state_, ingest_.get(), &metrics_, clock_, config_.evaluation_interval);
+  ingest_->SetOnCommitted([this](const std::vector<std::string>& sources) { loop_->SourcesChanged(sources); });
+  ingest_->Start();
+
+  PARAAT_ASSIGN_OR_RETURN(auto states, store_->LoadPlanStates());
+  loop_->RestoreStates(states);
+  PARAAT_RETURN_IF_ERROR(RecordPlanChanges(*plans));
+  const size_t plan_count = plans->size();
+  loop_->SetPlans(*std::move(plans));
+  loop_->Start();
+
+  PARAAT_RETURN_IF_ERROR(StartGrpc());
+  PARAAT_RETURN_IF_ERROR(StartHttp());
+  started_ = true;
+  LogInfo("paraat-collector ", PARAAT_VERSION, " serving: gRPC on ", config_.listen.substr(0, config_.listen.rfind(':')),
+          ":", grpc_port_, ", metrics on http://", config_.metrics_listen.substr(0, config_.metrics_listen.rfind(':')),
+          ":", http_.port(), "/metrics, ", plan_count, " plans, store ", store_->Describe());
+  return absl::OkStatus();
+}
+
+void Collector::Shutdown() {
+  if (!started_) {
+    if (loop_) loop_->Stop();
+    if (ingest_) ingest_->Stop();
+    return;
+  }
+  started_ = false;
+  http_.Stop();
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  loop_->Stop();
+  ingest_->Stop();  // commits what is queued
+  if (server_) server_->Wait();
+  LogInfo("paraat-collector stopped");
+}
+
+absl::Status Collector::RestoreState() {
+  PARAAT_ASSIGN_OR_RETURN(auto agents, store_->LoadAgents());
+  for (const AgentRow& a : agents) agents_.Restore(a);
+
+  uint64_t through = 0;
+  PARAAT_ASSIGN_OR_RETURN(auto rows, store_->LoadCheckpoint(&through));
+  std::vector<uint64_t> seqs;
+  for (const SourceCheckpoint& r : rows) {
+    for (uint64_t s : {r.latest_seq, r.conclusive_seq, r.ok_seq}) {
+      if (s) seqs.push_back(s);
+    }
+  }
+  PARAAT_ASSIGN_OR_RETURN(auto records, store_->Read(seqs));
+  std::map<uint64_t, Observation> obs;
+  for (const StoredRecord& r : records) {
+    paraat::v1::EvidenceRecord rec;
+    if (rec.ParseFromString(r.payload) && rec.has_result()) obs[r.seq] = ObservationFromResult(rec.result().result(), r.seq);
+  }
+  for (const SourceCheckpoint& r : rows) {
+    SourceState s;
+    size_t slash = r.source.find('/');
+    s.agent = r.source.substr(0, slash);
+    s.check = r.source.substr(slash + 1);
+    if (auto it = obs.find(r.latest_seq); it != obs.end()) s.latest = it->second;
+    if (auto it = obs.find(r.conclusive_seq); it != obs.end()) s.latest_conclusive = it->second;
+    if (auto it = obs.find(r.ok_seq); it != obs.end()) s.latest_ok = it->second;
+    s.received = FromUnixNs(r.received_ns);
+    if (s.latest) state_.RestoreSource(r.source, std::move(s));
+  }
+  // Results committed after the last checkpoint.
+  uint64_t folded = 0;
+  PARAAT_RETURN_IF_ERROR(store_->Scan(through + 1, UINT64_MAX, [&](const StoredRecord& r) {
+    if (r.type != RecordType::kResult) return true;
+    paraat::v1::EvidenceRecord rec;
+    if (!rec.ParseFromString(r.payload)) return true;
+    std::vector<paraat::v1::Result> one{rec.result().result()};
+    state_.AddResults(rec.result().agent_id(), one, r.seq, FromUnixNs(r.recorded_ns));
+    ++folded;
+    return true;
+  }));
+
+  PARAAT_ASSIGN_OR_RETURN(auto ex_seqs, store_->ExerciseSeqs());
+  PARAAT_ASSIGN_OR_RETURN(auto ex_records, store_->Read(ex_seqs));
+  for (const StoredRecord& r : ex_records) {
+    paraat::v1::EvidenceRecord rec;
+    if (!rec.ParseFromString(r.payload) || !rec.has_exercise()) continue;
+    const auto& e = rec.exercise();
+    ExerciseObservation o;
+    o.kind = e.kind();
+    o.performed = FromUnixNs(e.performed_unix_ns());
+    o.passed = e.passed();
+    if (e.has_duration_seconds()) o.duration_seconds = e.duration_seconds();
+    o.evidence_seq = r.seq;
+    state_.AddExercise(e.plan_id(), o);
+  }
+  PARAAT_ASSIGN_OR_RETURN(auto versions, store_->LoadPlanVersions());
+  for (auto& [id, sha] : versions) plan_versions_[id] = sha;
+  LogInfo("restored ", state_.source_count(), " sources (", folded, " results after the checkpoint), ",
+          ex_records.size(), " exercises, ", agents.size(), " agents from ", store_->Describe());
+  return absl::OkStatus();
+}
+
+absl::Status Collector::RecordPlanChanges(const std::vector<Plan>& plans) {
+  std::vector<PendingRecord> records;
+  std::set<std::string> current;
+  auto add = [&](const std::string& id, const std::string& change, const Plan* plan) {
+    paraat::v1::EvidenceRecord rec;
+    auto* pc = rec.mutable_plan_change();
+    pc->set_plan_id(id);
+    pc->set_change(change);
+    if (plan != nullptr) {
+      pc->set_file(plan->file);
+      pc->set_sha256(plan->sha256);
+      *pc->mutable_definition() = ToProto(*plan);
+    }
+    PendingRecord pr;
+    pr.type = RecordType::kPlanChange;
+    pr.plan_id = id;
+    pr.sha256 = plan ? plan->sha256 : "";
+    rec.SerializeToString(&pr.payload);
+    records.push_back(std::move(pr));
+    LogInfo("plan ", id, " ", change, plan ? absl::StrCat(" (", plan->file, ")") : "");
+  };
+  for (const Plan& p : plans) {
+    current.insert(p.id);
+    auto it = plan_versions_.find(p.id);
+    if (it == plan_versions_.end() || it->second.empty()) {
+      add(p.id, "added", &p);
+    } else if (it->second != p.sha256) {
+      add(p.id, "changed", &p);
+    }
+  }
+  for (const auto& [id, sha] : plan_versions_) {
+    if (!sha.empty() && !current.count(id)) add(id, "removed", nullptr);
+  }
+  if (records.empty()) return absl::OkStatus();
+  auto seq = ingest_->AppendAndWait(records);
+  if (!seq.ok()) return seq.status();
+  for (const PendingRecord& r : records) plan_versions_[r.plan_id] = r.sha256;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> Collector::ReloadPlans() {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  auto plans = LoadPlansDir(config_.plans_dir);
+  if (!plans.ok()) {
+    LogError("plans not reloaded; the last good plans stay in use:\n", plans.status().message());
+    return plans.status();
+  }
+  PARAAT_RETURN_IF_ERROR(RecordPlanChanges(*plans));
+  const size_t n = plans->size();
+  loop_->SetPlans(*std::move(plans));
+  LogInfo("plans reloaded: ", n, " plans");
+  return n;
+}
+
+absl::Status Collector::StartGrpc() {
+  AgentServiceOptions ao;
+  agent_service_ = std::make_unique<AgentServiceImpl>(ingest_.get(), &agents_, &metrics_, clock_, ao);
+  QueryServiceHooks hooks;
+  hooks.reload_plans = [this] { return ReloadPlans(); };
+  query_service_ = std::make_unique<QueryServiceImpl>(loop_.get(), &state_, store_.get(), ingest_.get(), clock_,
+                                                      std::move(hooks));
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (config_.tls.enabled()) {
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    auto ca = ReadFile(config_.tls.ca);
+    auto cert = ReadFile(config_.tls.cert);
+    auto key = ReadFile(config_.tls.key);
+    for (const auto* f : {&ca, &cert, &key}) {
+      if (!f->ok()) return absl::InvalidArgumentError(absl::StrCat(config_.file, ": tls: ", f->status().message()));
+    }
+    ssl.pem_root_certs = *ca;
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    creds = grpc::SslServerCredentials(ssl);
+  } else {
+    creds = grpc::InsecureServerCredentials();
+  }
+  builder.AddListeningPort(config_.listen, creds, &grpc_port_);
+  builder.RegisterService(agent_service_.get());
+  builder.RegisterService(query_service_.get());
+  builder.SetMaxReceiveMessageSize(8 << 20);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  server_ = builder.BuildAndStart();
+  if (!server_ || grpc_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", config_.listen,
+                                               " (address in use, or not permitted?)"));
+  }
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  return absl::OkStatus();
+}
+
+absl::Status Collector::StartHttp() {
+  state_metrics_ = std::make_shared<StateMetrics>(loop_.get(), &state_, &agents_, clock_);
+  http_.Handle("/metrics", [this](const HttpRequest&) {
+    std::vector<prometheus::MetricFamily> families = metrics_.registry()->Collect();
+    auto more = state_metrics_->Collect();
+    families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = prometheus::TextSerializer().Serialize(families);
+    return r;
+  });
+  http_.Handle("/", [this](const HttpRequest&) {
+    HttpResponse r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = RenderStatusPage(*loop_->snapshot(), clock_->Now());
+    return r;
+  });
+  http_.Handle("/healthz", [](const HttpRequest&) {
+    HttpResponse r;
+    r.body = "ok\n";
+    return r;
+  });
+  return http_.Start(config_.metrics_listen);
+}
+
+}  // namespace paraat

@@ -1,0 +1,70 @@
+// Wires the collector together: evidence store, state, ingest writer, evaluation loop,
+// gRPC services (agents, query, health, reflection) and the HTTP endpoints.
+#ifndef PARAAT_COLLECTOR_COLLECTOR_H_
+#define PARAAT_COLLECTOR_COLLECTOR_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+#include "collector/agent_service.h"
+#include "collector/collector_metrics.h"
+#include "collector/config.h"
+#include "collector/evaluation_loop.h"
+#include "collector/http_server.h"
+#include "collector/ingest.h"
+#include "collector/metrics_exporter.h"
+#include "collector/query_service.h"
+#include "collector/state.h"
+#include "collector/store.h"
+#include "common/clock.h"
+#include "grpcpp/server.h"
+
+namespace paraat {
+
+class Collector {
+ public:
+  Collector(CollectorConfig config, const Clock* clock);
+  ~Collector();
+
+  // Opens the store, restores state, loads plans and starts serving. InvalidArgument means
+  // bad plans or config (exit 2); anything else is a runtime failure.
+  [[nodiscard]] absl::Status Start();
+  void Shutdown();
+  // Re-reads plans_dir; on any problem the plans in use stay and the problems are returned.
+  [[nodiscard]] absl::StatusOr<size_t> ReloadPlans();
+
+  int grpc_port() const { return grpc_port_; }
+  int metrics_port() const { return http_.port(); }
+  EvaluationLoop& evaluation() { return *loop_; }
+  Store& store() { return *store_; }
+
+ private:
+  absl::Status RestoreState();
+  absl::Status RecordPlanChanges(const std::vector<Plan>& plans);
+  absl::Status StartGrpc();
+  absl::Status StartHttp();
+
+  CollectorConfig config_;
+  const Clock* clock_;
+  CollectorMetrics metrics_;
+  std::unique_ptr<Store> store_;
+  EvidenceState state_;
+  AgentRegistry agents_;
+  std::unique_ptr<Ingest> ingest_;
+  std::unique_ptr<EvaluationLoop> loop_;
+  std::shared_ptr<StateMetrics> state_metrics_;
+  std::unique_ptr<AgentServiceImpl> agent_service_;
+  std::unique_ptr<QueryServiceImpl> query_service_;
+  std::unique_ptr<grpc::Server> server_;
+  HttpServer http_;
+  int grpc_port_ = 0;
+  std::mutex reload_mu_;
+  std::map<std::string, std::string> plan_versions_;  // plan id -> recorded sha256 ("" when removed)
+  bool started_ = false;
+};
+
+}  // namespace paraat
+
+#endif  // PARAAT_COLLECTOR_COLLECTOR_H_

@@ -1,0 +1,44 @@
+// The collector's YAML config (DESIGN.md, "Collector config").
+#ifndef PARAAT_COLLECTOR_CONFIG_H_
+#define PARAAT_COLLECTOR_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace paraat {
+
+struct TlsFiles {
+  std::string ca;
+  std::string cert;
+  std::string key;
+  bool enabled() const { return !cert.empty(); }
+};
+
+struct CollectorConfig {
+  std::string file;  // where it was read from
+  std::string listen = "127.0.0.1:7443";
+  std::string metrics_listen = "127.0.0.1:9464";
+  std::string storage;     // sqlite:///abs/path.db or postgresql://...
+  std::string plans_dir;   // absolute
+  TlsFiles tls;
+  bool insecure = false;   // allow plaintext on non-loopback addresses
+  absl::Duration retention = absl::Hours(24 * 400);
+  absl::Duration evaluation_interval = absl::Seconds(1);
+  absl::Duration checkpoint_interval = absl::Seconds(5);
+  std::string log_level = "info";
+};
+
+// Relative paths (storage file, plans_dir, TLS files) are resolved against the config file's
+// directory. Problems are InvalidArgument with `file:line: key: problem` lines.
+[[nodiscard]] absl::StatusOr<CollectorConfig> LoadCollectorConfig(const std::string& path);
+
+// Resolves `path` against `base_dir` unless it is absolute.
+std::string ResolvePath(const std::string& base_dir, const std::string& path);
+// The absolute directory of `path`.
+std::string DirName(const std::string& path);
+
+}  // namespace paraat
+
+#endif  // PARAAT_COLLECTOR_CONFIG_H_

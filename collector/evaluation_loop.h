@@ -1,0 +1,86 @@
+// Keeps every plan's evaluation current: re-evaluates when results for a plan's sources arrive
+// and at least every `interval` (time alone moves a plan towards stale or breached), publishes an
+// immutable snapshot for metrics and queries, and records state transitions as evidence.
+#ifndef PARAAT_COLLECTOR_EVALUATION_LOOP_H_
+#define PARAAT_COLLECTOR_EVALUATION_LOOP_H_
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "collector/collector_metrics.h"
+#include "collector/evaluator.h"
+#include "collector/ingest.h"
+#include "collector/plan.h"
+#include "collector/state.h"
+#include "common/clock.h"
+
+namespace paraat {
+
+struct PlanView {
+  std::shared_ptr<const Plan> plan;
+  Evaluation evaluation;
+  absl::Time since;  // when the plan entered its current state
+};
+
+struct EvaluationSnapshot {
+  absl::Time at;
+  std::vector<PlanView> plans;  // in plan id order
+  const PlanView* Find(const std::string& plan_id) const;
+};
+
+class EvaluationLoop {
+ public:
+  EvaluationLoop(EvidenceState* state, Ingest* ingest, CollectorMetrics* metrics, const Clock* clock,
+                 absl::Duration interval, EvaluationOptions options = {});
+  ~EvaluationLoop();
+
+  // The states plans were in before a restart, so a restart records no false transitions.
+  void RestoreStates(const std::vector<PlanStateRow>& rows);
+  // Replaces the plan set and evaluates at once.
+  void SetPlans(std::vector<Plan> plans);
+  std::shared_ptr<const std::vector<std::shared_ptr<const Plan>>> plans() const;
+
+  void Start();
+  void Stop();
+  // Results for these sources were committed.
+  void SourcesChanged(const std::vector<std::string>& sources);
+  // Evaluates now on the calling thread and publishes the result.
+  void EvaluateNow();
+
+  std::shared_ptr<const EvaluationSnapshot> snapshot() const;
+
+ private:
+  void Run();
+
+  EvidenceState* state_;
+  Ingest* ingest_;
+  CollectorMetrics* metrics_;
+  const Clock* clock_;
+  const absl::Duration interval_;
+  const EvaluationOptions options_;
+
+  mutable std::mutex mu_;  // guards everything below
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool dirty_ = false;
+  std::shared_ptr<const std::vector<std::shared_ptr<const Plan>>> plans_;
+  std::shared_ptr<const EvaluationSnapshot> snapshot_;
+  struct Previous {
+    PlanState state;
+    absl::Time since;
+  };
+  std::map<std::string, Previous> previous_;
+  std::thread thread_;
+  std::mutex evaluate_mu_;  // one evaluation at a time
+};
+
+}  // namespace paraat
+
+#endif  // PARAAT_COLLECTOR_EVALUATION_LOOP_H_

@@ -1,0 +1,26 @@
+// File helpers with the durability the spool and the evidence attachments need.
+#ifndef PARAAT_COMMON_FS_H_
+#define PARAAT_COMMON_FS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace paraat {
+
+[[nodiscard]] absl::StatusOr<std::string> ReadFile(const std::string& path);
+// Writes `data` to a temporary file beside `path`, fsyncs it, renames it over `path`
+// and (when `durable`) fsyncs the directory, so a crash leaves the old or the new file.
+[[nodiscard]] absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
+                                           bool durable = true);
+[[nodiscard]] absl::Status FsyncDir(const std::string& dir);
+// mkdir -p with the given mode for created directories.
+[[nodiscard]] absl::Status MakeDirs(const std::string& dir, int mode = 0750);
+// An errno-based status with context: "open /x: No such file or directory".
+absl::Status ErrnoStatus(int err, absl::string_view context);
+
+}  // namespace paraat
+
+#endif  // PARAAT_COMMON_FS_H_

@@ -1,0 +1,26 @@
+// Short human renderings of a plan's status, shared by `paraatctl status`, the collector's
+// status page and the reports, so every view says the same thing the same way.
+#ifndef PARAAT_COMMON_PLAN_FORMAT_H_
+#define PARAAT_COMMON_PLAN_FORMAT_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "paraat/v1/plan.pb.h"
+
+namespace paraat {
+
+// "ready", "at_risk", "unknown", "not_ready".
+std::string StateName(paraat::v1::PlanState state);
+// "achieved / target": "12m / 15m", "? / 15m" when unknown.
+std::string RpoCell(const paraat::v1::PlanStatus& s);
+// Last restore test against the RTO: "1h2m / 4h, 3d ago", "failed 2d ago", "none / 4h".
+std::string RestoreCell(const paraat::v1::PlanStatus& s, absl::Time now);
+// The test falling due first: "restore in 20d", "exercise overdue 3d", "-" when no cadence is set.
+std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now);
+// The first reason's text, or "all objectives met".
+std::string MainReason(const paraat::v1::PlanStatus& s);
+
+}  // namespace paraat
+
+#endif  // PARAAT_COMMON_PLAN_FORMAT_H_

@@ -1,0 +1,20 @@
+// Signal handling for the daemons: SIGINT/SIGTERM stop, SIGHUP reloads.
+//
+// Call BlockShutdownSignals() first thing in main(), before any thread starts, so every
+// thread inherits the mask; then wait for signals on one thread with WaitForSignal().
+#ifndef PARAAT_COMMON_SIGNALS_H_
+#define PARAAT_COMMON_SIGNALS_H_
+
+namespace paraat {
+
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (and threads it creates), and
+// ignores SIGPIPE (writes to closed sockets and pipes fail with EPIPE instead).
+void BlockShutdownSignals();
+// Waits for one of the blocked signals and returns its number.
+int WaitForSignal();
+// Sends SIGTERM to this process, waking WaitForSignal() (used when a component fails).
+void RequestShutdown();
+
+}  // namespace paraat
+
+#endif  // PARAAT_COMMON_SIGNALS_H_

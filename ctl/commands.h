@@ -1,0 +1,37 @@
+// paraatctl's commands. Each parses its own options and returns the process exit code:
+// 0 success, 1 runtime failure, 2 bad usage.
+#ifndef PARAAT_CTL_COMMANDS_H_
+#define PARAAT_CTL_COMMANDS_H_
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "ctl/client.h"
+
+namespace paraat {
+
+struct CtlEnv {
+  QueryClient* client;
+  std::ostream& out;
+  std::ostream& err;
+  absl::Time now;
+};
+
+// argv[0] is the command word ("status"), the rest its arguments.
+int CmdStatus(CtlEnv& env, int argc, char** argv);
+int CmdPlans(CtlEnv& env, int argc, char** argv);
+int CmdPlanShow(CtlEnv& env, int argc, char** argv);
+int CmdEvidenceVerify(CtlEnv& env, int argc, char** argv);
+int CmdEvidenceExport(CtlEnv& env, int argc, char** argv);
+int CmdExerciseRecord(CtlEnv& env, int argc, char** argv);
+int CmdReload(CtlEnv& env, int argc, char** argv);
+
+// Prints a failed call's status and returns its exit code (2 for bad arguments, else 1).
+int Fail(CtlEnv& env, const absl::Status& status);
+
+}  // namespace paraat
+
+#endif  // PARAAT_CTL_COMMANDS_H_

@@ -1,0 +1,329 @@
+#include "ctl/export.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/plan_format.h"
+#include "common/sha256.h"
+#include "common/time_util.h"
+#include "nlohmann/json.hpp"
+
+namespace paraat {
+
+using nlohmann::json;
+using paraat::v1::EvidenceRecord;
+
+std::string StatusWord(paraat::v1::CheckStatus status) {
+  switch (status) {
+    case paraat::v1::CHECK_STATUS_OK:
+      return "ok";
+    case paraat::v1::CHECK_STATUS_WARNING:
+      return "warning";
+    case paraat::v1::CHECK_STATUS_FAILED:
+      return "failed";
+    case paraat::v1::CHECK_STATUS_ERROR:
+      return "error";
+    default:
+      return "";
+  }
+}
+
+std::string IntegrityWord(paraat::v1::Integrity integrity) {
+  switch (integrity) {
+    case paraat::v1::INTEGRITY_VERIFIED:
+      return "verified";
+    case paraat::v1::INTEGRITY_UNVERIFIED:
+      return "unverified";
+    case paraat::v1::INTEGRITY_CORRUPT:
+      return "corrupt";
+    default:
+      return "";
+  }
+}
+
+std::string CsvField(const std::string& value) {
+  bool quote = value.find_first_of(",\"\n\r") != std::string::npos;
+  // Guard spreadsheet formula injection: a cell starting with =, +, - or @ is text.
+  bool formula = !value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '@' ||
+                                    (value[0] == '-' && value.size() > 1 && !absl::ascii_isdigit(value[1])));
+  if (!quote && !formula) return value;
+  std::string out = "\"";
+  if (formula) out += "'";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+namespace {
+
+std::string Hex(const std::string& bytes) {
+  return ToHex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+std::string Num(double v) { return absl::StrFormat("%.6g", v); }
+const char* TypeOf(const EvidenceRecord& r) {
+  switch (r.body_case()) {
+    case EvidenceRecord::kResult:
+      return "result";
+    case EvidenceRecord::kTransition:
+      return "transition";
+    case EvidenceRecord::kExercise:
+      return "exercise";
+    case EvidenceRecord::kPlanChange:
+      return "plan_change";
+    case EvidenceRecord::kGap:
+      return "gap";
+    case EvidenceRecord::kPrune:
+      return "prune";
+    default:
+      return "unknown";
+  }
+}
+
+class CsvSink : public ExportSink {
+ public:
+  explicit CsvSink(std::ostream& out) : out_(out) {}
+  void Header(const paraat::v1::ExportHeader&) override {
+    out_ << "seq,recorded_at,type,plans,agent,check,kind,status,started_at,duration_seconds,message,"
+            "recovery_point,integrity,verified_bytes,verified_objects,coverage,restore_duration_seconds,"
+            "restore_succeeded,replication_lag_seconds,ready,free_bytes,state_from,state_to,reasons,"
+            "exercise_kind,exercise_passed,exercise_notes,details,hash\n";
+  }
+  void Record(const paraat::v1::ExportedRecord& er) override {
+    const EvidenceRecord& r = er.record();
+    std::vector<std::string> f(29);
+    f[0] = absl::StrCat(r.seq());
+    f[1] = FormatUnixNs(r.recorded_unix_ns());
+    f[2] = TypeOf(r);
+    f[3] = absl::StrJoin(er.plan_ids(), " ");
+    if (r.has_result()) {
+      const auto& res = r.result().result();
+      const auto& fa = res.facts();
+      f[4] = r.result().agent_id();
+      f[5] = res.check_id();
+      f[6] = res.kind();
+      f[7] = StatusWord(res.status());
+      f[8] = FormatUnixNs(res.started_unix_ns());
+      f[9] = Num(absl::ToDoubleSeconds(FromNs(res.duration_ns())));
+      f[10] = res.message();
+      if (fa.has_recovery_point_unix_ns()) f[11] = FormatUnixNs(fa.recovery_point_unix_ns());
+      f[12] = IntegrityWord(fa.integrity());
+      if (fa.has_verified_bytes()) f[13] = absl::StrCat(fa.verified_bytes());
+      if (fa.has_verified_objects()) f[14] = absl::StrCat(fa.verified_objects());
+      if (fa.has_coverage()) f[15] = Num(fa.coverage());
+      if (fa.has_restore_duration_seconds()) f[16] = Num(fa.restore_duration_seconds());
+      if (fa.has_restore_succeeded()) f[17] = fa.restore_succeeded() ? "true" : "false";
+      if (fa.has_replication_lag_seconds()) f[18] = Num(fa.replication_lag_seconds());
+      if (fa.has_ready()) f[19] = fa.ready() ? "true" : "false";
+      if (fa.has_free_bytes()) f[20] = absl::StrCat(fa.free_bytes());
+      std::vector<std::string> details;
+      for (const auto& d : res.details()) details.push_back(absl::StrCat(d.key(), "=", d.value()));
+      f[27] = absl::StrJoin(details, "; ");
+    } else if (r.has_transition()) {
+      f[21] = StateName(r.transition().from());
+      f[22] = StateName(r.transition().to());
+      std::vector<std::string> reasons;
+      for (const auto& x : r.transition().reasons()) reasons.push_back(absl::StrCat(x.code(), ": ", x.text()));
+      f[23] = absl::StrJoin(reasons, "; ");
+    } else if (r.has_exercise()) {
+      const auto& e = r.exercise();
+      f[8] = FormatUnixNs(e.performed_unix_ns());
+      if (e.has_duration_seconds()) f[16] = Num(e.duration_seconds());
+      f[24] = e.kind();
+      f[25] = e.passed() ? "true" : "false";
+      f[26] = e.notes();
+      std::vector<std::string> details;
+      if (!e.recorded_by().empty()) details.push_back("recorded_by=" + e.recorded_by());
+      if (!e.attachment_sha256().empty()) {
+        details.push_back(absl::StrCat("attachment=", e.attachment_name(), " sha256=", e.attachment_sha256()));
+      }
+      f[27] = absl::StrJoin(details, "; ");
+    } else if (r.has_plan_change()) {
+      f[10] = absl::StrCat("plan ", r.plan_change().plan_id(), " ", r.plan_change().change());
+      f[27] = absl::StrCat("file=", r.plan_change().file(), "; sha256=", r.plan_change().sha256());
+    } else if (r.has_gap()) {
+      const auto& g = r.gap().gap();
+      f[4] = r.gap().agent_id();
+      f[10] = absl::StrCat(g.dropped_results(), " results dropped by the agent: ", g.reason());
+      f[27] = absl::StrCat("batches=", g.first_sequence(), "-", g.last_sequence(), "; from=",
+                           FormatUnixNs(g.oldest_unix_ns()), "; to=", FormatUnixNs(g.newest_unix_ns()));
+    } else if (r.has_prune()) {
+      f[10] = absl::StrCat(r.prune().pruned_records(), " records older than ",
+                           FormatUnixNs(r.prune().older_than_unix_ns()), " pruned (retention)");
+      f[27] = absl::StrCat("through_seq=", r.prune().pruned_through_seq(), "; anchor=", Hex(r.prune().hash_at_pruned()));
+    }
+    f[28] = Hex(er.hash());
+    for (size_t i = 0; i < f.size(); ++i) {
+      if (i) out_ << ',';
+      out_ << CsvField(f[i]);
+    }
+    out_ << '\n';
+  }
+  void Finish(absl::Time, absl::Time) override { out_.flush(); }
+
+ private:
+  std::ostream& out_;
+};
+
+json FactsJson(const paraat::v1::Facts& fa) {
+  json j = json::object();
+  if (fa.has_recovery_point_unix_ns()) j["recovery_point_time"] = FormatUnixNs(fa.recovery_point_unix_ns());
+  if (fa.integrity() != paraat::v1::INTEGRITY_UNSPECIFIED) j["integrity"] = IntegrityWord(fa.integrity());
+  if (fa.has_verified_bytes()) j["verified_bytes"] = fa.verified_bytes();
+  if (fa.has_verified_objects()) j["verified_objects"] = fa.verified_objects();
+  if (fa.has_coverage()) j["coverage"] = fa.coverage();
+  if (fa.has_restore_duration_seconds()) j["restore_duration_seconds"] = fa.restore_duration_seconds();
+  if (fa.has_restore_succeeded()) j["restore_succeeded"] = fa.restore_succeeded();
+  if (fa.has_replication_lag_seconds()) j["replication_lag_seconds"] = fa.replication_lag_seconds();
+  if (fa.has_replication_lag_bytes()) j["replication_lag_bytes"] = fa.replication_lag_bytes();
+  if (fa.has_ready()) j["ready"] = fa.ready();
+  if (fa.has_free_bytes()) j["free_bytes"] = fa.free_bytes();
+  if (fa.has_free_ratio()) j["free_ratio"] = fa.free_ratio();
+  if (fa.has_total_bytes()) j["total_bytes"] = fa.total_bytes();
+  return j;
+}
+
+class JsonSink : public ExportSink {
+ public:
+  explicit JsonSink(std::ostream& out) : out_(out) {}
+  void Header(const paraat::v1::ExportHeader& h) override {
+    json j;
+    j["generated"] = FormatUnixNs(h.generated_unix_ns());
+    j["collector_version"] = h.collector_version();
+    const auto& v = h.verification();
+    j["chain_verification"] = {{"ok", v.ok()},
+                               {"records_checked", v.records_checked()},
+                               {"first_seq", v.first_seq()},
+                               {"last_seq", v.last_seq()},
+                               {"head_hash", Hex(v.head_hash())},
+                               {"verified_at", FormatUnixNs(v.verified_unix_ns())}};
+    if (!v.ok()) {
+      j["chain_verification"]["first_bad_seq"] = v.first_bad_seq();
+      j["chain_verification"]["problem"] = v.problem();
+    }
+    json plans = json::array();
+    for (int i = 0; i < h.plans_size(); ++i) {
+      const auto& p = h.plans(i);
+      json jp = {{"id", p.id()},
+                 {"name", p.name()},
+                 {"owner", p.owner()},
+                 {"tier", p.tier()},
+                 {"rpo_seconds", absl::ToDoubleSeconds(FromNs(p.rpo_ns()))},
+                 {"rto_seconds", absl::ToDoubleSeconds(FromNs(p.rto_ns()))},
+                 {"controls", std::vector<std::string>(p.controls().begin(), p.controls().end())}};
+      if (p.mtpd_ns()) jp["mtpd_seconds"] = absl::ToDoubleSeconds(FromNs(p.mtpd_ns()));
+      json sources = json::array();
+      for (const auto& s : p.sources()) sources.push_back({{"role", s.role()}, {"source", s.source()}});
+      jp["sources"] = sources;
+      if (i < h.statuses_size()) {
+        jp["state"] = StateName(h.statuses(i).state());
+        json reasons = json::array();
+        for (const auto& r : h.statuses(i).reasons()) reasons.push_back({{"code", r.code()}, {"text", r.text()}});
+        jp["reasons"] = reasons;
+      }
+      plans.push_back(jp);
+    }
+    j["plans"] = plans;
+    // Stream the records array after the header fields.
+    std::string head = j.dump(2);
+    head.erase(head.find_last_of('}'));
+    while (!head.empty() && (head.back() == '\n' || head.back() == ' ')) head.pop_back();
+    out_ << head << ",\n  \"records\": [";
+  }
+  void Record(const paraat::v1::ExportedRecord& er) override {
+    const EvidenceRecord& r = er.record();
+    json j = {{"seq", r.seq()},
+              {"recorded_at", FormatUnixNs(r.recorded_unix_ns())},
+              {"type", TypeOf(r)},
+              {"plans", std::vector<std::string>(er.plan_ids().begin(), er.plan_ids().end())},
+              {"hash", Hex(er.hash())}};
+    if (r.has_result()) {
+      const auto& res = r.result().result();
+      j["agent"] = r.result().agent_id();
+      j["check"] = res.check_id();
+      j["kind"] = res.kind();
+      j["status"] = StatusWord(res.status());
+      j["started_at"] = FormatUnixNs(res.started_unix_ns());
+      j["duration_seconds"] = absl::ToDoubleSeconds(FromNs(res.duration_ns()));
+      j["interval_seconds"] = absl::ToDoubleSeconds(FromNs(res.interval_ns()));
+      j["message"] = res.message();
+      j["facts"] = FactsJson(res.facts());
+      json details = json::object();
+      for (const auto& d : res.details()) details[d.key()] = d.value();
+      j["details"] = details;
+      if (res.values_size()) {
+        json values = json::array();
+        for (const auto& v : res.values()) values.push_back({{"name", v.name()}, {"value", v.value()}, {"unit", v.unit()}});
+        j["values"] = values;
+      }
+      if (!res.output_tail().empty()) j["output_tail"] = res.output_tail();
+    } else if (r.has_transition()) {
+      const auto& t = r.transition();
+      j["plan"] = t.plan_id();
+      j["from"] = StateName(t.from());
+      j["to"] = StateName(t.to());
+      json reasons = json::array();
+      for (const auto& x : t.reasons()) {
+        reasons.push_back({{"code", x.code()}, {"implies", StateName(x.implies())}, {"text", x.text()}});
+      }
+      j["reasons"] = reasons;
+    } else if (r.has_exercise()) {
+      const auto& e = r.exercise();
+      j["plan"] = e.plan_id();
+      j["exercise"] = {{"kind", e.kind()},
+                       {"performed_at", FormatUnixNs(e.performed_unix_ns())},
+                       {"passed", e.passed()},
+                       {"notes", e.notes()},
+                       {"recorded_by", e.recorded_by()}};
+      if (e.has_duration_seconds()) j["exercise"]["duration_seconds"] = e.duration_seconds();
+      if (!e.attachment_sha256().empty()) {
+        j["exercise"]["attachment"] = {
+            {"name", e.attachment_name()}, {"sha256", e.attachment_sha256()}, {"size", e.attachment_size()}};
+      }
+    } else if (r.has_plan_change()) {
+      j["plan"] = r.plan_change().plan_id();
+      j["change"] = r.plan_change().change();
+      j["file"] = r.plan_change().file();
+      j["sha256"] = r.plan_change().sha256();
+    } else if (r.has_gap()) {
+      const auto& g = r.gap().gap();
+      j["agent"] = r.gap().agent_id();
+      j["gap"] = {{"dropped_results", g.dropped_results()},
+                  {"dropped_batches", g.dropped_batches()},
+                  {"from", FormatUnixNs(g.oldest_unix_ns())},
+                  {"to", FormatUnixNs(g.newest_unix_ns())},
+                  {"reason", g.reason()}};
+    } else if (r.has_prune()) {
+      j["prune"] = {{"pruned_records", r.prune().pruned_records()},
+                    {"pruned_through_seq", r.prune().pruned_through_seq()},
+                    {"older_than", FormatUnixNs(r.prune().older_than_unix_ns())},
+                    {"anchor_hash", Hex(r.prune().hash_at_pruned())}};
+    }
+    out_ << (first_ ? "\n    " : ",\n    ") << j.dump();
+    first_ = false;
+  }
+  void Finish(absl::Time since, absl::Time until) override {
+    out_ << (first_ ? "]" : "\n  ]") << ",\n  \"range\": {\"since\": \"" << FormatTimeUtc(since)
+         << "\", \"until\": \"" << FormatTimeUtc(until) << "\"}\n}\n";
+    out_.flush();
+  }
+
+ private:
+  std::ostream& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+const char* ExportFormats() { return "csv|json"; }
+
+std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out) {
+  if (format == "csv") return std::make_unique<CsvSink>(out);
+  if (format == "json") return std::make_unique<JsonSink>(out);
+  return nullptr;
+}
+
+}  // namespace paraat

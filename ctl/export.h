@@ -1,0 +1,37 @@
+// Evidence exports: the collector streams the header (plans, their status, the chain
+// verification) and then the records; a sink renders them as they arrive, so exports of
+// millions of records need no more memory than one record (CSV, JSON) or one summary per plan
+// (OSCAL, HTML).
+#ifndef PARAAT_CTL_EXPORT_H_
+#define PARAAT_CTL_EXPORT_H_
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "absl/time/time.h"
+#include "paraat/v1/query.pb.h"
+
+namespace paraat {
+
+class ExportSink {
+ public:
+  virtual ~ExportSink() = default;
+  virtual void Header(const paraat::v1::ExportHeader& header) = 0;
+  virtual void Record(const paraat::v1::ExportedRecord& record) = 0;
+  // Writes what remains. `since`/`until` are the requested range.
+  virtual void Finish(absl::Time since, absl::Time until) = 0;
+};
+
+// "csv", "json", "oscal", "html"; nullptr for an unknown format.
+std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out);
+const char* ExportFormats();  // "csv|json|oscal|html"
+
+// Shared by the renderers.
+std::string StatusWord(paraat::v1::CheckStatus status);
+std::string IntegrityWord(paraat::v1::Integrity integrity);
+std::string CsvField(const std::string& value);
+
+}  // namespace paraat
+
+#endif  // PARAAT_CTL_EXPORT_H_

@@ -1,0 +1,115 @@
+// paraatctl: status, plans, evidence and exercises, from a collector's query API.
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/cli.h"
+#include "common/version.h"
+#include "ctl/client.h"
+#include "ctl/commands.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: paraatctl [--collector ADDR] [TLS options] COMMAND [ARGS]
+
+Commands:
+  status [--json]                   every plan: state, achieved RPO vs target, last restore
+                                    test vs RTO, next test due, reasons (worst first)
+  plans                             the plans with their objectives and controls
+  plan show ID [--json]             one plan: objectives, tests, reasons, and each source's
+                                    latest result
+  evidence verify                   recompute the evidence hash chain; report the first
+                                    broken record
+  evidence export (--plan ID | --all) [--since T] [--until T] --format FORMAT -o FILE
+                                    evidence for auditors (FORMAT: csv, json, oscal, html)
+  exercise record --plan ID --kind tabletop|failover|restore --date DATE
+                  --outcome passed|failed [--notes TEXT] [--duration D] [--attachment FILE]
+                                    record an exercise people carried out
+  reload                            make the collector re-read its plans
+
+Options:
+  --collector ADDR    collector gRPC address (default $PARAAT_COLLECTOR or localhost:7443)
+  --ca FILE           CA certificate: use TLS
+  --cert FILE --key FILE   client certificate for mutual TLS
+  --token-file FILE   bearer token for the query API
+  --insecure          allow plaintext to a non-loopback collector
+  --version, -h/--help
+
+Exit codes: 0 success, 1 runtime failure (collector unreachable, chain broken, nothing to
+export), 2 bad usage (unknown option, unknown plan, malformed time).
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  paraat::ClientOptions options;
+  if (const char* env = std::getenv("PARAAT_COLLECTOR"); env && *env) options.collector = env;
+  bool help = false, version = false;
+  paraat::ArgParser args;
+  args.Option("collector", &options.collector);
+  args.Option("ca", &options.ca);
+  args.Option("cert", &options.cert);
+  args.Option("key", &options.key);
+  args.Option("token-file", &options.token_file);
+  args.Flag("insecure", &options.insecure);
+  args.Flag("help", &help);
+  args.Flag("version", &version);
+  if (auto st = args.Parse(argc, argv, 1, /*stop_at_command=*/true); !st.ok()) {
+    std::cerr << "paraatctl: " << st.message() << "\n\n" << kUsage;
+    return 2;
+  }
+  if (help) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (version) {
+    std::cout << "paraatctl " << PARAAT_VERSION << "\n";
+    return 0;
+  }
+  int rest = args.rest();
+  if (rest >= argc) {
+    std::cerr << "paraatctl: no command given\n\n" << kUsage;
+    return 2;
+  }
+  const std::string cmd = argv[rest];
+  const std::string sub = rest + 1 < argc ? argv[rest + 1] : "";
+  using Fn = int (*)(paraat::CtlEnv&, int, char**);
+  Fn fn = nullptr;
+  int skip = 1;
+  if (cmd == "status") {
+    fn = paraat::CmdStatus;
+  } else if (cmd == "plans") {
+    fn = paraat::CmdPlans;
+  } else if (cmd == "plan" && sub == "show") {
+    fn = paraat::CmdPlanShow;
+    skip = 2;
+  } else if (cmd == "evidence" && sub == "verify") {
+    fn = paraat::CmdEvidenceVerify;
+    skip = 2;
+  } else if (cmd == "evidence" && sub == "export") {
+    fn = paraat::CmdEvidenceExport;
+    skip = 2;
+  } else if (cmd == "exercise" && sub == "record") {
+    fn = paraat::CmdExerciseRecord;
+    skip = 2;
+  } else if (cmd == "reload") {
+    fn = paraat::CmdReload;
+  } else if (cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (fn == nullptr) {
+    std::cerr << "paraatctl: unknown command \"" << cmd << (sub.empty() || cmd == "status" ? "" : " " + sub)
+              << "\"\n\n" << kUsage;
+    return 2;
+  }
+  auto client = paraat::QueryClient::Connect(options);
+  if (!client.ok()) {
+    std::cerr << "paraatctl: " << client.status().message() << "\n";
+    return 2;
+  }
+  paraat::CtlEnv env{client->get(), std::cout, std::cerr, absl::Now()};
+  // Commands parse argv from their own first argument on; argv[0] of that view is the command word.
+  return fn(env, argc - (rest + skip - 1), argv + (rest + skip - 1));
+}

@@ -1,0 +1,24 @@
+// Plain-text tables for terminals: columns sized to their content, the last column left
+// unpadded so long reasons wrap naturally.
+#ifndef PARAAT_CTL_TABLE_H_
+#define PARAAT_CTL_TABLE_H_
+
+#include <string>
+#include <vector>
+
+namespace paraat {
+
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
+  void AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string Render() const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace paraat
+
+#endif  // PARAAT_CTL_TABLE_H_

@@ -1,0 +1,25 @@
+# Debian 12 packages Paraat needs, by purpose. Sourced by setup.sh.
+# shellcheck shell=bash
+
+# To build Paraat.
+PARAAT_BUILD_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libabsl-dev prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
+  libsqlite3-dev libssl-dev libpq-dev libcurl4-openssl-dev libmariadb-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  openssl ca-certificates
+)
+
+# To run the test suite against real tools and servers.
+PARAAT_TEST_PACKAGES=(
+  prometheus
+  postgresql postgresql-contrib
+  mariadb-server mariadb-client
+  restic borgbackup pgbackrest
+  monitoring-plugins-basic
+  chromium
+  nodejs npm
+  clang libclang-rt-14-dev
+  procps iproute2 sqlite3 systemd
+)
