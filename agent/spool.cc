@@ -74,6 +74,7 @@ absl::Status Spool::Load() {
       if (e.oldest_ns == 0 || r.started_unix_ns() < e.oldest_ns) e.oldest_ns = r.started_unix_ns();
       e.newest_ns = std::max(e.newest_ns, r.started_unix_ns());
     }
+    if (batch.gaps_size() > 0) e.gap = batch.gaps(0);
     entries_[seq] = e;
     bytes_ += e.bytes;
     results_ += e.results;
@@ -93,6 +94,22 @@ absl::Status Spool::SaveState() {
   return WriteFileAtomic(dir_ + "/spool.state", absl::StrFormat("epoch=%016x\nreserved=%d\n", epoch_, reserved_));
 }
 
+void Spool::MergeGapLocked(const paraat::v1::Gap& gap) {
+  if (!pending_gap_) {
+    pending_gap_ = gap;
+    return;
+  }
+  paraat::v1::Gap& g = *pending_gap_;
+  g.set_first_sequence(std::min(g.first_sequence(), gap.first_sequence()));
+  g.set_last_sequence(std::max(g.last_sequence(), gap.last_sequence()));
+  g.set_dropped_batches(g.dropped_batches() + gap.dropped_batches());
+  g.set_dropped_results(g.dropped_results() + gap.dropped_results());
+  if (gap.oldest_unix_ns() != 0 && (g.oldest_unix_ns() == 0 || gap.oldest_unix_ns() < g.oldest_unix_ns())) {
+    g.set_oldest_unix_ns(gap.oldest_unix_ns());
+  }
+  g.set_newest_unix_ns(std::max(g.newest_unix_ns(), gap.newest_unix_ns()));
+}
+
 void Spool::DropOldestLocked(uint64_t incoming) {
   while (!entries_.empty() && bytes_ + incoming > max_size_) {
     auto it = entries_.begin();
@@ -104,16 +121,17 @@ void Spool::DropOldestLocked(uint64_t incoming) {
     ++dropped_batches_;
     dropped_results_ += e.results;
     entries_.erase(it);
-    if (!pending_gap_) {
-      pending_gap_.emplace();
-      pending_gap_->set_first_sequence(seq);
-      pending_gap_->set_oldest_unix_ns(e.oldest_ns);
-      pending_gap_->set_reason("spool full (max_size reached while the collector was unreachable)");
-    }
-    pending_gap_->set_last_sequence(seq);
-    pending_gap_->set_dropped_batches(pending_gap_->dropped_batches() + 1);
-    pending_gap_->set_dropped_results(pending_gap_->dropped_results() + e.results);
-    pending_gap_->set_newest_unix_ns(std::max(pending_gap_->newest_unix_ns(), e.newest_ns));
+    paraat::v1::Gap dropped;
+    dropped.set_first_sequence(seq);
+    dropped.set_last_sequence(seq);
+    dropped.set_dropped_batches(1);
+    dropped.set_dropped_results(e.results);
+    dropped.set_oldest_unix_ns(e.oldest_ns);
+    dropped.set_newest_unix_ns(e.newest_ns);
+    dropped.set_reason("spool full (max_size reached while the collector was unreachable)");
+    MergeGapLocked(dropped);
+    // The dropped batch may itself have carried the report of an earlier gap: keep it.
+    if (e.gap) MergeGapLocked(*e.gap);
   }
   if (pending_gap_) {
     absl::Status st = WriteFileAtomic(dir_ + "/gap.pb", pending_gap_->SerializeAsString());
@@ -136,7 +154,10 @@ absl::StatusOr<uint64_t> Spool::Append(std::vector<paraat::v1::Result> results) 
   const size_t estimate = batch.ByteSizeLong();
   if (bytes_ + estimate > max_size_) DropOldestLocked(estimate);
   const bool carries_gap = pending_gap_.has_value();
-  if (carries_gap) *batch.add_gaps() = *pending_gap_;
+  if (carries_gap) {
+    *batch.add_gaps() = *pending_gap_;
+    e.gap = *pending_gap_;
+  }
   std::string bytes = batch.SerializeAsString();
   ++next_seq_;
   PARAAT_RETURN_IF_ERROR(SaveState());

@@ -52,12 +52,15 @@ class Spool {
     uint64_t results = 0;
     int64_t oldest_ns = 0;
     int64_t newest_ns = 0;
+    std::optional<paraat::v1::Gap> gap;  // a gap report this batch carries
   };
   Spool(std::string dir, uint64_t max_size) : dir_(std::move(dir)), max_size_(max_size) {}
   absl::Status Load();
   absl::Status SaveState();
   std::string BatchPath(uint64_t seq) const;
   void DropOldestLocked(uint64_t incoming_bytes);
+  // Folds a dropped range into the gap still to be reported.
+  void MergeGapLocked(const paraat::v1::Gap& gap);
 
   const std::string dir_;
   const uint64_t max_size_;

@@ -1,0 +1,457 @@
+// Plan evaluation with an injected clock: every rule of DESIGN.md's "Evaluation", table-driven.
+#include "collector/evaluator.h"
+
+#include <functional>
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace paraat {
+namespace {
+
+using ::testing::ElementsAreArray;
+using ::testing::UnorderedElementsAreArray;
+using v1::CHECK_STATUS_ERROR;
+using v1::CHECK_STATUS_FAILED;
+using v1::CHECK_STATUS_OK;
+using v1::CHECK_STATUS_WARNING;
+using v1::INTEGRITY_CORRUPT;
+using v1::INTEGRITY_UNVERIFIED;
+using v1::INTEGRITY_VERIFIED;
+using v1::PLAN_STATE_AT_RISK;
+using v1::PLAN_STATE_NOT_READY;
+using v1::PLAN_STATE_READY;
+using v1::PLAN_STATE_UNKNOWN;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+const absl::Duration kDay = absl::Hours(24);
+
+class FakeEvidence : public EvidenceView {
+ public:
+  const SourceState* Source(const std::string& key) const override {
+    auto it = sources.find(key);
+    return it == sources.end() ? nullptr : &it->second;
+  }
+  const PlanExercises* Exercises(const std::string& plan_id) const override {
+    auto it = exercises.find(plan_id);
+    return it == exercises.end() ? nullptr : &it->second;
+  }
+  // A result that finished `ago` before now.
+  Observation& Add(const std::string& key, v1::CheckStatus status, absl::Duration ago,
+                   absl::Duration interval = absl::Minutes(1)) {
+    Observation o;
+    o.status = status;
+    o.kind = "test";
+    o.duration = absl::Seconds(1);
+    o.finished = kNow - ago;
+    o.started = o.finished - o.duration;
+    o.interval = interval;
+    o.message = "message from " + key;
+    SourceState& s = sources[key];
+    s.Add(o, o.finished);
+    return s.latest.value();
+  }
+  void Exercise(const std::string& kind, absl::Duration ago, bool passed,
+                std::optional<double> duration = std::nullopt) {
+    exercises["p"].Add(ExerciseObservation{kind, kNow - ago, passed, duration, 0});
+  }
+  std::map<std::string, SourceState> sources;
+  std::map<std::string, PlanExercises> exercises;
+};
+
+Plan BasePlan() {
+  Plan p;
+  p.id = "p";
+  p.name = "P";
+  p.rpo = absl::Minutes(15);
+  p.rto = absl::Hours(4);
+  return p;
+}
+
+struct Case {
+  std::string name;
+  std::function<void(Plan&, FakeEvidence&)> setup;
+  PlanState state;
+  std::vector<std::string> codes;
+};
+
+// Recovery point source with a backup taken `age` ago, reported by a fresh result.
+void Backup(FakeEvidence& e, const std::string& key, absl::Duration age,
+            v1::Integrity integrity = INTEGRITY_VERIFIED) {
+  Observation& o = e.Add(key, CHECK_STATUS_OK, absl::Seconds(10));
+  o.recovery_point = kNow - age;
+  o.integrity = integrity;
+  e.sources[key].latest_conclusive = o;
+  e.sources[key].latest_ok = o;
+}
+
+// A restore test that ran `ago` and took `took`.
+void Restore(FakeEvidence& e, absl::Duration ago, absl::Duration took, bool ok = true) {
+  Observation& o = e.Add("a/drill", ok ? CHECK_STATUS_OK : CHECK_STATUS_FAILED, ago, kDay);
+  o.restore_duration_seconds = absl::ToDoubleSeconds(took);
+  o.restore_succeeded = ok;
+  e.sources["a/drill"].latest_conclusive = o;
+}
+
+class EvaluateTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EvaluateTest, StateAndReasons) {
+  const Case& c = GetParam();
+  Plan plan = BasePlan();
+  FakeEvidence evidence;
+  c.setup(plan, evidence);
+  Evaluation e = Evaluate(plan, evidence, kNow);
+  std::vector<std::string> codes;
+  for (const Reason& r : e.reasons) codes.push_back(r.code);
+  EXPECT_EQ(PlanStateName(e.state), std::string(PlanStateName(c.state)));
+  EXPECT_THAT(codes, UnorderedElementsAreArray(c.codes));
+  // The state is always the worst state any reason implies.
+  for (const Reason& r : e.reasons) EXPECT_LE(r.implies == PLAN_STATE_NOT_READY ? 3 : r.implies == PLAN_STATE_UNKNOWN ? 2 : 1,
+                                              e.state == PLAN_STATE_NOT_READY ? 3 : e.state == PLAN_STATE_UNKNOWN ? 2 : 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, EvaluateTest,
+    ::testing::Values(
+        // --- recovery point -----------------------------------------------------------------
+        Case{"fresh_backup_within_rpo",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               Backup(e, "a/dump", absl::Minutes(5));
+             },
+             PLAN_STATE_READY, {}},
+        Case{"backup_aged_past_rpo",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               Backup(e, "a/dump", absl::Minutes(16));
+             },
+             PLAN_STATE_NOT_READY, {"rpo_breached"}},
+        Case{"backup_beyond_80_percent_of_rpo",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               Backup(e, "a/dump", absl::Minutes(13));
+             },
+             PLAN_STATE_AT_RISK, {"rpo_margin"}},
+        Case{"no_evidence_at_all",
+             [](Plan& p, FakeEvidence&) { p.recovery_point = {"a/dump"}; },
+             PLAN_STATE_UNKNOWN, {"source_missing", "recovery_point_unknown"}},
+        Case{"stale_source_is_unknown_not_ready",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               Observation& o = e.Add("a/dump", CHECK_STATUS_OK, absl::Minutes(20), absl::Minutes(1));
+               o.recovery_point = kNow - absl::Minutes(21);
+             },
+             PLAN_STATE_UNKNOWN, {"source_stale", "recovery_point_unknown"}},
+        Case{"fresh_until_three_intervals",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               p.rpo = absl::Hours(2);
+               Observation& o = e.Add("a/dump", CHECK_STATUS_OK, absl::Minutes(29), absl::Minutes(10));
+               o.recovery_point = kNow - absl::Minutes(30);
+             },
+             PLAN_STATE_READY, {}},
+        Case{"stale_after_at_least_five_minutes",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               // Interval 10s: 3 intervals is 30s, but staleness needs 5 minutes.
+               Observation& o = e.Add("a/dump", CHECK_STATUS_OK, absl::Minutes(4), absl::Seconds(10));
+               o.recovery_point = kNow - absl::Minutes(4);
+             },
+             PLAN_STATE_READY, {}},
+        Case{"check_could_not_run",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               e.Add("a/dump", CHECK_STATUS_ERROR, absl::Seconds(5));
+             },
+             PLAN_STATE_UNKNOWN, {"source_error", "recovery_point_unknown"}},
+        Case{"one_of_two_sources_stale",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/standby", "a/dump"};
+               Backup(e, "a/dump", absl::Minutes(2));
+               e.Add("a/standby", CHECK_STATUS_OK, absl::Hours(1));
+             },
+             PLAN_STATE_UNKNOWN, {"source_stale"}},
+        Case{"newest_of_two_sources_counts",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/standby", "a/dump"};
+               Backup(e, "a/dump", absl::Hours(20));
+               Backup(e, "a/standby", absl::Seconds(3));
+             },
+             PLAN_STATE_READY, {}},
+        Case{"only_backup_corrupt",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               Backup(e, "a/dump", absl::Minutes(1), INTEGRITY_CORRUPT);
+             },
+             PLAN_STATE_NOT_READY, {"no_recovery_point"}},
+        Case{"backup_missing_is_a_breach",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               e.Add("a/dump", CHECK_STATUS_FAILED, absl::Seconds(5));
+             },
+             PLAN_STATE_NOT_READY, {"no_recovery_point"}},
+        Case{"corrupt_source_beside_a_good_one",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/standby", "a/dump"};
+               Backup(e, "a/standby", absl::Seconds(3));
+               Backup(e, "a/dump", absl::Minutes(1), INTEGRITY_CORRUPT);
+             },
+             PLAN_STATE_AT_RISK, {"recovery_point_corrupt"}},
+        Case{"replica_failed_but_recovery_point_known",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/standby"};
+               Observation& o = e.Add("a/standby", CHECK_STATUS_FAILED, absl::Seconds(5));
+               o.recovery_point = kNow - absl::Minutes(30);
+             },
+             PLAN_STATE_NOT_READY, {"rpo_breached"}},
+        // --- restore tests and RTO -------------------------------------------------------------
+        Case{"restore_test_passed_within_rto",
+             [](Plan& p, FakeEvidence& e) {
+               p.restore_test = {"a/drill"};
+               Restore(e, absl::Hours(2), absl::Hours(1));
+             },
+             PLAN_STATE_READY, {}},
+        Case{"restore_test_failed",
+             [](Plan& p, FakeEvidence& e) {
+               p.restore_test = {"a/drill"};
+               Restore(e, absl::Hours(2), absl::Hours(1), false);
+             },
+             PLAN_STATE_NOT_READY, {"restore_test_failed"}},
+        Case{"restore_test_too_slow",
+             [](Plan& p, FakeEvidence& e) {
+               p.restore_test = {"a/drill"};
+               Restore(e, absl::Hours(2), absl::Hours(5));
+             },
+             PLAN_STATE_NOT_READY, {"rto_exceeded"}},
+        Case{"restore_test_near_rto",
+             [](Plan& p, FakeEvidence& e) {
+               p.restore_test = {"a/drill"};
+               Restore(e, absl::Hours(2), absl::Hours(3.5));
+             },
+             PLAN_STATE_AT_RISK, {"rto_margin"}},
+        Case{"restore_test_overdue",
+             [](Plan& p, FakeEvidence& e) {
+               p.restore_test = {"a/drill"};
+               p.restore_every = 7 * kDay;
+               Restore(e, absl::Hours(2), absl::Hours(1));
+               // The check itself last ran 8 days ago: overdue and stale.
+               e.sources["a/drill"].latest->finished = kNow - 8 * kDay;
+               e.sources["a/drill"].latest_conclusive->finished = kNow - 8 * kDay;
+             },
+             PLAN_STATE_NOT_READY, {"restore_test_overdue", "source_stale"}},
+        Case{"restore_test_due_soon",
+             [](Plan& p, FakeEvidence& e) {
+               p.restore_every = 90 * kDay;
+               e.Exercise("restore", 80 * kDay, true, 3600);
+             },
+             PLAN_STATE_AT_RISK, {"restore_test_due"}},
+        Case{"no_restore_test_yet",
+             [](Plan& p, FakeEvidence& e) { p.restore_every = 90 * kDay; },
+             PLAN_STATE_UNKNOWN, {"restore_test_missing"}},
+        Case{"restore_drill_could_not_run_tonight",
+             [](Plan& p, FakeEvidence& e) {
+               p.restore_test = {"a/drill"};
+               Restore(e, absl::Hours(26), absl::Hours(1));
+               e.Add("a/drill", CHECK_STATUS_ERROR, absl::Hours(2), kDay);
+             },
+             PLAN_STATE_UNKNOWN, {"source_error"}},
+        Case{"restore_exercise_by_people_counts",
+             [](Plan& p, FakeEvidence& e) {
+               p.restore_every = 365 * kDay;
+               e.Exercise("restore", 30 * kDay, true, 2 * 3600);
+             },
+             PLAN_STATE_READY, {}},
+        Case{"restore_exercise_without_duration_cannot_prove_rto",
+             [](Plan& p, FakeEvidence& e) {
+               p.restore_every = 365 * kDay;
+               e.Exercise("restore", 30 * kDay, true);
+             },
+             PLAN_STATE_UNKNOWN, {"rto_unmeasured"}},
+        // --- failover ----------------------------------------------------------------------------
+        Case{"failover_target_ready",
+             [](Plan& p, FakeEvidence& e) {
+               p.failover = {"dr/http"};
+               e.Add("dr/http", CHECK_STATUS_OK, absl::Seconds(5)).ready = true;
+             },
+             PLAN_STATE_READY, {}},
+        Case{"failover_target_down",
+             [](Plan& p, FakeEvidence& e) {
+               p.failover = {"dr/http"};
+               e.Add("dr/http", CHECK_STATUS_FAILED, absl::Seconds(5));
+             },
+             PLAN_STATE_NOT_READY, {"failover_not_ready"}},
+        Case{"failover_target_reports_not_ready",
+             [](Plan& p, FakeEvidence& e) {
+               p.failover = {"dr/pg"};
+               e.Add("dr/pg", CHECK_STATUS_WARNING, absl::Seconds(5)).ready = false;
+             },
+             PLAN_STATE_NOT_READY, {"failover_not_ready"}},
+        Case{"failover_test_never_done",
+             [](Plan& p, FakeEvidence& e) { p.failover_every = 365 * kDay; },
+             PLAN_STATE_UNKNOWN, {"failover_test_missing"}},
+        Case{"failover_test_failed",
+             [](Plan& p, FakeEvidence& e) {
+               p.failover_every = 365 * kDay;
+               e.Exercise("failover", 10 * kDay, false);
+             },
+             PLAN_STATE_NOT_READY, {"failover_test_failed"}},
+        Case{"failover_test_overdue",
+             [](Plan& p, FakeEvidence& e) {
+               p.failover_every = 365 * kDay;
+               e.Exercise("failover", 400 * kDay, true);
+             },
+             PLAN_STATE_NOT_READY, {"failover_test_overdue"}},
+        // --- integrity ---------------------------------------------------------------------------
+        Case{"integrity_verified",
+             [](Plan& p, FakeEvidence& e) {
+               p.integrity = {"b/restic"};
+               e.Add("b/restic", CHECK_STATUS_OK, absl::Seconds(5)).integrity = INTEGRITY_VERIFIED;
+             },
+             PLAN_STATE_READY, {}},
+        Case{"integrity_corrupt",
+             [](Plan& p, FakeEvidence& e) {
+               p.integrity = {"b/restic"};
+               Observation& o = e.Add("b/restic", CHECK_STATUS_FAILED, absl::Seconds(5));
+               o.integrity = INTEGRITY_CORRUPT;
+               e.sources["b/restic"].latest_conclusive = o;
+             },
+             PLAN_STATE_NOT_READY, {"integrity_corrupt"}},
+        Case{"corrupt_stays_until_disproved_even_when_stale",
+             [](Plan& p, FakeEvidence& e) {
+               p.integrity = {"b/restic"};
+               Observation& o = e.Add("b/restic", CHECK_STATUS_FAILED, 3 * kDay);
+               o.integrity = INTEGRITY_CORRUPT;
+               e.sources["b/restic"].latest_conclusive = o;
+             },
+             PLAN_STATE_NOT_READY, {"integrity_corrupt", "source_stale"}},
+        Case{"integrity_unverified",
+             [](Plan& p, FakeEvidence& e) {
+               p.integrity = {"b/files"};
+               e.Add("b/files", CHECK_STATUS_OK, absl::Seconds(5)).integrity = INTEGRITY_UNVERIFIED;
+             },
+             PLAN_STATE_UNKNOWN, {"integrity_unverified"}},
+        // --- exercises ---------------------------------------------------------------------------
+        Case{"exercise_missing",
+             [](Plan& p, FakeEvidence&) { p.exercise_every = 365 * kDay; },
+             PLAN_STATE_UNKNOWN, {"exercise_missing"}},
+        Case{"exercise_recent",
+             [](Plan& p, FakeEvidence& e) {
+               p.exercise_every = 365 * kDay;
+               e.Exercise("tabletop", 100 * kDay, true);
+             },
+             PLAN_STATE_READY, {}},
+        Case{"exercise_due_within_14_days",
+             [](Plan& p, FakeEvidence& e) {
+               p.exercise_every = 365 * kDay;
+               e.Exercise("tabletop", 360 * kDay, true);
+             },
+             PLAN_STATE_AT_RISK, {"exercise_test_due"}},
+        Case{"exercise_overdue",
+             [](Plan& p, FakeEvidence& e) {
+               p.exercise_every = 365 * kDay;
+               e.Exercise("tabletop", 366 * kDay, true);
+             },
+             PLAN_STATE_NOT_READY, {"exercise_test_overdue"}},
+        Case{"latest_exercise_failed",
+             [](Plan& p, FakeEvidence& e) {
+               p.exercise_every = 365 * kDay;
+               e.Exercise("tabletop", 100 * kDay, true);
+               e.Exercise("failover", 5 * kDay, false);
+             },
+             PLAN_STATE_NOT_READY, {"exercise_failed"}},
+        // --- combinations: the worst state wins --------------------------------------------------
+        Case{"breach_outranks_missing_evidence",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               p.failover = {"dr/http"};
+               Backup(e, "a/dump", absl::Hours(1));
+             },
+             PLAN_STATE_NOT_READY, {"rpo_breached", "source_missing"}},
+        Case{"missing_evidence_outranks_margin",
+             [](Plan& p, FakeEvidence& e) {
+               p.recovery_point = {"a/dump"};
+               p.exercise_every = 365 * kDay;
+               Backup(e, "a/dump", absl::Minutes(14));
+             },
+             PLAN_STATE_UNKNOWN, {"rpo_margin", "exercise_missing"}}),
+    [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+TEST(Evaluate, ReportsAchievedRpoAndItsSource) {
+  Plan plan = BasePlan();
+  plan.recovery_point = {"a/standby", "a/dump"};
+  FakeEvidence e;
+  Backup(e, "a/dump", absl::Hours(3));
+  Backup(e, "a/standby", absl::Seconds(42));
+  Evaluation ev = Evaluate(plan, e, kNow);
+  ASSERT_TRUE(ev.achieved_rpo);
+  EXPECT_EQ(*ev.achieved_rpo, absl::Seconds(42));
+  EXPECT_EQ(ev.recovery_point_source, "a/standby");
+  EXPECT_EQ(*ev.recovery_point, kNow - absl::Seconds(42));
+}
+
+TEST(Evaluate, ReasonsAreWorstFirstAndReadable) {
+  Plan plan = BasePlan();
+  plan.recovery_point = {"a/dump"};
+  plan.exercise_every = 365 * kDay;
+  FakeEvidence e;
+  Backup(e, "a/dump", absl::Minutes(47));
+  Evaluation ev = Evaluate(plan, e, kNow);
+  ASSERT_EQ(ev.reasons.size(), 2u);
+  EXPECT_EQ(ev.reasons[0].code, "rpo_breached");
+  EXPECT_EQ(ev.reasons[0].source, "a/dump");
+  EXPECT_EQ(ev.reasons[0].text,
+            "achieved RPO 47m exceeds the target 15m (newest recovery point 2027-01-15T07:13:00Z from a/dump)");
+  EXPECT_EQ(ev.reasons[1].code, "exercise_missing");
+}
+
+TEST(Evaluate, StaleSourcesAreCounted) {
+  Plan plan = BasePlan();
+  plan.recovery_point = {"a/one", "a/two", "a/three"};
+  FakeEvidence e;
+  Backup(e, "a/one", absl::Minutes(1));
+  e.Add("a/two", CHECK_STATUS_OK, absl::Hours(1));
+  Evaluation ev = Evaluate(plan, e, kNow);
+  EXPECT_EQ(ev.stale_sources, 2);  // a/two stale, a/three never seen
+}
+
+TEST(Evaluate, TestDueDatesFollowTheCadence) {
+  Plan plan = BasePlan();
+  plan.restore_every = 90 * kDay;
+  plan.exercise_every = 365 * kDay;
+  FakeEvidence e;
+  e.Exercise("restore", 10 * kDay, true, 600);
+  Evaluation ev = Evaluate(plan, e, kNow);
+  ASSERT_EQ(ev.tests.size(), 2u);
+  EXPECT_EQ(ev.tests[0].test, "restore");
+  EXPECT_EQ(ev.tests[0].due, kNow + 80 * kDay);
+  EXPECT_EQ(ev.tests[1].test, "exercise");
+  EXPECT_EQ(ev.tests[1].due, kNow + 355 * kDay);  // a restore exercise is an exercise too
+}
+
+TEST(Evaluate, ShortCadenceUsesAFifthOfItAsWarning) {
+  Plan plan = BasePlan();
+  plan.restore_every = 7 * kDay;
+  FakeEvidence e;
+  e.Exercise("restore", 5 * kDay, true, 600);  // due in 2 days; 14 days would always warn
+  EXPECT_EQ(Evaluate(plan, e, kNow).state, PLAN_STATE_READY);
+  e.Exercise("restore", 6 * kDay - absl::Hours(1), true, 600);
+  e.exercises["p"].latest_by_kind.clear();
+  e.Exercise("restore", 6 * kDay, true, 600);  // due in 1 day: within a fifth of 7 days
+  EXPECT_EQ(Evaluate(plan, e, kNow).state, PLAN_STATE_AT_RISK);
+}
+
+TEST(Evaluate, IsDeterministic) {
+  Plan plan = BasePlan();
+  plan.recovery_point = {"a/dump"};
+  plan.restore_every = 90 * kDay;
+  FakeEvidence e;
+  Backup(e, "a/dump", absl::Minutes(3));
+  Evaluation a = Evaluate(plan, e, kNow);
+  Evaluation b = Evaluate(plan, e, kNow);
+  EXPECT_EQ(a.reasons, b.reasons);
+  EXPECT_EQ(a.state, b.state);
+}
+
+}  // namespace
+}  // namespace paraat
