@@ -2,38 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/plan_status.h"
+#include "common/html.h"
 #include "common/plan_format.h"
 #include "common/time_util.h"
 #include "common/version.h"
 
 namespace paraat {
-
-std::string HtmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string RenderStatusPage(const EvaluationSnapshot& snapshot, absl::Time now) {
   std::string html = R"(<!DOCTYPE html>

@@ -10,7 +10,6 @@
 namespace paraat {
 
 std::string RenderStatusPage(const EvaluationSnapshot& snapshot, absl::Time now);
-std::string HtmlEscape(const std::string& text);
 
 }  // namespace paraat
 

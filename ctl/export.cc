@@ -7,6 +7,8 @@
 #include "common/plan_format.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
+#include "ctl/report_html.h"
+#include "ctl/report_oscal.h"
 #include "nlohmann/json.hpp"
 
 namespace paraat {
@@ -318,11 +320,13 @@ class JsonSink : public ExportSink {
 
 }  // namespace
 
-const char* ExportFormats() { return "csv|json"; }
+const char* ExportFormats() { return "csv|json|oscal|html"; }
 
 std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out) {
   if (format == "csv") return std::make_unique<CsvSink>(out);
   if (format == "json") return std::make_unique<JsonSink>(out);
+  if (format == "oscal") return MakeOscalSink(out);
+  if (format == "html") return MakeHtmlSink(out);
   return nullptr;
 }
 

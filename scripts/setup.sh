@@ -20,6 +20,12 @@ for arg in "$@"; do
   esac
 done
 
+# Node.js and npm: many machines bring their own (e.g. NodeSource's nodejs, which bundles npm and
+# conflicts with Debian's npm package); install Debian's only when there is none.
+if [[ " ${want[*]} " == *" chromium "* ]] && ! command -v npm >/dev/null 2>&1; then
+  want+=(nodejs npm)
+fi
+
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,22 @@
+// The auditor's and board's report: one self-contained HTML file (inline CSS and SVG, no
+// scripts, no network resources). Per plan: objectives, controls with their findings, the
+// readiness timeline, achieved RPO over time against the target, restore test durations
+// against the RTO, tests and exercises with dates, sources, and the chain verification.
+#ifndef PARAAT_CTL_REPORT_HTML_H_
+#define PARAAT_CTL_REPORT_HTML_H_
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "ctl/export.h"
+#include "ctl/report_model.h"
+
+namespace paraat {
+
+std::unique_ptr<ExportSink> MakeHtmlSink(std::ostream& out);
+std::string RenderHtml(const ReportModel& model);
+
+}  // namespace paraat
+
+#endif  // PARAAT_CTL_REPORT_HTML_H_

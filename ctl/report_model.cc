@@ -1,0 +1,259 @@
+#include "ctl/report_model.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/controls.h"
+#include "common/plan_format.h"
+#include "common/time_util.h"
+#include "common/units.h"
+
+namespace paraat {
+
+std::set<std::string> EvidenceKindsOfReason(const std::string& code) {
+  if (absl::StartsWith(code, "rpo_") || absl::StartsWith(code, "recovery_point") || code == "no_recovery_point") {
+    return {"backup", "replication"};
+  }
+  if (absl::StartsWith(code, "integrity_")) return {"integrity"};
+  if (absl::StartsWith(code, "restore_test") || absl::StartsWith(code, "rto_")) return {"restore"};
+  if (absl::StartsWith(code, "failover_")) return {"failover"};
+  if (absl::StartsWith(code, "exercise_")) return {"exercise"};
+  return {};
+}
+
+std::set<std::string> EvidenceKindsOfSource(const std::string& role, const std::string& check_kind) {
+  const bool replication = absl::EndsWith(check_kind, "_replication");
+  std::set<std::string> kinds = {"monitoring"};
+  if (role == "recovery_point") kinds.insert(replication ? "replication" : "backup");
+  if (role == "integrity") {
+    kinds.insert("integrity");
+    kinds.insert("backup");
+  }
+  if (role == "restore_test") kinds.insert("restore");
+  if (role == "failover") {
+    kinds.insert("failover");
+    if (replication) kinds.insert("replication");
+  }
+  return kinds;
+}
+
+std::vector<SeriesPoint> Thin(const std::vector<SeriesPoint>& points, size_t max) {
+  if (points.size() <= max || max < 4) return points;
+  const size_t buckets = max / 2;
+  std::vector<SeriesPoint> out;
+  out.reserve(max);
+  for (size_t b = 0; b < buckets; ++b) {
+    size_t lo = points.size() * b / buckets, hi = points.size() * (b + 1) / buckets;
+    if (lo >= hi) continue;
+    auto [mn, mx] = std::minmax_element(points.begin() + lo, points.begin() + hi,
+                                        [](const SeriesPoint& a, const SeriesPoint& c) { return a.value < c.value; });
+    if (mn->t_ns <= mx->t_ns) {
+      out.push_back(*mn);
+      if (mx != mn) out.push_back(*mx);
+    } else {
+      out.push_back(*mx);
+      out.push_back(*mn);
+    }
+  }
+  return out;
+}
+
+namespace {
+template <typename T>
+void PushCapped(std::vector<T>& v, T item, size_t max) {
+  v.push_back(std::move(item));
+  if (v.size() > max + max / 4) v.erase(v.begin(), v.begin() + static_cast<long>(v.size() - max));
+}
+}  // namespace
+
+PlanReport* ReportModel::Find(const std::string& plan_id) {
+  auto it = index_.find(plan_id);
+  return it == index_.end() ? nullptr : &plans_[it->second];
+}
+
+void ReportModel::Header(const paraat::v1::ExportHeader& header) {
+  header_ = header;
+  for (int i = 0; i < header.plans_size(); ++i) {
+    PlanReport pr;
+    pr.plan = header.plans(i);
+    if (i < header.statuses_size()) pr.status = header.statuses(i);
+    for (const auto& s : pr.plan.sources()) {
+      SourceSummary& sum = pr.sources[s.source()];
+      sum.key = s.source();
+      sum.roles.insert(s.role());
+    }
+    index_[pr.plan.id()] = plans_.size();
+    plans_.push_back(std::move(pr));
+  }
+}
+
+void ReportModel::Record(const paraat::v1::ExportedRecord& er) {
+  ++records_;
+  const auto& r = er.record();
+  std::vector<PlanReport*> targets;
+  if (r.has_prune()) {
+    for (auto& p : plans_) targets.push_back(&p);
+  } else {
+    for (const auto& id : er.plan_ids()) {
+      if (PlanReport* p = Find(id)) targets.push_back(p);
+    }
+  }
+  for (PlanReport* p : targets) {
+    ++p->records;
+    if (p->first_seq == 0) p->first_seq = r.seq();
+    p->last_seq = r.seq();
+    if (r.has_result()) {
+      const auto& res = r.result().result();
+      const std::string key = absl::StrCat(r.result().agent_id(), "/", res.check_id());
+      auto it = p->sources.find(key);
+      if (it == p->sources.end()) continue;
+      SourceSummary& s = it->second;
+      const int64_t finished = res.started_unix_ns() + res.duration_ns();
+      s.kind = res.kind();
+      ++s.runs;
+      switch (res.status()) {
+        case paraat::v1::CHECK_STATUS_OK:
+          ++s.ok;
+          break;
+        case paraat::v1::CHECK_STATUS_WARNING:
+          ++s.warning;
+          break;
+        case paraat::v1::CHECK_STATUS_FAILED:
+          ++s.failed;
+          break;
+        default:
+          ++s.error;
+      }
+      if (res.facts().integrity() == paraat::v1::INTEGRITY_CORRUPT) ++s.corrupt;
+      if (res.facts().integrity() == paraat::v1::INTEGRITY_VERIFIED) ++s.verified;
+      s.verified_bytes += res.facts().verified_bytes();
+      if (s.first_ns == 0) s.first_ns = res.started_unix_ns();
+      s.last_ns = std::max(s.last_ns, res.started_unix_ns());
+      if (s.first_seq == 0) s.first_seq = r.seq();
+      s.last_seq = r.seq();
+      s.last = res;
+      if (s.roles.count("recovery_point") && res.facts().has_recovery_point_unix_ns() &&
+          res.status() != paraat::v1::CHECK_STATUS_ERROR &&
+          res.facts().integrity() != paraat::v1::INTEGRITY_CORRUPT) {
+        p->rpo.push_back({finished, std::max(0.0, (finished - res.facts().recovery_point_unix_ns()) / 1e9)});
+        if (p->rpo.size() > 4 * kMaxSeries) p->rpo = Thin(p->rpo, 2 * kMaxSeries);
+      }
+      if (s.roles.count("restore_test") && res.status() != paraat::v1::CHECK_STATUS_ERROR) {
+        const bool ok = (res.status() == paraat::v1::CHECK_STATUS_OK || res.status() == paraat::v1::CHECK_STATUS_WARNING) &&
+                        (!res.facts().has_restore_succeeded() || res.facts().restore_succeeded());
+        double d = res.facts().has_restore_duration_seconds() ? res.facts().restore_duration_seconds()
+                                                              : res.duration_ns() / 1e9;
+        PushCapped(p->restore_tests, RestoreTestEntry{finished, d, ok, key, res.message(), r.seq()}, kMaxList);
+      }
+    } else if (r.has_transition()) {
+      TransitionEntry t{r.recorded_unix_ns(), r.transition().from(), r.transition().to(), {}, r.seq()};
+      for (const auto& reason : r.transition().reasons()) t.reasons.push_back(reason.text());
+      PushCapped(p->transitions, std::move(t), kMaxList);
+    } else if (r.has_exercise()) {
+      PushCapped(p->exercises, r.exercise(), kMaxList);
+      PushCapped(p->exercise_seqs, r.seq(), kMaxList);
+      if (r.exercise().kind() == "restore") {
+        PushCapped(p->restore_tests,
+                   RestoreTestEntry{r.exercise().performed_unix_ns(),
+                                    r.exercise().has_duration_seconds() ? r.exercise().duration_seconds() : -1,
+                                    r.exercise().passed(), "exercise", r.exercise().notes(), r.seq()},
+                   kMaxList);
+      }
+    } else if (r.has_plan_change()) {
+      PushCapped(p->plan_changes, r.plan_change(), kMaxList);
+      PushCapped(p->plan_change_ns, r.recorded_unix_ns(), kMaxList);
+    } else if (r.has_gap()) {
+      PushCapped(p->gaps, r.gap(), kMaxList);
+    }
+  }
+}
+
+void ReportModel::Finish(absl::Time since, absl::Time until) {
+  since_ = since;
+  until_ = until;
+  for (PlanReport& p : plans_) {
+    p.rpo = Thin(p.rpo, kMaxSeries);
+    std::sort(p.restore_tests.begin(), p.restore_tests.end(),
+              [](const RestoreTestEntry& a, const RestoreTestEntry& b) { return a.t_ns < b.t_ns; });
+
+    // Which kinds of evidence this plan has, and which of them currently fail or are missing.
+    std::set<std::string> available = {"plan"};
+    std::map<std::string, std::set<std::string>> source_kinds;
+    uint64_t runs = 0;
+    for (const auto& [key, s] : p.sources) {
+      for (const std::string& role : s.roles) {
+        for (const std::string& k : EvidenceKindsOfSource(role, s.kind)) source_kinds[key].insert(k);
+      }
+      available.insert(source_kinds[key].begin(), source_kinds[key].end());
+      runs += s.runs;
+    }
+    if (!p.exercises.empty() || p.plan.exercise_every_ns() || p.plan.failover_every_ns()) available.insert("exercise");
+    if (!p.restore_tests.empty() || p.plan.restore_every_ns()) available.insert("restore");
+    for (const auto& e : p.exercises) {
+      if (e.kind() == "failover") available.insert("failover");
+    }
+    if (runs == 0) available.erase("monitoring");
+
+    struct Problem {
+      std::set<std::string> kinds;
+      bool breach;
+      std::string text;
+    };
+    std::vector<Problem> problems;
+    for (const auto& r : p.status.reasons()) {
+      if (r.implies() != paraat::v1::PLAN_STATE_NOT_READY && r.implies() != paraat::v1::PLAN_STATE_UNKNOWN) continue;
+      std::set<std::string> kinds = EvidenceKindsOfReason(r.code());
+      if (kinds.empty() && !r.source().empty()) kinds = source_kinds[r.source()];
+      problems.push_back({kinds, r.implies() == paraat::v1::PLAN_STATE_NOT_READY, r.text()});
+    }
+
+    for (const std::string& id : p.plan.controls()) {
+      ControlFinding f;
+      f.id = id;
+      const Control* c = FindControl(id);
+      std::set<std::string> wanted;
+      if (c != nullptr) {
+        f.title = c->title;
+        for (absl::string_view k : absl::StrSplit(c->serves, ' ', absl::SkipEmpty())) wanted.insert(std::string(k));
+      } else {
+        f.title = "(not in Paraat's catalogue)";
+        wanted = available;
+      }
+      for (const auto& k : wanted) {
+        if (available.count(k)) f.evidence_kinds.insert(k);
+      }
+      std::vector<std::string> failing;
+      bool breach = false;
+      for (const Problem& pr : problems) {
+        bool relevant = std::any_of(pr.kinds.begin(), pr.kinds.end(), [&](const std::string& k) { return wanted.count(k); });
+        if (relevant) {
+          failing.push_back(pr.text);
+          breach |= pr.breach;
+        }
+      }
+      if (f.evidence_kinds.empty()) {
+        f.satisfied = false;
+        f.reason = "other";
+        f.description = absl::StrCat("No evidence source of this plan serves this control (it needs ",
+                                     c ? c->evidence : "evidence", ").");
+      } else if (!failing.empty()) {
+        f.satisfied = false;
+        f.reason = breach ? "fail" : "other";
+        f.description = absl::StrCat(breach ? "Not satisfied: " : "Not demonstrated (evidence missing or stale): ",
+                                     absl::StrJoin(failing, "; "), ".");
+      } else {
+        f.satisfied = true;
+        f.reason = "pass";
+        f.description = absl::StrCat("Satisfied by ", absl::StrJoin(f.evidence_kinds, ", "),
+                                     " evidence; plan state ", StateName(p.status.state()), " at ",
+                                     FormatUnixNs(p.status.evaluated_unix_ns()), ".");
+      }
+      p.controls.push_back(std::move(f));
+    }
+  }
+}
+
+}  // namespace paraat

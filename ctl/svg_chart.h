@@ -1,0 +1,32 @@
+// Inline SVG charts for the HTML report: no scripts, no external resources.
+#ifndef PARAAT_CTL_SVG_CHART_H_
+#define PARAAT_CTL_SVG_CHART_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "ctl/report_model.h"
+
+namespace paraat {
+
+struct ChartSeries {
+  std::vector<SeriesPoint> points;  // value in seconds
+  std::vector<bool> bad;            // optional: draw these points as failures
+  bool line = true;                 // line, or dots
+};
+
+// A time chart of durations with a dashed target line ("RPO 15m"); y axis in human durations.
+std::string DurationChart(const ChartSeries& series, absl::Time from, absl::Time to, double target_seconds,
+                          const std::string& target_label, const std::string& aria_label);
+
+struct StateSpan {
+  absl::Time from, to;
+  std::string state;  // ready | at_risk | unknown | not_ready
+};
+// A horizontal band of plan states over time.
+std::string TimelineChart(const std::vector<StateSpan>& spans, absl::Time from, absl::Time to);
+
+}  // namespace paraat
+
+#endif  // PARAAT_CTL_SVG_CHART_H_

@@ -1,0 +1,211 @@
+// The auditor's path with real processes: exercises recorded by people, exports in every
+// format (OSCAL validated against NIST's schema with ajv, HTML rendered in headless Chromium),
+// and tampering with the SQLite store found by `paraatctl evidence verify`.
+#include <csignal>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/testlib/test_util.h"
+
+namespace paraat::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class EvidenceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteBackup(dir_ / "backups/db-1.dump", 1 << 20, true);
+    WriteFileOrDie(dir_ / "plans/brp.yaml", R"(id: brp
+name: Basisregistratie Personen
+owner: Team Burgerzaken
+tier: 1
+objectives: {rpo: 15m, rto: 4h, mtpd: 24h}
+tests: {exercise_every: 365d}
+sources:
+  recovery_point: [itest-01/db-dump]
+  integrity: [itest-01/db-dump]
+controls: [iso27001-2022:A.8.13, bio2:8.13.01, bio2:5.30.01, iso22301-2019:8.5, nis2:21.2.c]
+)");
+    WriteFileOrDie(dir_ / "plans/other.yaml",
+                   "id: other\nname: Other\nobjectives: {rpo: 1h, rto: 8h}\nsources: {recovery_point: [x/y]}\n");
+    auto c = StartCollector(dir_.path(), dir_ / "plans", "", port_);
+    ASSERT_TRUE(c.ok()) << c.status();
+    collector_ = std::move(*c);
+    WriteFileOrDie(dir_ / "agent.yaml", absl::StrCat("agent: {id: itest-01}\ncollector: {address: ",
+                                                     collector_.address(), R"(}
+spool: {dir: spool}
+checks:
+  - {id: db-dump, kind: file_backup, interval: 1m, path: backups/*.dump, checksum: sidecar}
+)"));
+    RunResult once = RunCommand({AgentBin(), "--config", dir_ / "agent.yaml", "--once"});
+    ASSERT_EQ(once.exit_code, 0) << once.output;
+  }
+
+  RunResult Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {CtlBin(), "--collector", collector_.address()});
+    return RunCommand(args);
+  }
+
+  std::string StatusJson() { return Ctl({"status", "--json"}).output; }
+
+  TempDir dir_;
+  int port_ = FreePort();
+  CollectorProcess collector_;
+};
+
+TEST_F(EvidenceTest, ExercisesRecordedByPeopleCountForTheCadence) {
+  // exercise_every is set and nothing is recorded: evidence missing.
+  ASSERT_TRUE(WaitFor([&] { return StatusJson().find("exercise_missing") != std::string::npos; }, absl::Seconds(10)))
+      << StatusJson();
+  WriteFileOrDie(dir_ / "minutes.pdf", "%PDF-1.4 minutes of the tabletop exercise");
+  RunResult rec = Ctl({"exercise", "record", "--plan", "brp", "--kind", "tabletop", "--date", "30d", "--outcome",
+                       "passed", "--notes", "Ransomware scenario with the crisis team", "--attachment",
+                       dir_ / "minutes.pdf", "--by", "j.jansen"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.output;
+  EXPECT_THAT(rec.output, HasSubstr("recorded tabletop exercise for plan brp (passed"));
+  std::string status = StatusJson();
+  EXPECT_THAT(status, ::testing::Not(HasSubstr("exercise_missing")));
+  EXPECT_THAT(status, HasSubstr("\"test\": \"exercise\""));
+
+  RunResult show = Ctl({"plan", "show", "brp"});
+  EXPECT_EQ(show.exit_code, 0) << show.output;
+  EXPECT_THAT(show.output, HasSubstr("tabletop"));
+  EXPECT_THAT(show.output, HasSubstr("Ransomware scenario"));
+  EXPECT_THAT(show.output, HasSubstr("itest-01/db-dump"));
+
+  // A failed exercise after it breaches the plan.
+  rec = Ctl({"exercise", "record", "--plan", "brp", "--kind", "failover", "--date", "1d", "--outcome", "failed"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.output;
+  EXPECT_THAT(StatusJson(), HasSubstr("\"exercise_failed\""));
+
+  // Bad input is refused with usage errors.
+  rec = Ctl({"exercise", "record", "--plan", "brp", "--kind", "picnic", "--date", "1d", "--outcome", "passed"});
+  EXPECT_EQ(rec.exit_code, 2);
+  rec = Ctl({"exercise", "record", "--plan", "brp", "--kind", "tabletop", "--date", "2999-01-01", "--outcome", "passed"});
+  EXPECT_EQ(rec.exit_code, 2);
+  EXPECT_THAT(rec.output, HasSubstr("not in the future"));
+}
+
+TEST_F(EvidenceTest, ExportsInEveryFormat) {
+  ASSERT_EQ(Ctl({"exercise", "record", "--plan", "brp", "--kind", "restore", "--date", "10d", "--outcome", "passed",
+                 "--duration", "1h30m", "--notes", "restore of the BRP database to the DR site"})
+                .exit_code,
+            0);
+  // CSV: one row per record, all typed facts, the hash.
+  RunResult r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1h", "--format", "csv", "-o", dir_ / "e.csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("evidence chain verified"));
+  std::string csv = ReadFileOrDie(dir_ / "e.csv");
+  EXPECT_THAT(csv, HasSubstr("seq,recorded_at,type,plans,agent,check,kind,status"));
+  EXPECT_THAT(csv, HasSubstr(",result,brp,itest-01,db-dump,file_backup,ok,"));
+  EXPECT_THAT(csv, HasSubstr(",exercise,brp,"));
+  EXPECT_THAT(csv, HasSubstr(",verified,1048576,"));
+  EXPECT_THAT(csv, ::testing::Not(HasSubstr("x/y")));  // the other plan's evidence is not in it
+
+  // JSON: parses, carries the verification and the records.
+  r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1h", "--format", "json", "-o", dir_ / "e.json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(ReadFileOrDie(dir_ / "e.json"));
+  EXPECT_TRUE(j["chain_verification"]["ok"].get<bool>());
+  EXPECT_GE(j["records"].size(), 3u);
+  bool has_result = false;
+  for (const auto& rec : j["records"]) {
+    if (rec["type"] == "result") {
+      has_result = true;
+      EXPECT_EQ(rec["facts"]["integrity"], "verified");
+    }
+  }
+  EXPECT_TRUE(has_result);
+
+  // OSCAL: valid against NIST's OSCAL 1.1.3 schema.
+  r = Ctl({"evidence", "export", "--all", "--since", "1h", "--format", "oscal", "-o", dir_ / "e.oscal.json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(HaveProgram("node")) << "node is needed for the OSCAL schema check: scripts/test.sh installs it";
+  RunResult v = RunCommand({"node", std::string(PARAAT_SOURCE_DIR) + "/tests/js/validate-oscal.js",
+                            std::string(PARAAT_SOURCE_DIR) + "/tests/data/oscal/oscal_complete_schema-1-1-3.json",
+                            dir_ / "e.oscal.json"});
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  auto oscal = nlohmann::json::parse(ReadFileOrDie(dir_ / "e.oscal.json"));
+  std::string oscal_text = oscal.dump();
+  EXPECT_THAT(oscal_text, HasSubstr("\"control-id\":\"bio2_8.13.01\""));
+  EXPECT_THAT(oscal_text, HasSubstr("\"state\":\"satisfied\""));
+
+  // HTML: self-contained, and it renders in a real browser.
+  r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1h", "--format", "html", "-o", dir_ / "report.html"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string html = ReadFileOrDie(dir_ / "report.html");
+  EXPECT_THAT(html, HasSubstr("Evidence chain verified"));
+  EXPECT_THAT(html, HasSubstr("restore of the BRP database"));
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("<script")));
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("src=")));
+  ASSERT_TRUE(HaveProgram("chromium")) << "Debian's chromium is needed: scripts/test.sh installs it";
+  RunResult shot = RunCommand({"chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                               "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                               "--disable-sync", "--user-data-dir=" + (dir_ / "chromium"), "--window-size=1000,2400",
+                               "--screenshot=" + (dir_ / "report.png"), "file://" + (dir_ / "report.html")},
+                              absl::Seconds(120));
+  EXPECT_EQ(shot.exit_code, 0) << shot.output;
+  std::string png = ReadFileOrDie(dir_ / "report.png");
+  ASSERT_GT(png.size(), 30000u) << "the screenshot is nearly empty";
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  if (const char* keep = std::getenv("PARAAT_TEST_ARTIFACTS")) WriteFileOrDie(std::string(keep) + "/report.png", png);
+}
+
+TEST_F(EvidenceTest, EmptyRangeSaysSo) {
+  RunResult r = Ctl({"evidence", "export", "--plan", "brp", "--since", "2020-01-01", "--until", "2020-02-01",
+                     "--format", "csv", "-o", dir_ / "empty.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("no evidence recorded for plan brp between 2020-01-01T00:00:00Z and 2020-02-01T00:00:00Z"));
+  r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1d", "--until", "2d", "--format", "csv", "-o", "x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--until lies before --since"));
+  r = Ctl({"evidence", "export", "--plan", "brp", "--format", "pdf", "-o", dir_ / "x.pdf"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(EvidenceTest, TamperingWithOneStoredRecordIsDetected) {
+  ASSERT_TRUE(HaveProgram("sqlite3")) << "Debian's sqlite3 is needed: scripts/test.sh installs it";
+  RunResult v = Ctl({"evidence", "verify"});
+  ASSERT_EQ(v.exit_code, 0) << v.output;
+  collector_.process->Signal(SIGTERM);
+  ASSERT_EQ(collector_.process->Wait(absl::Seconds(20)), 0);
+
+  // An intruder edits the message of the one stored result, directly in the database file.
+  RunResult sql = RunCommand({"sqlite3", dir_ / "paraat.db",
+                              "UPDATE evidence SET payload = CAST(replace(CAST(payload AS TEXT), 'sha256 verified', "
+                              "'sha256 VERIFIED') AS BLOB) WHERE type = 1"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.output;
+  RunResult changed = RunCommand({"sqlite3", dir_ / "paraat.db", "SELECT count(*) FROM evidence WHERE "
+                                                                  "CAST(payload AS TEXT) LIKE '%sha256 VERIFIED%'"});
+  ASSERT_EQ(changed.output, "1\n") << "exactly one record is edited";
+
+  auto again = StartCollector(dir_.path(), dir_ / "plans", "", port_, "collector2.log");
+  ASSERT_TRUE(again.ok()) << again.status();
+  collector_ = std::move(*again);
+  v = Ctl({"evidence", "verify"});
+  EXPECT_EQ(v.exit_code, 1) << v.output;
+  EXPECT_THAT(v.output, HasSubstr("evidence chain BROKEN at record "));
+  EXPECT_THAT(v.output, HasSubstr("does not match its hash"));
+  // Exports say so too.
+  RunResult r = Ctl({"evidence", "export", "--all", "--format", "json", "-o", dir_ / "after.json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("evidence chain BROKEN"));
+}
+
+TEST_F(EvidenceTest, StatusPageShowsThePlans) {
+  int status = 0;
+  auto page = HttpGet(absl::StrCat("http://127.0.0.1:", collector_.metrics_port, "/"), &status);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(*page, HasSubstr("Continuity readiness"));
+  EXPECT_THAT(*page, HasSubstr("Basisregistratie Personen"));
+  EXPECT_THAT(*page, HasSubstr("http-equiv=\"refresh\""));
+  auto health = HttpGet(absl::StrCat("http://127.0.0.1:", collector_.metrics_port, "/healthz"), &status);
+  EXPECT_EQ(status, 200);
+}
+
+}  // namespace
+}  // namespace paraat::testing
