@@ -25,12 +25,15 @@ class Progress {
   virtual ~Progress() = default;
   // `total` 0 means unknown.
   virtual void Update(absl::string_view what, uint64_t done, uint64_t total) = 0;
+  // A line of a tool's own progress output (already redacted).
+  virtual void Note(absl::string_view line) {}
   static Progress* None();
 };
 
 struct CheckContext {
   const Clock* clock = Clock::Real();
   absl::Time deadline = absl::InfiniteFuture();
+  absl::Duration timeout = absl::InfiniteDuration();  // the check's configured timeout
   // True once the deadline passed or the agent is stopping; long checks poll it.
   std::function<bool()> cancelled = [] { return false; };
   Progress* progress = Progress::None();

@@ -55,6 +55,20 @@ void ProgressDisplay::Update(absl::string_view what, uint64_t done, uint64_t tot
   std::fflush(out_);
 }
 
+void ProgressDisplay::Note(absl::string_view line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const absl::Time now = absl::Now();
+  if (terminal_) {
+    std::fprintf(out_, "\r%-100.100s", std::string(line).c_str());
+    drawn_ = true;
+  } else {
+    if (now - last_note_ < absl::Seconds(1)) return;  // tools print progress many times a second
+    std::fprintf(out_, "tool: %s\n", std::string(line).c_str());
+  }
+  last_note_ = now;
+  std::fflush(out_);
+}
+
 void ProgressDisplay::Finish() {
   std::lock_guard<std::mutex> lock(mu_);
   if (terminal_ && drawn_) {

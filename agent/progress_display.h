@@ -19,6 +19,7 @@ class ProgressDisplay : public Progress {
   ~ProgressDisplay() override;
 
   void Update(absl::string_view what, uint64_t done, uint64_t total) override;
+  void Note(absl::string_view line) override;
   // Ends the bar's line, if one is drawn.
   void Finish();
 
@@ -29,6 +30,7 @@ class ProgressDisplay : public Progress {
   std::mutex mu_;
   absl::Time started_ = absl::InfinitePast();
   absl::Time last_draw_ = absl::InfinitePast();
+  absl::Time last_note_ = absl::InfinitePast();
   bool drawn_ = false;
 };
 

@@ -1,6 +1,10 @@
 #include "agent/registry.h"
 
+#include "agent/checks/borg.h"
 #include "agent/checks/file_backup.h"
+#include "agent/checks/pgbackrest.h"
+#include "agent/checks/restic.h"
+#include "agent/checks/restore_test.h"
 
 namespace paraat {
 
@@ -8,6 +12,11 @@ const std::map<std::string, CheckKind>& CheckKinds() {
   static const auto* kinds = new std::map<std::string, CheckKind>{
       {"file_backup", {"file_backup", "newest file matching a glob is the latest recovery point; size and checksums",
                        &FileBackupCheck::Create}},
+      {"restic", {"restic", "latest snapshot; restic check with a rotating read-data subset", &ResticCheck::Create}},
+      {"borg", {"borg", "latest archive; borg check (optionally --verify-data)", &BorgCheck::Create}},
+      {"pgbackrest", {"pgbackrest", "pgbackrest info per stanza; optional pgbackrest verify", &PgBackRestCheck::Create}},
+      {"restore_test", {"restore_test", "a timed restore into a scratch folder, with validation",
+                        &RestoreTestCheck::Create}},
   };
   return *kinds;
 }

@@ -18,6 +18,7 @@ paraat::v1::Result RunCheck(const CheckSpec& spec, const Clock* clock, const std
   CheckContext ctx;
   ctx.clock = clock;
   ctx.deadline = deadline;
+  ctx.timeout = spec.timeout;
   ctx.cancelled = [clock, deadline, &stopping] { return stopping() || clock->Now() >= deadline; };
   ctx.progress = progress;
   if (!state_dir.empty()) {

@@ -31,6 +31,7 @@ std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 }  // namespace
 
 void ConfigErrors::Add(int line, absl::string_view key, absl::string_view problem) {
+  line_numbers_.push_back(line);
   std::string where = line > 0 ? absl::StrCat(file_, ":", line) : file_;
   if (key.empty()) {
     lines_.push_back(absl::StrCat(where, ": ", problem));
@@ -45,7 +46,13 @@ void ConfigErrors::Add(const YAML::Node& at, absl::string_view key, absl::string
 
 absl::Status ConfigErrors::ToStatus() const {
   if (lines_.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrJoin(lines_, "\n"));
+  // In file order: easier to fix from top to bottom.
+  std::vector<size_t> order(lines_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return line_numbers_[a] < line_numbers_[b]; });
+  std::vector<std::string> sorted;
+  for (size_t i : order) sorted.push_back(lines_[i]);
+  return absl::InvalidArgumentError(absl::StrJoin(sorted, "\n"));
 }
 
 int LineOf(const YAML::Node& node) {

@@ -42,12 +42,13 @@ class ConfigErrors {
   bool empty() const { return lines_.empty(); }
   const std::vector<std::string>& lines() const { return lines_; }
   const std::string& file() const { return file_; }
-  // InvalidArgument whose message is every problem, one per line; OK when there are none.
+  // InvalidArgument whose message is every problem, one per line in file order; OK when none.
   absl::Status ToStatus() const;
 
  private:
   std::string file_;
   std::vector<std::string> lines_;
+  std::vector<int> line_numbers_;
 };
 
 // 1-based line of a node, or 0 when yaml-cpp does not know it.

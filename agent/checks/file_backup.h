@@ -1,16 +1,24 @@
-// file_backup: backups written as files. The newest file matching `path` (a glob) is the
-// latest recovery point; it must be at least `min_size`, and with `checksum: sidecar` its
-// SHA-256 must match `<file>.sha256` (sha256sum format).
+// file_backup: backups written as files.
 //
 //   - id: pg-dump-nightly
 //     kind: file_backup
 //     interval: 15m
-//     path: /backups/pg/*.dump
+//     path: /backups/pg/*.dump     # newest match is the latest recovery point
 //     min_size: 1MiB
-//     checksum: sidecar
+//     checksum: sidecar            # none | sidecar | manifest
+//     verify: newest               # newest | all (with sidecar)
+//     verify_fraction: 10%         # with verify: all or a manifest: rotate, every byte within 10 runs
+//     max_read_rate: 200MB/s       # do not saturate production disks
+//     parallel: 2                  # files verified at once (default: one per core)
 //
-// When the newest file is bad, the result is FAILED and the recovery point is the newest
-// older file that passes (if any), so the plan sees the real recovery point.
+// checksum: sidecar — each file has `<file>.sha256` (sha256sum format). With verify: newest
+// only the newest file is read back; with verify: all every retained backup is.
+// checksum: manifest — `manifest: /backups/nightly/*/SHA256SUMS` names a sha256sum-style list
+// of many files (paths relative to the manifest); the newest manifest is the latest backup set,
+// its modification time the recovery point, and every file it lists must exist and match.
+//
+// When the newest backup is bad, the result is FAILED and the recovery point is the newest
+// older backup that passes, so the plan sees the real recovery point.
 #ifndef PARAAT_AGENT_CHECKS_FILE_BACKUP_H_
 #define PARAAT_AGENT_CHECKS_FILE_BACKUP_H_
 
@@ -22,17 +30,23 @@
 #include "absl/time/time.h"
 #include "agent/check.h"
 #include "agent/registry.h"
+#include "agent/verifier.h"
 
 namespace paraat {
 
 class FileBackupCheck : public Check {
  public:
-  enum class Checksum { kNone, kSidecar };
+  enum class Checksum { kNone, kSidecar, kManifest };
 
   struct Options {
-    std::string pattern;
+    std::string pattern;   // backup files (none, sidecar)
+    std::string manifest;  // manifest glob (manifest)
     uint64_t min_size = 1;
     Checksum checksum = Checksum::kNone;
+    bool verify_all = false;
+    double verify_fraction = 1.0;
+    uint64_t max_read_rate = 0;
+    int parallel = 0;
     int fallback_candidates = 3;  // older files examined when the newest is bad
   };
 
@@ -42,15 +56,19 @@ class FileBackupCheck : public Check {
   void Run(const CheckContext& ctx, paraat::v1::Result* result) override;
 
  private:
-  struct Candidate {
+  struct File {
     std::string path;
     uint64_t size = 0;
     absl::Time mtime;
   };
-  // Examines one file: "" when good, otherwise what is wrong. Sets *corrupt on a checksum
-  // mismatch and fills *digest when verified. An I/O error aborts the run (returned status).
-  absl::Status Examine(const CheckContext& ctx, const Candidate& c, std::string* problem, bool* corrupt,
-                       std::string* digest, uint64_t* verified_bytes);
+  void RunNewest(const CheckContext& ctx, std::vector<File> files, paraat::v1::Result* r);
+  void RunSet(const CheckContext& ctx, const std::vector<VerifyItem>& items, absl::Time recovery_point,
+              const std::vector<std::string>& missing, uint64_t total_size, const std::string& what,
+              paraat::v1::Result* r);
+  void RunManifest(const CheckContext& ctx, paraat::v1::Result* r);
+  // "" when good; otherwise what is wrong. *corrupt on a checksum mismatch.
+  absl::Status Examine(const CheckContext& ctx, const File& f, std::string* problem, bool* corrupt, std::string* digest,
+                       uint64_t* verified_bytes);
 
   const Options options_;
 };

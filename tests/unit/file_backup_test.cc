@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <set>
+
 #include "common/yaml_reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -157,9 +159,158 @@ TEST(FileBackup, ConfigKeys) {
   YamlMap bad_keys(LoadYamlString("path: /b/*.dump\nchecksum: md5\nmin_size: big\n", &bad), "checks[0]", &bad);
   FileBackupCheck::Create(bad_keys, CheckEnv{});
   bad_keys.Finish();
-  EXPECT_THAT(bad.lines(), ::testing::ElementsAre(
+  EXPECT_THAT(bad.lines(), ::testing::UnorderedElementsAre(
                                "agent.yaml:3: checks[0].min_size: \"big\" is not a size (use e.g. 512KiB, 1MiB, 10GB)",
-                               "agent.yaml:2: checks[0].checksum: \"md5\" is not one of none, sidecar"));
+                               "agent.yaml:2: checks[0].checksum: \"md5\" is not one of none, sidecar, manifest"));
+}
+
+}  // namespace
+}  // namespace paraat
+
+namespace paraat {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+using testing::WriteBackup;
+using testing::WriteFileOrDie;
+
+// A check run with a state directory, as the scheduler gives it.
+v1::Result RunWithState(const FileBackupCheck::Options& o, const std::string& state_dir) {
+  FileBackupCheck check(o);
+  v1::Result r;
+  CheckContext ctx;
+  ctx.state_dir = state_dir;
+  check.Run(ctx, &r);
+  return r;
+}
+
+// A backup set of `n` files of `size` bytes with a SHA256SUMS manifest listing them.
+void WriteSet(const TempDir& dir, const std::string& sub, int n, size_t size) {
+  std::string manifest;
+  for (int i = 0; i < n; ++i) {
+    std::string name = "part-" + std::to_string(i) + ".bin";
+    WriteBackup(dir / (sub + "/" + name), size, true);
+    std::string sidecar = testing::ReadFileOrDie(dir / (sub + "/" + name + ".sha256"));
+    std::remove((dir / (sub + "/" + name + ".sha256")).c_str());
+    manifest += sidecar.substr(0, 64) + "  ./" + name + "\n";
+  }
+  WriteFileOrDie(dir / (sub + "/SHA256SUMS"), manifest);
+}
+
+FileBackupCheck::Options Manifest(const std::string& glob, double fraction = 1.0) {
+  FileBackupCheck::Options o;
+  o.checksum = FileBackupCheck::Checksum::kManifest;
+  o.manifest = glob;
+  o.verify_fraction = fraction;
+  return o;
+}
+
+TEST(FileBackupManifest, VerifiesEveryListedFile) {
+  TempDir dir;
+  WriteSet(dir, "nightly/2026-11-28", 5, 10000);
+  WriteSet(dir, "nightly/2026-11-29", 5, 10000);
+  testing::SetMtime(dir / "nightly/2026-11-28/SHA256SUMS", absl::Now() - absl::Hours(24));
+  v1::Result r = RunWithState(Manifest(dir / "nightly/*/SHA256SUMS"), dir / "state");
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
+  EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_VERIFIED);
+  EXPECT_EQ(r.facts().verified_objects(), 5u);
+  EXPECT_EQ(r.facts().verified_bytes(), 50000u);
+  EXPECT_DOUBLE_EQ(r.facts().coverage(), 1.0);
+  EXPECT_THAT(r.message(), HasSubstr("2026-11-29/SHA256SUMS"));  // the newest set
+}
+
+TEST(FileBackupManifest, MissingAndDamagedFilesAreCorrupt) {
+  TempDir dir;
+  WriteSet(dir, "set", 4, 5000);
+  std::remove((dir / "set/part-1.bin").c_str());
+  std::string data = testing::ReadFileOrDie(dir / "set/part-2.bin");
+  data[7] ^= 1;
+  WriteFileOrDie(dir / "set/part-2.bin", data);
+  v1::Result r = RunWithState(Manifest(dir / "set/SHA256SUMS"), dir / "state");
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_FAILED);
+  EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_CORRUPT);
+  EXPECT_THAT(r.message(), HasSubstr("1 files do not match their checksums (part-2.bin)"));
+  EXPECT_THAT(r.message(), HasSubstr("1 files listed are missing (part-1.bin)"));
+  EXPECT_FALSE(r.facts().has_recovery_point_unix_ns());
+}
+
+TEST(FileBackupManifest, RotationReadsEveryByteWithinTheWindowAndRemembersCorruption) {
+  TempDir dir;
+  WriteSet(dir, "set", 10, 4096);
+  const std::string state = dir / "state";
+  std::set<std::string> seen;
+  double coverage = 0;
+  for (int run = 1; run <= 4; ++run) {
+    v1::Result r = RunWithState(Manifest(dir / "set/SHA256SUMS", 0.25), state);
+    ASSERT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
+    // About a quarter of the bytes each run (whole files: 3 of 10).
+    EXPECT_LE(r.facts().verified_objects(), 3u);
+    EXPECT_GE(r.facts().coverage(), coverage);
+    coverage = r.facts().coverage();
+    EXPECT_EQ(r.facts().integrity(), run < 4 ? v1::INTEGRITY_UNVERIFIED : v1::INTEGRITY_VERIFIED) << run;
+  }
+  EXPECT_DOUBLE_EQ(coverage, 1.0);  // every byte within ceil(1/25%) = 4 runs
+
+  // Damage a file the rotation has just read: found when the rotation comes back to it, and
+  // then reported on every run until the file changes.
+  std::string data = testing::ReadFileOrDie(dir / "set/part-0.bin");
+  data[0] ^= 1;
+  // Keep size and mtime: silent corruption (bit rot), not a rewritten file.
+  struct stat st;
+  stat((dir / "set/part-0.bin").c_str(), &st);
+  WriteFileOrDie(dir / "set/part-0.bin", data);
+  testing::SetMtime(dir / "set/part-0.bin", absl::TimeFromTimespec(st.st_mtim));
+  bool found = false;
+  for (int run = 0; run < 4 && !found; ++run) {
+    v1::Result r = RunWithState(Manifest(dir / "set/SHA256SUMS", 0.25), state);
+    found = r.facts().integrity() == v1::INTEGRITY_CORRUPT;
+  }
+  EXPECT_TRUE(found) << "the rotation must reach the damaged file within 4 runs";
+  v1::Result again = RunWithState(Manifest(dir / "set/SHA256SUMS", 0.25), state);
+  EXPECT_EQ(again.facts().integrity(), v1::INTEGRITY_CORRUPT) << "corruption is remembered";
+}
+
+TEST(FileBackupSidecars, VerifyAllRetainedBackups) {
+  TempDir dir;
+  for (int i = 0; i < 6; ++i) WriteBackup(dir / ("b/db-" + std::to_string(i) + ".dump"), 20000, true);
+  FileBackupCheck::Options o;
+  o.pattern = dir / "b/*.dump";
+  o.checksum = FileBackupCheck::Checksum::kSidecar;
+  o.verify_all = true;
+  o.parallel = 2;
+  v1::Result r = RunWithState(o, dir / "state");
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
+  EXPECT_EQ(r.facts().verified_objects(), 6u);
+  EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_VERIFIED);
+  std::remove((dir / "b/db-3.dump.sha256").c_str());
+  r = RunWithState(o, dir / "state");
+  EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_CORRUPT);
+  EXPECT_THAT(r.message(), HasSubstr("checksum files are missing (db-3.dump.sha256)"));
+}
+
+TEST(FileBackupSidecars, ReadRateIsLimited) {
+  TempDir dir;
+  WriteBackup(dir / "b/db.dump", 3 << 20, true);
+  FileBackupCheck::Options o;
+  o.pattern = dir / "b/*.dump";
+  o.checksum = FileBackupCheck::Checksum::kSidecar;
+  o.max_read_rate = 4 << 20;  // 4 MiB/s: 3 MiB take at least ~0.65 s after the first burst
+  const absl::Time start = absl::Now();
+  v1::Result r = RunWithState(o, dir / "state");
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK);
+  EXPECT_GE(took, absl::Milliseconds(500)) << "the limit was not applied";
+}
+
+TEST(FileBackupConfig, RotationKeysNeedASet) {
+  ConfigErrors errors("agent.yaml");
+  YamlMap keys(LoadYamlString("path: /b/*.dump\nchecksum: sidecar\nverify_fraction: 10%\n", &errors), "checks[0]",
+               &errors);
+  FileBackupCheck::Create(keys, CheckEnv{});
+  keys.Finish();
+  EXPECT_THAT(errors.lines(), ::testing::ElementsAre(::testing::HasSubstr(
+                                  "checks[0].verify_fraction: rotates through many files: it needs verify: all")));
 }
 
 }  // namespace

@@ -1,0 +1,45 @@
+// borg: the latest archive is the recovery point; `borg check` (which reads every segment and
+// verifies its checksum; with verify_data also every chunk cryptographically) is the
+// integrity evidence.
+//
+//   - id: borg-offsite
+//     kind: borg
+//     interval: 6h
+//     repository: /srv/borg              # or ssh://backup@host/./repo
+//     passphrase_file: /etc/paraat/borg.pass   # or passphrase_env; none for unencrypted repos
+//     glob_archives: "db-01-*"           # optional archive filter
+//     verify_data: false
+//     check: true
+#ifndef PARAAT_AGENT_CHECKS_BORG_H_
+#define PARAAT_AGENT_CHECKS_BORG_H_
+
+#include <memory>
+#include <string>
+
+#include "agent/check.h"
+#include "agent/registry.h"
+#include "agent/secrets.h"
+
+namespace paraat {
+
+class BorgCheck : public Check {
+ public:
+  struct Options {
+    std::string binary = "borg";
+    std::string repository;
+    SecretRef passphrase;
+    std::string glob_archives;
+    bool check = true;
+    bool verify_data = false;
+  };
+  explicit BorgCheck(Options o) : options_(std::move(o)) {}
+  static std::unique_ptr<Check> Create(YamlMap& keys, const CheckEnv& env);
+  void Run(const CheckContext& ctx, paraat::v1::Result* r) override;
+
+ private:
+  const Options options_;
+};
+
+}  // namespace paraat
+
+#endif  // PARAAT_AGENT_CHECKS_BORG_H_

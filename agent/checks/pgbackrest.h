@@ -1,0 +1,41 @@
+// pgbackrest: `pgbackrest info` per stanza — the newest good backup is the recovery point, with
+// the last full, differential and incremental backups and the WAL archive range as evidence;
+// optionally `pgbackrest verify` reads the repository back against its checksums.
+//
+//   - id: pgbackrest-main
+//     kind: pgbackrest
+//     interval: 1h
+//     stanza: main
+//     config: /etc/pgbackrest/pgbackrest.conf   # optional
+//     verify: true
+#ifndef PARAAT_AGENT_CHECKS_PGBACKREST_H_
+#define PARAAT_AGENT_CHECKS_PGBACKREST_H_
+
+#include <memory>
+#include <string>
+
+#include "agent/check.h"
+#include "agent/registry.h"
+
+namespace paraat {
+
+class PgBackRestCheck : public Check {
+ public:
+  struct Options {
+    std::string binary = "pgbackrest";
+    std::string stanza;
+    std::string config;
+    bool verify = false;
+  };
+  explicit PgBackRestCheck(Options o) : options_(std::move(o)) {}
+  static std::unique_ptr<Check> Create(YamlMap& keys, const CheckEnv& env);
+  void Run(const CheckContext& ctx, paraat::v1::Result* r) override;
+
+ private:
+  std::vector<std::string> Base() const;
+  const Options options_;
+};
+
+}  // namespace paraat
+
+#endif  // PARAAT_AGENT_CHECKS_PGBACKREST_H_

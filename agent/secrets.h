@@ -1,0 +1,35 @@
+// Secrets for checks (repository passwords, passphrases): read from a file or an environment
+// variable, never from the config file itself, never logged, never sent to the collector.
+// Files holding them must not be readable by everyone.
+#ifndef PARAAT_AGENT_SECRETS_H_
+#define PARAAT_AGENT_SECRETS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/yaml_reader.h"
+
+namespace paraat {
+
+struct SecretRef {
+  std::string file;  // <name>_file
+  std::string env;   // <name>_env
+  bool empty() const { return file.empty() && env.empty(); }
+  // The secret's value (trailing newline removed). NOT_FOUND / PERMISSION_DENIED /
+  // FAILED_PRECONDITION with a message that never contains the value.
+  [[nodiscard]] absl::StatusOr<std::string> Read() const;
+};
+
+// Reads `<name>_file` and `<name>_env` from a check's keys. A file must exist at config load
+// and must not be world-readable (the config is refused: chmod 600 or 640 fixes it).
+// `required`: one of the two must be given.
+SecretRef ReadSecretKeys(YamlMap& keys, const std::string& name, const std::string& config_dir, bool required);
+
+// Replaces every occurrence of the given secrets, and of `password=...`-style assignments,
+// with [REDACTED]. Used on every piece of tool output that leaves the agent.
+std::string Redact(std::string text, const std::vector<std::string>& secrets);
+
+}  // namespace paraat
+
+#endif  // PARAAT_AGENT_SECRETS_H_
