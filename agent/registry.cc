@@ -1,6 +1,13 @@
 #include "agent/registry.h"
 
 #include "agent/checks/borg.h"
+#include "agent/checks/command.h"
+#include "agent/checks/disk_space.h"
+#include "agent/checks/dns.h"
+#include "agent/checks/http.h"
+#include "agent/checks/mysql_replication.h"
+#include "agent/checks/postgres_replication.h"
+#include "agent/checks/tcp.h"
 #include "agent/checks/file_backup.h"
 #include "agent/checks/pgbackrest.h"
 #include "agent/checks/restic.h"
@@ -17,6 +24,15 @@ const std::map<std::string, CheckKind>& CheckKinds() {
       {"pgbackrest", {"pgbackrest", "pgbackrest info per stanza; optional pgbackrest verify", &PgBackRestCheck::Create}},
       {"restore_test", {"restore_test", "a timed restore into a scratch folder, with validation",
                         &RestoreTestCheck::Create}},
+      {"postgres_replication", {"postgres_replication", "PostgreSQL standby or primary replication, lag, slots",
+                                &PostgresReplicationCheck::Create}},
+      {"mysql_replication", {"mysql_replication", "MariaDB/MySQL replica threads and lag, optional heartbeat table",
+                             &MysqlReplicationCheck::Create}},
+      {"tcp", {"tcp", "a failover target accepts TCP connections", &TcpCheck::Create}},
+      {"http", {"http", "an HTTP(S) endpoint answers; status, body, certificate validity", &HttpCheck::Create}},
+      {"dns", {"dns", "a name resolves, optionally to the expected addresses", &DnsCheck::Create}},
+      {"disk_space", {"disk_space", "free space on a volume against thresholds", &DiskSpaceCheck::Create}},
+      {"command", {"command", "a Nagios/Monitoring Plugins check: exit codes and perfdata", &CommandCheck::Create}},
   };
   return *kinds;
 }

@@ -1,24 +1,24 @@
-// A small HTTP server (civetweb) for /metrics, the status page and /healthz.
+// A small HTTP(S) server (libmicrohttpd) for /metrics, the status page and /healthz, with
+// optional TLS and HTTP basic authentication.
 #ifndef PARAAT_COLLECTOR_HTTP_SERVER_H_
 #define PARAAT_COLLECTOR_HTTP_SERVER_H_
 
 #include <functional>
 #include <map>
-#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 
-struct mg_context;
-struct mg_connection;
+struct MHD_Daemon;
 
 namespace paraat {
 
 struct HttpRequest {
   std::string method;
   std::string path;
-  std::string query;
-  std::string authorization;  // the Authorization header, if any
+  std::string user;  // from HTTP basic authentication, when sent
+  std::string password;
+  std::string authorization;  // the raw Authorization header
 };
 
 struct HttpResponse {
@@ -28,27 +28,36 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;
 };
 
+struct HttpServerOptions {
+  std::string tls_cert_file;  // PEM; both set: HTTPS
+  std::string tls_key_file;
+  int threads = 4;
+};
+
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-  HttpServer();
+  HttpServer() = default;
   ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
 
   // Register before Start. `path` matches exactly.
   void Handle(const std::string& path, Handler handler);
-  // `listen` is host:port (port 0 picks a free one). With `tls_cert_and_key` (a PEM file
-  // holding both), serves HTTPS.
-  [[nodiscard]] absl::Status Start(const std::string& listen, const std::string& tls_pem = "");
+  // `listen` is host:port (port 0 picks a free one).
+  [[nodiscard]] absl::Status Start(const std::string& listen, const HttpServerOptions& options = {});
   void Stop();
   int port() const { return port_; }
 
- private:
-  static int Dispatch(mg_connection* conn, void* self);
+  // Called by libmicrohttpd; public for its C callback.
+  HttpResponse Dispatch(const HttpRequest& request) const;
 
+ private:
   std::map<std::string, Handler> handlers_;
-  mg_context* ctx_ = nullptr;
+  MHD_Daemon* daemon_ = nullptr;
   int port_ = 0;
+  std::string cert_, key_;  // must outlive the daemon
 };
 
 }  // namespace paraat

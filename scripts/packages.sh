@@ -5,7 +5,7 @@
 PARAAT_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libabsl-dev prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
+  libabsl-dev prometheus-cpp-dev libmicrohttpd-dev libyaml-cpp-dev
   libsqlite3-dev libssl-dev libpq-dev libcurl4-openssl-dev libmariadb-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   openssl ca-certificates

@@ -63,7 +63,15 @@ checks:
     }
     return out;
   };
-  auto s = states();
+  // Acknowledged means stored; the evaluation follows a moment later.
+  std::map<std::string, std::pair<std::string, std::string>> s;
+  WaitFor(
+      [&] {
+        s = states();
+        return s["healthy"].first == "ready" && s["slow"].first == "not_ready" && s["broken"].first == "not_ready" &&
+               s["hung"].first == "not_ready";
+      },
+      absl::Seconds(10));
   EXPECT_EQ(s["healthy"].first, "ready") << s["healthy"].second;
   EXPECT_EQ(s["slow"].first, "not_ready");
   EXPECT_THAT(s["slow"].second, HasSubstr("rto_exceeded"));
@@ -87,7 +95,12 @@ checks:
   WriteFileOrDie(largest, data);
   once = RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--once"}, absl::Seconds(120));
   EXPECT_THAT(once.output, HasSubstr("integrity CORRUPT"));
-  s = states();
+  WaitFor(
+      [&] {
+        s = states();
+        return s["healthy"].first == "not_ready";
+      },
+      absl::Seconds(10));
   EXPECT_EQ(s["healthy"].first, "not_ready");
   EXPECT_THAT(s["healthy"].second, HasSubstr("integrity_corrupt"));
 }

@@ -1,0 +1,207 @@
+#include "agent/checks/mysql_replication.h"
+
+#include <mysql.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <regex>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/time_util.h"
+
+namespace paraat {
+
+std::unique_ptr<Check> MysqlReplicationCheck::Create(YamlMap& keys, const CheckEnv& env) {
+  Options o;
+  if (auto v = keys.String("host")) o.host = *v;
+  if (auto v = keys.Int("port", 1, 65535)) o.port = static_cast<int>(*v);
+  if (auto v = keys.String("socket")) o.socket = *v;
+  if (auto v = keys.String("user")) o.user = *v;
+  o.password = ReadSecretKeys(keys, "password", env.config_dir, false);
+  if (auto v = keys.String("connection_name")) o.connection_name = *v;
+  if (auto hb = keys.Map("heartbeat")) {
+    static const std::regex kIdent(R"([A-Za-z0-9_$]+(\.[A-Za-z0-9_$]+)?)");
+    if (auto t = hb->String("table", kRequired)) {
+      if (!std::regex_match(*t, kIdent)) {
+        hb->Error("table", "must be table or schema.table (letters, digits, _ and $)");
+      } else {
+        o.heartbeat_table = *t;
+      }
+    }
+    if (auto c = hb->String("column")) {
+      if (!std::regex_match(*c, std::regex(R"([A-Za-z0-9_$]+)"))) {
+        hb->Error("column", "must be a column name (letters, digits, _ and $)");
+      } else {
+        o.heartbeat_column = *c;
+      }
+    }
+    hb->Finish();
+  }
+  if (!o.connection_name.empty() && !std::regex_match(o.connection_name, std::regex(R"([A-Za-z0-9_-]+)"))) {
+    keys.Error("connection_name", "must be letters, digits, _ or -");
+  }
+  return std::make_unique<MysqlReplicationCheck>(std::move(o));
+}
+
+namespace {
+struct MysqlDeleter {
+  void operator()(MYSQL* m) const { mysql_close(m); }
+};
+struct ResDeleter {
+  void operator()(MYSQL_RES* r) const { mysql_free_result(r); }
+};
+
+// The first row of a query as column name -> value ("" for NULL; `nulls` lists NULL columns).
+bool FirstRow(MYSQL* db, const std::string& sql, std::map<std::string, std::string>* row, std::string* error,
+              std::map<std::string, bool>* nulls = nullptr) {
+  if (mysql_query(db, sql.c_str()) != 0) {
+    *error = mysql_error(db);
+    return false;
+  }
+  std::unique_ptr<MYSQL_RES, ResDeleter> res(mysql_store_result(db));
+  if (!res) {
+    *error = mysql_errno(db) ? mysql_error(db) : "no result";
+    return false;
+  }
+  MYSQL_ROW r = mysql_fetch_row(res.get());
+  if (r == nullptr) return true;  // no rows: an empty map
+  unsigned n = mysql_num_fields(res.get());
+  MYSQL_FIELD* fields = mysql_fetch_fields(res.get());
+  for (unsigned i = 0; i < n; ++i) {
+    (*row)[fields[i].name] = r[i] ? r[i] : "";
+    if (nulls) (*nulls)[fields[i].name] = r[i] == nullptr;
+  }
+  return true;
+}
+
+// MariaDB and MySQL name the columns Slave_* or Replica_*, Master_* or Source_*.
+std::string Col(const std::map<std::string, std::string>& row, std::initializer_list<const char*> names) {
+  for (const char* n : names) {
+    auto it = row.find(n);
+    if (it != row.end()) return it->second;
+  }
+  return "";
+}
+}  // namespace
+
+void MysqlReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
+  std::unique_ptr<MYSQL, MysqlDeleter> db(mysql_init(nullptr));
+  if (!db) {
+    Error(r, "cannot initialise the MySQL client");
+    return;
+  }
+  const unsigned timeout = static_cast<unsigned>(std::clamp<int64_t>(
+      ctx.deadline == absl::InfiniteFuture() ? 30 : absl::ToInt64Seconds(ctx.deadline - ctx.clock->Now()), 2, 60));
+  mysql_options(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  mysql_options(db.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
+  mysql_options(db.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+  std::string password;
+  if (!options_.password.empty()) {
+    auto pw = options_.password.Read();
+    if (!pw.ok()) {
+      Error(r, std::string(pw.status().message()));
+      return;
+    }
+    password = *pw;
+  }
+  const std::string where = options_.socket.empty() ? absl::StrCat(options_.host, ":", options_.port) : options_.socket;
+  if (!mysql_real_connect(db.get(), options_.socket.empty() ? options_.host.c_str() : nullptr,
+                          options_.user.empty() ? nullptr : options_.user.c_str(),
+                          password.empty() ? nullptr : password.c_str(), nullptr,
+                          static_cast<unsigned>(options_.port), options_.socket.empty() ? nullptr : options_.socket.c_str(),
+                          0)) {
+    Error(r, absl::StrCat("cannot connect to ", where, ": ", mysql_error(db.get())));
+    return;
+  }
+  AddDetail(r, "server_version", mysql_get_server_info(db.get()));
+  std::map<std::string, std::string> row;
+  std::map<std::string, bool> nulls;
+  std::string error;
+  const std::string show = options_.connection_name.empty()
+                               ? "SHOW SLAVE STATUS"
+                               : absl::StrCat("SHOW SLAVE '", options_.connection_name, "' STATUS");
+  if (!FirstRow(db.get(), show, &row, &error, &nulls)) {
+    Error(r, absl::StrCat(show, " failed: ", error));
+    return;
+  }
+  auto* facts = r->mutable_facts();
+  if (row.empty()) {
+    facts->set_ready(false);
+    Fail(r, absl::StrCat(where, " is not a replica (SHOW SLAVE STATUS is empty)"));
+    return;
+  }
+  const std::string io = Col(row, {"Slave_IO_Running", "Replica_IO_Running"});
+  const std::string sql = Col(row, {"Slave_SQL_Running", "Replica_SQL_Running"});
+  const std::string io_error = Col(row, {"Last_IO_Error"}), sql_error = Col(row, {"Last_SQL_Error"});
+  AddDetail(r, "primary", absl::StrCat(Col(row, {"Master_Host", "Source_Host"}), ":",
+                                       Col(row, {"Master_Port", "Source_Port"})));
+  AddDetail(r, "io_thread", io);
+  AddDetail(r, "sql_thread", sql);
+  AddDetail(r, "read_position", absl::StrCat(Col(row, {"Master_Log_File", "Source_Log_File"}), ":",
+                                             Col(row, {"Read_Master_Log_Pos", "Read_Source_Log_Pos"})));
+  AddDetail(r, "exec_position", absl::StrCat(Col(row, {"Relay_Master_Log_File", "Relay_Source_Log_File"}), ":",
+                                             Col(row, {"Exec_Master_Log_Pos", "Exec_Source_Log_Pos"})));
+  if (!Col(row, {"Gtid_IO_Pos"}).empty()) AddDetail(r, "gtid_io_pos", Col(row, {"Gtid_IO_Pos"}));
+  if (!io_error.empty()) AddDetail(r, "last_io_error", io_error);
+  if (!sql_error.empty()) AddDetail(r, "last_sql_error", sql_error);
+
+  double lag = NAN;
+  std::string lag_source;
+  const std::string sbm_name = row.count("Seconds_Behind_Master") ? "Seconds_Behind_Master" : "Seconds_Behind_Source";
+  double sbm;
+  if (!nulls[sbm_name] && absl::SimpleAtod(Col(row, {sbm_name.c_str()}), &sbm)) {
+    lag = sbm;
+    lag_source = sbm_name;
+  }
+  if (io != "Yes" && !lag_source.empty()) {
+    // With the IO thread down, the replica does not know what it is missing: its own lag figure
+    // reads 0 as soon as it has applied what it had. Not a recovery point.
+    lag = NAN;
+    lag_source = absl::StrCat("none (", sbm_name, " is meaningless while the IO thread is not running)");
+  }
+  if (!options_.heartbeat_table.empty()) {
+    std::map<std::string, std::string> hb;
+    std::map<std::string, bool> hb_nulls;
+    const std::string q = absl::StrCat("SELECT TIMESTAMPDIFF(MICROSECOND, MAX(", options_.heartbeat_column,
+                                       "), UTC_TIMESTAMP(6)) / 1e6 AS lag FROM ", options_.heartbeat_table);
+    if (!FirstRow(db.get(), q, &hb, &error, &hb_nulls)) {
+      Error(r, absl::StrCat("reading the heartbeat table ", options_.heartbeat_table, " failed: ", error));
+      return;
+    }
+    double v;
+    if (!hb_nulls["lag"] && absl::SimpleAtod(hb["lag"], &v)) {
+      lag = std::max(0.0, v);
+      lag_source = "heartbeat";
+    } else {
+      lag = NAN;
+      lag_source = "heartbeat (empty)";
+    }
+  }
+  AddDetail(r, "lag_source", lag_source.empty() ? "none" : lag_source);
+  const absl::Time now = ctx.clock->Now();
+  if (!std::isnan(lag)) {
+    facts->set_replication_lag_seconds(lag);
+    facts->set_recovery_point_unix_ns(ToUnixNs(now - absl::Seconds(lag)));
+    AddValue(r, "lag", lag, "s");
+  }
+  const bool running = io == "Yes" && sql == "Yes";
+  facts->set_ready(running);
+  const std::string lag_text = std::isnan(lag) ? "lag unknown" : absl::StrFormat("lag %.1fs (%s)", lag, lag_source);
+  if (sql != "Yes") {
+    Fail(r, absl::StrCat("replica SQL thread is ", sql.empty() ? "not running" : sql,
+                         sql_error.empty() ? "" : ": " + sql_error, "; ", lag_text));
+  } else if (io == "Connecting") {
+    Warn(r, absl::StrCat("replica IO thread is connecting to the primary",
+                         io_error.empty() ? "" : ": " + io_error, "; ", lag_text));
+  } else if (io != "Yes") {
+    Fail(r, absl::StrCat("replica IO thread is ", io.empty() ? "not running" : io,
+                         io_error.empty() ? "" : ": " + io_error, "; ", lag_text));
+  } else {
+    Ok(r, absl::StrCat("replica threads running; ", lag_text));
+  }
+}
+
+}  // namespace paraat

@@ -1,0 +1,306 @@
+#include "agent/checks/postgres_replication.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <regex>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "agent/secrets.h"
+#include "common/time_util.h"
+#include "common/units.h"
+
+namespace paraat {
+
+std::string CheckDsn(const std::string& dsn) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
+  if (opts == nullptr) {
+    std::string msg = err ? std::string(absl::StripAsciiWhitespace(err)) : "cannot parse it";
+    PQfreemem(err);
+    return msg;
+  }
+  std::string problem;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (std::string(o->keyword) == "password" && o->val != nullptr && *o->val) {
+      problem = "contains a password; use a passfile (passfile=... or ~/.pgpass) or PGPASSWORD instead";
+    }
+  }
+  PQconninfoFree(opts);
+  return problem;
+}
+
+std::string RedactDsn(const std::string& dsn) { return Redact(dsn, {}); }
+
+std::unique_ptr<Check> PostgresReplicationCheck::Create(YamlMap& keys, const CheckEnv& env) {
+  Options o;
+  if (auto v = keys.String("dsn", kRequired)) {
+    if (std::string why = CheckDsn(*v); !why.empty()) {
+      keys.Error("dsn", why);
+    } else {
+      o.dsn = *v;
+    }
+  }
+  if (auto v = keys.String("primary_dsn")) {
+    if (std::string why = CheckDsn(*v); !why.empty()) {
+      keys.Error("primary_dsn", why);
+    } else {
+      o.primary_dsn = *v;
+    }
+  }
+  if (auto v = keys.Enum("role", {"auto", "standby", "primary"})) {
+    o.role = *v == "standby" ? Role::kStandby : *v == "primary" ? Role::kPrimary : Role::kAuto;
+  }
+  if (auto v = keys.Int("min_standbys", 0, 100)) o.min_standbys = static_cast<int>(*v);
+  if (o.dsn.empty()) return nullptr;
+  return std::make_unique<PostgresReplicationCheck>(std::move(o));
+}
+
+namespace {
+
+struct ConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Conn = std::unique_ptr<PGconn, ConnDeleter>;
+using Rows = std::unique_ptr<PGresult, ResultDeleter>;
+
+std::string Trim(const char* s) { return std::string(absl::StripAsciiWhitespace(s ? s : "")); }
+
+// Connects within the check's deadline; on failure, a message without secrets.
+Conn Connect(const CheckContext& ctx, const std::string& dsn, std::string* error) {
+  const int64_t left = ctx.deadline == absl::InfiniteFuture()
+                           ? 30
+                           : std::max<int64_t>(2, absl::ToInt64Seconds(ctx.deadline - ctx.clock->Now()));
+  const std::string full = absl::StrCat(dsn, " connect_timeout=", std::min<int64_t>(left, 30),
+                                        " application_name=paraat-agent options='-c statement_timeout=",
+                                        std::min<int64_t>(left, 60) * 1000, "'");
+  Conn c(PQconnectdb(full.c_str()));
+  if (c == nullptr || PQstatus(c.get()) != CONNECTION_OK) {
+    *error = Redact(Trim(c ? PQerrorMessage(c.get()) : "out of memory"), {});
+    return nullptr;
+  }
+  return c;
+}
+
+// One query; nullptr (and *error) on failure.
+Rows Query(PGconn* c, const char* sql, std::string* error) {
+  Rows r(PQexec(c, sql));
+  if (r == nullptr || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    *error = Trim(r ? PQresultErrorMessage(r.get()) : PQerrorMessage(c));
+    return nullptr;
+  }
+  return r;
+}
+
+std::string Value(const Rows& r, int row, int col) {
+  return PQgetisnull(r.get(), row, col) ? std::string() : std::string(PQgetvalue(r.get(), row, col));
+}
+double Number(const Rows& r, int row, int col, double def = NAN) {
+  double v;
+  return absl::SimpleAtod(Value(r, row, col), &v) ? v : def;
+}
+
+}  // namespace
+
+void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
+  std::string error;
+  Conn conn = Connect(ctx, options_.dsn, &error);
+  if (!conn) {
+    Error(r, absl::StrCat("cannot connect to PostgreSQL (", RedactDsn(options_.dsn), "): ", error));
+    return;
+  }
+  AddDetail(r, "server_version", absl::StrCat(PQserverVersion(conn.get())));
+  Rows info = Query(conn.get(), "SELECT pg_is_in_recovery(), extract(epoch FROM now())", &error);
+  if (!info) {
+    Error(r, absl::StrCat("query failed: ", error));
+    return;
+  }
+  const bool in_recovery = Value(info, 0, 0) == "t";
+  const double now = Number(info, 0, 1, absl::ToDoubleSeconds(ctx.clock->Now() - absl::UnixEpoch()));
+  auto* facts = r->mutable_facts();
+
+  if (options_.role == Role::kPrimary && in_recovery) {
+    Fail(r, "expected a primary, but the server is in recovery (a standby)");
+    facts->set_ready(false);
+    return;
+  }
+  if (options_.role == Role::kStandby && !in_recovery) {
+    Fail(r, "expected a standby, but the server is not in recovery (it is a primary: was it promoted?)");
+    facts->set_ready(false);
+    return;
+  }
+
+  if (in_recovery) {
+    AddDetail(r, "role", "standby");
+    // Pause state: PostgreSQL 14 and later report "pause requested" separately.
+    const char* sql =
+        PQserverVersion(conn.get()) >= 140000
+            ? "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
+              "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), (pg_control_checkpoint()).checkpoint_time)), "
+              "pg_get_wal_replay_pause_state() <> 'not paused', "
+              "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)"
+            : "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
+              "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), (pg_control_checkpoint()).checkpoint_time)), "
+              "pg_is_wal_replay_paused(), "
+              "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)";
+    Rows s = Query(conn.get(), sql, &error);
+    Rows w = s ? Query(conn.get(),
+                       "SELECT status, sender_host, sender_port, extract(epoch FROM last_msg_receipt_time) "
+                       "FROM pg_stat_wal_receiver",
+                       &error)
+               : nullptr;
+    if (!s || !w) {
+      Error(r, absl::StrCat("query failed: ", error));
+      return;
+    }
+    const std::string receive_lsn = Value(s, 0, 0), replay_lsn = Value(s, 0, 1);
+    const double last_replay = Number(s, 0, 2);
+    const bool paused = Value(s, 0, 3) == "t";
+    double lag_bytes = Number(s, 0, 4, 0);
+    const bool streaming = PQntuples(w.get()) > 0 && Value(w, 0, 0) == "streaming";
+    if (PQntuples(w.get()) > 0) {
+      AddDetail(r, "wal_receiver", absl::StrCat(Value(w, 0, 0), " from ", Value(w, 0, 1), ":", Value(w, 0, 2)));
+    } else {
+      AddDetail(r, "wal_receiver", "none");
+    }
+    AddDetail(r, "receive_lsn", receive_lsn);
+    AddDetail(r, "replay_lsn", replay_lsn);
+    // The last replayed transaction's time, or (before any was replayed, e.g. right after
+    // pg_basebackup) the last restartpoint's: the replayed data is at least that recent.
+    if (!std::isnan(last_replay)) {
+      AddDetail(r, "replayed_up_to", FormatTimeUtc(absl::FromUnixSeconds(static_cast<int64_t>(last_replay))));
+    }
+
+    // Against the primary, when we can ask it: the exact distance.
+    bool primary_known = false;
+    if (!options_.primary_dsn.empty()) {
+      std::string perr;
+      Conn primary = Connect(ctx, options_.primary_dsn, &perr);
+      if (primary) {
+        std::string q = absl::StrCat("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '", replay_lsn.empty() ? "0/0" : replay_lsn,
+                                     "'::pg_lsn)");
+        Rows p = Query(primary.get(), q.c_str(), &perr);
+        if (p) {
+          lag_bytes = std::max(0.0, Number(p, 0, 0, 0));
+          primary_known = true;
+        }
+      }
+      if (!primary_known) AddDetail(r, "primary", absl::StrCat("not reachable: ", perr));
+    }
+    const bool caught_up = primary_known ? lag_bytes == 0 : (streaming && receive_lsn == replay_lsn);
+    double lag_seconds;
+    double recovery_point;
+    if (caught_up && !paused) {
+      // Everything written has been replayed: current as of now, however old the last
+      // transaction (an idle primary writes none).
+      lag_seconds = 0;
+      recovery_point = now;
+    } else if (!std::isnan(last_replay)) {
+      // Behind (paused, receiver broken, or replay slower than writes): the age of the last
+      // replayed transaction, which keeps growing while the primary takes writes.
+      lag_seconds = std::max(0.0, now - last_replay);
+      recovery_point = last_replay;
+    } else {
+      lag_seconds = NAN;
+      recovery_point = NAN;
+    }
+    if (!std::isnan(lag_seconds)) facts->set_replication_lag_seconds(lag_seconds);
+    facts->set_replication_lag_bytes(static_cast<uint64_t>(std::max(0.0, lag_bytes)));
+    if (!std::isnan(recovery_point)) {
+      facts->set_recovery_point_unix_ns(static_cast<int64_t>(recovery_point * 1e9));
+    }
+    AddValue(r, "lag", std::isnan(lag_seconds) ? 0 : lag_seconds, "s");
+    AddValue(r, "lag_bytes", lag_bytes, "B");
+    const std::string lag_text =
+        std::isnan(lag_seconds) ? "lag unknown (nothing replayed yet)"
+                                : absl::StrFormat("lag %.1fs, %s", lag_seconds, HumanSize(static_cast<uint64_t>(lag_bytes)));
+    facts->set_ready(streaming && !paused);
+    if (!streaming) {
+      Fail(r, absl::StrCat("standby's WAL receiver is not streaming (", PQntuples(w.get()) ? Value(w, 0, 0) : "not running",
+                           "); ", lag_text));
+    } else if (paused) {
+      Warn(r, absl::StrCat("standby replay is paused; ", lag_text));
+    } else {
+      Ok(r, absl::StrCat("standby streaming, ", caught_up ? "caught up" : "replaying", "; ", lag_text));
+    }
+    return;
+  }
+
+  // A primary: its standbys and slots.
+  AddDetail(r, "role", "primary");
+  Rows reps = Query(conn.get(),
+                    "SELECT application_name, coalesce(client_addr::text, 'local'), state, sync_state, "
+                    "extract(epoch FROM write_lag), extract(epoch FROM flush_lag), extract(epoch FROM replay_lag), "
+                    "coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0) "
+                    "FROM pg_stat_replication ORDER BY application_name",
+                    &error);
+  Rows slots = reps ? Query(conn.get(),
+                            "SELECT slot_name, slot_type, active, coalesce(wal_status, ''), "
+                            "coalesce(safe_wal_size, -1) FROM pg_replication_slots ORDER BY slot_name",
+                            &error)
+                    : nullptr;
+  if (!reps || !slots) {
+    Error(r, absl::StrCat("query failed: ", error));
+    return;
+  }
+  int streaming = 0;
+  double best_lag = INFINITY, worst_lag = 0, worst_bytes = 0;
+  for (int i = 0; i < PQntuples(reps.get()); ++i) {
+    const std::string state = Value(reps, i, 2);
+    const double bytes = Number(reps, i, 7, 0);
+    // replay_lag is NULL once a standby has caught up on an idle primary: no lag then.
+    double lag = Number(reps, i, 6, 0);
+    if (bytes == 0) lag = 0;
+    AddDetail(r, absl::StrCat("standby.", Value(reps, i, 0)),
+              absl::StrFormat("%s from %s, %s, replay lag %.1fs, %s behind", state, Value(reps, i, 1), Value(reps, i, 3),
+                              lag, HumanSize(static_cast<uint64_t>(bytes))));
+    if (state == "streaming") {
+      ++streaming;
+      best_lag = std::min(best_lag, lag);
+    }
+    worst_lag = std::max(worst_lag, lag);
+    worst_bytes = std::max(worst_bytes, bytes);
+  }
+  std::vector<std::string> slot_problems, slot_warnings;
+  for (int i = 0; i < PQntuples(slots.get()); ++i) {
+    const std::string name = Value(slots, i, 0), wal_status = Value(slots, i, 3);
+    const double safe = Number(slots, i, 4, -1);
+    AddDetail(r, absl::StrCat("slot.", name),
+              absl::StrCat(Value(slots, i, 1), Value(slots, i, 2) == "t" ? ", active" : ", inactive",
+                           wal_status.empty() ? "" : ", wal_status " + wal_status,
+                           safe >= 0 ? ", safe_wal_size " + HumanSize(static_cast<uint64_t>(safe)) : ""));
+    // "lost": the standby behind this slot can never catch up; "unreserved": it is about to.
+    if (wal_status == "lost") slot_problems.push_back(absl::StrCat("slot ", name, " has lost required WAL"));
+    if (wal_status == "unreserved") {
+      slot_warnings.push_back(absl::StrCat("slot ", name, " is beyond max_slot_wal_keep_size"));
+    }
+  }
+  AddValue(r, "streaming_standbys", streaming);
+  facts->set_replication_lag_seconds(worst_lag);
+  facts->set_replication_lag_bytes(static_cast<uint64_t>(worst_bytes));
+  if (streaming > 0) facts->set_recovery_point_unix_ns(static_cast<int64_t>((now - best_lag) * 1e9));
+  facts->set_ready(streaming >= options_.min_standbys && slot_problems.empty());
+  const std::string summary =
+      absl::StrFormat("%d of %d standbys streaming, worst replay lag %.1fs (%s)", streaming, PQntuples(reps.get()),
+                      worst_lag, HumanSize(static_cast<uint64_t>(worst_bytes)));
+  if (streaming < options_.min_standbys) {
+    Fail(r, absl::StrCat(summary, "; ", options_.min_standbys, " required"));
+  } else if (!slot_problems.empty()) {
+    Fail(r, absl::StrCat(summary, "; ", absl::StrJoin(slot_problems, ", ")));
+  } else if (!slot_warnings.empty()) {
+    Warn(r, absl::StrCat(summary, "; ", absl::StrJoin(slot_warnings, ", ")));
+  } else {
+    Ok(r, summary);
+  }
+}
+
+}  // namespace paraat
