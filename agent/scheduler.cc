@@ -84,10 +84,12 @@ void Scheduler::Start() {
   for (int i = 0; i < concurrency_; ++i) workers_.emplace_back([this] { Worker(); });
 }
 
-void Scheduler::Stop() {
+void Scheduler::Stop(absl::Duration grace) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     stopping_ = true;
+    cv_.notify_all();
+    cv_.wait_for(lock, std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)), [&] { return running_ == 0; });
   }
   stop_flag_ = true;
   cv_.notify_all();
@@ -116,15 +118,23 @@ void Scheduler::Worker() {
       }
       due = queue_.top();
       queue_.pop();
+      ++running_;
     }
     const CheckSpec& spec = (*checks_)[due.index];
     const absl::Time started = clock_->Now();
     paraat::v1::Result r = RunCheck(spec, clock_, state_dir_, Progress::None(), stopping);
-    if (stop_flag_ && r.status() == paraat::v1::CHECK_STATUS_ERROR) return;  // interrupted by shutdown
-    LogDebug("check ", spec.id, ": ", StatusName(r.status()), ": ", r.message());
-    sink_(std::move(r));
+    const bool interrupted = stop_flag_ && r.status() == paraat::v1::CHECK_STATUS_ERROR;
+    if (!interrupted) {
+      LogDebug("check ", spec.id, ": ", StatusName(r.status()), ": ", r.message());
+      sink_(std::move(r));
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
+      --running_;
+      if (stopping_) {
+        cv_.notify_all();
+        return;
+      }
       absl::Time next = started + spec.interval + Jitter(spec.interval);
       // A check that overran its interval runs again right away, not in a burst of catch-ups.
       queue_.push(Due{std::max(next, clock_->Now()), due.index});

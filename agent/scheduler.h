@@ -34,8 +34,9 @@ class Scheduler {
   ~Scheduler();
 
   void Start();
-  // Stops taking new runs, asks running checks to stop, and joins the workers.
-  void Stop();
+  // Stops taking new runs, lets running checks finish for up to `grace` (their results are
+  // kept), then asks the rest to stop, and joins the workers.
+  void Stop(absl::Duration grace = absl::Seconds(10));
 
  private:
   struct Due {
@@ -56,6 +57,7 @@ class Scheduler {
   std::condition_variable cv_;
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> queue_;
   bool stopping_ = false;
+  int running_ = 0;
   std::atomic<bool> stop_flag_{false};
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<std::thread> workers_;

@@ -77,6 +77,14 @@ bool Sender::Flush(absl::Duration timeout) {
   return true;
 }
 
+void Sender::FillStatus(paraat::v1::AgentStatus* status) const {
+  const Spool::Stats st = spool_->stats();
+  status->set_spool_bytes(st.bytes);
+  status->set_spool_max_bytes(config_.spool_max_size);
+  status->set_spool_batches(st.batches);
+  status->set_dropped_results_total(st.dropped_results);
+}
+
 absl::Duration Sender::NextBackoff() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   absl::Duration d = backoff_;
@@ -140,6 +148,7 @@ absl::Status Sender::Session() {
   gethostname(host, sizeof host - 1);
   hello->set_hostname(host);
   hello->set_spool_epoch(spool_->epoch());
+  FillStatus(hello->mutable_status());
   for (const auto& [k, v] : config_.labels) {
     auto* l = hello->add_labels();
     l->set_name(k);
@@ -209,6 +218,7 @@ absl::Status Sender::Session() {
     }
     paraat::v1::AgentMessage msg;
     *msg.mutable_batch() = std::move(*batch);
+    FillStatus(msg.mutable_batch()->mutable_status());
     if (!stream->Write(msg)) break;
   }
   ctx.TryCancel();

@@ -40,6 +40,7 @@ class Sender {
   // One connection's life: hello, then batches until the stream breaks or Stop().
   absl::Status Session();
   absl::Duration NextBackoff();
+  void FillStatus(paraat::v1::AgentStatus* status) const;
 
   const AgentConfig& config_;
   Spool* spool_;

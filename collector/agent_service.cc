@@ -118,6 +118,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     for (const auto& l : hello.labels()) labels.emplace_back(l.name(), l.value());
     service_->agents_->Connected(agent_id_, hello.version(), hello.hostname(), std::move(labels),
                                  service_->clock_->Now());
+    service_->agents_->UpdateStatus(agent_id_, hello.status());
     LogDebug("agent ", agent_id_, " connected from ", context_->peer(), " (version ", hello.version(), ")");
     hello_done_ = true;
 
@@ -148,6 +149,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       return;
     }
 
+    if (batch->has_status()) service_->agents_->UpdateStatus(agent_id_, batch->status());
     auto item = std::make_unique<Ingest::Item>();
     item->received = service_->clock_->Now();
     WriteGroup& g = item->group;

@@ -143,14 +143,26 @@ void StateMetrics::CollectAgents(std::vector<MetricFamily>* out) const {
   MetricFamily seen = Gauge("paraat_agent_last_seen_timestamp_seconds", "When the agent last said hello or sent results");
   MetricFamily connected = Gauge("paraat_agent_connected", "1 while the agent has a stream open");
   MetricFamily info = Gauge("paraat_agent_info", "Agent version; always 1");
+  MetricFamily spool = Gauge("paraat_agent_spool_bytes", "Bytes of results the agent holds, not yet acknowledged");
+  MetricFamily spool_max = Gauge("paraat_agent_spool_max_bytes", "The agent's spool limit (spool.max_size)");
+  MetricFamily dropped;
+  dropped.name = "paraat_agent_spool_dropped_results_total";
+  dropped.help = "Results the agent dropped from a full spool since it started";
+  dropped.type = MetricType::Counter;
   for (const AgentInfo& a : agents_->Snapshot()) {
     Add(seen, {{"agent", a.id}}, Seconds(a.last_seen));
     Add(connected, {{"agent", a.id}}, a.connected_streams > 0 ? 1 : 0);
     Add(info, {{"agent", a.id}, {"version", a.version}}, 1);
+    if (a.status.spool_max_bytes() > 0) {
+      Add(spool, {{"agent", a.id}}, static_cast<double>(a.status.spool_bytes()));
+      Add(spool_max, {{"agent", a.id}}, static_cast<double>(a.status.spool_max_bytes()));
+      ClientMetric m;
+      m.label = {{"agent", a.id}};
+      m.counter.value = static_cast<double>(a.status.dropped_results_total());
+      dropped.metric.push_back(std::move(m));
+    }
   }
-  out->push_back(std::move(seen));
-  out->push_back(std::move(connected));
-  out->push_back(std::move(info));
+  for (MetricFamily* f : {&seen, &connected, &info, &spool, &spool_max, &dropped}) out->push_back(std::move(*f));
 }
 
 }  // namespace paraat

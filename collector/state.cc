@@ -110,6 +110,12 @@ void AgentRegistry::Seen(const std::string& id, absl::Time now) {
   if (it != agents_.end() && it->second.last_seen < now) it->second.last_seen = now;
 }
 
+void AgentRegistry::UpdateStatus(const std::string& id, const paraat::v1::AgentStatus& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = agents_.find(id);
+  if (it != agents_.end()) it->second.status = status;
+}
+
 std::vector<AgentInfo> AgentRegistry::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<AgentInfo> out;

@@ -15,6 +15,7 @@
 #include "collector/evaluator.h"
 #include "collector/observation.h"
 #include "collector/store.h"
+#include "paraat/v1/agent.pb.h"
 #include "paraat/v1/result.pb.h"
 
 namespace paraat {
@@ -52,6 +53,7 @@ struct AgentInfo {
   std::string hostname;
   std::vector<std::pair<std::string, std::string>> labels;
   int connected_streams = 0;
+  paraat::v1::AgentStatus status;
   absl::Time first_seen;
   absl::Time last_seen;
 };
@@ -64,6 +66,7 @@ class AgentRegistry {
                       std::vector<std::pair<std::string, std::string>> labels, absl::Time now);
   void Disconnected(const std::string& id);
   void Seen(const std::string& id, absl::Time now);
+  void UpdateStatus(const std::string& id, const paraat::v1::AgentStatus& status);
   std::vector<AgentInfo> Snapshot() const;
 
  private:
