@@ -9,6 +9,8 @@
 #define PARAAT_COLLECTOR_AGENT_SERVICE_H_
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "collector/collector_metrics.h"
@@ -23,6 +25,9 @@ namespace paraat {
 struct AgentServiceOptions {
   IngestLimits limits;
   uint32_t max_inflight_batches = 8;
+  // Per-agent ingest limit (token bucket over all of an agent's streams).
+  double results_per_second = 5000;
+  double results_burst = 50000;
   // Given a stream's context, the agent ids it may speak for; empty means any (plaintext
   // loopback or no identity configured). Set when mTLS is on.
   std::function<std::vector<std::string>(const grpc::CallbackServerContext&)> identities;
@@ -38,6 +43,14 @@ class AgentServiceImpl final : public paraat::v1::AgentService::CallbackService 
 
  private:
   friend class AgentStreamReactor;
+  // Takes `n` results from the agent's bucket; false when the agent is over its limit.
+  bool Admit(const std::string& agent, size_t n);
+  std::mutex buckets_mu_;
+  struct Bucket {
+    double tokens;
+    absl::Time last;
+  };
+  std::map<std::string, Bucket> buckets_;
   Ingest* ingest_;
   AgentRegistry* agents_;
   CollectorMetrics* metrics_;

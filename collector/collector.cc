@@ -2,11 +2,13 @@
 
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "collector/status_page.h"
 #include "common/fs.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/net.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/version.h"
@@ -189,10 +191,27 @@ absl::StatusOr<size_t> Collector::ReloadPlans() {
 }
 
 absl::Status Collector::StartGrpc() {
+  auto authorizer = Authorizer::Create(config_.auth);
+  if (!authorizer.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(config_.file, ": auth: ", authorizer.status().message()));
+  }
+  authorizer_ = *std::move(authorizer);
   AgentServiceOptions ao;
+  ao.results_per_second = config_.agent_results_per_second;
+  ao.results_burst = config_.agent_results_burst;
+  if (config_.tls.enabled()) {
+    // Agents prove who they are with their certificate; without one they are refused.
+    ao.identities = [](const grpc::CallbackServerContext& ctx) {
+      auto ac = ctx.auth_context();
+      return ac ? PeerIdentities(*ac) : std::vector<std::string>();
+    };
+  } else if (!IsLoopbackAddress(config_.listen)) {
+    LogWarning("agent identities are not verified: ", config_.listen, " serves plaintext (insecure: true)");
+  }
   agent_service_ = std::make_unique<AgentServiceImpl>(ingest_.get(), &agents_, &metrics_, clock_, ao);
   QueryServiceHooks hooks;
   hooks.reload_plans = [this] { return ReloadPlans(); };
+  hooks.authorize = [this](const grpc::ServerContext& ctx, Permission p) { return authorizer_->Check(ctx, p); };
   query_service_ = std::make_unique<QueryServiceImpl>(loop_.get(), &state_, store_.get(), ingest_.get(), clock_,
                                                       std::move(hooks));
 
@@ -230,8 +249,26 @@ absl::Status Collector::StartGrpc() {
 }
 
 absl::Status Collector::StartHttp() {
+  if (!config_.metrics_password_file.empty()) {
+    auto pw = ReadFile(config_.metrics_password_file);
+    if (!pw.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(config_.file, ": metrics_auth: ", pw.status().message()));
+    }
+    metrics_password_ = std::string(absl::StripTrailingAsciiWhitespace(*pw));
+  }
   state_metrics_ = std::make_shared<StateMetrics>(loop_.get(), &state_, &agents_, clock_);
-  http_.Handle("/metrics", [this](const HttpRequest&) {
+  // With metrics_auth, every page needs the user and password (HTTP basic authentication).
+  auto denied = [this](const HttpRequest& req) -> std::optional<HttpResponse> {
+    if (config_.metrics_user.empty()) return std::nullopt;
+    if (req.user == config_.metrics_user && SecretEquals(req.password, metrics_password_)) return std::nullopt;
+    HttpResponse r;
+    r.status = 401;
+    r.body = "authentication required\n";
+    r.headers["WWW-Authenticate"] = "Basic realm=\"paraat\", charset=\"UTF-8\"";
+    return r;
+  };
+  http_.Handle("/metrics", [this, denied](const HttpRequest& req) {
+    if (auto d = denied(req)) return *d;
     std::vector<prometheus::MetricFamily> families = metrics_.registry()->Collect();
     auto more = state_metrics_->Collect();
     families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
@@ -240,7 +277,8 @@ absl::Status Collector::StartHttp() {
     r.body = prometheus::TextSerializer().Serialize(families);
     return r;
   });
-  http_.Handle("/", [this](const HttpRequest&) {
+  http_.Handle("/", [this, denied](const HttpRequest& req) {
+    if (auto d = denied(req)) return *d;
     HttpResponse r;
     r.content_type = "text/html; charset=utf-8";
     r.body = RenderStatusPage(*loop_->snapshot(), clock_->Now());
@@ -251,7 +289,7 @@ absl::Status Collector::StartHttp() {
     r.body = "ok\n";
     return r;
   });
-  return http_.Start(config_.metrics_listen);
+  return http_.Start(config_.metrics_listen, HttpServerOptions{config_.metrics_tls_cert, config_.metrics_tls_key});
 }
 
 }  // namespace paraat

@@ -5,10 +5,12 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "collector/agent_service.h"
+#include "collector/auth.h"
 #include "collector/collector_metrics.h"
 #include "collector/config.h"
 #include "collector/evaluation_loop.h"
@@ -57,6 +59,8 @@ class Collector {
   std::shared_ptr<StateMetrics> state_metrics_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<QueryServiceImpl> query_service_;
+  std::optional<Authorizer> authorizer_;
+  std::string metrics_password_;
   std::unique_ptr<grpc::Server> server_;
   HttpServer http_;
   int grpc_port_ = 0;

@@ -1,5 +1,7 @@
 #include "collector/config.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -81,7 +83,70 @@ absl::StatusOr<CollectorConfig> LoadCollectorConfig(const std::string& path) {
   if (auto v = doc.PositiveDuration("evaluation_interval")) c.evaluation_interval = *v;
   if (auto v = doc.PositiveDuration("checkpoint_interval")) c.checkpoint_interval = *v;
   if (auto v = doc.Enum("log_level", {"debug", "info", "warning", "error"})) c.log_level = *v;
+  if (auto auth = doc.Map("auth")) {
+    c.auth_configured = true;
+    YAML::Node tokens = auth->Raw("tokens");
+    if (tokens.IsDefined() && !tokens.IsSequence()) auth->Error("tokens", "expected a list of {file, role}");
+    int i = 0;
+    for (const YAML::Node& t : tokens.IsSequence() ? tokens : YAML::Node()) {
+      YamlMap m(t, absl::StrCat("auth.tokens[", i++, "]"), &errors, LineOf(t));
+      if (!m.valid()) continue;
+      TokenGrant g;
+      if (auto f = m.String("file", kRequired)) g.file = ResolvePath(base, *f);
+      if (auto r = m.Enum("role", {"viewer", "auditor", "admin"}, kRequired)) ParseQueryRole(*r, &g.role);
+      m.Finish();
+      if (!g.file.empty()) c.auth.tokens.push_back(g);
+    }
+    YAML::Node clients = auth->Raw("clients");
+    if (clients.IsDefined() && !clients.IsSequence()) auth->Error("clients", "expected a list of {subject, role}");
+    i = 0;
+    for (const YAML::Node& t : clients.IsSequence() ? clients : YAML::Node()) {
+      YamlMap m(t, absl::StrCat("auth.clients[", i++, "]"), &errors, LineOf(t));
+      if (!m.valid()) continue;
+      auto subject = m.String("subject", kRequired);
+      QueryRole role = QueryRole::kNone;
+      if (auto r = m.Enum("role", {"viewer", "auditor", "admin"}, kRequired)) ParseQueryRole(*r, &role);
+      m.Finish();
+      if (subject) c.auth.clients[*subject] = role;
+    }
+    if (auto a = auth->Enum("anonymous", {"none", "viewer", "auditor", "admin"})) ParseQueryRole(*a, &c.auth.anonymous);
+    auth->Finish();
+  }
+  if (auto m = doc.Map("metrics_tls")) {
+    if (auto v = m->String("cert", kRequired)) c.metrics_tls_cert = ResolvePath(base, *v);
+    if (auto v = m->String("key", kRequired)) c.metrics_tls_key = ResolvePath(base, *v);
+    m->Finish();
+  }
+  if (auto m = doc.Map("metrics_auth")) {
+    if (auto v = m->String("user", kRequired)) c.metrics_user = *v;
+    if (auto v = m->String("password_file", kRequired)) {
+      c.metrics_password_file = ResolvePath(base, *v);
+      struct stat st;
+      if (::stat(c.metrics_password_file.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
+        m->Error("password_file", absl::StrCat(c.metrics_password_file, " is readable by everyone; chmod 600 it"));
+      }
+    }
+    m->Finish();
+  }
+  if (auto l = doc.Map("limits")) {
+    if (auto v = l->Int("agent_results_per_second", 1, 100000000)) c.agent_results_per_second = static_cast<double>(*v);
+    if (auto v = l->Int("agent_results_burst", 1, 1000000000)) c.agent_results_burst = static_cast<double>(*v);
+    l->Finish();
+  }
   doc.Finish();
+  // Token files are read at start-up; their problems are config problems.
+  for (size_t i = 0; i < c.auth.tokens.size(); ++i) {
+    struct stat st;
+    if (::stat(c.auth.tokens[i].file.c_str(), &st) != 0) {
+      doc.Error("auth", absl::StrCat("token file ", c.auth.tokens[i].file, " does not exist"));
+    } else if (st.st_mode & S_IROTH) {
+      doc.Error("auth", absl::StrCat("token file ", c.auth.tokens[i].file, " is readable by everyone; chmod 600 it"));
+    }
+  }
+  if (!c.auth_configured) {
+    // A developer's or the demo's loopback collector: local users may do everything.
+    c.auth.anonymous = !c.tls.enabled() && IsLoopbackAddress(c.listen) ? QueryRole::kAdmin : QueryRole::kNone;
+  }
 
   if (errors.empty() && !c.tls.enabled() && !c.insecure && !IsLoopbackAddress(c.listen)) {
     doc.Error("listen", absl::StrCat("plaintext gRPC on non-loopback address ", c.listen,

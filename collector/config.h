@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "collector/auth.h"
 
 namespace paraat {
 
@@ -28,6 +29,19 @@ struct CollectorConfig {
   absl::Duration evaluation_interval = absl::Seconds(1);
   absl::Duration checkpoint_interval = absl::Seconds(5);
   std::string log_level = "info";
+
+  // The query API's access control (collector/auth.h). `auth_configured` says an auth
+  // section was given; without one, a plaintext loopback collector lets local users in as admin.
+  AuthConfig auth;
+  bool auth_configured = false;
+
+  // /metrics and the status page: optional TLS and basic authentication.
+  std::string metrics_tls_cert, metrics_tls_key;
+  std::string metrics_user, metrics_password_file;
+
+  // Per-agent ingest limit: results per second, and the burst allowed above it.
+  double agent_results_per_second = 5000;
+  double agent_results_burst = 50000;
 };
 
 // Relative paths (storage file, plans_dir, TLS files) are resolved against the config file's

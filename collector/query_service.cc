@@ -24,7 +24,7 @@ QueryServiceImpl::QueryServiceImpl(EvaluationLoop* loop, EvidenceState* state, S
     : loop_(loop), state_(state), store_(store), ingest_(ingest), clock_(clock), hooks_(std::move(hooks)) {}
 
 grpc::Status QueryServiceImpl::Authorize(grpc::ServerContext* ctx, Permission p) const {
-  return hooks_.authorize ? hooks_.authorize(ctx, p) : grpc::Status::OK;
+  return hooks_.authorize ? hooks_.authorize(*ctx, p) : grpc::Status::OK;
 }
 
 grpc::Status QueryServiceImpl::GetStatus(grpc::ServerContext* ctx, const paraat::v1::GetStatusRequest*,

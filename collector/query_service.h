@@ -22,7 +22,7 @@ enum class Permission { kView, kAudit, kAdmin };
 
 struct QueryServiceHooks {
   // OK, or PERMISSION_DENIED / UNAUTHENTICATED for this caller and permission. Unset: allow all.
-  std::function<grpc::Status(grpc::ServerContext*, Permission)> authorize;
+  std::function<grpc::Status(const grpc::ServerContext&, Permission)> authorize;
   // Reloads plans from disk; returns the number loaded or the problems.
   std::function<absl::StatusOr<size_t>()> reload_plans;
 };

@@ -198,8 +198,13 @@ size_t Collect(char* data, size_t size, size_t n, void* out) {
 }
 }  // namespace
 
-absl::StatusOr<std::string> HttpGet(const std::string& url, int* status) {
+absl::StatusOr<std::string> HttpGet(const std::string& url, int* status, const HttpOptions& options) {
   CURL* curl = curl_easy_init();
+  if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
+  if (!options.user.empty()) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, options.user.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, options.password.c_str());
+  }
   std::string body;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);

@@ -71,8 +71,13 @@ RunResult RunCommand(const std::vector<std::string>& argv, absl::Duration timeou
 
 // A TCP port that was free a moment ago on 127.0.0.1.
 int FreePort();
-// GET over HTTP; the body, with the status code in *status.
-[[nodiscard]] absl::StatusOr<std::string> HttpGet(const std::string& url, int* status = nullptr);
+struct HttpOptions {
+  std::string ca_file;  // trust this CA for https
+  std::string user, password;  // basic authentication
+};
+// GET over HTTP(S); the body, with the status code in *status.
+[[nodiscard]] absl::StatusOr<std::string> HttpGet(const std::string& url, int* status = nullptr,
+                                                  const HttpOptions& options = {});
 // Percent-encodes a URL query value.
 std::string UrlEncode(const std::string& value);
 // Runs a PromQL instant query against a Prometheus server; the value of the first series,
