@@ -47,7 +47,14 @@ std::string DirOf(const std::string& path) {
 
 absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
   ConfigErrors errors(path);
-  YAML::Node root = LoadYamlFile(path, &errors);
+  std::string text;
+  if (!ReadConfigFile(path, &text, &errors)) return errors.ToStatus();
+  return ParseAgentConfig(text, path);
+}
+
+absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std::string& path) {
+  ConfigErrors errors(path);
+  YAML::Node root = LoadYamlString(yaml, &errors);
   if (!errors.empty()) return errors.ToStatus();
   YamlMap doc(root, "", &errors);
   if (!doc.valid()) return errors.ToStatus();

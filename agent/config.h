@@ -44,6 +44,8 @@ struct AgentConfig {
 
 // Problems are InvalidArgument with `file:line: key: problem` lines, all of them at once.
 [[nodiscard]] absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path);
+// The same from text; `path` names the file in messages and anchors relative paths.
+[[nodiscard]] absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std::string& path);
 
 }  // namespace paraat
 

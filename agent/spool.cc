@@ -32,8 +32,9 @@ absl::Status Spool::Load() {
   if (state.ok()) {
     for (absl::string_view line : absl::StrSplit(*state, '\n')) {
       std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
-      if (kv.first == "epoch") absl::SimpleHexAtoi(kv.second, &epoch_);
-      if (kv.first == "reserved") absl::SimpleAtoi(kv.second, &reserved_);
+      // A damaged state file starts a new epoch: sequences cannot collide with the old ones.
+      if (kv.first == "epoch" && !absl::SimpleHexAtoi(kv.second, &epoch_)) epoch_ = 0;
+      if (kv.first == "reserved" && !absl::SimpleAtoi(kv.second, &reserved_)) reserved_ = 0;
     }
   } else if (state.status().code() != absl::StatusCode::kNotFound) {
     return state.status();

@@ -39,7 +39,14 @@ void CheckAddress(YamlMap& doc, const char* key, const std::string& value) {
 
 absl::StatusOr<CollectorConfig> LoadCollectorConfig(const std::string& path) {
   ConfigErrors errors(path);
-  YAML::Node root = LoadYamlFile(path, &errors);
+  std::string text;
+  if (!ReadConfigFile(path, &text, &errors)) return errors.ToStatus();
+  return ParseCollectorConfig(text, path);
+}
+
+absl::StatusOr<CollectorConfig> ParseCollectorConfig(const std::string& yaml, const std::string& path) {
+  ConfigErrors errors(path);
+  YAML::Node root = LoadYamlString(yaml, &errors);
   if (!errors.empty()) return errors.ToStatus();
   YamlMap doc(root, "", &errors);
   if (!doc.valid()) return errors.ToStatus();

@@ -47,6 +47,8 @@ struct CollectorConfig {
 // Relative paths (storage file, plans_dir, TLS files) are resolved against the config file's
 // directory. Problems are InvalidArgument with `file:line: key: problem` lines.
 [[nodiscard]] absl::StatusOr<CollectorConfig> LoadCollectorConfig(const std::string& path);
+// The same from text; `path` names the file in messages and anchors relative paths.
+[[nodiscard]] absl::StatusOr<CollectorConfig> ParseCollectorConfig(const std::string& yaml, const std::string& path);
 
 // Resolves `path` against `base_dir` unless it is absolute.
 std::string ResolvePath(const std::string& base_dir, const std::string& path);

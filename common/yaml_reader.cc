@@ -70,15 +70,22 @@ YAML::Node LoadYamlString(const std::string& text, ConfigErrors* errors) {
   }
 }
 
-YAML::Node LoadYamlFile(const std::string& path, ConfigErrors* errors) {
+bool ReadConfigFile(const std::string& path, std::string* text, ConfigErrors* errors) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     errors->Add(0, "", absl::StrCat("cannot read: ", std::strerror(errno)));
-    return YAML::Node();
+    return false;
   }
   std::stringstream buf;
   buf << in.rdbuf();
-  return LoadYamlString(buf.str(), errors);
+  *text = buf.str();
+  return true;
+}
+
+YAML::Node LoadYamlFile(const std::string& path, ConfigErrors* errors) {
+  std::string text;
+  if (!ReadConfigFile(path, &text, errors)) return YAML::Node();
+  return LoadYamlString(text, errors);
 }
 
 YamlMap::YamlMap(const YAML::Node& node, std::string prefix, ConfigErrors* errors, int parent_line)

@@ -54,6 +54,8 @@ class ConfigErrors {
 // 1-based line of a node, or 0 when yaml-cpp does not know it.
 int LineOf(const YAML::Node& node);
 
+// Reads a whole config file; false (with the problem in `errors`) when it cannot.
+bool ReadConfigFile(const std::string& path, std::string* text, ConfigErrors* errors);
 // Reads and parses a file. Unreadable files and syntax errors go to `errors`; the result
 // is then a null node.
 YAML::Node LoadYamlFile(const std::string& path, ConfigErrors* errors);

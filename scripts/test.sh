@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Sets everything up (Debian packages for the build and for the real tools the tests run:
-# Prometheus, PostgreSQL, MariaDB, restic, borg, pgBackRest, monitoring plugins, Chromium;
-# npm test tools) and runs the whole test suite with ctest.
+# Prometheus, PostgreSQL, MariaDB, restic, borg, pgBackRest, monitoring plugins, Chromium, clang;
+# npm test tools) and runs the whole test suite:
+#   1. ctest on the release build (build/), unit and integration tests;
+#   2. the sanitizer pass (scripts/sanitize.sh): the same suite against clang builds with
+#      AddressSanitizer and UndefinedBehaviorSanitizer, then a short libFuzzer run per target.
 #
 #   scripts/test.sh                 everything
-#   scripts/test.sh -L unit         only the unit tests (any ctest arguments pass through)
+#   scripts/test.sh -L unit         only the unit tests (ctest arguments apply to both passes)
+#   PARAAT_SANITIZE=0 scripts/test.sh    skip the sanitizer pass
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 if [ -f tests/js/package.json ]; then
   (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
 fi
-cd build
-exec ctest --output-on-failure -j2 --timeout 900 "$@"
+echo "==> the test suite (release build)"
+(cd build && ctest --output-on-failure -j2 --timeout 900 "$@")
+if [ "${PARAAT_SANITIZE:-1}" != 0 ]; then
+  scripts/sanitize.sh -- "$@"
+fi
+echo "==> all tests passed"
