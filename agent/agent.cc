@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/units.h"
 
 namespace paraat {
 
@@ -41,7 +42,7 @@ void Agent::Start() {
   scheduler_ = std::make_unique<Scheduler>(&config_.checks, config_.concurrency, config_.state_dir, Clock::Real(),
                                            [this](paraat::v1::Result r) { Record(std::move(r)); });
   scheduler_->Start();
-  LogInfo("paraat-agent ", config_.agent_id, ": ", config_.checks.size(), " checks, collector ",
+  LogInfo("paraat-agent ", config_.agent_id, ": ", CountOf(config_.checks.size(), "check"), ", collector ",
           config_.collector_address);
 }
 

@@ -11,6 +11,7 @@
 #include "common/net.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "common/units.h"
 #include "common/version.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -53,9 +54,10 @@ absl::Status Collector::Start() {
   PARAAT_RETURN_IF_ERROR(StartGrpc());
   PARAAT_RETURN_IF_ERROR(StartHttp());
   started_ = true;
+  verifier_ = std::thread([this] { VerifyLoop(); });
   LogInfo("paraat-collector ", PARAAT_VERSION, " serving: gRPC on ", config_.listen.substr(0, config_.listen.rfind(':')),
           ":", grpc_port_, ", metrics on http://", config_.metrics_listen.substr(0, config_.metrics_listen.rfind(':')),
-          ":", http_.port(), "/metrics, ", plan_count, " plans, store ", store_->Describe());
+          ":", http_.port(), "/metrics, ", CountOf(plan_count, "plan"), ", store ", store_->Describe());
   return absl::OkStatus();
 }
 
@@ -66,6 +68,12 @@ void Collector::Shutdown() {
     return;
   }
   started_ = false;
+  {
+    std::lock_guard<std::mutex> lock(verifier_mu_);
+    stopping_ = true;
+  }
+  verifier_cv_.notify_all();
+  if (verifier_.joinable()) verifier_.join();
   http_.Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   loop_->Stop();
@@ -176,6 +184,34 @@ absl::Status Collector::RecordPlanChanges(const std::vector<Plan>& plans) {
   return absl::OkStatus();
 }
 
+void Collector::VerifyLoop() {
+  absl::Duration wait = absl::Seconds(10);  // soon after start, then every verify_every
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(verifier_mu_);
+      if (verifier_cv_.wait_for(lock, std::chrono::milliseconds(absl::ToInt64Milliseconds(wait)),
+                                [&] { return stopping_; })) {
+        return;
+      }
+    }
+    wait = config_.verify_every;
+    const absl::Time start = clock_->Now();
+    auto v = store_->Verify(nullptr);
+    if (!v.ok()) {
+      LogWarning("evidence chain verification could not run: ", v.status().message());
+      continue;
+    }
+    metrics_.chain_verified.Set(v->ok() ? 1 : 0);
+    metrics_.chain_verified_time.Set(absl::ToDoubleSeconds(clock_->Now() - absl::UnixEpoch()));
+    metrics_.chain_records.Set(static_cast<double>(v->records_checked()));
+    if (v->ok()) {
+      LogInfo("evidence chain verified: ", v->records_checked(), " records in ", HumanDuration(clock_->Now() - start));
+    } else {
+      LogError("EVIDENCE CHAIN BROKEN at record ", v->first_bad_seq(), ": ", v->problem());
+    }
+  }
+}
+
 absl::StatusOr<size_t> Collector::ReloadPlans() {
   std::lock_guard<std::mutex> lock(reload_mu_);
   auto plans = LoadPlansDir(config_.plans_dir);
@@ -186,7 +222,7 @@ absl::StatusOr<size_t> Collector::ReloadPlans() {
   PARAAT_RETURN_IF_ERROR(RecordPlanChanges(*plans));
   const size_t n = plans->size();
   loop_->SetPlans(*std::move(plans));
-  LogInfo("plans reloaded: ", n, " plans");
+  LogInfo("plans reloaded: ", CountOf(n, "plan"));
   return n;
 }
 

@@ -4,7 +4,9 @@
 #define PARAAT_COLLECTOR_COLLECTOR_H_
 
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 
@@ -47,6 +49,8 @@ class Collector {
   absl::Status RecordPlanChanges(const std::vector<Plan>& plans);
   absl::Status StartGrpc();
   absl::Status StartHttp();
+  // Re-verifies the evidence chain every verify_every (and soon after start) for the metrics.
+  void VerifyLoop();
 
   CollectorConfig config_;
   const Clock* clock_;
@@ -67,6 +71,10 @@ class Collector {
   std::mutex reload_mu_;
   std::map<std::string, std::string> plan_versions_;  // plan id -> recorded sha256 ("" when removed)
   bool started_ = false;
+  std::thread verifier_;
+  std::mutex verifier_mu_;
+  std::condition_variable verifier_cv_;
+  bool stopping_ = false;
 };
 
 }  // namespace paraat

@@ -46,7 +46,23 @@ CollectorMetrics::CollectorMetrics()
                   .Name("paraat_collector_agent_streams")
                   .Help("Open agent streams")
                   .Register(*registry_)
-                  .Add({})) {
+                  .Add({})),
+      chain_verified(prometheus::BuildGauge()
+                         .Name("paraat_evidence_chain_verified")
+                         .Help("1 when the last verification found the evidence chain intact, 0 when broken")
+                         .Register(*registry_)
+                         .Add({})),
+      chain_verified_time(prometheus::BuildGauge()
+                              .Name("paraat_evidence_chain_last_verified_timestamp_seconds")
+                              .Help("When the evidence chain was last verified (0: not yet)")
+                              .Register(*registry_)
+                              .Add({})),
+      chain_records(prometheus::BuildGauge()
+                        .Name("paraat_evidence_chain_records")
+                        .Help("Evidence records checked by the last verification")
+                        .Register(*registry_)
+                        .Add({})) {
+  chain_verified.Set(1);  // innocent until verified otherwise; the timestamp says whether it ran
   rejected_ = &prometheus::BuildCounter()
                    .Name("paraat_collector_results_rejected_total")
                    .Help("Results or streams refused, by reason")

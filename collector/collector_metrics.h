@@ -47,6 +47,9 @@ class CollectorMetrics {
   prometheus::Histogram& evaluation_duration;
   prometheus::Counter& plan_transitions;
   prometheus::Gauge& streams;
+  prometheus::Gauge& chain_verified;       // 1 when the last verification found the chain intact
+  prometheus::Gauge& chain_verified_time;  // when it ran
+  prometheus::Gauge& chain_records;        // records it checked
 
  private:
   prometheus::Family<prometheus::Counter>* rejected_;

@@ -20,6 +20,18 @@ std::string DirName(const std::string& path) {
   return abs.lexically_normal().parent_path().string();
 }
 
+std::vector<std::string> CollectorConfig::MissingFiles() const {
+  std::vector<std::string> files = {tls.ca, tls.cert, tls.key, metrics_tls_cert, metrics_tls_key,
+                                    metrics_password_file};
+  for (const TokenGrant& t : auth.tokens) files.push_back(t.file);
+  std::vector<std::string> missing;
+  for (const std::string& f : files) {
+    struct stat st;
+    if (!f.empty() && ::stat(f.c_str(), &st) != 0) missing.push_back(f);
+  }
+  return missing;
+}
+
 std::string ResolvePath(const std::string& base_dir, const std::string& path) {
   if (path.empty() || path[0] == '/') return path;
   return absl::StrCat(base_dir, "/", path);
@@ -89,6 +101,7 @@ absl::StatusOr<CollectorConfig> ParseCollectorConfig(const std::string& yaml, co
   if (auto v = doc.PositiveDuration("retention")) c.retention = *v;
   if (auto v = doc.PositiveDuration("evaluation_interval")) c.evaluation_interval = *v;
   if (auto v = doc.PositiveDuration("checkpoint_interval")) c.checkpoint_interval = *v;
+  if (auto v = doc.PositiveDuration("verify_every")) c.verify_every = *v;
   if (auto v = doc.Enum("log_level", {"debug", "info", "warning", "error"})) c.log_level = *v;
   if (auto auth = doc.Map("auth")) {
     c.auth_configured = true;
@@ -141,12 +154,11 @@ absl::StatusOr<CollectorConfig> ParseCollectorConfig(const std::string& yaml, co
     l->Finish();
   }
   doc.Finish();
-  // Token files are read at start-up; their problems are config problems.
+  // Token files are read at start-up (a missing one stops it there); one readable by everyone is
+  // refused here already.
   for (size_t i = 0; i < c.auth.tokens.size(); ++i) {
     struct stat st;
-    if (::stat(c.auth.tokens[i].file.c_str(), &st) != 0) {
-      doc.Error("auth", absl::StrCat("token file ", c.auth.tokens[i].file, " does not exist"));
-    } else if (st.st_mode & S_IROTH) {
+    if (::stat(c.auth.tokens[i].file.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
       doc.Error("auth", absl::StrCat("token file ", c.auth.tokens[i].file, " is readable by everyone; chmod 600 it"));
     }
   }

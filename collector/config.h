@@ -3,6 +3,7 @@
 #define PARAAT_COLLECTOR_CONFIG_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -28,6 +29,7 @@ struct CollectorConfig {
   absl::Duration retention = absl::Hours(24 * 400);
   absl::Duration evaluation_interval = absl::Seconds(1);
   absl::Duration checkpoint_interval = absl::Seconds(5);
+  absl::Duration verify_every = absl::Hours(24);  // the collector re-verifies the whole chain
   std::string log_level = "info";
 
   // The query API's access control (collector/auth.h). `auth_configured` says an auth
@@ -42,6 +44,10 @@ struct CollectorConfig {
   // Per-agent ingest limit: results per second, and the burst allowed above it.
   double agent_results_per_second = 5000;
   double agent_results_burst = 50000;
+
+  // Files the config names that do not exist (yet): TLS, tokens, passwords. Start-up fails on
+  // them; --check-config warns.
+  std::vector<std::string> MissingFiles() const;
 };
 
 // Relative paths (storage file, plans_dir, TLS files) are resolved against the config file's

@@ -11,6 +11,7 @@
 #include "common/cli.h"
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/units.h"
 #include "common/version.h"
 
 namespace {
@@ -84,10 +85,17 @@ int main(int argc, char** argv) {
       std::cerr << plans.status().message() << "\n";
       return 2;
     }
-    std::cout << config_path << ": OK (" << plans->size() << " plans in " << config->plans_dir << ", storage "
+    std::cout << config_path << ": OK (" << paraat::CountOf(plans->size(), "plan") << " in " << config->plans_dir << ", storage "
               << config->storage << ")\n";
     for (const auto& p : *plans) {
-      std::cout << "  " << p.id << ": " << p.name << " (" << p.AllSources().size() << " sources)\n";
+      std::cout << "  " << p.id << ": " << p.name << " (" << paraat::CountOf(p.AllSources().size(), "source") << ")\n";
+    }
+    if (plans->empty()) {
+      std::cout << "warning: no plans in " << config->plans_dir
+                << "; the collector runs, but judges nothing until a plan file (*.yaml) is there\n";
+    }
+    for (const auto& f : config->MissingFiles()) {
+      std::cout << "warning: " << f << " does not exist; the collector will not start without it\n";
     }
     return 0;
   }

@@ -62,6 +62,7 @@ void StateMetrics::CollectPlans(std::vector<MetricFamily>* out) const {
   MetricFamily stale = Gauge("paraat_plan_stale_sources", "Sources without fresh results");
   MetricFamily since = Gauge("paraat_plan_state_since_timestamp_seconds", "When the plan entered its current state");
   MetricFamily reasons = Gauge("paraat_plan_reasons", "Number of findings behind the plan's state, by code");
+  MetricFamily sources = Gauge("paraat_plan_source", "The plan's evidence sources by role; always 1 (join on agent, check)");
 
   for (const PlanView& v : snap->plans) {
     const Plan& p = *v.plan;
@@ -90,9 +91,15 @@ void StateMetrics::CollectPlans(std::vector<MetricFamily>* out) const {
     std::map<std::string, int> by_code;
     for (const Reason& r : e.reasons) ++by_code[r.code];
     for (const auto& [code, n] : by_code) Add(reasons, {plan, {"code", code}}, n);
+    for (Role role : {Role::kRecoveryPoint, Role::kIntegrity, Role::kRestoreTest, Role::kFailover}) {
+      for (const std::string& key : p.Sources(role)) {
+        const size_t slash = key.find('/');
+        Add(sources, {plan, {"role", RoleName(role)}, {"agent", key.substr(0, slash)}, {"check", key.substr(slash + 1)}}, 1);
+      }
+    }
   }
   for (MetricFamily* f : {&ready, &state, &info, &rpo, &rto, &mtpd, &rp_ts, &rp_age, &rt_ts, &rt_dur, &due, &failover,
-                          &stale, &since, &reasons}) {
+                          &stale, &since, &reasons, &sources}) {
     out->push_back(std::move(*f));
   }
 }
@@ -109,6 +116,7 @@ void StateMetrics::CollectChecks(std::vector<MetricFamily>* out) const {
   MetricFamily corrupt = Gauge("paraat_check_corrupt", "1 when the check's latest verification found corrupt data");
   MetricFamily restore = Gauge("paraat_check_restore_duration_seconds", "Duration of the last restore the check ran");
   MetricFamily ready = Gauge("paraat_check_ready", "1 when the failover target reports ready");
+  MetricFamily free = Gauge("paraat_check_free_bytes", "Free bytes the check measured (disk_space)");
   static constexpr const char* kStatus[] = {"ok", "warning", "failed", "error"};
 
   std::shared_lock lock(state_->mutex());
@@ -133,8 +141,10 @@ void StateMetrics::CollectChecks(std::vector<MetricFamily>* out) const {
     }
     if (o.restore_duration_seconds) Add(restore, l, *o.restore_duration_seconds);
     if (o.ready) Add(ready, l, *o.ready ? 1 : 0);
+    if (o.free_bytes) Add(free, l, static_cast<double>(*o.free_bytes));
   });
-  for (MetricFamily* f : {&up, &status, &last_run, &duration, &interval, &rp, &lag, &verified, &corrupt, &restore, &ready}) {
+  for (MetricFamily* f :
+       {&up, &status, &last_run, &duration, &interval, &rp, &lag, &verified, &corrupt, &restore, &ready, &free}) {
     out->push_back(std::move(*f));
   }
 }

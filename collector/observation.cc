@@ -21,6 +21,7 @@ Observation ObservationFromResult(const paraat::v1::Result& r, uint64_t evidence
   if (f.has_restore_succeeded()) o.restore_succeeded = f.restore_succeeded();
   if (f.has_ready()) o.ready = f.ready();
   if (f.has_replication_lag_seconds()) o.replication_lag_seconds = f.replication_lag_seconds();
+  if (f.has_free_bytes()) o.free_bytes = f.free_bytes();
   o.evidence_seq = evidence_seq;
   return o;
 }

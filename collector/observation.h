@@ -29,6 +29,7 @@ struct Observation {
   std::optional<bool> restore_succeeded;
   std::optional<bool> ready;
   std::optional<double> replication_lag_seconds;
+  std::optional<uint64_t> free_bytes;
 
   uint64_t evidence_seq = 0;  // the evidence record it came from
 };

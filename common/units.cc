@@ -181,4 +181,8 @@ std::string HumanSize(uint64_t bytes) {
   return absl::StrFormat("%.1f %s", v, kUnits[u]);
 }
 
+std::string CountOf(size_t n, absl::string_view noun) {
+  return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
+}
+
 }  // namespace paraat

@@ -28,6 +28,8 @@ namespace paraat {
 std::string HumanDuration(absl::Duration d);
 // "1.5 GiB", "512 B".
 std::string HumanSize(uint64_t bytes);
+// "1 plan", "3 plans": a count with its noun (English plural in -s).
+std::string CountOf(size_t n, absl::string_view noun);
 
 }  // namespace paraat
 

@@ -115,7 +115,7 @@ int CmdStatus(CtlEnv& env, int argc, char** argv) {
     ++counts[s.state() < 5 ? s.state() : 0];
   }
   env.out << t.Render();
-  env.out << "\n" << resp.plans_size() << " plans: " << counts[paraat::v1::PLAN_STATE_READY] << " ready, "
+  env.out << "\n" << CountOf(resp.plans_size(), "plan") << ": " << counts[paraat::v1::PLAN_STATE_READY] << " ready, "
           << counts[paraat::v1::PLAN_STATE_AT_RISK] << " at risk, " << counts[paraat::v1::PLAN_STATE_UNKNOWN]
           << " unknown, " << counts[paraat::v1::PLAN_STATE_NOT_READY] << " not ready (" << FormatTimeUtc(now)
           << ")\n";
@@ -301,7 +301,7 @@ int CmdReload(CtlEnv& env, int argc, char** argv) {
   auto ctx = env.client->Context();
   grpc::Status gs = env.client->stub().ReloadPlans(ctx.get(), {}, &resp);
   if (!gs.ok()) return Fail(env, FromGrpc(gs, env.client->target()));
-  env.out << "plans reloaded: " << resp.plans() << " plans\n";
+  env.out << "plans reloaded: " << CountOf(resp.plans(), "plan") << "\n";
   return 0;
 }
 

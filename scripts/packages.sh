@@ -21,5 +21,5 @@ PARAAT_TEST_PACKAGES=(
   monitoring-plugins-basic
   chromium
   clang libclang-rt-14-dev
-  procps iproute2 sqlite3 systemd
+  procps iproute2 sqlite3 systemd curl python3
 )

@@ -36,7 +36,7 @@ TEST(BadInput, CollectorRefusesABadPlanAtStartAndInCheckConfig) {
   WriteFileOrDie(dir / "plans/brp.yaml", kGoodPlan);
   check = RunCommand({CollectorBin(), "--config", dir / "collector.yaml", "--check-config"});
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  EXPECT_THAT(check.output, HasSubstr("OK (1 plans"));
+  EXPECT_THAT(check.output, HasSubstr("OK (1 plan in"));
 }
 
 TEST(BadInput, CollectorRefusesABadConfig) {
