@@ -185,7 +185,8 @@ absl::Status Collector::RecordPlanChanges(const std::vector<Plan>& plans) {
 }
 
 void Collector::VerifyLoop() {
-  absl::Duration wait = absl::Seconds(10);  // soon after start, then every verify_every
+  // Soon after start, then every verify_every.
+  absl::Duration wait = std::min(absl::Seconds(10), config_.verify_every);
   while (true) {
     {
       std::unique_lock<std::mutex> lock(verifier_mu_);

@@ -14,6 +14,18 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The collector re-verifies the whole chain on its own; every second here instead of daily.
+constexpr char kVerifyEverySecond[] = "verify_every: 1s\n";
+
+// The collector's own verdict on its chain, from /metrics ("" until it has verified once).
+std::string ChainVerifiedGauge(const CollectorProcess& c) {
+  auto body = HttpGet(c.metrics_url());
+  if (!body.ok()) return "";
+  const std::string name = "\nparaat_evidence_chain_verified ";
+  size_t at = body->find(name);
+  return at == std::string::npos ? "" : body->substr(at + name.size(), body->find('\n', at + 1) - at - name.size());
+}
+
 class EvidenceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -31,7 +43,7 @@ controls: [iso27001-2022:A.8.13, bio2:8.13.01, bio2:5.30.01, iso22301-2019:8.5, 
 )");
     WriteFileOrDie(dir_ / "plans/other.yaml",
                    "id: other\nname: Other\nobjectives: {rpo: 1h, rto: 8h}\nsources: {recovery_point: [x/y]}\n");
-    auto c = StartCollector(dir_.path(), dir_ / "plans", "", port_);
+    auto c = StartCollector(dir_.path(), dir_ / "plans", kVerifyEverySecond, port_);
     ASSERT_TRUE(c.ok()) << c.status();
     collector_ = std::move(*c);
     WriteFileOrDie(dir_ / "agent.yaml", absl::StrCat("agent: {id: itest-01}\ncollector: {address: ",
@@ -170,6 +182,7 @@ TEST_F(EvidenceTest, TamperingWithOneStoredRecordIsDetected) {
   ASSERT_TRUE(HaveProgram("sqlite3")) << "Debian's sqlite3 is needed: scripts/test.sh installs it";
   RunResult v = Ctl({"evidence", "verify"});
   ASSERT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_TRUE(WaitFor([&] { return ChainVerifiedGauge(collector_) == "1"; }, absl::Seconds(10)));
   collector_.process->Signal(SIGTERM);
   ASSERT_EQ(collector_.process->Wait(absl::Seconds(20)), 0);
 
@@ -182,13 +195,17 @@ TEST_F(EvidenceTest, TamperingWithOneStoredRecordIsDetected) {
                                                                   "CAST(payload AS TEXT) LIKE '%sha256 VERIFIED%'"});
   ASSERT_EQ(changed.output, "1\n") << "exactly one record is edited";
 
-  auto again = StartCollector(dir_.path(), dir_ / "plans", "", port_, "collector2.log");
+  auto again = StartCollector(dir_.path(), dir_ / "plans", kVerifyEverySecond, port_, "collector2.log");
   ASSERT_TRUE(again.ok()) << again.status();
   collector_ = std::move(*again);
   v = Ctl({"evidence", "verify"});
   EXPECT_EQ(v.exit_code, 1) << v.output;
   EXPECT_THAT(v.output, HasSubstr("evidence chain BROKEN at record "));
   EXPECT_THAT(v.output, HasSubstr("does not match its hash"));
+  // The collector finds it by itself, for the dashboards and the ParaatEvidenceChainBroken alert.
+  EXPECT_TRUE(WaitFor([&] { return ChainVerifiedGauge(collector_) == "0"; }, absl::Seconds(10)))
+      << ChainVerifiedGauge(collector_);
+  EXPECT_THAT(collector_.process->Log(), HasSubstr("EVIDENCE CHAIN BROKEN at record "));
   // Exports say so too.
   RunResult r = Ctl({"evidence", "export", "--all", "--format", "json", "-o", dir_ / "after.json"});
   EXPECT_EQ(r.exit_code, 1);
