@@ -5,12 +5,11 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "common/fs.h"
+#include "common/grpc_credentials.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "common/version.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 
 namespace paraat {
 
@@ -19,22 +18,10 @@ Sender::Sender(const AgentConfig& config, Spool* spool) : config_(config), spool
 Sender::~Sender() { Stop(); }
 
 absl::Status Sender::Init() {
-  std::shared_ptr<grpc::ChannelCredentials> creds;
-  if (!config_.tls_cert.empty()) {
-    grpc::SslCredentialsOptions ssl;
-    auto ca = ReadFile(config_.tls_ca);
-    auto cert = ReadFile(config_.tls_cert);
-    auto key = ReadFile(config_.tls_key);
-    for (const auto* f : {&ca, &cert, &key}) {
-      if (!f->ok()) return absl::InvalidArgumentError(absl::StrCat(config_.file, ": collector.tls: ", f->status().message()));
-    }
-    ssl.pem_root_certs = *ca;
-    ssl.pem_cert_chain = *cert;
-    ssl.pem_private_key = *key;
-    creds = grpc::SslCredentials(ssl);
-  } else {
-    creds = grpc::InsecureChannelCredentials();
-  }
+  // An agent authenticates with its certificate: TLS is all three files or none (config.cc).
+  auto creds = ClientCredentials({config_.tls_cert.empty() ? "" : config_.tls_ca, config_.tls_cert, config_.tls_key},
+                                 "collector.tls.ca", "collector.tls.cert", "collector.tls.key");
+  if (!creds.ok()) return absl::InvalidArgumentError(absl::StrCat(config_.file, ": ", creds.status().message()));
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
@@ -42,7 +29,7 @@ absl::Status Sender::Init() {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 30000);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1000);
   args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING, absl::StrCat("paraat-agent/", PARAAT_VERSION));
-  channel_ = grpc::CreateCustomChannel(config_.collector_address, creds, args);
+  channel_ = grpc::CreateCustomChannel(config_.collector_address, *creds, args);
   stub_ = paraat::v1::AgentService::NewStub(channel_);
   return absl::OkStatus();
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "google/protobuf/arena.h"
 #include "paraat/v1/evidence.pb.h"
 
 namespace paraat {
@@ -20,7 +21,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
   AgentStreamReactor(AgentServiceImpl* service, grpc::CallbackServerContext* context)
       : service_(service), context_(context) {
     service_->metrics_->streams.Increment();
-    StartRead(&in_);
+    StartNextRead();
   }
 
   void OnReadDone(bool ok) override {
@@ -85,16 +86,25 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
 
   void Apply(Actions& a) {
     if (a.write) StartWrite(a.write);
-    if (a.read) StartRead(&in_);
+    if (a.read) StartNextRead();
     if (a.finish) Finish(a.status);
   }
 
+  // Each message is parsed into the stream's arena, which is emptied before the next read:
+  // a batch's results cost a few block allocations instead of several per field. Whatever
+  // outlives the message (payloads, observations) was copied out before this is called.
+  void StartNextRead() {
+    arena_.Reset();
+    in_ = google::protobuf::Arena::CreateMessage<AgentMessage>(&arena_);
+    StartRead(in_);
+  }
+
   void HandleHello() {
-    if (!in_.has_hello()) {
+    if (!in_->has_hello()) {
       Reject(reject_reason::kNoHello, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be hello"));
       return;
     }
-    const paraat::v1::Hello& hello = in_.hello();
+    const paraat::v1::Hello& hello = in_->hello();
     absl::Status st = ValidateHello(hello, service_->options_.limits);
     if (!st.ok()) {
       Reject(reject_reason::kInvalid, ToGrpc(st));
@@ -137,11 +147,11 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
   }
 
   void HandleBatch() {
-    if (!in_.has_batch()) {
+    if (!in_->has_batch()) {
       Reject(reject_reason::kInvalid, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "expected a result batch"));
       return;
     }
-    paraat::v1::ResultBatch* batch = in_.mutable_batch();
+    paraat::v1::ResultBatch* batch = in_->mutable_batch();
     absl::Status st = ValidateBatch(*batch, service_->options_.limits);
     if (!st.ok()) {
       Reject(st.code() == absl::StatusCode::kResourceExhausted ? reject_reason::kTooLarge : reject_reason::kInvalid,
@@ -168,8 +178,9 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     g.records.reserve(batch->results_size() + batch->gaps_size());
     item->results.reserve(batch->results_size());
 
-    paraat::v1::EvidenceRecord rec;
-    auto* rr = rec.mutable_result();
+    // On the message's arena, so swapping each result in and out moves pointers only.
+    auto* rec = google::protobuf::Arena::CreateMessage<paraat::v1::EvidenceRecord>(&arena_);
+    auto* rr = rec->mutable_result();
     rr->set_agent_id(agent_id_);
     rr->set_spool_epoch(epoch_);
     rr->set_batch_sequence(batch->sequence());
@@ -177,10 +188,10 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       PendingRecord pr;
       pr.type = RecordType::kResult;
       rr->mutable_result()->Swap(&result);
-      rec.SerializeToString(&pr.payload);
+      rec->SerializeToString(&pr.payload);
       rr->mutable_result()->Swap(&result);
       g.records.push_back(std::move(pr));
-      item->results.push_back(std::move(result));
+      item->results.push_back({result.check_id(), ObservationFromResult(result, 0)});
     }
     uint64_t dropped = 0;
     for (const auto& gap : batch->gaps()) {
@@ -206,7 +217,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       std::lock_guard<std::mutex> lock(mu_);
       ++pending_commits_;
       ++inflight_;
-      a.read = inflight_ < service_->options_.max_inflight_batches;
+      a.read = MayReadLocked();
       read_paused_ = !a.read;
     }
     service_->ingest_->Submit(std::move(item));
@@ -233,7 +244,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
         ack.mutable_ack()->set_sequence(sequence);
         ack.mutable_ack()->set_duplicate(duplicate);
         SendLocked(std::move(ack), a);
-        if (read_paused_ && !read_closed_ && !finish_requested_) {
+        if (read_paused_ && !read_closed_ && !finish_requested_ && MayReadLocked()) {
           read_paused_ = false;
           a.read = true;
         }
@@ -258,6 +269,13 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       RequestFinishLocked(status, a);
     }
     Apply(a);
+  }
+
+  // Reads the next batch unless this stream has its window full, or has a batch in flight while
+  // the writer is behind (its acknowledgement will come and check again).
+  bool MayReadLocked() const {
+    if (inflight_ >= service_->options_.max_inflight_batches) return false;
+    return inflight_ == 0 || service_->ingest_->queued_records() < service_->options_.max_queued_records;
   }
 
   static grpc::Status ToGrpc(const absl::Status& st) {
@@ -302,7 +320,8 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
 
   AgentServiceImpl* const service_;
   grpc::CallbackServerContext* const context_;
-  AgentMessage in_;
+  google::protobuf::Arena arena_;
+  AgentMessage* in_ = nullptr;  // on arena_
   bool hello_done_ = false;  // only touched by the read path, which is sequential
   std::string agent_id_;
   uint64_t epoch_ = 0;

@@ -3,7 +3,10 @@
 // Per stream: Hello first (validated, identity checked), then batches. Each valid batch becomes
 // one WriteGroup for the Ingest writer; its Ack is sent only after the commit. Up to
 // `max_inflight_batches` batches per stream are read ahead; beyond that the stream stops
-// reading until acknowledgements free a slot (backpressure). A malformed or oversized message
+// reading until acknowledgements free a slot (backpressure). Across all streams, a stream with a
+// batch in flight also stops reading while the writer's queue holds more than
+// `max_queued_records`: memory and acknowledgement latency stay bounded however many agents
+// send at once. A malformed or oversized message
 // ends only its own stream, with INVALID_ARGUMENT or RESOURCE_EXHAUSTED.
 #ifndef PARAAT_COLLECTOR_AGENT_SERVICE_H_
 #define PARAAT_COLLECTOR_AGENT_SERVICE_H_
@@ -24,7 +27,8 @@ namespace paraat {
 
 struct AgentServiceOptions {
   IngestLimits limits;
-  uint32_t max_inflight_batches = 8;
+  uint32_t max_inflight_batches = 2;
+  size_t max_queued_records = 100000;
   // Per-agent ingest limit (token bucket over all of an agent's streams).
   double results_per_second = 5000;
   double results_burst = 50000;

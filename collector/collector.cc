@@ -35,10 +35,23 @@ absl::Status Collector::Start() {
   absl::Status st = store_->Open();
   if (!st.ok()) return absl::Status(st.code(), absl::StrCat(store_->Describe(), ": ", st.message()));
   PARAAT_RETURN_IF_ERROR(RestoreState());
+  shared_ = store_->Shared();
+  if (shared_) {
+    auto lead = store_->TryLead();
+    if (!lead.ok()) return absl::Status(lead.status().code(), absl::StrCat(store_->Describe(), ": ", lead.status().message()));
+    leading_ = *lead;
+    LogInfo(leading_ ? "this collector leads: it evaluates plans, records their state changes and exports plan metrics"
+                     : "another collector leads (evaluates plans); this one ingests and answers queries");
+  }
 
   Ingest::Options io;
   io.checkpoint_interval = config_.checkpoint_interval;
   io.retention = config_.retention;
+  if (shared_) {
+    io.maintains = [this] { return leading_.load(); };
+    io.folded_through = [this] { return tail_cursor_.load(); };
+    io.track_commits = true;
+  }
   ingest_ = std::make_unique<Ingest>(store_.get(), &state_, &agents_, &metrics_, clock_, io);
   loop_ = std::make_unique<EvaluationLoop>(&state_, ingest_.get(), &metrics_, clock_, config_.evaluation_interval);
   ingest_->SetOnCommitted([this](const std::vector<std::string>& sources) { loop_->SourcesChanged(sources); });
@@ -46,10 +59,12 @@ absl::Status Collector::Start() {
 
   PARAAT_ASSIGN_OR_RETURN(auto states, store_->LoadPlanStates());
   loop_->RestoreStates(states);
-  PARAAT_RETURN_IF_ERROR(RecordPlanChanges(*plans));
+  loop_->SetRecording(leading_);
+  if (leading_) PARAAT_RETURN_IF_ERROR(RecordPlanChanges(*plans));
   const size_t plan_count = plans->size();
   loop_->SetPlans(*std::move(plans));
   loop_->Start();
+  if (shared_) coordinator_ = std::thread([this] { Coordinate(); });
 
   PARAAT_RETURN_IF_ERROR(StartGrpc());
   PARAAT_RETURN_IF_ERROR(StartHttp());
@@ -74,6 +89,7 @@ void Collector::Shutdown() {
   }
   verifier_cv_.notify_all();
   if (verifier_.joinable()) verifier_.join();
+  if (coordinator_.joinable()) coordinator_.join();
   http_.Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   loop_->Stop();
@@ -113,21 +129,38 @@ absl::Status Collector::RestoreState() {
   }
   // Results committed after the last checkpoint.
   uint64_t folded = 0;
+  tail_cursor_ = through;
+  std::vector<std::string> changed;
   PARAAT_RETURN_IF_ERROR(store_->Scan(through + 1, UINT64_MAX, [&](const StoredRecord& r) {
+    tail_cursor_ = r.seq;
     if (r.type != RecordType::kResult) return true;
-    paraat::v1::EvidenceRecord rec;
-    if (!rec.ParseFromString(r.payload)) return true;
-    std::vector<paraat::v1::Result> one{rec.result().result()};
-    state_.AddResults(rec.result().agent_id(), one, r.seq, FromUnixNs(r.recorded_ns));
+    Fold(r, &changed);
     ++folded;
     return true;
   }));
 
   PARAAT_ASSIGN_OR_RETURN(auto ex_seqs, store_->ExerciseSeqs());
   PARAAT_ASSIGN_OR_RETURN(auto ex_records, store_->Read(ex_seqs));
-  for (const StoredRecord& r : ex_records) {
-    paraat::v1::EvidenceRecord rec;
-    if (!rec.ParseFromString(r.payload) || !rec.has_exercise()) continue;
+  for (const StoredRecord& r : ex_records) Fold(r, &changed);
+  PARAAT_ASSIGN_OR_RETURN(auto versions, store_->LoadPlanVersions());
+  for (auto& [id, sha] : versions) plan_versions_[id] = sha;
+  LogInfo("restored ", state_.source_count(), " sources (", folded, " results after the checkpoint), ",
+          ex_records.size(), " exercises, ", agents.size(), " agents from ", store_->Describe());
+  return absl::OkStatus();
+}
+
+void Collector::Fold(const StoredRecord& r, std::vector<std::string>* changed) {
+  if (r.type != RecordType::kResult && r.type != RecordType::kExercise) return;
+  paraat::v1::EvidenceRecord rec;
+  if (!rec.ParseFromString(r.payload)) return;  // verification reports it
+  if (rec.has_result()) {
+    const std::string& agent = rec.result().agent_id();
+    const paraat::v1::Result& res = rec.result().result();
+    std::vector<CheckObservation> one;
+    one.push_back({res.check_id(), ObservationFromResult(res, r.seq)});
+    state_.AddResults(agent, std::move(one), r.seq, FromUnixNs(r.recorded_ns));
+    changed->push_back(SourceKey(agent, res.check_id()));
+  } else if (rec.has_exercise()) {
     const auto& e = rec.exercise();
     ExerciseObservation o;
     o.kind = e.kind();
@@ -137,11 +170,87 @@ absl::Status Collector::RestoreState() {
     o.evidence_seq = r.seq;
     state_.AddExercise(e.plan_id(), o);
   }
-  PARAAT_ASSIGN_OR_RETURN(auto versions, store_->LoadPlanVersions());
-  for (auto& [id, sha] : versions) plan_versions_[id] = sha;
-  LogInfo("restored ", state_.source_count(), " sources (", folded, " results after the checkpoint), ",
-          ex_records.size(), " exercises, ", agents.size(), " agents from ", store_->Describe());
-  return absl::OkStatus();
+}
+
+void Collector::Coordinate() {
+  absl::Time next_lead = clock_->Now() + absl::Seconds(1);
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(verifier_mu_);
+      if (verifier_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_; })) return;
+    }
+    Tail(false);
+    if (clock_->Now() >= next_lead) {
+      UpdateLeadership();
+      next_lead = clock_->Now() + absl::Seconds(1);
+    }
+  }
+}
+
+void Collector::Tail(bool all) {
+  for (auto [first, last] : ingest_->TakeCommittedRanges()) own_ranges_[first] = last;
+  std::vector<std::string> changed;
+  uint64_t cursor = tail_cursor_;
+  constexpr size_t kSlice = 100000;  // records folded before the evaluation hears of them
+  bool more = true;
+  while (more) {
+    more = false;
+    absl::Status st = store_->Scan(cursor + 1, UINT64_MAX, [&](const StoredRecord& r) {
+      // Records this collector committed itself are in the state already.
+      auto it = own_ranges_.upper_bound(r.seq);
+      const bool mine = it != own_ranges_.begin() && std::prev(it)->second >= r.seq;
+      if (!mine) Fold(r, &changed);
+      cursor = r.seq;
+      if (changed.size() >= kSlice) {
+        more = all;
+        return false;
+      }
+      return true;
+    });
+    if (!st.ok()) {
+      LogWarning("reading what other collectors stored failed (retrying): ", st.message());
+      break;
+    }
+    tail_cursor_ = cursor;
+    while (!own_ranges_.empty() && own_ranges_.begin()->second <= cursor) own_ranges_.erase(own_ranges_.begin());
+    if (!changed.empty()) loop_->SourcesChanged(changed);
+    changed.clear();
+  }
+}
+
+void Collector::UpdateLeadership() {
+  auto lead = store_->TryLead();
+  if (!lead.ok()) LogWarning("cannot tell whether this collector leads: ", lead.status().message());
+  const bool now = lead.ok() && *lead;
+  if (now == leading_) return;
+  if (!now) {
+    leading_ = false;
+    loop_->SetRecording(false);
+    LogWarning("this collector no longer leads; another collector evaluates plans");
+    return;
+  }
+  // Taking over: fold in everything first, so no state change is recorded from missing
+  // results; start from the states the previous leader recorded.
+  Tail(true);
+  auto states = store_->LoadPlanStates();
+  auto versions = store_->LoadPlanVersions();
+  if (!states.ok() || !versions.ok()) {
+    LogWarning("cannot take over as leader yet: ", states.ok() ? versions.status().message() : states.status().message());
+    return;
+  }
+  loop_->RestoreStates(*states);
+  std::vector<Plan> plans;
+  {
+    std::lock_guard<std::mutex> lock(reload_mu_);
+    plan_versions_.clear();
+    for (auto& [id, sha] : *versions) plan_versions_[id] = sha;
+    for (const auto& p : *loop_->plans()) plans.push_back(*p);
+    if (absl::Status st = RecordPlanChanges(plans); !st.ok()) LogWarning("recording plan changes: ", st.message());
+  }
+  loop_->SetRecording(true);
+  leading_ = true;
+  LogInfo("this collector now leads: it evaluates plans, records their state changes and exports plan metrics");
+  loop_->SourcesChanged({});
 }
 
 absl::Status Collector::RecordPlanChanges(const std::vector<Plan>& plans) {
@@ -196,6 +305,7 @@ void Collector::VerifyLoop() {
       }
     }
     wait = config_.verify_every;
+    if (!leading_) continue;  // one collector verifies the shared chain
     const absl::Time start = clock_->Now();
     auto v = store_->Verify(nullptr);
     if (!v.ok()) {
@@ -220,7 +330,7 @@ absl::StatusOr<size_t> Collector::ReloadPlans() {
     LogError("plans not reloaded; the last good plans stay in use:\n", plans.status().message());
     return plans.status();
   }
-  PARAAT_RETURN_IF_ERROR(RecordPlanChanges(*plans));
+  if (leading_) PARAAT_RETURN_IF_ERROR(RecordPlanChanges(*plans));  // else the leader records them
   const size_t n = plans->size();
   loop_->SetPlans(*std::move(plans));
   LogInfo("plans reloaded: ", CountOf(n, "plan"));
@@ -293,7 +403,9 @@ absl::Status Collector::StartHttp() {
     }
     metrics_password_ = std::string(absl::StripTrailingAsciiWhitespace(*pw));
   }
-  state_metrics_ = std::make_shared<StateMetrics>(loop_.get(), &state_, &agents_, clock_);
+  // With several collectors, plan series come from the leader only: no two contradicting ones.
+  state_metrics_ = std::make_shared<StateMetrics>(loop_.get(), &state_, &agents_, clock_,
+                                                  [this] { return leading_.load(); });
   // With metrics_auth, every page needs the user and password (HTTP basic authentication).
   auto denied = [this](const HttpRequest& req) -> std::optional<HttpResponse> {
     if (config_.metrics_user.empty()) return std::nullopt;
@@ -306,12 +418,10 @@ absl::Status Collector::StartHttp() {
   };
   http_.Handle("/metrics", [this, denied](const HttpRequest& req) {
     if (auto d = denied(req)) return *d;
-    std::vector<prometheus::MetricFamily> families = metrics_.registry()->Collect();
-    auto more = state_metrics_->Collect();
-    families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = prometheus::TextSerializer().Serialize(families);
+    r.body = prometheus::TextSerializer().Serialize(metrics_.registry()->Collect());
+    state_metrics_->Render(&r.body);
     return r;
   });
   http_.Handle("/", [this, denied](const HttpRequest& req) {

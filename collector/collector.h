@@ -3,6 +3,8 @@
 #ifndef PARAAT_COLLECTOR_COLLECTOR_H_
 #define PARAAT_COLLECTOR_COLLECTOR_H_
 
+#include <atomic>
+#include <map>
 #include <memory>
 #include <condition_variable>
 #include <mutex>
@@ -51,6 +53,14 @@ class Collector {
   absl::Status StartHttp();
   // Re-verifies the evidence chain every verify_every (and soon after start) for the metrics.
   void VerifyLoop();
+  // Folds one stored result or exercise into the state; adds the source a result changed.
+  void Fold(const StoredRecord& r, std::vector<std::string>* changed);
+  // Shared stores: folds in what other collectors committed (every 250 ms) and keeps
+  // leadership current (every second).
+  void Coordinate();
+  // Folds records after tail_cursor_; with `all`, until caught up, else at most one slice.
+  void Tail(bool all);
+  void UpdateLeadership();
 
   CollectorConfig config_;
   const Clock* clock_;
@@ -71,6 +81,11 @@ class Collector {
   std::mutex reload_mu_;
   std::map<std::string, std::string> plan_versions_;  // plan id -> recorded sha256 ("" when removed)
   bool started_ = false;
+  bool shared_ = false;                 // other collectors write to the store too
+  std::atomic<bool> leading_{true};     // this collector evaluates, records and maintains
+  std::atomic<uint64_t> tail_cursor_{0};  // every record up to here is folded into state_
+  std::map<uint64_t, uint64_t> own_ranges_;  // seq ranges this collector committed, not yet tailed
+  std::thread coordinator_;
   std::thread verifier_;
   std::mutex verifier_mu_;
   std::condition_variable verifier_cv_;

@@ -30,9 +30,15 @@ EvaluationLoop::~EvaluationLoop() { Stop(); }
 
 void EvaluationLoop::RestoreStates(const std::vector<PlanStateRow>& rows) {
   std::lock_guard<std::mutex> lock(mu_);
+  previous_.clear();
   for (const PlanStateRow& r : rows) {
     previous_[r.plan_id] = Previous{static_cast<PlanState>(r.state), FromUnixNs(r.since_ns)};
   }
+}
+
+void EvaluationLoop::SetRecording(bool record) {
+  std::lock_guard<std::mutex> lock(mu_);
+  recording_ = record;
 }
 
 void EvaluationLoop::SetPlans(std::vector<Plan> plans) {
@@ -88,11 +94,16 @@ void EvaluationLoop::Run() {
       if (stopping_) return;
       dirty_ = false;
     }
+    const absl::Time start = clock_->Now();
     EvaluateNow();
+    const absl::Duration took = clock_->Now() - start;
     if (clock_->Now() >= next_full) next_full = clock_->Now() + interval_;
-    // Results arriving in a burst are folded into one evaluation, not one each.
+    // Results arriving in a burst are folded into one evaluation, not one each; and however
+    // many plans there are, evaluating them takes at most a fifth of a core while results
+    // keep arriving.
+    const auto pause = std::chrono::milliseconds(std::max<int64_t>(100, absl::ToInt64Milliseconds(4 * took)));
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+    cv_.wait_for(lock, pause, [&] { return stopping_; });
     if (stopping_) return;
   }
 }
@@ -101,13 +112,22 @@ void EvaluationLoop::EvaluateNow() {
   std::lock_guard<std::mutex> one_at_a_time(evaluate_mu_);
   const absl::Time now = clock_->Now();
   auto plans = this->plans();
+  if (resolved_for_ != plans) {
+    resolved_.clear();
+    resolved_.reserve(plans->size());
+    for (const auto& plan : *plans) resolved_.emplace_back(*state_, *plan);
+    resolved_for_ = plans;
+  }
   auto snap = std::make_shared<EvaluationSnapshot>();
   snap->at = now;
   snap->plans.reserve(plans->size());
-  {
-    std::shared_lock lock(state_->mutex());
-    for (const auto& plan : *plans) {
-      snap->plans.push_back(PlanView{plan, Evaluate(*plan, *state_, now, options_), now});
+  // In chunks, so the ingest writer is never held up for longer than one chunk takes.
+  constexpr size_t kChunk = 256;
+  for (size_t i = 0; i < plans->size(); i += kChunk) {
+    EvidenceState::ReadLock lock(*state_);
+    for (size_t j = i; j < std::min(plans->size(), i + kChunk); ++j) {
+      resolved_[j].Refresh();
+      snap->plans.push_back(PlanView{(*plans)[j], Evaluate(*(*plans)[j], resolved_[j], now, options_), now});
     }
   }
   metrics_->evaluation_duration.Observe(absl::ToDoubleSeconds(clock_->Now() - now));
@@ -121,6 +141,10 @@ void EvaluationLoop::EvaluateNow() {
       const PlanState state = view.evaluation.state;
       if (it != previous_.end() && it->second.state == state) {
         view.since = it->second.since;
+        continue;
+      }
+      if (!recording_) {  // a follower: the leader records it
+        previous_[view.plan->id] = Previous{state, now};
         continue;
       }
       paraat::v1::EvidenceRecord rec;

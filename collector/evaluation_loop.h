@@ -41,8 +41,12 @@ class EvaluationLoop {
                  absl::Duration interval, EvaluationOptions options = {});
   ~EvaluationLoop();
 
-  // The states plans were in before a restart, so a restart records no false transitions.
+  // The states plans were in before a restart (or as the previous leader recorded them), so no
+  // false transitions are recorded. Replaces what the loop knew.
   void RestoreStates(const std::vector<PlanStateRow>& rows);
+  // Whether state changes are recorded as evidence (this collector leads). A follower still
+  // evaluates, for the queries it answers.
+  void SetRecording(bool record);
   // Replaces the plan set and evaluates at once.
   void SetPlans(std::vector<Plan> plans);
   std::shared_ptr<const std::vector<std::shared_ptr<const Plan>>> plans() const;
@@ -70,6 +74,7 @@ class EvaluationLoop {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool dirty_ = false;
+  bool recording_ = true;
   std::shared_ptr<const std::vector<std::shared_ptr<const Plan>>> plans_;
   std::shared_ptr<const EvaluationSnapshot> snapshot_;
   struct Previous {
@@ -78,7 +83,11 @@ class EvaluationLoop {
   };
   std::map<std::string, Previous> previous_;
   std::thread thread_;
-  std::mutex evaluate_mu_;  // one evaluation at a time
+  std::mutex evaluate_mu_;  // one evaluation at a time; guards the two below
+  // Each plan's sources resolved to their states, for the plan set they were built for (kept
+  // alive with them: the resolved sources point into those plans).
+  std::shared_ptr<const std::vector<std::shared_ptr<const Plan>>> resolved_for_;
+  std::vector<ResolvedSources> resolved_;
 };
 
 }  // namespace paraat

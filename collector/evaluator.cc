@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -114,25 +115,38 @@ class PlanEvaluator {
   }
 
   void CheckSourceHealth() {
-    for (const std::string& key : plan_.AllSources()) {
-      const SourceState* s = Source(key);
-      if (s == nullptr || !s->latest) {
-        ++out_.stale_sources;
-        Add("source_missing", PLAN_STATE_UNKNOWN, key, absl::StrCat(key, ": no result received yet"));
-        continue;
+    // Every source once, in role order, as the plan's own strings: a ResolvedSources view finds
+    // those without a lookup.
+    absl::InlinedVector<const std::string*, 16> done;
+    for (Role role : {Role::kRecoveryPoint, Role::kIntegrity, Role::kRestoreTest, Role::kFailover}) {
+      for (const std::string& key : plan_.Sources(role)) {
+        if (std::find_if(done.begin(), done.end(), [&](const std::string* d) { return *d == key; }) != done.end()) {
+          continue;
+        }
+        done.push_back(&key);
+        CheckSourceHealth(key);
       }
-      const Observation& o = *s->latest;
-      if (!IsFresh(o, now_, options_)) {
-        ++out_.stale_sources;
-        Add("source_stale", PLAN_STATE_UNKNOWN, key,
-            absl::StrCat(key, ": no result for ", HumanDuration(now_ - o.finished), " (interval ",
-                         HumanDuration(o.interval), ", stale after ", HumanDuration(StaleAfter(o.interval, options_)),
-                         ")"));
-        continue;
-      }
-      if (!Conclusive(o)) {
-        Add("source_error", PLAN_STATE_UNKNOWN, key, absl::StrCat(key, ": check could not run: ", o.message));
-      }
+    }
+  }
+
+  void CheckSourceHealth(const std::string& key) {
+    const SourceState* s = Source(key);
+    if (s == nullptr || !s->latest) {
+      ++out_.stale_sources;
+      Add("source_missing", PLAN_STATE_UNKNOWN, key, absl::StrCat(key, ": no result received yet"));
+      return;
+    }
+    const Observation& o = *s->latest;
+    if (!IsFresh(o, now_, options_)) {
+      ++out_.stale_sources;
+      Add("source_stale", PLAN_STATE_UNKNOWN, key,
+          absl::StrCat(key, ": no result for ", HumanDuration(now_ - o.finished), " (interval ",
+                       HumanDuration(o.interval), ", stale after ", HumanDuration(StaleAfter(o.interval, options_)),
+                       ")"));
+      return;
+    }
+    if (!Conclusive(o)) {
+      Add("source_error", PLAN_STATE_UNKNOWN, key, absl::StrCat(key, ": check could not run: ", o.message));
     }
   }
 

@@ -1,6 +1,8 @@
 #include "collector/ingest.h"
 
+#include <algorithm>
 #include <future>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
@@ -68,6 +70,11 @@ absl::StatusOr<uint64_t> Ingest::AppendAndWait(std::vector<PendingRecord> record
   return future.get();
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> Ingest::TakeCommittedRanges() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::exchange(committed_ranges_, {});
+}
+
 size_t Ingest::queued_records() const {
   std::lock_guard<std::mutex> lock(mu_);
   return queued_records_;
@@ -123,6 +130,7 @@ void Ingest::CommitItems(std::vector<std::unique_ptr<Item>>& items) {
 
   std::vector<std::string> changed;
   uint64_t stored_records = 0, stored_results = 0, duplicate_results = 0;
+  uint64_t first = UINT64_MAX, last = 0;
   for (auto& item : items) {
     const WriteGroup& g = item->group;
     if (g.duplicate) {
@@ -130,11 +138,15 @@ void Ingest::CommitItems(std::vector<std::unique_ptr<Item>>& items) {
       continue;
     }
     stored_records += g.records.size();
+    if (!g.records.empty()) {
+      first = std::min(first, g.first_seq);
+      last = std::max(last, g.first_seq + g.records.size() - 1);
+    }
     if (g.first_seq + g.records.size() - 1 > head_seq_) head_seq_ = g.first_seq + g.records.size() - 1;
     if (!item->results.empty()) {
-      state_->AddResults(g.agent_id, item->results, g.first_seq, item->received);
       stored_results += item->results.size();
-      for (const auto& r : item->results) changed.push_back(SourceKey(g.agent_id, r.check_id()));
+      for (const auto& r : item->results) changed.push_back(SourceKey(g.agent_id, r.check));
+      state_->AddResults(g.agent_id, std::move(item->results), g.first_seq, item->received);
     }
     if (!g.agent_id.empty()) agents_->Seen(g.agent_id, end);
   }
@@ -146,6 +158,7 @@ void Ingest::CommitItems(std::vector<std::unique_ptr<Item>>& items) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     notify = on_committed_;
+    if (last > 0 && options_.track_commits) committed_ranges_.emplace_back(first, last);
   }
   if (notify && !changed.empty()) notify(changed);
   for (auto& item : items) {
@@ -158,9 +171,11 @@ void Ingest::MaybeCheckpoint(bool force) {
   const absl::Time now = clock_->Now();
   if (!force && now - last_checkpoint_ < options_.checkpoint_interval) return;
   last_checkpoint_ = now;
+  if (options_.maintains && !options_.maintains()) return;
   std::vector<SourceCheckpoint> dirty = state_->TakeDirty();
   if (dirty.empty() && !force) return;
-  absl::Status st = store_->SaveCheckpoint(dirty, head_seq_);
+  const uint64_t through = options_.folded_through ? options_.folded_through() : head_seq_.load();
+  absl::Status st = store_->SaveCheckpoint(dirty, through);
   if (!st.ok()) {
     metrics_->store_errors.Increment();
     LogWarning("saving the source checkpoint failed (start-up will scan more records): ", st.message());
@@ -171,6 +186,7 @@ void Ingest::MaybePrune() {
   const absl::Time now = clock_->Now();
   if (now - last_prune_ < options_.prune_interval) return;
   last_prune_ = now;
+  if (options_.maintains && !options_.maintains()) return;
   auto removed = store_->Prune(now - options_.retention, now);
   if (!removed.ok()) {
     metrics_->store_errors.Increment();

@@ -33,7 +33,7 @@ class Ingest {
     WriteGroup group;
     // The results carried by the first results.size() records of group, folded into the
     // EvidenceState after commit (under group.agent_id).
-    std::vector<paraat::v1::Result> results;
+    std::vector<CheckObservation> results;
     absl::Time received;
     Done done;
   };
@@ -43,6 +43,13 @@ class Ingest {
     absl::Duration checkpoint_interval = absl::Seconds(5);
     absl::Duration retention = absl::Hours(24 * 400);
     absl::Duration prune_interval = absl::Hours(1);
+    // Whether this collector maintains the store (checkpoints, pruning); null: always.
+    std::function<bool()> maintains;
+    // The last seq up to which every record is folded into the state, for checkpoints; null:
+    // the last seq this writer committed (right when no other collector writes).
+    std::function<uint64_t()> folded_through;
+    // Keep the seq ranges committed for TakeCommittedRanges().
+    bool track_commits = false;
   };
 
   Ingest(Store* store, EvidenceState* state, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
@@ -59,6 +66,10 @@ class Ingest {
   [[nodiscard]] absl::StatusOr<uint64_t> AppendAndWait(std::vector<PendingRecord> records);
   // Called on the writer thread after each commit with the sources that got new results.
   void SetOnCommitted(std::function<void(const std::vector<std::string>& sources)> fn);
+
+  // Seq ranges [first, last] this writer committed since the last call (shared stores: the
+  // collector need not fold its own records in again).
+  std::vector<std::pair<uint64_t, uint64_t>> TakeCommittedRanges();
 
   // Records queued and not yet committed.
   size_t queued_records() const;
@@ -83,6 +94,7 @@ class Ingest {
   size_t queued_records_ = 0;
   bool stopping_ = false;
   std::function<void(const std::vector<std::string>&)> on_committed_;
+  std::vector<std::pair<uint64_t, uint64_t>> committed_ranges_;
 
   std::thread thread_;
   std::atomic<uint64_t> head_seq_{0};

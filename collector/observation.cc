@@ -26,16 +26,23 @@ Observation ObservationFromResult(const paraat::v1::Result& r, uint64_t evidence
   return o;
 }
 
-void SourceState::Add(const Observation& obs, absl::Time received_at) {
+void SourceState::Add(Observation obs, absl::Time received_at) {
   auto newer = [&](const std::optional<Observation>& slot) { return !slot || slot->started <= obs.started; };
-  if (newer(latest)) {
-    latest = obs;
-    received = received_at;
-  }
-  if (obs.status != paraat::v1::CHECK_STATUS_ERROR && newer(latest_conclusive)) latest_conclusive = obs;
-  if ((obs.status == paraat::v1::CHECK_STATUS_OK || obs.status == paraat::v1::CHECK_STATUS_WARNING) &&
-      newer(latest_ok)) {
-    latest_ok = obs;
+  const bool to_latest = newer(latest);
+  const bool to_conclusive = obs.status != paraat::v1::CHECK_STATUS_ERROR && newer(latest_conclusive);
+  const bool to_ok = (obs.status == paraat::v1::CHECK_STATUS_OK || obs.status == paraat::v1::CHECK_STATUS_WARNING) &&
+                     newer(latest_ok);
+  if (to_latest) received = received_at;
+  // Copies only into the slots that need one; the last slot takes the original.
+  if (to_ok) {
+    if (to_conclusive) latest_conclusive = obs;
+    if (to_latest) latest = obs;
+    latest_ok = std::move(obs);
+  } else if (to_conclusive) {
+    if (to_latest) latest = obs;
+    latest_conclusive = std::move(obs);
+  } else if (to_latest) {
+    latest = std::move(obs);
   }
 }
 

@@ -36,6 +36,13 @@ struct Observation {
 
 Observation ObservationFromResult(const paraat::v1::Result& result, uint64_t evidence_seq);
 
+// One received result, reduced before it is stored: the check it belongs to and what it says.
+// Reduced on the stream's thread, so the single writer only folds it in.
+struct CheckObservation {
+  std::string check;
+  Observation obs;  // evidence_seq is set once the record is committed
+};
+
 // Latest results of one source (agent/check).
 struct SourceState {
   std::string agent;
@@ -46,7 +53,7 @@ struct SourceState {
   absl::Time received;                           // when the latest arrived
 
   // Folds a newer result in (results older than `latest` only update the older slots).
-  void Add(const Observation& obs, absl::Time received_at);
+  void Add(Observation obs, absl::Time received_at);
 };
 
 // A human-run exercise recorded with `paraatctl exercise record`.

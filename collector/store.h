@@ -89,6 +89,14 @@ class Store {
   [[nodiscard]] virtual absl::Status Open() = 0;
   virtual std::string Describe() const = 0;  // "sqlite:///var/lib/paraat/paraat.db"
 
+  // Whether other collectors may write to the same store (PostgreSQL). Then each collector also
+  // folds in what the others commit, and only the leader evaluates plans and maintains the store.
+  virtual bool Shared() const { return false; }
+  // Whether this collector leads: evaluates plans, records transitions, exports plan metrics,
+  // saves checkpoints, prunes. Takes the lead when it is free. A store no other collector writes
+  // to always leads.
+  [[nodiscard]] virtual absl::StatusOr<bool> TryLead() { return true; }
+
   // --- writer side -------------------------------------------------------------------------
   // Appends all groups in one transaction (all or nothing); fills in duplicate/first_seq.
   [[nodiscard]] virtual absl::Status Commit(std::vector<WriteGroup*>& groups, absl::Time now) = 0;

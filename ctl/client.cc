@@ -5,37 +5,21 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
+#include "common/grpc_credentials.h"
 #include "common/net.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 
 namespace paraat {
 
 absl::StatusOr<std::unique_ptr<QueryClient>> QueryClient::Connect(const ClientOptions& o) {
   auto c = std::make_unique<QueryClient>();
   c->target_ = o.collector;
-  std::shared_ptr<grpc::ChannelCredentials> creds;
-  if (!o.ca.empty()) {
-    grpc::SslCredentialsOptions ssl;
-    auto ca = ReadFile(o.ca);
-    if (!ca.ok()) return absl::InvalidArgumentError(absl::StrCat("--ca: ", ca.status().message()));
-    ssl.pem_root_certs = *ca;
-    if (!o.cert.empty()) {
-      auto cert = ReadFile(o.cert);
-      auto key = ReadFile(o.key);
-      if (!cert.ok()) return absl::InvalidArgumentError(absl::StrCat("--cert: ", cert.status().message()));
-      if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat("--key: ", key.status().message()));
-      ssl.pem_cert_chain = *cert;
-      ssl.pem_private_key = *key;
-    }
-    creds = grpc::SslCredentials(ssl);
-  } else {
-    if (!o.insecure && !IsLoopbackTarget(o.collector)) {
-      return absl::InvalidArgumentError(absl::StrCat("refusing plaintext to ", o.collector,
-                                                     ": give --ca (and --cert/--key or --token-file), or --insecure"));
-    }
-    creds = grpc::InsecureChannelCredentials();
+  if (o.ca.empty() && !o.insecure && !IsLoopbackTarget(o.collector)) {
+    return absl::InvalidArgumentError(absl::StrCat("refusing plaintext to ", o.collector,
+                                                   ": give --ca (and --cert/--key or --token-file), or --insecure"));
   }
+  auto creds = ClientCredentials({o.ca, o.ca.empty() ? "" : o.cert, o.ca.empty() ? "" : o.key}, "--ca", "--cert", "--key");
+  if (!creds.ok()) return creds.status();
   if (!o.token_file.empty()) {
     auto token = ReadFile(o.token_file);
     if (!token.ok()) return absl::InvalidArgumentError(absl::StrCat("--token-file: ", token.status().message()));
@@ -43,7 +27,7 @@ absl::StatusOr<std::unique_ptr<QueryClient>> QueryClient::Connect(const ClientOp
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  c->channel_ = grpc::CreateCustomChannel(o.collector, creds, args);
+  c->channel_ = grpc::CreateCustomChannel(o.collector, *creds, args);
   c->stub_ = paraat::v1::QueryService::NewStub(c->channel_);
   return c;
 }

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "paraat/v1/query.pb.h"
 
@@ -30,7 +31,7 @@ const char* ExportFormats();  // "csv|json|oscal|html"
 // Shared by the renderers.
 std::string StatusWord(paraat::v1::CheckStatus status);
 std::string IntegrityWord(paraat::v1::Integrity integrity);
-std::string CsvField(const std::string& value);
+void AppendCsvField(std::string* out, absl::string_view value);
 
 }  // namespace paraat
 

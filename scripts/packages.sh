@@ -6,7 +6,7 @@ PARAAT_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev prometheus-cpp-dev libmicrohttpd-dev libyaml-cpp-dev
-  libsqlite3-dev libssl-dev libpq-dev libcurl4-openssl-dev libmariadb-dev
+  libsqlite3-dev libjemalloc-dev libssl-dev libpq-dev libcurl4-openssl-dev libmariadb-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   openssl ca-certificates
 )
@@ -22,4 +22,9 @@ PARAAT_TEST_PACKAGES=(
   chromium
   clang libclang-rt-14-dev
   procps iproute2 sqlite3 systemd curl python3
+)
+
+# To run the benchmarks in bench/ (their references, and the tools they drive).
+PARAAT_BENCH_PACKAGES=(
+  prometheus-node-exporter sqlite3 curl python3 openssl procps
 )

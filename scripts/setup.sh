@@ -3,6 +3,7 @@
 #
 #   scripts/setup.sh            build dependencies, then build into build/
 #   scripts/setup.sh --tests    also the tools the test suite runs for real
+#   scripts/setup.sh --bench    also what the benchmarks in bench/ compare against
 #
 # Safe to run again: packages already installed are skipped, the build is incremental.
 set -euo pipefail
@@ -15,7 +16,8 @@ build_type=${PARAAT_BUILD_TYPE:-RelWithDebInfo}
 for arg in "$@"; do
   case "$arg" in
     --tests) want+=("${PARAAT_TEST_PACKAGES[@]}") ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --bench) want+=("${PARAAT_BENCH_PACKAGES[@]}") ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done

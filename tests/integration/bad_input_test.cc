@@ -1,6 +1,13 @@
 // Bad config, bad plans and bad usage, against the real binaries: exit code 2 and
 // `file:line: key: problem`, both at start-up and with --check-config; runtime failures exit 1.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -161,6 +168,43 @@ TEST(BadInput, CtlUnknownPlanAndBadTimes) {
            "tabletop", "--date", "2026-01-01", "--outcome", "passed"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("no plan with id \"nope\""));
+}
+
+// A fleet holds thousands of connections open: descriptor numbers far above select()'s
+// FD_SETSIZE (1024). The metrics endpoint must still accept a scrape then.
+TEST(BadInput, ThousandsOfOpenConnectionsDoNotStopTheMetricsEndpoint) {
+  struct rlimit rl;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  if (rl.rlim_max < 2000) GTEST_SKIP() << "the open-file limit (" << rl.rlim_max << ") is too low to test this";
+  rl.rlim_cur = rl.rlim_max;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+  TempDir dir;
+  WriteFileOrDie(dir / "plans/p.yaml", "id: p\nname: P\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
+                                       "  recovery_point: [a/b]\n");
+  auto c = StartCollector(dir.path(), dir / "plans");
+  ASSERT_TRUE(c.ok()) << c.status();
+  std::vector<int> fds;
+  for (int i = 0; i < 1200; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(c->grpc_port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    fds.push_back(fd);
+  }
+  // The collector has accepted them all (its descriptors are now above 1024) ...
+  ASSERT_TRUE(WaitFor([&] { return std::distance(std::filesystem::directory_iterator(
+                                                     absl::StrCat("/proc/", c->process->pid(), "/fd")),
+                                                 std::filesystem::directory_iterator()) > 1200; },
+                      absl::Seconds(30)));
+  // ... and still serves /metrics.
+  int status = 0;
+  auto body = HttpGet(c->metrics_url(), &status);
+  EXPECT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(status, 200);
+  for (int fd : fds) close(fd);
 }
 
 }  // namespace

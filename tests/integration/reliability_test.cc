@@ -6,14 +6,18 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <iostream>
 #include <sstream>
+#include <tuple>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testlib/pg_cluster.h"
 #include "tests/testlib/test_util.h"
 
 namespace paraat::testing {
@@ -172,6 +176,99 @@ TEST(Reliability, AFullSpoolDropsOldestAndTheGapBecomesEvidence) {
   EXPECT_THAT(*metrics, HasSubstr("paraat_collector_agent_dropped_results_total "));
   EXPECT_THAT(*metrics, ::testing::Not(HasSubstr("paraat_collector_agent_dropped_results_total 0\n")));
   EXPECT_THAT(*metrics, HasSubstr("paraat_agent_spool_max_bytes{agent=\"t1\"} 65536"));
+}
+
+// Scale-out: two collectors on one PostgreSQL database, agents on both. The leading collector is
+// killed with SIGKILL; the other takes over evaluation and plan metrics, the agent that was on
+// the dead one fails over to it, and every check run is stored exactly once, in one chain.
+TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
+  ASSERT_FALSE(PgBinDir().empty()) << "PostgreSQL is needed: scripts/test.sh installs it";
+  TempDir dir;
+  auto pg = PgCluster::Create(dir / "pg");
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  ASSERT_EQ((*pg)->Sql("CREATE DATABASE paraat").exit_code, 0);
+  const std::string storage = absl::StrCat("storage: \"postgresql:///paraat?host=", (*pg)->socket_dir(),
+                                           "&port=", (*pg)->port(), "&user=postgres\"\n");
+  WriteFileOrDie(dir / "plans/shared.yaml", "id: shared\nname: Shared\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
+                                            "  failover: [t1/counter-a, t2/counter-b]\n");
+  const int port_a = FreePort(), port_b = FreePort();
+  std::filesystem::create_directories(dir / "a");
+  std::filesystem::create_directories(dir / "b");
+  auto a = StartCollector(dir / "a", dir / "plans", storage, port_a);
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = StartCollector(dir / "b", dir / "plans", storage, port_b);
+  ASSERT_TRUE(b.ok()) << b.status();
+  auto metric = [](const CollectorProcess& c, const std::string& series) {
+    auto body = HttpGet(c.metrics_url());
+    return body.ok() && absl::StrContains(*body, series);
+  };
+  const std::string ready = "paraat_plan_ready{plan=\"shared\"} 1";
+
+  // Each agent lists both collectors, its own first (pick_first: it uses the first that answers).
+  for (const auto& [id, check, first, second] :
+       {std::tuple<std::string, std::string, int, int>{"t1", "counter-a", port_a, port_b},
+        std::tuple<std::string, std::string, int, int>{"t2", "counter-b", port_b, port_a}}) {
+    WriteFileOrDie(dir / (id + ".yaml"),
+                   absl::StrCat("agent: {id: ", id, "}\ncollector: {address: \"ipv4:127.0.0.1:", first, ",127.0.0.1:",
+                                second, "\"}\nspool: {dir: spool-", id, "}\nchecks:\n", CounterCheck(dir, check, "200ms")));
+  }
+  auto t1 = Process::Start({AgentBin(), "--config", dir / "t1.yaml"}, dir / "t1.log");
+  auto t2 = Process::Start({AgentBin(), "--config", dir / "t2.yaml"}, dir / "t2.log");
+  ASSERT_TRUE(t1.ok() && t2.ok());
+
+  // A leads: its plan sees both agents' results, including t2's, which B stored.
+  ASSERT_TRUE(WaitFor([&] { return metric(*a, ready); }, absl::Seconds(30))) << a->process->Log();
+  EXPECT_TRUE(metric(*a, "paraat_agent_connected{agent=\"t1\"} 1"));
+  EXPECT_TRUE(metric(*b, "paraat_agent_connected{agent=\"t2\"} 1"));
+  // B follows: it knows both checks, and publishes no plan series to contradict A's.
+  ASSERT_TRUE(WaitFor([&] { return metric(*b, "paraat_check_up{agent=\"t1\",check=\"counter-a\""); },
+                      absl::Seconds(10)));
+  EXPECT_FALSE(metric(*b, "paraat_plan_ready{"));
+  absl::SleepFor(absl::Seconds(2));
+
+  a->process->Signal(SIGKILL);
+  a->process->Wait(absl::Seconds(10));
+  const absl::Time killed = absl::Now();
+  // B takes over within seconds, and t1 fails over to B.
+  ASSERT_TRUE(WaitFor([&] { return metric(*b, ready); }, absl::Seconds(15))) << b->process->Log();
+  const absl::Duration takeover = absl::Now() - killed;
+  EXPECT_LT(takeover, absl::Seconds(10));
+  EXPECT_THAT(b->process->Log(), HasSubstr("this collector now leads"));
+  ASSERT_TRUE(WaitFor([&] { return metric(*b, "paraat_agent_connected{agent=\"t1\"} 1"); }, absl::Seconds(60)))
+      << ReadFileOrDie(dir / "t1.log");
+  absl::SleepFor(absl::Seconds(2));
+
+  // Stop both agents and deliver what their spools still hold (--once waits for the acks).
+  for (auto* agent : {&*t1, &*t2}) {
+    (*agent)->Signal(SIGTERM);
+    EXPECT_EQ((*agent)->Wait(absl::Seconds(20)), 0);
+  }
+  for (const std::string id : {"t1", "t2"}) {
+    RunResult once = RunCommand({AgentBin(), "--config", dir / (id + ".yaml"), "--once", "--flush-timeout", "60s"},
+                                absl::Seconds(90));
+    EXPECT_EQ(once.exit_code, 0) << once.output;
+  }
+
+  RunResult exp = RunCommand({CtlBin(), "--collector", b->address(), "evidence", "export", "--plan", "shared",
+                              "--since", "1h", "--format", "json", "-o", dir / "e.json"});
+  ASSERT_EQ(exp.exit_code, 0) << exp.output;
+  auto j = nlohmann::json::parse(ReadFileOrDie(dir / "e.json"));
+  std::map<std::string, std::multiset<int>> stored;
+  for (const auto& rec : j["records"]) {
+    if (rec["type"] != "result") continue;
+    int n;
+    std::string msg = rec["message"];
+    ASSERT_TRUE(absl::SimpleAtoi(msg.substr(4), &n)) << msg;
+    stored[rec["check"]].insert(n);
+  }
+  for (const std::string name : {"counter-a", "counter-b"}) {
+    std::multiset<int> ran = RunsOnDisk(dir, name);
+    ASSERT_FALSE(ran.empty());
+    EXPECT_EQ(stored[name], ran) << name << ": " << ran.size() << " runs, " << stored[name].size() << " stored";
+  }
+  RunResult verify = RunCommand({CtlBin(), "--collector", b->address(), "evidence", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  std::cerr << "takeover after SIGKILL: " << absl::FormatDuration(takeover) << "\n";
 }
 
 }  // namespace

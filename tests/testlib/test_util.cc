@@ -18,6 +18,7 @@
 #include <random>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/process.h"
@@ -307,10 +308,11 @@ bool HaveProgram(const std::string& name) {
 absl::StatusOr<CollectorProcess> StartCollector(const std::string& dir, const std::string& plans_dir,
                                                 const std::string& extra_yaml, int grpc_port,
                                                 const std::string& log_name) {
+  const bool own_storage = absl::StrContains(extra_yaml, "storage:");
   WriteFileOrDie(dir + "/collector.yaml", absl::StrCat("listen: 127.0.0.1:", grpc_port,
-                                                       "\nmetrics_listen: 127.0.0.1:0\n"
-                                                       "storage: sqlite://paraat.db\nplans_dir: ",
-                                                       plans_dir, "\n", extra_yaml));
+                                                       "\nmetrics_listen: 127.0.0.1:0\n",
+                                                       own_storage ? "" : "storage: sqlite://paraat.db\n",
+                                                       "plans_dir: ", plans_dir, "\n", extra_yaml));
   CollectorProcess c;
   auto p = Process::Start({CollectorBin(), "--config", dir + "/collector.yaml"}, dir + "/" + log_name);
   if (!p.ok()) return p.status();

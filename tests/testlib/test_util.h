@@ -113,7 +113,8 @@ struct CollectorProcess {
   std::string address() const { return "127.0.0.1:" + std::to_string(grpc_port); }
   std::string metrics_url() const { return "http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics"; }
 };
-// Writes <dir>/collector.yaml (listen on port 0 unless `grpc_port` is given) and starts it.
+// Writes <dir>/collector.yaml (listen on port 0 unless `grpc_port` is given; SQLite in `dir`
+// unless `extra_yaml` names a storage) and starts it.
 [[nodiscard]] absl::StatusOr<CollectorProcess> StartCollector(const std::string& dir, const std::string& plans_dir,
                                                               const std::string& extra_yaml = "", int grpc_port = 0,
                                                               const std::string& log_name = "collector.log");

@@ -159,12 +159,18 @@ TEST(Oscal, ControlIdsBecomeTokensAndFindingsCarryState) {
   EXPECT_EQ(doc["assessment-results"]["metadata"]["oscal-version"], "1.1.3");
 }
 
+std::string Csv(absl::string_view value) {
+  std::string out = "x,";
+  AppendCsvField(&out, value);
+  return out.substr(2);
+}
+
 TEST(Csv, QuotesAndDefusesFormulas) {
-  EXPECT_EQ(CsvField("plain"), "plain");
-  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
-  EXPECT_EQ(CsvField("say \"hi\""), "\"say \"\"hi\"\"\"");
-  EXPECT_EQ(CsvField("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-  EXPECT_EQ(CsvField("-12"), "-12");
+  EXPECT_EQ(Csv("plain"), "plain");
+  EXPECT_EQ(Csv("a,b"), "\"a,b\"");
+  EXPECT_EQ(Csv("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(Csv("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(Csv("-12"), "-12");
 }
 
 TEST(Html, IsSelfContained) {

@@ -1,3 +1,4 @@
+#include "common/time_util.h"
 #include "common/units.h"
 
 #include "gtest/gtest.h"
@@ -80,6 +81,16 @@ TEST(HumanSize, UsesBinaryUnits) {
   EXPECT_EQ(HumanSize(512), "512 B");
   EXPECT_EQ(HumanSize(1536), "1.5 KiB");
   EXPECT_EQ(HumanSize(10ull << 30), "10.0 GiB");
+}
+
+TEST(FormatTimeUtc, MatchesRfc3339ForEveryKindOfDate) {
+  for (int64_t s : {int64_t{0}, int64_t{951782400} /* 2000-02-29 */, int64_t{1795960926}, int64_t{-86401},
+                    int64_t{253402300799} /* 9999-12-31T23:59:59 */}) {
+    const absl::Time t = absl::FromUnixSeconds(s) + absl::Milliseconds(999);
+    EXPECT_EQ(FormatTimeUtc(t), absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone())) << s;
+  }
+  EXPECT_EQ(FormatTimeUtc(absl::FromUnixSeconds(951782400)), "2000-02-29T00:00:00Z");
+  EXPECT_EQ(FormatUnixNs(0), "never");
 }
 
 }  // namespace
