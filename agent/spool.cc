@@ -112,8 +112,15 @@ void Spool::MergeGapLocked(const paraat::v1::Gap& gap) {
 }
 
 void Spool::DropOldestLocked(uint64_t incoming) {
-  while (!entries_.empty() && bytes_ + incoming > max_size_) {
-    auto it = entries_.begin();
+  auto it = entries_.begin();
+  while (it != entries_.end() && bytes_ + incoming > max_size_) {
+    // A batch already sent may be stored by now, its acknowledgement still on the way: dropping
+    // it would report as lost what the collector holds. Sent batches are bounded by the sender's
+    // window; the oldest unsent batch goes instead.
+    if (it->second.sent) {
+      ++it;
+      continue;
+    }
     const uint64_t seq = it->first;
     const Entry e = it->second;
     ::unlink(BatchPath(seq).c_str());
@@ -121,7 +128,7 @@ void Spool::DropOldestLocked(uint64_t incoming) {
     results_ -= e.results;
     ++dropped_batches_;
     dropped_results_ += e.results;
-    entries_.erase(it);
+    it = entries_.erase(it);
     paraat::v1::Gap dropped;
     dropped.set_first_sequence(seq);
     dropped.set_last_sequence(seq);
@@ -179,7 +186,10 @@ std::optional<paraat::v1::ResultBatch> Spool::Next(uint64_t after) {
   for (auto it = entries_.upper_bound(after); it != entries_.end();) {
     auto bytes = ReadFile(BatchPath(it->first));
     paraat::v1::ResultBatch batch;
-    if (bytes.ok() && batch.ParseFromString(*bytes)) return batch;
+    if (bytes.ok() && batch.ParseFromString(*bytes)) {
+      it->second.sent = true;
+      return batch;
+    }
     LogWarning("spool: batch ", it->first, " is unreadable (", bytes.ok() ? "corrupt" : bytes.status().message(),
                "); dropping it");
     ::unlink(BatchPath(it->first).c_str());

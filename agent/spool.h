@@ -1,7 +1,9 @@
 // The agent's on-disk spool: every batch of results is written and fsync'd here before it is
 // sent, and removed only when the collector acknowledges it. Survives agent restarts and
-// collector outages. Bounded: when full, the oldest batches are dropped, counted, and reported
-// to the collector as a gap so the evidence shows the hole.
+// collector outages. Bounded: when full, the oldest batches not yet sent are dropped, counted,
+// and reported to the collector as a gap so the evidence shows the hole. (Batches already sent
+// are kept until acknowledged or the stream is retried: they may be stored already, and a gap
+// must never claim as lost what the collector holds. They are bounded by the sender's window.)
 //
 // Layout: <dir>/spool.state (epoch, reserved sequences), <dir>/batches/<seq>.pb, <dir>/gap.pb.
 // Thread-safe.
@@ -38,7 +40,7 @@ class Spool {
 
   // Writes a new batch durably and returns its sequence.
   [[nodiscard]] absl::StatusOr<uint64_t> Append(std::vector<paraat::v1::Result> results);
-  // The first batch with a sequence above `after`, read back from disk.
+  // The first batch with a sequence above `after`, read back from disk; it counts as sent.
   std::optional<paraat::v1::ResultBatch> Next(uint64_t after);
   // The collector has stored this batch: forget it.
   void Ack(uint64_t sequence);
@@ -53,6 +55,7 @@ class Spool {
     int64_t oldest_ns = 0;
     int64_t newest_ns = 0;
     std::optional<paraat::v1::Gap> gap;  // a gap report this batch carries
+    bool sent = false;                    // handed to the sender since the spool was opened
   };
   Spool(std::string dir, uint64_t max_size) : dir_(std::move(dir)), max_size_(max_size) {}
   absl::Status Load();
