@@ -69,8 +69,8 @@ Digest ChainHasher::Next(const Digest& prev, uint64_t seq, int64_t recorded_ns, 
   return sha_.Finish();
 }
 
-ChainVerifier::ChainVerifier(uint64_t anchor_seq, const Digest& anchor_hash)
-    : prev_seq_(anchor_seq), prev_hash_(anchor_hash) {}
+ChainVerifier::ChainVerifier(uint64_t anchor_seq, const Digest& anchor_hash, int64_t anchor_recorded_ns)
+    : prev_seq_(anchor_seq), prev_hash_(anchor_hash), prev_recorded_ns_(anchor_recorded_ns) {}
 
 bool ChainVerifier::Fail(uint64_t seq, std::string problem) {
   first_bad_seq_ = seq;

@@ -46,7 +46,7 @@ class ChainHasher {
 class ChainVerifier {
  public:
   // Start after the anchor (seq 0 and GenesisHash() for an unpruned chain).
-  ChainVerifier(uint64_t anchor_seq, const Digest& anchor_hash);
+  ChainVerifier(uint64_t anchor_seq, const Digest& anchor_hash, int64_t anchor_recorded_ns = 0);
 
   // False at the first broken record; problem() then says what is wrong.
   bool Feed(uint64_t seq, int64_t recorded_ns, int type, absl::string_view payload, absl::string_view stored_hash);

@@ -388,26 +388,18 @@ absl::StatusOr<std::string> PgStore::GetAttachment(const std::string& sha256) {
 }
 
 absl::StatusOr<uint64_t> PgStore::FirstSeqAtOrAfter(PgConn& c, int64_t t_ns) {
-  // recorded_ns never decreases along seq, so a binary search over seq needs no index on time.
   PARAAT_ASSIGN_OR_RETURN(PgResult bounds, c.Query("SELECT min(seq), max(seq) FROM evidence"));
   if (bounds.IsNull(0, 0)) {
     PARAAT_ASSIGN_OR_RETURN(PgResult head, c.Query("SELECT head_seq FROM chain WHERE id = 1"));
     return head.rows() ? static_cast<uint64_t>(head.Int(0, 0)) + 1 : 1;
   }
-  uint64_t lo = static_cast<uint64_t>(bounds.Int(0, 0));
-  uint64_t hi = static_cast<uint64_t>(bounds.Int(0, 1)) + 1;
-  while (lo < hi) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    PARAAT_ASSIGN_OR_RETURN(PgResult at, c.Query("SELECT recorded_ns FROM evidence WHERE seq >= $1 ORDER BY seq LIMIT 1",
-                                                 PgParams().Int(static_cast<int64_t>(mid))));
-    const int64_t rec = at.rows() ? at.Int(0, 0) : INT64_MAX;
-    if (rec >= t_ns) {
-      hi = mid;
-    } else {
-      lo = mid + 1;
-    }
-  }
-  return lo;
+  return SearchFirstSeqAtOrAfter(static_cast<uint64_t>(bounds.Int(0, 0)), static_cast<uint64_t>(bounds.Int(0, 1)),
+                                 t_ns, [&](uint64_t seq) -> absl::StatusOr<int64_t> {
+                                   PARAAT_ASSIGN_OR_RETURN(PgResult at, c.Query(
+                                       "SELECT recorded_ns FROM evidence WHERE seq >= $1 ORDER BY seq LIMIT 1",
+                                       PgParams().Int(static_cast<int64_t>(seq))));
+                                   return at.rows() ? at.Int(0, 0) : INT64_MAX;
+                                 });
 }
 
 absl::StatusOr<uint64_t> PgStore::FirstSeqAtOrAfter(absl::Time t) {
@@ -448,17 +440,7 @@ absl::StatusOr<uint64_t> PgStore::Prune(absl::Time before, absl::Time now) {
   }));
   if (last_pruned == 0) return 0;
   // The prune itself is evidence.
-  paraat::v1::EvidenceRecord rec;
-  auto* p = rec.mutable_prune();
-  p->set_pruned_through_seq(last_pruned);
-  p->set_hash_at_pruned(anchor_hash);
-  p->set_older_than_unix_ns(ToUnixNs(before));
-  p->set_pruned_records(removed);
-  WriteGroup group;
-  PendingRecord pr;
-  pr.type = RecordType::kPrune;
-  rec.SerializeToString(&pr.payload);
-  group.records.push_back(std::move(pr));
+  WriteGroup group = PruneRecord(last_pruned, anchor_hash, before, removed);
   std::vector<WriteGroup*> groups{&group};
   PARAAT_RETURN_IF_ERROR(CommitLocked(groups, now));
   return removed;

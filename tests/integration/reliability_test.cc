@@ -45,6 +45,25 @@ std::multiset<int> RunsOnDisk(const TempDir& dir, const std::string& name) {
   return runs;
 }
 
+// The runs of each counter check as Paraat stored them, from its own evidence export of `plan`.
+std::map<std::string, std::multiset<int>> StoredRuns(const TempDir& dir, const CollectorProcess& collector,
+                                                     const std::string& plan) {
+  std::map<std::string, std::multiset<int>> stored;
+  RunResult exp = RunCommand({CtlBin(), "--collector", collector.address(), "evidence", "export", "--plan", plan,
+                              "--since", "1h", "--format", "json", "-o", dir / "e.json"});
+  EXPECT_EQ(exp.exit_code, 0) << exp.output;
+  if (exp.exit_code != 0) return stored;
+  auto j = nlohmann::json::parse(ReadFileOrDie(dir / "e.json"));
+  for (const auto& rec : j["records"]) {
+    if (rec["type"] != "result") continue;
+    int n;
+    std::string msg = rec["message"];
+    EXPECT_TRUE(absl::SimpleAtoi(msg.substr(4), &n)) << msg;
+    stored[rec["check"]].insert(n);
+  }
+  return stored;
+}
+
 int SpooledBatches(const TempDir& dir) {
   int n = 0;
   std::error_code ec;
@@ -114,18 +133,7 @@ TEST(Reliability, EveryRunIsStoredExactlyOnceThroughCrashesAndRestarts) {
   EXPECT_EQ(SpooledBatches(dir), 0);
 
   // What Paraat stored, from its own evidence export.
-  RunResult exp = RunCommand({CtlBin(), "--collector", collector.address(), "evidence", "export", "--plan", "p",
-                              "--since", "1h", "--format", "json", "-o", dir / "e.json"});
-  ASSERT_EQ(exp.exit_code, 0) << exp.output;
-  auto j = nlohmann::json::parse(ReadFileOrDie(dir / "e.json"));
-  std::map<std::string, std::multiset<int>> stored;
-  for (const auto& rec : j["records"]) {
-    if (rec["type"] != "result") continue;
-    int n;
-    std::string msg = rec["message"];
-    ASSERT_TRUE(absl::SimpleAtoi(msg.substr(4), &n)) << msg;
-    stored[rec["check"]].insert(n);
-  }
+  std::map<std::string, std::multiset<int>> stored = StoredRuns(dir, collector, "p");
   for (const std::string name : {"counter-a", "counter-b"}) {
     std::multiset<int> ran = RunsOnDisk(dir, name);
     ASSERT_FALSE(ran.empty());
@@ -249,18 +257,7 @@ TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
     EXPECT_EQ(once.exit_code, 0) << once.output;
   }
 
-  RunResult exp = RunCommand({CtlBin(), "--collector", b->address(), "evidence", "export", "--plan", "shared",
-                              "--since", "1h", "--format", "json", "-o", dir / "e.json"});
-  ASSERT_EQ(exp.exit_code, 0) << exp.output;
-  auto j = nlohmann::json::parse(ReadFileOrDie(dir / "e.json"));
-  std::map<std::string, std::multiset<int>> stored;
-  for (const auto& rec : j["records"]) {
-    if (rec["type"] != "result") continue;
-    int n;
-    std::string msg = rec["message"];
-    ASSERT_TRUE(absl::SimpleAtoi(msg.substr(4), &n)) << msg;
-    stored[rec["check"]].insert(n);
-  }
+  std::map<std::string, std::multiset<int>> stored = StoredRuns(dir, *b, "shared");
   for (const std::string name : {"counter-a", "counter-b"}) {
     std::multiset<int> ran = RunsOnDisk(dir, name);
     ASSERT_FALSE(ran.empty());
