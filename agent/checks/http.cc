@@ -10,10 +10,37 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "agent/dynamic_library.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
 namespace paraat {
+
+namespace {
+
+// libcurl, loaded when an http check first needs it.
+#define PARAAT_LIBCURL(X)                                                                             \
+  X(cleanup, curl_easy_cleanup) X(getinfo, curl_easy_getinfo) X(init, curl_easy_init)                 \
+  X(perform, curl_easy_perform) X(setopt, curl_easy_setopt) X(strerror, curl_easy_strerror)           \
+  X(global_init, curl_global_init)
+struct LibCurl {
+  PARAAT_LIBCURL(PARAAT_DECLARE_FUNCTION)
+};
+const absl::StatusOr<LibCurl>& LoadLibCurl() {
+  static const auto* api = new absl::StatusOr<LibCurl>([]() -> absl::StatusOr<LibCurl> {
+    absl::StatusOr<LibCurl> api = BindLibrary<LibCurl>(
+        "libcurl.so.4", "libcurl4", [](DynamicLibrary& lib, LibCurl& api) { PARAAT_LIBCURL(PARAAT_BIND_FUNCTION) });
+    if (api.ok() && api->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      return absl::InternalError("cannot initialise libcurl");
+    }
+    return api;
+  }());
+  return *api;
+}
+// Only after LoadLibCurl() succeeded.
+const LibCurl& Curl() { return *LoadLibCurl(); }
+
+}  // namespace
 
 std::unique_ptr<Check> HttpCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
@@ -61,10 +88,12 @@ int Abort(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }  // namespace
 
 void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
-  static const bool init = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
-  (void)init;
+  if (const auto& api = LoadLibCurl(); !api.ok()) {
+    Error(r, std::string(api.status().message()));
+    return;
+  }
   AddDetail(r, "url", options_.url);
-  CURL* curl = curl_easy_init();
+  CURL* curl = Curl().init();
   if (curl == nullptr) {
     Error(r, "cannot initialise libcurl");
     return;
@@ -74,30 +103,30 @@ void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   const long timeout_ms = static_cast<long>(std::clamp<int64_t>(
       ctx.deadline == absl::InfiniteFuture() ? 30000 : absl::ToInt64Milliseconds(ctx.deadline - ctx.clock->Now()), 100,
       300000));
-  curl_easy_setopt(curl, CURLOPT_URL, options_.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CERTINFO, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "paraat-agent");
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::function<bool()>*>(&ctx.cancelled));
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+  Curl().setopt(curl, CURLOPT_URL, options_.url.c_str());
+  Curl().setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);
+  Curl().setopt(curl, CURLOPT_WRITEDATA, &body);
+  Curl().setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  Curl().setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  Curl().setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  Curl().setopt(curl, CURLOPT_CERTINFO, 1L);
+  Curl().setopt(curl, CURLOPT_NOPROXY, "*");
+  Curl().setopt(curl, CURLOPT_USERAGENT, "paraat-agent");
+  Curl().setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  Curl().setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
+  Curl().setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::function<bool()>*>(&ctx.cancelled));
+  Curl().setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  if (!options_.ca_file.empty()) Curl().setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
 
   const absl::Time start = ctx.clock->Now();
-  CURLcode rc = curl_easy_perform(curl);
+  CURLcode rc = Curl().perform(curl);
   const double secs = absl::ToDoubleSeconds(ctx.clock->Now() - start);
   long code = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  Curl().getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   // The server certificate's expiry, from the first certificate of the chain.
   std::optional<absl::Time> expires;
   curl_certinfo* certs = nullptr;
-  if (curl_easy_getinfo(curl, CURLINFO_CERTINFO, &certs) == CURLE_OK && certs && certs->num_of_certs > 0) {
+  if (Curl().getinfo(curl, CURLINFO_CERTINFO, &certs) == CURLE_OK && certs && certs->num_of_certs > 0) {
     for (curl_slist* s = certs->certinfo[0]; s; s = s->next) {
       absl::string_view line = s->data;
       if (absl::ConsumePrefix(&line, "Expire date:")) {
@@ -111,12 +140,12 @@ void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
       }
     }
   }
-  curl_easy_cleanup(curl);
+  Curl().cleanup(curl);
   auto* facts = r->mutable_facts();
   AddValue(r, "response_time", secs, "s");
   if (rc != CURLE_OK) {
     facts->set_ready(false);
-    std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    std::string why = errbuf[0] ? errbuf : Curl().strerror(rc);
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
       Error(r, "stopped: the agent is shutting down");
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {

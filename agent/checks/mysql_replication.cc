@@ -10,9 +10,33 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "agent/dynamic_library.h"
 #include "common/time_util.h"
 
 namespace paraat {
+
+namespace {
+
+// libmariadb, loaded when a mysql_replication check first needs it.
+#define PARAAT_LIBMARIADB(X)                                                                          \
+  X(close, mysql_close) X(errno_, mysql_errno) X(error, mysql_error) X(fetch_fields, mysql_fetch_fields) \
+  X(fetch_row, mysql_fetch_row) X(free_result, mysql_free_result)                                     \
+  X(get_server_info, mysql_get_server_info) X(init, mysql_init) X(num_fields, mysql_num_fields)       \
+  X(options, mysql_options) X(query, mysql_query) X(real_connect, mysql_real_connect)                 \
+  X(store_result, mysql_store_result)
+struct LibMariadb {
+  PARAAT_LIBMARIADB(PARAAT_DECLARE_FUNCTION)
+};
+const absl::StatusOr<LibMariadb>& LoadLibMariadb() {
+  static const auto* api = new absl::StatusOr<LibMariadb>(BindLibrary<LibMariadb>(
+      "libmariadb.so.3", "libmariadb3",
+      [](DynamicLibrary& lib, LibMariadb& api) { PARAAT_LIBMARIADB(PARAAT_BIND_FUNCTION) }));
+  return *api;
+}
+// Only after LoadLibMariadb() succeeded.
+const LibMariadb& Mysql() { return *LoadLibMariadb(); }
+
+}  // namespace
 
 std::unique_ptr<Check> MysqlReplicationCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
@@ -48,28 +72,28 @@ std::unique_ptr<Check> MysqlReplicationCheck::Create(YamlMap& keys, const CheckE
 
 namespace {
 struct MysqlDeleter {
-  void operator()(MYSQL* m) const { mysql_close(m); }
+  void operator()(MYSQL* m) const { Mysql().close(m); }
 };
 struct ResDeleter {
-  void operator()(MYSQL_RES* r) const { mysql_free_result(r); }
+  void operator()(MYSQL_RES* r) const { Mysql().free_result(r); }
 };
 
 // The first row of a query as column name -> value ("" for NULL; `nulls` lists NULL columns).
 bool FirstRow(MYSQL* db, const std::string& sql, std::map<std::string, std::string>* row, std::string* error,
               std::map<std::string, bool>* nulls = nullptr) {
-  if (mysql_query(db, sql.c_str()) != 0) {
-    *error = mysql_error(db);
+  if (Mysql().query(db, sql.c_str()) != 0) {
+    *error = Mysql().error(db);
     return false;
   }
-  std::unique_ptr<MYSQL_RES, ResDeleter> res(mysql_store_result(db));
+  std::unique_ptr<MYSQL_RES, ResDeleter> res(Mysql().store_result(db));
   if (!res) {
-    *error = mysql_errno(db) ? mysql_error(db) : "no result";
+    *error = Mysql().errno_(db) ? Mysql().error(db) : "no result";
     return false;
   }
-  MYSQL_ROW r = mysql_fetch_row(res.get());
+  MYSQL_ROW r = Mysql().fetch_row(res.get());
   if (r == nullptr) return true;  // no rows: an empty map
-  unsigned n = mysql_num_fields(res.get());
-  MYSQL_FIELD* fields = mysql_fetch_fields(res.get());
+  unsigned n = Mysql().num_fields(res.get());
+  MYSQL_FIELD* fields = Mysql().fetch_fields(res.get());
   for (unsigned i = 0; i < n; ++i) {
     (*row)[fields[i].name] = r[i] ? r[i] : "";
     if (nulls) (*nulls)[fields[i].name] = r[i] == nullptr;
@@ -88,16 +112,20 @@ std::string Col(const std::map<std::string, std::string>& row, std::initializer_
 }  // namespace
 
 void MysqlReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
-  std::unique_ptr<MYSQL, MysqlDeleter> db(mysql_init(nullptr));
+  if (const auto& api = LoadLibMariadb(); !api.ok()) {
+    Error(r, std::string(api.status().message()));
+    return;
+  }
+  std::unique_ptr<MYSQL, MysqlDeleter> db(Mysql().init(nullptr));
   if (!db) {
     Error(r, "cannot initialise the MySQL client");
     return;
   }
   const unsigned timeout = static_cast<unsigned>(std::clamp<int64_t>(
       ctx.deadline == absl::InfiniteFuture() ? 30 : absl::ToInt64Seconds(ctx.deadline - ctx.clock->Now()), 2, 60));
-  mysql_options(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-  mysql_options(db.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
-  mysql_options(db.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+  Mysql().options(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  Mysql().options(db.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
+  Mysql().options(db.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);
   std::string password;
   if (!options_.password.empty()) {
     auto pw = options_.password.Read();
@@ -108,15 +136,15 @@ void MysqlReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) 
     password = *pw;
   }
   const std::string where = options_.socket.empty() ? absl::StrCat(options_.host, ":", options_.port) : options_.socket;
-  if (!mysql_real_connect(db.get(), options_.socket.empty() ? options_.host.c_str() : nullptr,
+  if (!Mysql().real_connect(db.get(), options_.socket.empty() ? options_.host.c_str() : nullptr,
                           options_.user.empty() ? nullptr : options_.user.c_str(),
                           password.empty() ? nullptr : password.c_str(), nullptr,
                           static_cast<unsigned>(options_.port), options_.socket.empty() ? nullptr : options_.socket.c_str(),
                           0)) {
-    Error(r, absl::StrCat("cannot connect to ", where, ": ", mysql_error(db.get())));
+    Error(r, absl::StrCat("cannot connect to ", where, ": ", Mysql().error(db.get())));
     return;
   }
-  AddDetail(r, "server_version", mysql_get_server_info(db.get()));
+  AddDetail(r, "server_version", Mysql().get_server_info(db.get()));
   std::map<std::string, std::string> row;
   std::map<std::string, bool> nulls;
   std::string error;

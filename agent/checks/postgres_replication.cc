@@ -12,18 +12,42 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "agent/dynamic_library.h"
 #include "agent/secrets.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
 namespace paraat {
 
+namespace {
+
+// libpq, loaded when a postgres_replication check first needs it.
+#define PARAAT_LIBPQ(X)                                                                               \
+  X(conninfo_parse, PQconninfoParse) X(freemem, PQfreemem) X(conninfo_free, PQconninfoFree)           \
+  X(finish, PQfinish) X(clear, PQclear) X(connectdb, PQconnectdb) X(status, PQstatus)                 \
+  X(error_message, PQerrorMessage) X(exec, PQexec) X(result_status, PQresultStatus)                   \
+  X(result_error_message, PQresultErrorMessage) X(getisnull, PQgetisnull) X(getvalue, PQgetvalue)     \
+  X(server_version, PQserverVersion) X(ntuples, PQntuples)
+struct LibPq {
+  PARAAT_LIBPQ(PARAAT_DECLARE_FUNCTION)
+};
+const absl::StatusOr<LibPq>& LoadLibPq() {
+  static const auto* api = new absl::StatusOr<LibPq>(BindLibrary<LibPq>(
+      "libpq.so.5", "libpq5", [](DynamicLibrary& lib, LibPq& api) { PARAAT_LIBPQ(PARAAT_BIND_FUNCTION) }));
+  return *api;
+}
+// Only after LoadLibPq() succeeded.
+const LibPq& Pq() { return *LoadLibPq(); }
+
+}  // namespace
+
 std::string CheckDsn(const std::string& dsn) {
+  if (!LoadLibPq().ok()) return "";  // the check itself will say what is missing
   char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
+  PQconninfoOption* opts = Pq().conninfo_parse(dsn.c_str(), &err);
   if (opts == nullptr) {
     std::string msg = err ? std::string(absl::StripAsciiWhitespace(err)) : "cannot parse it";
-    PQfreemem(err);
+    Pq().freemem(err);
     return msg;
   }
   std::string problem;
@@ -32,7 +56,7 @@ std::string CheckDsn(const std::string& dsn) {
       problem = "contains a password; use a passfile (passfile=... or ~/.pgpass) or PGPASSWORD instead";
     }
   }
-  PQconninfoFree(opts);
+  Pq().conninfo_free(opts);
   return problem;
 }
 
@@ -65,10 +89,10 @@ std::unique_ptr<Check> PostgresReplicationCheck::Create(YamlMap& keys, const Che
 namespace {
 
 struct ConnDeleter {
-  void operator()(PGconn* c) const { PQfinish(c); }
+  void operator()(PGconn* c) const { Pq().finish(c); }
 };
 struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
+  void operator()(PGresult* r) const { Pq().clear(r); }
 };
 using Conn = std::unique_ptr<PGconn, ConnDeleter>;
 using Rows = std::unique_ptr<PGresult, ResultDeleter>;
@@ -83,9 +107,9 @@ Conn Connect(const CheckContext& ctx, const std::string& dsn, std::string* error
   const std::string full = absl::StrCat(dsn, " connect_timeout=", std::min<int64_t>(left, 30),
                                         " application_name=paraat-agent options='-c statement_timeout=",
                                         std::min<int64_t>(left, 60) * 1000, "'");
-  Conn c(PQconnectdb(full.c_str()));
-  if (c == nullptr || PQstatus(c.get()) != CONNECTION_OK) {
-    *error = Redact(Trim(c ? PQerrorMessage(c.get()) : "out of memory"), {});
+  Conn c(Pq().connectdb(full.c_str()));
+  if (c == nullptr || Pq().status(c.get()) != CONNECTION_OK) {
+    *error = Redact(Trim(c ? Pq().error_message(c.get()) : "out of memory"), {});
     return nullptr;
   }
   return c;
@@ -93,16 +117,16 @@ Conn Connect(const CheckContext& ctx, const std::string& dsn, std::string* error
 
 // One query; nullptr (and *error) on failure.
 Rows Query(PGconn* c, const char* sql, std::string* error) {
-  Rows r(PQexec(c, sql));
-  if (r == nullptr || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-    *error = Trim(r ? PQresultErrorMessage(r.get()) : PQerrorMessage(c));
+  Rows r(Pq().exec(c, sql));
+  if (r == nullptr || Pq().result_status(r.get()) != PGRES_TUPLES_OK) {
+    *error = Trim(r ? Pq().result_error_message(r.get()) : Pq().error_message(c));
     return nullptr;
   }
   return r;
 }
 
 std::string Value(const Rows& r, int row, int col) {
-  return PQgetisnull(r.get(), row, col) ? std::string() : std::string(PQgetvalue(r.get(), row, col));
+  return Pq().getisnull(r.get(), row, col) ? std::string() : std::string(Pq().getvalue(r.get(), row, col));
 }
 double Number(const Rows& r, int row, int col, double def = NAN) {
   double v;
@@ -112,13 +136,17 @@ double Number(const Rows& r, int row, int col, double def = NAN) {
 }  // namespace
 
 void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
+  if (const auto& pq = LoadLibPq(); !pq.ok()) {
+    Error(r, std::string(pq.status().message()));
+    return;
+  }
   std::string error;
   Conn conn = Connect(ctx, options_.dsn, &error);
   if (!conn) {
     Error(r, absl::StrCat("cannot connect to PostgreSQL (", RedactDsn(options_.dsn), "): ", error));
     return;
   }
-  AddDetail(r, "server_version", absl::StrCat(PQserverVersion(conn.get())));
+  AddDetail(r, "server_version", absl::StrCat(Pq().server_version(conn.get())));
   Rows info = Query(conn.get(), "SELECT pg_is_in_recovery(), extract(epoch FROM now())", &error);
   if (!info) {
     Error(r, absl::StrCat("query failed: ", error));
@@ -143,7 +171,7 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
     AddDetail(r, "role", "standby");
     // Pause state: PostgreSQL 14 and later report "pause requested" separately.
     const char* sql =
-        PQserverVersion(conn.get()) >= 140000
+        Pq().server_version(conn.get()) >= 140000
             ? "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
               "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), (pg_control_checkpoint()).checkpoint_time)), "
               "pg_get_wal_replay_pause_state() <> 'not paused', "
@@ -166,8 +194,8 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
     const double last_replay = Number(s, 0, 2);
     const bool paused = Value(s, 0, 3) == "t";
     double lag_bytes = Number(s, 0, 4, 0);
-    const bool streaming = PQntuples(w.get()) > 0 && Value(w, 0, 0) == "streaming";
-    if (PQntuples(w.get()) > 0) {
+    const bool streaming = Pq().ntuples(w.get()) > 0 && Value(w, 0, 0) == "streaming";
+    if (Pq().ntuples(w.get()) > 0) {
       AddDetail(r, "wal_receiver", absl::StrCat(Value(w, 0, 0), " from ", Value(w, 0, 1), ":", Value(w, 0, 2)));
     } else {
       AddDetail(r, "wal_receiver", "none");
@@ -225,7 +253,7 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
                                 : absl::StrFormat("lag %.1fs, %s", lag_seconds, HumanSize(static_cast<uint64_t>(lag_bytes)));
     facts->set_ready(streaming && !paused);
     if (!streaming) {
-      Fail(r, absl::StrCat("standby's WAL receiver is not streaming (", PQntuples(w.get()) ? Value(w, 0, 0) : "not running",
+      Fail(r, absl::StrCat("standby's WAL receiver is not streaming (", Pq().ntuples(w.get()) ? Value(w, 0, 0) : "not running",
                            "); ", lag_text));
     } else if (paused) {
       Warn(r, absl::StrCat("standby replay is paused; ", lag_text));
@@ -254,7 +282,7 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
   }
   int streaming = 0;
   double best_lag = INFINITY, worst_lag = 0, worst_bytes = 0;
-  for (int i = 0; i < PQntuples(reps.get()); ++i) {
+  for (int i = 0; i < Pq().ntuples(reps.get()); ++i) {
     const std::string state = Value(reps, i, 2);
     const double bytes = Number(reps, i, 7, 0);
     // replay_lag is NULL once a standby has caught up on an idle primary: no lag then.
@@ -271,7 +299,7 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
     worst_bytes = std::max(worst_bytes, bytes);
   }
   std::vector<std::string> slot_problems, slot_warnings;
-  for (int i = 0; i < PQntuples(slots.get()); ++i) {
+  for (int i = 0; i < Pq().ntuples(slots.get()); ++i) {
     const std::string name = Value(slots, i, 0), wal_status = Value(slots, i, 3);
     const double safe = Number(slots, i, 4, -1);
     AddDetail(r, absl::StrCat("slot.", name),
@@ -290,7 +318,7 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
   if (streaming > 0) facts->set_recovery_point_unix_ns(static_cast<int64_t>((now - best_lag) * 1e9));
   facts->set_ready(streaming >= options_.min_standbys && slot_problems.empty());
   const std::string summary =
-      absl::StrFormat("%d of %d standbys streaming, worst replay lag %.1fs (%s)", streaming, PQntuples(reps.get()),
+      absl::StrFormat("%d of %d standbys streaming, worst replay lag %.1fs (%s)", streaming, Pq().ntuples(reps.get()),
                       worst_lag, HumanSize(static_cast<uint64_t>(worst_bytes)));
   if (streaming < options_.min_standbys) {
     Fail(r, absl::StrCat(summary, "; ", options_.min_standbys, " required"));

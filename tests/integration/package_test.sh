@@ -41,7 +41,8 @@ echo "--- cpack"
 agent_deb=$(ls "$work"/pkg/paraat-agent_*.deb)
 collector_deb=$(ls "$work"/pkg/paraat-collector_*.deb)
 dpkg-deb -f "$collector_deb" Depends | grep -q libsqlite3 || fail "collector package does not depend on libsqlite3"
-dpkg-deb -f "$agent_deb" Depends | grep -q libgrpc || fail "agent package does not depend on libgrpc"
+dpkg-deb -f "$agent_deb" Depends | grep -q libc6 || fail "agent package does not depend on libc6"
+dpkg-deb -f "$agent_deb" Recommends | grep -q libpq5 || fail "agent package does not recommend libpq5"
 
 echo "--- dpkg -i"
 dpkg -i "$agent_deb" "$collector_deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i"; }
