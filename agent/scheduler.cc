@@ -110,8 +110,10 @@ void Scheduler::Worker() {
         if (!queue_.empty()) {
           const absl::Time now = clock_->Now();
           if (queue_.top().at <= now) break;
+          // Until the next check is due (new work and Stop notify). At most a minute, so a
+          // wall clock set back or forward is noticed; an idle agent does not wake every second.
           cv_.wait_for(lock, std::chrono::nanoseconds(
-                                 std::min<int64_t>(absl::ToInt64Nanoseconds(queue_.top().at - now), 1000000000)));
+                                 std::min<int64_t>(absl::ToInt64Nanoseconds(queue_.top().at - now), 60'000'000'000)));
         } else {
           cv_.wait(lock);
         }

@@ -186,7 +186,9 @@ absl::Status Sender::Session() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1),
+      // Woken by acknowledgements, new batches (Wake), a broken stream or Stop; the timeout
+      // is only a backstop, long enough that an idle agent does not spin.
+      cv_.wait_for(lock, std::chrono::seconds(60),
                    [&] { return stopping_ || broken || wake_ || inflight_.size() < window_; });
       wake_ = false;
       if (stopping_ || broken) break;
@@ -195,7 +197,7 @@ absl::Status Sender::Session() {
     std::optional<paraat::v1::ResultBatch> batch = spool_->Next(last_sent);
     if (!batch) {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || broken || wake_; });
+      cv_.wait_for(lock, std::chrono::seconds(60), [&] { return stopping_ || broken || wake_; });
       continue;
     }
     last_sent = batch->sequence();
