@@ -1,5 +1,10 @@
 #include "collector/collector.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -294,6 +299,12 @@ absl::Status Collector::RecordPlanChanges(const std::vector<Plan>& plans) {
 }
 
 void Collector::VerifyLoop() {
+  // Background work: the scheduler gives ingest, evaluation and scrapes the CPU first. (The
+  // thread the store starts to verify the chain's second half inherits this.) A paraatctl
+  // verify runs on a request thread, at normal priority.
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19) != 0) {
+    LogWarning("cannot lower the priority of chain verification: ", std::strerror(errno));
+  }
   // Soon after start, then every verify_every.
   absl::Duration wait = std::min(absl::Seconds(10), config_.verify_every);
   while (true) {

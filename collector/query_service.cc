@@ -1,5 +1,6 @@
 #include "collector/query_service.h"
 
+#include <future>
 #include <map>
 #include <set>
 #include <shared_mutex>
@@ -135,19 +136,39 @@ grpc::Status QueryServiceImpl::ExportEvidence(grpc::ServerContext* ctx, const pa
       if (agents.empty() || agents.back() != v->plan->id) agents.push_back(v->plan->id);
     }
   }
-  auto verification = store_->Verify(nullptr);
-  if (!verification.ok()) return ToGrpcStatus(verification.status());
-  *h->mutable_verification() = *verification;
-  h->mutable_verification()->set_verified_unix_ns(ToUnixNs(now));
+  // The whole chain is verified, not only the exported range: a record outside it may be what was
+  // edited. In the header, or - when the client takes it last - on another thread while the
+  // records stream (the future's destructor waits for it on every return below).
+  std::future<absl::StatusOr<paraat::v1::ChainVerification>> verifying;
+  if (req->verification_last()) {
+    verifying = std::async(std::launch::async, [this] { return store_->Verify(nullptr); });
+  } else {
+    auto verification = store_->Verify(nullptr);
+    if (!verification.ok()) return ToGrpcStatus(verification.status());
+    *h->mutable_verification() = *verification;
+    h->mutable_verification()->set_verified_unix_ns(ToUnixNs(now));
+  }
   h->set_generated_unix_ns(ToUnixNs(now));
   h->set_collector_version(PARAAT_VERSION);
   if (!writer->Write(header)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+
+  // The verification message, when the client asked for it last.
+  auto send_verification = [&]() -> grpc::Status {
+    if (!verifying.valid()) return grpc::Status::OK;
+    auto verification = verifying.get();
+    if (!verification.ok()) return ToGrpcStatus(verification.status());
+    paraat::v1::ExportEvidenceResponse last;
+    *last.mutable_verification() = *verification;
+    last.mutable_verification()->set_verified_unix_ns(ToUnixNs(clock_->Now()));
+    if (!writer->Write(last)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+    return grpc::Status::OK;
+  };
 
   auto from = store_->FirstSeqAtOrAfter(since);
   if (!from.ok()) return ToGrpcStatus(from.status());
   auto to = store_->FirstSeqAtOrAfter(until + absl::Nanoseconds(1));
   if (!to.ok()) return ToGrpcStatus(to.status());
-  if (*to <= *from) return grpc::Status::OK;
+  if (*to <= *from) return send_verification();
 
   // Records go out many to a message: one gRPC message per record cost more than the record.
   constexpr int kRecordsPerMessage = 256;
@@ -213,7 +234,7 @@ grpc::Status QueryServiceImpl::ExportEvidence(grpc::ServerContext* ctx, const pa
   if (!scan.ok()) return ToGrpcStatus(scan);
   if (!client_gone && !flush()) client_gone = true;
   if (client_gone || ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "export cancelled");
-  return grpc::Status::OK;
+  return send_verification();
 }
 
 grpc::Status QueryServiceImpl::RecordExercise(grpc::ServerContext* ctx, const paraat::v1::RecordExerciseRequest* req,
