@@ -6,11 +6,9 @@
 //
 //   #define PARAAT_LIBPQ(X) X(connectdb, PQconnectdb) X(finish, PQfinish)
 //   struct LibPq { PARAAT_LIBPQ(PARAAT_DECLARE_FUNCTION) };
-//   const absl::StatusOr<LibPq>& Pq() {
-//     static const auto* api = new absl::StatusOr<LibPq>(
-//         BindLibrary<LibPq>("libpq.so.5", "libpq5", [](DynamicLibrary& lib, LibPq& api) {
-//           PARAAT_LIBPQ(PARAAT_BIND_FUNCTION) }));
-//     return *api;
+//   const absl::StatusOr<LibPq>& LoadLibPq() {
+//     return LoadLibraryOnce<LibPq>("libpq.so.5", "libpq5",
+//         [](DynamicLibrary& lib, LibPq& api) { PARAAT_LIBPQ(PARAAT_BIND_FUNCTION) });
 //   }
 //
 // The C headers still declare the types; only the linking moves to run time.
@@ -18,6 +16,7 @@
 #define PARAAT_AGENT_DYNAMIC_LIBRARY_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,6 +35,10 @@ class DynamicLibrary {
     return fn != nullptr;
   }
   const absl::Status& error() const { return error_; }
+  // For a library that must also be initialised: the first error is kept.
+  void Fail(absl::Status status) {
+    if (error_.ok()) error_ = std::move(status);
+  }
 
  private:
   DynamicLibrary(void* handle, std::string soname) : handle_(handle), soname_(std::move(soname)) {}
@@ -55,6 +58,13 @@ absl::StatusOr<Api> BindLibrary(const std::string& soname, const std::string& pa
   bind(*lib, api);
   if (!lib->error().ok()) return lib->error();
   return api;
+}
+
+// BindLibrary once, on first use; the functions stay bound for the life of the process.
+template <typename Api, typename BindFn>
+const absl::StatusOr<Api>& LoadLibraryOnce(const std::string& soname, const std::string& package, BindFn bind) {
+  static const auto* api = new absl::StatusOr<Api>(BindLibrary<Api>(soname, package, bind));
+  return *api;
 }
 
 #define PARAAT_DECLARE_FUNCTION(member, symbol) decltype(&::symbol) member;

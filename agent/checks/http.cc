@@ -27,15 +27,12 @@ struct LibCurl {
   PARAAT_LIBCURL(PARAAT_DECLARE_FUNCTION)
 };
 const absl::StatusOr<LibCurl>& LoadLibCurl() {
-  static const auto* api = new absl::StatusOr<LibCurl>([]() -> absl::StatusOr<LibCurl> {
-    absl::StatusOr<LibCurl> api = BindLibrary<LibCurl>(
-        "libcurl.so.4", "libcurl4", [](DynamicLibrary& lib, LibCurl& api) { PARAAT_LIBCURL(PARAAT_BIND_FUNCTION) });
-    if (api.ok() && api->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      return absl::InternalError("cannot initialise libcurl");
+  return LoadLibraryOnce<LibCurl>("libcurl.so.4", "libcurl4", [](DynamicLibrary& lib, LibCurl& api) {
+    PARAAT_LIBCURL(PARAAT_BIND_FUNCTION)
+    if (lib.error().ok() && api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      lib.Fail(absl::InternalError("cannot initialise libcurl"));
     }
-    return api;
-  }());
-  return *api;
+  });
 }
 // Only after LoadLibCurl() succeeded.
 const LibCurl& Curl() { return *LoadLibCurl(); }

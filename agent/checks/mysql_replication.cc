@@ -28,10 +28,9 @@ struct LibMariadb {
   PARAAT_LIBMARIADB(PARAAT_DECLARE_FUNCTION)
 };
 const absl::StatusOr<LibMariadb>& LoadLibMariadb() {
-  static const auto* api = new absl::StatusOr<LibMariadb>(BindLibrary<LibMariadb>(
-      "libmariadb.so.3", "libmariadb3",
-      [](DynamicLibrary& lib, LibMariadb& api) { PARAAT_LIBMARIADB(PARAAT_BIND_FUNCTION) }));
-  return *api;
+  return LoadLibraryOnce<LibMariadb>("libmariadb.so.3", "libmariadb3", [](DynamicLibrary& lib, LibMariadb& api) {
+    PARAAT_LIBMARIADB(PARAAT_BIND_FUNCTION)
+  });
 }
 // Only after LoadLibMariadb() succeeded.
 const LibMariadb& Mysql() { return *LoadLibMariadb(); }

@@ -32,9 +32,8 @@ struct LibPq {
   PARAAT_LIBPQ(PARAAT_DECLARE_FUNCTION)
 };
 const absl::StatusOr<LibPq>& LoadLibPq() {
-  static const auto* api = new absl::StatusOr<LibPq>(BindLibrary<LibPq>(
-      "libpq.so.5", "libpq5", [](DynamicLibrary& lib, LibPq& api) { PARAAT_LIBPQ(PARAAT_BIND_FUNCTION) }));
-  return *api;
+  return LoadLibraryOnce<LibPq>("libpq.so.5", "libpq5",
+                                [](DynamicLibrary& lib, LibPq& api) { PARAAT_LIBPQ(PARAAT_BIND_FUNCTION) });
 }
 // Only after LoadLibPq() succeeded.
 const LibPq& Pq() { return *LoadLibPq(); }
