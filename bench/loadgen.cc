@@ -163,14 +163,15 @@ class Stream : public grpc::ClientBidiReactor<AgentMessage, CollectorMessage> {
       ci->set_kind(c % 3 == 2 ? "postgres_replication" : "file_backup");
     }
     // Batches of results made once and re-sent with new sequence numbers: generating fresh
-    // results for every batch would measure this process rather than the collector.
-    // Enough batches that every one of the agent's checks reports in turn.
+    // results for every batch (or even copying them) would measure this process rather than
+    // the collector, with which it shares the machine. Enough batches that every one of the
+    // agent's checks reports in turn; one write is in flight at a time, so the next message
+    // can be changed once the last write is done.
     const int templates = (o.checks + batch - 1) / batch;
     batch_templates_.resize(static_cast<size_t>(templates));
     for (int t = 0; t < templates; ++t) {
-      for (int i = 0; i < batch; ++i) {
-        *batch_templates_[static_cast<size_t>(t)].add_results() = MakeResult((t * batch + i) % o.checks, rng_);
-      }
+      auto* b = batch_templates_[static_cast<size_t>(t)].mutable_batch();
+      for (int i = 0; i < batch; ++i) *b->add_results() = MakeResult((t * batch + i) % o.checks, rng_);
     }
     stub->async()->Stream(&context_, this);
     StartRead(&in_);
@@ -251,14 +252,12 @@ class Stream : public grpc::ClientBidiReactor<AgentMessage, CollectorMessage> {
       if (now < next_send_) return;
       next_send_ = std::max(next_send_, now - absl::Seconds(1)) + absl::Seconds(batch_size_ / rate_);
     }
-    out_.Clear();
-    auto* b = out_.mutable_batch();
-    *b = batch_templates_[sequence_ % batch_templates_.size()];
-    b->set_sequence(++sequence_);
+    AgentMessage* out = &batch_templates_[sequence_ % batch_templates_.size()];
+    out->mutable_batch()->set_sequence(++sequence_);
     inflight_.emplace_back(sequence_, now);
     writing_ = true;
     lock.unlock();
-    StartWrite(&out_);
+    StartWrite(out);
     lock.lock();
   }
 
@@ -270,8 +269,7 @@ class Stream : public grpc::ClientBidiReactor<AgentMessage, CollectorMessage> {
   Run* const run_;
   std::mt19937_64 rng_;
   AgentMessage hello_;
-  AgentMessage out_;
-  std::vector<paraat::v1::ResultBatch> batch_templates_;
+  std::vector<AgentMessage> batch_templates_;
   CollectorMessage in_;
 
   std::mutex mu_;
