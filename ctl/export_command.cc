@@ -113,7 +113,10 @@ int CmdEvidenceExport(CtlEnv& env, int argc, char** argv) {
   env.err << "exported " << records << " evidence records for " << what << " ("
           << FormatTimeUtc(*t_since) << " to " << FormatTimeUtc(*t_until) << ")"
           << (output == "-" ? "" : absl::StrCat(" to ", output)) << "; evidence chain "
-          << (*chain_ok ? "verified" : "BROKEN (see the report)") << "\n";
+          << (*chain_ok                ? "verified"
+              : format == "csv"         ? "BROKEN (paraatctl evidence verify says where)"
+                                        : "BROKEN (see the report)")
+          << "\n";
   return *chain_ok ? 0 : 1;
 }
 
