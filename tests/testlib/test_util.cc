@@ -15,7 +15,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -23,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "common/process.h"
 #include "common/sha256.h"
+#include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
 namespace paraat::testing {
@@ -178,18 +181,37 @@ RunResult RunCommand(const std::vector<std::string>& argv, absl::Duration timeou
   return out;
 }
 
-int FreePort() {
+namespace {
+bool CanBind(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return port;
+  return ok;
+}
+}  // namespace
+
+// From below the kernel's ephemeral range: a port bind(0) picks comes from that range, and the
+// kernel may hand it to another test's outgoing connection before the server binds it.
+int FreePort() {
+  static std::mutex mu;
+  static std::set<int> given;  // never the same port twice in one test process
+  static std::mt19937 rng(std::random_device{}());
+  int ephemeral_low = 32768, ephemeral_high = 60999;
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  range >> ephemeral_low >> ephemeral_high;
+  const int from = 10000, to = std::max(from + 1000, ephemeral_low) - 1;
+  std::lock_guard<std::mutex> lock(mu);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = std::uniform_int_distribution<int>(from, to)(rng);
+    if (given.insert(port).second && CanBind(port)) return port;
+  }
+  ADD_FAILURE() << "no free port between " << from << " and " << to;
+  return 0;
 }
 
 namespace {
