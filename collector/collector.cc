@@ -1,10 +1,5 @@
 #include "collector/collector.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -14,6 +9,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/net.h"
+#include "common/process.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/units.h"
@@ -302,8 +298,8 @@ void Collector::VerifyLoop() {
   // Background work: the scheduler gives ingest, evaluation and scrapes the CPU first. (The
   // thread the store starts to verify the chain's second half inherits this.) A paraatctl
   // verify runs on a request thread, at normal priority.
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19) != 0) {
-    LogWarning("cannot lower the priority of chain verification: ", std::strerror(errno));
+  if (absl::Status st = LowerThreadPriority(19); !st.ok()) {
+    LogWarning("cannot lower the priority of chain verification: ", st.message());
   }
   // Soon after start, then every verify_every.
   absl::Duration wait = std::min(absl::Seconds(10), config_.verify_every);

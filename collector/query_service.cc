@@ -1,8 +1,5 @@
 #include "collector/query_service.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <future>
 #include <map>
 #include <set>
@@ -13,6 +10,7 @@
 #include "collector/plan_status.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/process.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
 #include "common/version.h"
@@ -146,7 +144,7 @@ grpc::Status QueryServiceImpl::ExportEvidence(grpc::ServerContext* ctx, const pa
   if (req->verification_last()) {
     verifying = std::async(std::launch::async, [this] {
       // Behind the records on a busy collector: the export's own thread comes first.
-      ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+      (void)LowerThreadPriority(10);  // best effort: the verification runs either way
       return store_->Verify(nullptr);
     });
   } else {

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,6 +239,13 @@ std::string TailText(const std::string& text, size_t max_lines, size_t max_bytes
 std::string FirstLine(const std::string& text) {
   size_t nl = text.find('\n');
   return std::string(absl::StripAsciiWhitespace(absl::string_view(text.data(), nl == std::string::npos ? text.size() : nl)));
+}
+
+absl::Status LowerThreadPriority(int nice) {
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0) {
+    return absl::ErrnoToStatus(errno, "setpriority");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace paraat

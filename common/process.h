@@ -54,6 +54,10 @@ std::string TailText(const std::string& text, size_t max_lines, size_t max_bytes
 // The first line of `text`, trimmed.
 std::string FirstLine(const std::string& text);
 
+// Lowers the calling thread's scheduling priority to `nice` (0..19), for background work that
+// must not compete with serving; threads it starts afterwards inherit it (Linux: per thread).
+absl::Status LowerThreadPriority(int nice);
+
 }  // namespace paraat
 
 #endif  // PARAAT_COMMON_PROCESS_H_
