@@ -12,9 +12,12 @@ absl::StatusOr<std::unique_ptr<MariaDb>> MariaDb::Start(const std::string& dir, 
     return absl::FailedPreconditionError("MariaDB is not installed (scripts/setup.sh --tests)");
   }
   std::unique_ptr<MariaDb> m(new MariaDb());
-  std::filesystem::create_directories(dir);
+  // Each server its own tmpdir: a MariaDB server starting up deletes every "#sql" temporary file
+  // in its tmpdir, which in a shared /tmp are another test's bootstrap tables.
+  const std::string tmpdir = "--tmpdir=" + dir + "/tmp";
+  std::filesystem::create_directories(dir + "/tmp");
   RunResult inst = RunCommand({"mariadb-install-db", "--no-defaults", "--datadir=" + dir + "/data", "--user=root",
-                               "--auth-root-authentication-method=normal", "--skip-test-db"},
+                               "--auth-root-authentication-method=normal", "--skip-test-db", tmpdir},
                               absl::Seconds(120));
   if (inst.exit_code != 0) return absl::InternalError("mariadb-install-db failed: " + inst.output);
   m->port_ = FreePort();
@@ -23,7 +26,7 @@ absl::StatusOr<std::unique_ptr<MariaDb>> MariaDb::Start(const std::string& dir, 
                                    "--socket=" + m->socket_, absl::StrCat("--port=", m->port_),
                                    "--bind-address=127.0.0.1", absl::StrCat("--server-id=", server_id),
                                    "--log-bin=mysql-bin", "--user=root", "--pid-file=" + dir + "/mysqld.pid",
-                                   "--innodb-buffer-pool-size=32M", "--skip-name-resolve"};
+                                   "--innodb-buffer-pool-size=32M", "--skip-name-resolve", tmpdir};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto p = Process::Start(argv, dir + "/mariadb.log");
   if (!p.ok()) return p.status();
