@@ -1,10 +1,21 @@
-// Time sources. Domain code takes a Clock (or a plain absl::Time) so that tests can
-// inject time; only main() and the real clock read the system time.
+// Time sources. Domain code takes a Clock so that tests can inject time; only main() and the
+// real clock read the system time (Envoy's TimeSource is the model).
+//
+// Two kinds of time, never mixed:
+//   Now()        wall-clock time, for timestamps people and evidence read. It may step (NTP,
+//                an operator's `date -s`), so it never measures how long something took.
+//   Monotonic()  time since an arbitrary origin that never steps: every elapsed-time
+//                computation (timeouts, backoff, rate limits, staleness windows, leases) uses it.
+//
+// Thread-safety: every method may be called from any thread.
 #ifndef PARAAT_COMMON_CLOCK_H_
 #define PARAAT_COMMON_CLOCK_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -14,21 +25,44 @@ namespace paraat {
 class Clock {
  public:
   virtual ~Clock() = default;
+  // Wall-clock time.
   virtual absl::Time Now() const = 0;
+  // Monotonic time: the duration since an arbitrary, fixed origin. Never decreases.
+  virtual absl::Duration Monotonic() const = 0;
+  // Waits on `cv` (whose mutex `lock` holds) until `done()` is true or `timeout` of this clock's
+  // monotonic time has passed; returns done(). Spurious wake-ups are handled. Use it for every
+  // timed wait, so that a fake clock drives the waits too.
+  virtual bool WaitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, absl::Duration timeout,
+                       const std::function<bool()>& done) const;
+  // Sleeps for `d` of this clock's monotonic time.
+  void SleepFor(absl::Duration d) const;
+
   // The process-wide real clock.
   static const Clock* Real();
 };
 
-// A clock that stands still until told to move. Thread-safe.
+// A clock that stands still until told to move. Advance() moves wall and monotonic time
+// together; SetWall() steps the wall clock alone, as NTP or an operator would, and leaves
+// monotonic time where it is. Waits in WaitFor() end once enough fake time has passed: they
+// poll the fake time every millisecond of real time. Thread-safe.
 class FakeClock : public Clock {
  public:
-  explicit FakeClock(absl::Time start) : ns_(absl::ToUnixNanos(start)) {}
-  absl::Time Now() const override { return absl::FromUnixNanos(ns_.load()); }
-  void Set(absl::Time t) { ns_ = absl::ToUnixNanos(t); }
-  void Advance(absl::Duration d) { ns_ += absl::ToInt64Nanoseconds(d); }
+  explicit FakeClock(absl::Time start) : wall_ns_(absl::ToUnixNanos(start)) {}
+  absl::Time Now() const override { return absl::FromUnixNanos(wall_ns_.load()); }
+  absl::Duration Monotonic() const override { return absl::Nanoseconds(mono_ns_.load()); }
+  bool WaitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, absl::Duration timeout,
+               const std::function<bool()>& done) const override;
+
+  void Advance(absl::Duration d) {
+    wall_ns_ += absl::ToInt64Nanoseconds(d);
+    mono_ns_ += absl::ToInt64Nanoseconds(d);
+  }
+  // Steps the wall clock only (monotonic time is unchanged).
+  void SetWall(absl::Time t) { wall_ns_ = absl::ToUnixNanos(t); }
 
  private:
-  std::atomic<int64_t> ns_;
+  std::atomic<int64_t> wall_ns_;
+  std::atomic<int64_t> mono_ns_{1'000'000'000};  // nonzero, so 0 can mean "never"
 };
 
 }  // namespace paraat
