@@ -52,9 +52,7 @@ class Check {
 // Helpers for check implementations.
 void SetStatus(paraat::v1::Result* r, paraat::v1::CheckStatus status, std::string message);
 inline void Ok(paraat::v1::Result* r, std::string m) { SetStatus(r, paraat::v1::CHECK_STATUS_OK, std::move(m)); }
-inline void Warn(paraat::v1::Result* r, std::string m) {
-  SetStatus(r, paraat::v1::CHECK_STATUS_WARNING, std::move(m));
-}
+inline void Warn(paraat::v1::Result* r, std::string m) { SetStatus(r, paraat::v1::CHECK_STATUS_WARNING, std::move(m)); }
 inline void Fail(paraat::v1::Result* r, std::string m) { SetStatus(r, paraat::v1::CHECK_STATUS_FAILED, std::move(m)); }
 inline void Error(paraat::v1::Result* r, std::string m) { SetStatus(r, paraat::v1::CHECK_STATUS_ERROR, std::move(m)); }
 void AddDetail(paraat::v1::Result* r, const std::string& key, const std::string& value);

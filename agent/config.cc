@@ -85,8 +85,7 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std:
     }
     if (auto v = col->Bool("insecure")) c.insecure = *v;
     col->Finish();
-    if (!c.collector_address.empty() && c.tls_cert.empty() && !c.insecure &&
-        !IsLoopbackTarget(c.collector_address)) {
+    if (!c.collector_address.empty() && c.tls_cert.empty() && !c.insecure && !IsLoopbackTarget(c.collector_address)) {
       col->Error("address", absl::StrCat("plaintext to ", c.collector_address,
                                          " is refused: configure collector.tls, or set collector.insecure: true"));
     }
@@ -140,8 +139,8 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std:
       }
       const CheckKind* k = kind ? FindCheckKind(*kind) : nullptr;
       if (kind && k == nullptr) {
-        m.Error("kind", absl::StrCat("unknown kind \"", *kind, "\" (known: ", absl::StrJoin(CheckKindNames(), ", "),
-                                     ")"));
+        m.Error("kind",
+                absl::StrCat("unknown kind \"", *kind, "\" (known: ", absl::StrJoin(CheckKindNames(), ", "), ")"));
         continue;  // its other keys cannot be judged
       }
       if (k != nullptr) {

@@ -20,8 +20,8 @@ void* DynamicLibrary::Find(const char* symbol) {
   ::dlerror();
   void* p = ::dlsym(handle_, symbol);
   if (p == nullptr && error_.ok()) {
-    error_ = absl::FailedPreconditionError(absl::StrCat(soname_, " has no function ", symbol,
-                                                        " (a version too old for Paraat?)"));
+    error_ = absl::FailedPreconditionError(
+        absl::StrCat(soname_, " has no function ", symbol, " (a version too old for Paraat?)"));
   }
   return p;
 }

@@ -104,8 +104,9 @@ int main(int argc, char** argv) {
   }
 
   if (check_config) {
-    std::cout << config_path << ": OK (agent " << config->agent_id << ", " << paraat::CountOf(config->checks.size(), "check")
-              << ", collector " << config->collector_address << ")\n";
+    std::cout << config_path << ": OK (agent " << config->agent_id << ", "
+              << paraat::CountOf(config->checks.size(), "check") << ", collector " << config->collector_address
+              << ")\n";
     for (const auto& c : config->checks) {
       std::cout << "  " << c.id << ": " << c.kind << " every " << paraat::HumanDuration(c.interval) << ", timeout "
                 << paraat::HumanDuration(c.timeout) << "\n";

@@ -23,9 +23,8 @@ std::string RenderProgressLine(absl::string_view what, uint64_t done, uint64_t t
     std::string bar(width, ' ');
     for (int i = 0; i < filled; ++i) bar[i] = '=';
     if (filled < width) bar[filled] = '>';
-    std::string eta = rate > 0 && done < total
-                          ? HumanDuration(absl::Seconds(static_cast<double>(total - done) / rate))
-                          : std::string("0s");
+    std::string eta = rate > 0 && done < total ? HumanDuration(absl::Seconds(static_cast<double>(total - done) / rate))
+                                               : std::string("0s");
     line = absl::StrFormat("[%s] %3d%%  %s / %s  %s/s  ETA %s", bar, static_cast<int>(frac * 100), HumanSize(done),
                            HumanSize(total), HumanSize(static_cast<uint64_t>(rate)), eta);
   } else {

@@ -10,8 +10,8 @@
 
 namespace paraat {
 
-paraat::v1::Result RunCheck(const CheckSpec& spec, const Clock* clock, const std::string& state_dir,
-                            Progress* progress, const std::function<bool()>& stopping) {
+paraat::v1::Result RunCheck(const CheckSpec& spec, const Clock* clock, const std::string& state_dir, Progress* progress,
+                            const std::function<bool()>& stopping) {
   paraat::v1::Result r;
   const absl::Time start = clock->Now();
   const absl::Time deadline = start + spec.timeout;

@@ -21,9 +21,9 @@ namespace paraat {
 
 // Runs one check once, with its timeout; fills in the common fields (id, kind, times,
 // interval, labels). Never throws.
-paraat::v1::Result RunCheck(const CheckSpec& spec, const Clock* clock, const std::string& state_dir,
-                            Progress* progress = Progress::None(),
-                            const std::function<bool()>& stopping = [] { return false; });
+paraat::v1::Result RunCheck(
+    const CheckSpec& spec, const Clock* clock, const std::string& state_dir, Progress* progress = Progress::None(),
+    const std::function<bool()>& stopping = [] { return false; });
 
 class Scheduler {
  public:

@@ -15,10 +15,11 @@ namespace paraat {
 absl::StatusOr<std::string> SecretRef::Read() const {
   if (!file.empty()) {
     auto v = ReadFile(file);
-    if (!v.ok()) return absl::Status(v.status().code(), absl::StrCat("cannot read the secret file ", file, ": ",
-                                                                     v.status().code() == absl::StatusCode::kNotFound
-                                                                         ? "it does not exist"
-                                                                         : "permission denied or unreadable"));
+    if (!v.ok())
+      return absl::Status(v.status().code(), absl::StrCat("cannot read the secret file ", file, ": ",
+                                                          v.status().code() == absl::StatusCode::kNotFound
+                                                              ? "it does not exist"
+                                                              : "permission denied or unreadable"));
     std::string s = *v;
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
     if (s.empty()) return absl::FailedPreconditionError(absl::StrCat("the secret file ", file, " is empty"));
@@ -49,7 +50,8 @@ SecretRef ReadSecretKeys(YamlMap& keys, const std::string& name, const std::stri
     keys.Error(env_key, absl::StrCat("give ", file_key, " or ", env_key, ", not both"));
   }
   if (required && ref.empty() && !keys.Has(file_key) && !keys.Has(env_key)) {
-    keys.Error(file_key, absl::StrCat("is required (or ", env_key, "); secrets are never written in the config itself"));
+    keys.Error(file_key,
+               absl::StrCat("is required (or ", env_key, "); secrets are never written in the config itself"));
   }
   if (keys.Has(name)) {
     keys.Raw(name);

@@ -34,7 +34,9 @@ absl::Status Sender::Init() {
   return absl::OkStatus();
 }
 
-void Sender::Start() { thread_ = std::thread([this] { Run(); }); }
+void Sender::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void Sender::Stop() {
   {
@@ -96,8 +98,8 @@ void Sender::Run() {
     }
     const absl::Duration wait = NextBackoff();
     if (!logged_down) {
-      LogWarning("collector ", config_.collector_address, " unreachable (", st.message(), "); results stay in the spool; retrying in ",
-                 HumanDuration(wait));
+      LogWarning("collector ", config_.collector_address, " unreachable (", st.message(),
+                 "); results stay in the spool; retrying in ", HumanDuration(wait));
       logged_down = true;
     } else {
       LogDebug("collector still unreachable (", st.message(), "); retrying in ", HumanDuration(wait));

@@ -55,7 +55,7 @@ class Spool {
     int64_t oldest_ns = 0;
     int64_t newest_ns = 0;
     std::optional<paraat::v1::Gap> gap;  // a gap report this batch carries
-    bool sent = false;                    // handed to the sender since the spool was opened
+    bool sent = false;                   // handed to the sender since the spool was opened
   };
   Spool(std::string dir, uint64_t max_size) : dir_(std::move(dir)), max_size_(max_size) {}
   absl::Status Load();

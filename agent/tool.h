@@ -19,7 +19,7 @@ struct ToolRun {
   std::map<std::string, std::string> env;
   std::vector<std::string> secrets;  // redacted from output
   std::string cwd;
-  bool forward_progress = true;      // stderr lines become progress notes
+  bool forward_progress = true;  // stderr lines become progress notes
 };
 
 // NOT_FOUND (with "is it installed?") when the program does not exist; otherwise the result,

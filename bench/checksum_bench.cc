@@ -76,11 +76,12 @@ int main(int argc, char** argv) {
   MakeFile(dir + "/two/c.bin", size / 2, &hex_c);
   std::ofstream(dir + "/two/b.bin.sha256") << hex_b << "  b.bin\n";
   std::ofstream(dir + "/two/c.bin.sha256") << hex_c << "  c.bin\n";
-  std::ofstream(dir + "/agent.yaml") << "agent: {id: bench}\ncollector: {address: 127.0.0.1:1}\nspool: {dir: spool}\n"
-                                        "checks:\n"
-                                        "  - {id: one, kind: file_backup, interval: 1h, path: one/*.bin, checksum: sidecar}\n"
-                                        "  - {id: two, kind: file_backup, interval: 1h, path: two/*.bin, checksum: sidecar,\n"
-                                        "     verify: all, parallel: 2}\n";
+  std::ofstream(dir + "/agent.yaml")
+      << "agent: {id: bench}\ncollector: {address: 127.0.0.1:1}\nspool: {dir: spool}\n"
+         "checks:\n"
+         "  - {id: one, kind: file_backup, interval: 1h, path: one/*.bin, checksum: sidecar}\n"
+         "  - {id: two, kind: file_backup, interval: 1h, path: two/*.bin, checksum: sidecar,\n"
+         "     verify: all, parallel: 2}\n";
   const std::vector<std::string> one = {dir + "/one/a.bin"}, two = {dir + "/two/b.bin", dir + "/two/c.bin"};
 
   std::vector<double> ossl1, para1, ossl2, para2;

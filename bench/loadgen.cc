@@ -4,6 +4,7 @@
 // realistic results, keeps up to W batches per stream unacknowledged, and measures the
 // acknowledged results per second and the acknowledgement latency (ack = durably stored). Before
 // that it runs the naive baseline: one stream, one result per batch, one batch in flight.
+#include <curl/curl.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -17,8 +18,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <curl/curl.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -150,8 +149,8 @@ struct Run {
 
 class Stream : public grpc::ClientBidiReactor<AgentMessage, CollectorMessage> {
  public:
-  Stream(paraat::v1::AgentService::Stub* stub, const std::string& agent_id, uint64_t epoch, const Options& o,
-         int batch, int window, Run* run)
+  Stream(paraat::v1::AgentService::Stub* stub, const std::string& agent_id, uint64_t epoch, const Options& o, int batch,
+         int window, Run* run)
       : agent_id_(agent_id), batch_size_(batch), window_(window), rate_(o.rate), run_(run), rng_(epoch) {
     hello_.mutable_hello()->set_agent_id(agent_id);
     hello_.mutable_hello()->set_version("loadgen");
@@ -291,7 +290,8 @@ double ProbeLastRun(CURL* curl, const std::string& agent) {
   std::string body;
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   if (curl_easy_perform(curl) != CURLE_OK) return 0;
-  const std::string series = absl::StrCat("paraat_check_last_run_timestamp_seconds{agent=\"", agent, "\",check=\"probe\"");
+  const std::string series =
+      absl::StrCat("paraat_check_last_run_timestamp_seconds{agent=\"", agent, "\",check=\"probe\"");
   const size_t at = body.find(series);
   if (at == std::string::npos) return 0;
   const size_t value = body.find("} ", at);
@@ -495,12 +495,14 @@ int Main(int argc, char** argv) {
   auto w = ParseDuration(warmup);
   auto b = baseline == "0" ? absl::StatusOr<absl::Duration>(absl::ZeroDuration()) : ParseDuration(baseline);
   if (st.ok() && o.collector.empty()) st = absl::InvalidArgumentError("--collector is required");
-  if (st.ok() && !(absl::SimpleAtoi(agents, &o.agents) && o.agents > 0 && absl::SimpleAtoi(batch, &o.batch) &&
-                   o.batch > 0 && absl::SimpleAtoi(window, &o.window) && o.window >= 0 &&
-                   absl::SimpleAtod(rate, &o.rate) && o.rate >= 0 && absl::SimpleAtoi(checks, &o.checks) && o.checks > 0)) {
+  if (st.ok() &&
+      !(absl::SimpleAtoi(agents, &o.agents) && o.agents > 0 && absl::SimpleAtoi(batch, &o.batch) && o.batch > 0 &&
+        absl::SimpleAtoi(window, &o.window) && o.window >= 0 && absl::SimpleAtod(rate, &o.rate) && o.rate >= 0 &&
+        absl::SimpleAtoi(checks, &o.checks) && o.checks > 0)) {
     st = absl::InvalidArgumentError("--agents, --batch, --checks: positive integers; --window, --rate: 0 or more");
   }
-  if (st.ok() && (!d.ok() || !w.ok() || !b.ok())) st = absl::InvalidArgumentError("--duration, --warmup, --baseline-duration: durations such as 10s");
+  if (st.ok() && (!d.ok() || !w.ok() || !b.ok()))
+    st = absl::InvalidArgumentError("--duration, --warmup, --baseline-duration: durations such as 10s");
   if (st.ok() && !o.tls.ca.empty() && o.agent_id.empty()) {
     st = absl::InvalidArgumentError("with --ca, give --agent-id: the name in the client certificate");
   }
@@ -515,7 +517,8 @@ int Main(int argc, char** argv) {
 
   bool ok = true;
   if (o.baseline_duration > absl::ZeroDuration()) {
-    std::cerr << "baseline: 1 stream, 1 result per batch, 1 batch in flight, " << HumanDuration(o.baseline_duration) << "\n";
+    std::cerr << "baseline: 1 stream, 1 result per batch, 1 batch in flight, " << HumanDuration(o.baseline_duration)
+              << "\n";
     Options bo = o;
     bo.rate = 0;
     bo.agent_prefix = o.agent_prefix + "baseline-";

@@ -101,7 +101,8 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
 
   void HandleHello() {
     if (!in_->has_hello()) {
-      Reject(reject_reason::kNoHello, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be hello"));
+      Reject(reject_reason::kNoHello,
+             grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be hello"));
       return;
     }
     const paraat::v1::Hello& hello = in_->hello();
@@ -322,7 +323,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
   grpc::CallbackServerContext* const context_;
   google::protobuf::Arena arena_;
   AgentMessage* in_ = nullptr;  // on arena_
-  bool hello_done_ = false;  // only touched by the read path, which is sequential
+  bool hello_done_ = false;     // only touched by the read path, which is sequential
   std::string agent_id_;
   uint64_t epoch_ = 0;
 
@@ -340,8 +341,8 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
   grpc::Status final_status_;
 };
 
-AgentServiceImpl::AgentServiceImpl(Ingest* ingest, AgentRegistry* agents, CollectorMetrics* metrics,
-                                   const Clock* clock, AgentServiceOptions options)
+AgentServiceImpl::AgentServiceImpl(Ingest* ingest, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
+                                   AgentServiceOptions options)
     : ingest_(ingest), agents_(agents), metrics_(metrics), clock_(clock), options_(std::move(options)) {}
 
 bool AgentServiceImpl::Admit(const std::string& agent, size_t n) {
@@ -349,14 +350,16 @@ bool AgentServiceImpl::Admit(const std::string& agent, size_t n) {
   const absl::Time now = clock_->Now();
   auto [it, inserted] = buckets_.try_emplace(agent, Bucket{options_.results_burst, now});
   Bucket& b = it->second;
-  b.tokens = std::min(options_.results_burst, b.tokens + absl::ToDoubleSeconds(now - b.last) * options_.results_per_second);
+  b.tokens =
+      std::min(options_.results_burst, b.tokens + absl::ToDoubleSeconds(now - b.last) * options_.results_per_second);
   b.last = now;
   if (b.tokens < static_cast<double>(n)) return false;
   b.tokens -= static_cast<double>(n);
   return true;
 }
 
-grpc::ServerBidiReactor<AgentMessage, CollectorMessage>* AgentServiceImpl::Stream(grpc::CallbackServerContext* context) {
+grpc::ServerBidiReactor<AgentMessage, CollectorMessage>* AgentServiceImpl::Stream(
+    grpc::CallbackServerContext* context) {
   return new AgentStreamReactor(this, context);
 }
 

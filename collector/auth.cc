@@ -1,7 +1,7 @@
 #include "collector/auth.h"
 
-#include <openssl/crypto.h>
 #include <grpc/grpc_security_constants.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 
 #include "absl/strings/ascii.h"
@@ -25,11 +25,16 @@ const char* QueryRoleName(QueryRole role) {
 }
 
 bool ParseQueryRole(const std::string& text, QueryRole* role) {
-  if (text == "none") *role = QueryRole::kNone;
-  else if (text == "viewer") *role = QueryRole::kViewer;
-  else if (text == "auditor") *role = QueryRole::kAuditor;
-  else if (text == "admin") *role = QueryRole::kAdmin;
-  else return false;
+  if (text == "none")
+    *role = QueryRole::kNone;
+  else if (text == "viewer")
+    *role = QueryRole::kViewer;
+  else if (text == "auditor")
+    *role = QueryRole::kAuditor;
+  else if (text == "admin")
+    *role = QueryRole::kAdmin;
+  else
+    return false;
   return true;
 }
 
@@ -55,10 +60,12 @@ absl::StatusOr<Authorizer> Authorizer::Create(const AuthConfig& config) {
   for (const TokenGrant& g : config.tokens) {
     struct stat st;
     if (::stat(g.file.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
-      return absl::FailedPreconditionError(absl::StrCat("token file ", g.file, " is readable by everyone; chmod 600 it"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("token file ", g.file, " is readable by everyone; chmod 600 it"));
     }
     auto token = ReadFile(g.file);
-    if (!token.ok()) return absl::FailedPreconditionError(absl::StrCat("token file ", g.file, ": ", token.status().message()));
+    if (!token.ok())
+      return absl::FailedPreconditionError(absl::StrCat("token file ", g.file, ": ", token.status().message()));
     std::string t(absl::StripAsciiWhitespace(*token));
     if (t.size() < 16) {
       return absl::FailedPreconditionError(absl::StrCat("token file ", g.file, " holds fewer than 16 characters"));
@@ -102,8 +109,8 @@ grpc::Status Authorizer::Check(const grpc::ServerContext& context, Permission pe
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "no credentials: give a bearer token (--token-file) or a client certificate");
   }
-  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      absl::StrCat("this needs the ", QueryRoleName(need), " role; the caller has ", QueryRoleName(have)));
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, absl::StrCat("this needs the ", QueryRoleName(need),
+                                                                        " role; the caller has ", QueryRoleName(have)));
 }
 
 }  // namespace paraat

@@ -39,7 +39,8 @@ absl::Status Collector::Start() {
   shared_ = store_->Shared();
   if (shared_) {
     auto lead = store_->TryLead();
-    if (!lead.ok()) return absl::Status(lead.status().code(), absl::StrCat(store_->Describe(), ": ", lead.status().message()));
+    if (!lead.ok())
+      return absl::Status(lead.status().code(), absl::StrCat(store_->Describe(), ": ", lead.status().message()));
     leading_ = *lead;
     LogInfo(leading_ ? "this collector leads: it evaluates plans, records their state changes and exports plan metrics"
                      : "another collector leads (evaluates plans); this one ingests and answers queries");
@@ -71,9 +72,10 @@ absl::Status Collector::Start() {
   PARAAT_RETURN_IF_ERROR(StartHttp());
   started_ = true;
   verifier_ = std::thread([this] { VerifyLoop(); });
-  LogInfo("paraat-collector ", PARAAT_VERSION, " serving: gRPC on ", config_.listen.substr(0, config_.listen.rfind(':')),
-          ":", grpc_port_, ", metrics on http://", config_.metrics_listen.substr(0, config_.metrics_listen.rfind(':')),
-          ":", http_.port(), "/metrics, ", CountOf(plan_count, "plan"), ", store ", store_->Describe());
+  LogInfo("paraat-collector ", PARAAT_VERSION, " serving: gRPC on ",
+          config_.listen.substr(0, config_.listen.rfind(':')), ":", grpc_port_, ", metrics on http://",
+          config_.metrics_listen.substr(0, config_.metrics_listen.rfind(':')), ":", http_.port(), "/metrics, ",
+          CountOf(plan_count, "plan"), ", store ", store_->Describe());
   return absl::OkStatus();
 }
 
@@ -115,7 +117,8 @@ absl::Status Collector::RestoreState() {
   std::map<uint64_t, Observation> obs;
   for (const StoredRecord& r : records) {
     paraat::v1::EvidenceRecord rec;
-    if (rec.ParseFromString(r.payload) && rec.has_result()) obs[r.seq] = ObservationFromResult(rec.result().result(), r.seq);
+    if (rec.ParseFromString(r.payload) && rec.has_result())
+      obs[r.seq] = ObservationFromResult(rec.result().result(), r.seq);
   }
   for (const SourceCheckpoint& r : rows) {
     SourceState s;
@@ -236,7 +239,8 @@ void Collector::UpdateLeadership() {
   auto states = store_->LoadPlanStates();
   auto versions = store_->LoadPlanVersions();
   if (!states.ok() || !versions.ok()) {
-    LogWarning("cannot take over as leader yet: ", states.ok() ? versions.status().message() : states.status().message());
+    LogWarning("cannot take over as leader yet: ",
+               states.ok() ? versions.status().message() : states.status().message());
     return;
   }
   loop_->RestoreStates(*states);
@@ -366,8 +370,8 @@ absl::Status Collector::StartGrpc() {
   QueryServiceHooks hooks;
   hooks.reload_plans = [this] { return ReloadPlans(); };
   hooks.authorize = [this](const grpc::ServerContext& ctx, Permission p) { return authorizer_->Check(ctx, p); };
-  query_service_ = std::make_unique<QueryServiceImpl>(loop_.get(), &state_, store_.get(), ingest_.get(), clock_,
-                                                      std::move(hooks));
+  query_service_ =
+      std::make_unique<QueryServiceImpl>(loop_.get(), &state_, store_.get(), ingest_.get(), clock_, std::move(hooks));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -395,8 +399,8 @@ absl::Status Collector::StartGrpc() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   server_ = builder.BuildAndStart();
   if (!server_ || grpc_port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", config_.listen,
-                                               " (address in use, or not permitted?)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for gRPC on ", config_.listen, " (address in use, or not permitted?)"));
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
   return absl::OkStatus();
@@ -411,8 +415,8 @@ absl::Status Collector::StartHttp() {
     metrics_password_ = std::string(absl::StripTrailingAsciiWhitespace(*pw));
   }
   // With several collectors, plan series come from the leader only: no two contradicting ones.
-  state_metrics_ = std::make_shared<StateMetrics>(loop_.get(), &state_, &agents_, clock_,
-                                                  [this] { return leading_.load(); });
+  state_metrics_ =
+      std::make_shared<StateMetrics>(loop_.get(), &state_, &agents_, clock_, [this] { return leading_.load(); });
   // With metrics_auth, every page needs the user and password (HTTP basic authentication).
   auto denied = [this](const HttpRequest& req) -> std::optional<HttpResponse> {
     if (config_.metrics_user.empty()) return std::nullopt;

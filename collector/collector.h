@@ -4,13 +4,13 @@
 #define PARAAT_COLLECTOR_COLLECTOR_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "collector/agent_service.h"
@@ -81,9 +81,9 @@ class Collector {
   std::mutex reload_mu_;
   std::map<std::string, std::string> plan_versions_;  // plan id -> recorded sha256 ("" when removed)
   bool started_ = false;
-  bool shared_ = false;                 // other collectors write to the store too
-  std::atomic<bool> leading_{true};     // this collector evaluates, records and maintains
-  std::atomic<uint64_t> tail_cursor_{0};  // every record up to here is folded into state_
+  bool shared_ = false;                      // other collectors write to the store too
+  std::atomic<bool> leading_{true};          // this collector evaluates, records and maintains
+  std::atomic<uint64_t> tail_cursor_{0};     // every record up to here is folded into state_
   std::map<uint64_t, uint64_t> own_ranges_;  // seq ranges this collector committed, not yet tailed
   std::thread coordinator_;
   std::thread verifier_;

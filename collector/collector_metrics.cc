@@ -14,23 +14,23 @@ prometheus::Histogram& NewHistogram(prometheus::Registry& r, const std::string& 
   return prometheus::BuildHistogram().Name(name).Help(help).Register(r).Add({}, std::move(buckets));
 }
 
-const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                                 0.1,   0.25,   0.5,   1,    2.5,   5, 10};
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                                 0.25,  0.5,    1,     2.5,  5,     10};
 
 }  // namespace
 
 CollectorMetrics::CollectorMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      results_received(NewCounter(*registry_, "paraat_collector_results_received_total",
-                                  "Results received from agents and stored")),
+      results_received(
+          NewCounter(*registry_, "paraat_collector_results_received_total", "Results received from agents and stored")),
       results_duplicate(NewCounter(*registry_, "paraat_collector_results_duplicate_total",
                                    "Results received again after a reconnect and not stored twice")),
-      evidence_records(NewCounter(*registry_, "paraat_collector_evidence_records_total",
-                                  "Evidence records appended to the chain")),
+      evidence_records(
+          NewCounter(*registry_, "paraat_collector_evidence_records_total", "Evidence records appended to the chain")),
       agent_dropped_results(NewCounter(*registry_, "paraat_collector_agent_dropped_results_total",
                                        "Results agents reported dropping from a full spool")),
-      store_errors(NewCounter(*registry_, "paraat_collector_store_errors_total",
-                              "Failed commits to the evidence store")),
+      store_errors(
+          NewCounter(*registry_, "paraat_collector_store_errors_total", "Failed commits to the evidence store")),
       ingest_duration(NewHistogram(*registry_, "paraat_collector_ingest_duration_seconds",
                                    "From a batch's arrival to its acknowledgement (durably stored)", kLatencyBuckets)),
       commit_duration(NewHistogram(*registry_, "paraat_collector_store_commit_duration_seconds",
@@ -40,8 +40,8 @@ CollectorMetrics::CollectorMetrics()
                                {1, 10, 100, 1000, 5000, 10000, 25000, 50000})),
       evaluation_duration(NewHistogram(*registry_, "paraat_collector_evaluation_duration_seconds",
                                        "Duration of one evaluation of all plans", kLatencyBuckets)),
-      plan_transitions(NewCounter(*registry_, "paraat_collector_plan_transitions_total",
-                                  "Plan state changes recorded as evidence")),
+      plan_transitions(
+          NewCounter(*registry_, "paraat_collector_plan_transitions_total", "Plan state changes recorded as evidence")),
       streams(prometheus::BuildGauge()
                   .Name("paraat_collector_agent_streams")
                   .Help("Open agent streams")

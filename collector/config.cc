@@ -21,8 +21,8 @@ std::string DirName(const std::string& path) {
 }
 
 std::vector<std::string> CollectorConfig::MissingFiles() const {
-  std::vector<std::string> files = {tls.ca, tls.cert, tls.key, metrics_tls_cert, metrics_tls_key,
-                                    metrics_password_file};
+  std::vector<std::string> files = {tls.ca,           tls.cert,        tls.key,
+                                    metrics_tls_cert, metrics_tls_key, metrics_password_file};
   for (const TokenGrant& t : auth.tokens) files.push_back(t.file);
   std::vector<std::string> missing;
   for (const std::string& f : files) {
@@ -86,8 +86,8 @@ absl::StatusOr<CollectorConfig> ParseCollectorConfig(const std::string& yaml, co
     } else if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
       c.storage = url;
     } else {
-      doc.Error("storage", absl::StrCat("\"", url,
-                                        "\" is not a storage URL (use sqlite:///path/paraat.db or postgresql://...)"));
+      doc.Error("storage",
+                absl::StrCat("\"", url, "\" is not a storage URL (use sqlite:///path/paraat.db or postgresql://...)"));
     }
   }
   if (auto v = doc.String("plans_dir", kRequired)) c.plans_dir = ResolvePath(base, *v);

@@ -22,10 +22,10 @@ struct CollectorConfig {
   std::string file;  // where it was read from
   std::string listen = "127.0.0.1:7443";
   std::string metrics_listen = "127.0.0.1:9464";
-  std::string storage;     // sqlite:///abs/path.db or postgresql://...
-  std::string plans_dir;   // absolute
+  std::string storage;    // sqlite:///abs/path.db or postgresql://...
+  std::string plans_dir;  // absolute
   TlsFiles tls;
-  bool insecure = false;   // allow plaintext on non-loopback addresses
+  bool insecure = false;  // allow plaintext on non-loopback addresses
   absl::Duration retention = absl::Hours(24 * 400);
   absl::Duration evaluation_interval = absl::Seconds(1);
   absl::Duration checkpoint_interval = absl::Seconds(5);

@@ -88,8 +88,7 @@ void EvaluationLoop::Run() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      auto wait = std::chrono::nanoseconds(
-          std::max<int64_t>(0, absl::ToInt64Nanoseconds(next_full - clock_->Now())));
+      auto wait = std::chrono::nanoseconds(std::max<int64_t>(0, absl::ToInt64Nanoseconds(next_full - clock_->Now())));
       cv_.wait_for(lock, wait, [&] { return stopping_ || dirty_; });
       if (stopping_) return;
       dirty_ = false;
@@ -166,9 +165,10 @@ void EvaluationLoop::EvaluateNow() {
       pr.state = state;
       rec.SerializeToString(&pr.payload);
       transitions.push_back(std::move(pr));
-      LogInfo("plan ", view.plan->id, ": ", it == previous_.end() ? "new" : PlanStateName(it->second.state), " -> ",
-              PlanStateName(state),
-              view.evaluation.reasons.empty() ? std::string() : absl::StrCat(" (", view.evaluation.reasons[0].text, ")"));
+      LogInfo(
+          "plan ", view.plan->id, ": ", it == previous_.end() ? "new" : PlanStateName(it->second.state), " -> ",
+          PlanStateName(state),
+          view.evaluation.reasons.empty() ? std::string() : absl::StrCat(" (", view.evaluation.reasons[0].text, ")"));
       replaced.emplace_back(view.plan->id, it == previous_.end() ? std::nullopt : std::optional<Previous>(it->second));
       previous_[view.plan->id] = Previous{state, now};
     }

@@ -256,8 +256,8 @@ class PlanEvaluator {
       Add("restore_test_missing", PLAN_STATE_UNKNOWN, "", "no restore test recorded yet");
     } else if (!latest->succeeded) {
       Add("restore_test_failed", PLAN_STATE_NOT_READY, latest->from == "exercise" ? "" : latest->from,
-          absl::StrCat("latest restore test failed (", FormatTimeUtc(latest->time), ", ", latest->from, "): ",
-                       latest->message));
+          absl::StrCat("latest restore test failed (", FormatTimeUtc(latest->time), ", ", latest->from,
+                       "): ", latest->message));
     } else if (!latest->duration_seconds) {
       Add("rto_unmeasured", PLAN_STATE_UNKNOWN, "",
           absl::StrCat("latest restore test (", FormatTimeUtc(latest->time),
@@ -275,8 +275,8 @@ class PlanEvaluator {
                          " of the RTO ", HumanDuration(plan_.rto)));
       }
     }
-    Cadence("restore", plan_.restore_every,
-            latest_good ? std::optional<absl::Time>(latest_good->time) : std::nullopt, "restore test");
+    Cadence("restore", plan_.restore_every, latest_good ? std::optional<absl::Time>(latest_good->time) : std::nullopt,
+            "restore test");
   }
 
   void EvaluateFailover() {
@@ -305,8 +305,8 @@ class PlanEvaluator {
       Add("failover_test_failed", PLAN_STATE_NOT_READY, "",
           absl::StrCat("latest failover test failed (", FormatTimeUtc(e->performed), ")"));
     }
-    Cadence("failover", plan_.failover_every,
-            e && e->passed ? std::optional<absl::Time>(e->performed) : std::nullopt, "failover test");
+    Cadence("failover", plan_.failover_every, e && e->passed ? std::optional<absl::Time>(e->performed) : std::nullopt,
+            "failover test");
   }
 
   void EvaluateIntegrity() {

@@ -76,10 +76,10 @@ class EvidenceView {
 };
 
 struct EvaluationOptions {
-  double margin = 0.8;                          // at_risk above this share of RPO / RTO
+  double margin = 0.8;                             // at_risk above this share of RPO / RTO
   absl::Duration due_soon = absl::Hours(24 * 14);  // at_risk when a test falls due within this
-  int stale_intervals = 3;                      // stale after this many intervals without a result
-  absl::Duration min_stale = absl::Minutes(5);  // ... but never sooner than this
+  int stale_intervals = 3;                         // stale after this many intervals without a result
+  absl::Duration min_stale = absl::Minutes(5);     // ... but never sooner than this
 };
 
 // How long after its last result a source with this interval becomes stale.

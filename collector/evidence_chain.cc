@@ -82,17 +82,17 @@ bool ChainVerifier::Feed(uint64_t seq, int64_t recorded_ns, int type, absl::stri
                          absl::string_view stored_hash) {
   if (first_bad_seq_ != 0) return false;
   if (seq != prev_seq_ + 1) {
-    return Fail(seq, seq > prev_seq_ + 1
-                         ? absl::StrCat("records ", prev_seq_ + 1, " to ", seq - 1, " are missing")
-                         : absl::StrCat("record ", seq, " is out of order after record ", prev_seq_));
+    return Fail(seq, seq > prev_seq_ + 1 ? absl::StrCat("records ", prev_seq_ + 1, " to ", seq - 1, " are missing")
+                                         : absl::StrCat("record ", seq, " is out of order after record ", prev_seq_));
   }
   if (recorded_ns < prev_recorded_ns_) {
     return Fail(seq, absl::StrCat("record ", seq, " is dated before the record preceding it"));
   }
   Digest h = hasher_.Next(prev_hash_, seq, recorded_ns, static_cast<RecordType>(type), payload);
   if (stored_hash.size() != h.size() || std::memcmp(stored_hash.data(), h.data(), h.size()) != 0) {
-    return Fail(seq, absl::StrCat("record ", seq,
-                                  " does not match its hash: it or an earlier record was changed after it was written"));
+    return Fail(seq,
+                absl::StrCat("record ", seq,
+                             " does not match its hash: it or an earlier record was changed after it was written"));
   }
   if (checked_ == 0) first_seq_ = seq;
   prev_seq_ = seq;

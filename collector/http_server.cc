@@ -13,8 +13,8 @@
 namespace paraat {
 namespace {
 
-MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const char* method, const char*,
-                     const char*, size_t* upload_data_size, void** con_cls) {
+MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const char* method, const char*, const char*,
+                     size_t* upload_data_size, void** con_cls) {
   // Bodies are not accepted: every endpoint is a GET.
   if (*con_cls == nullptr) {
     static int marker;

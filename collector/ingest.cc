@@ -11,8 +11,8 @@
 
 namespace paraat {
 
-Ingest::Ingest(Store* store, EvidenceState* state, AgentRegistry* agents, CollectorMetrics* metrics,
-               const Clock* clock, Options options)
+Ingest::Ingest(Store* store, EvidenceState* state, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
+               Options options)
     : store_(store), state_(state), agents_(agents), metrics_(metrics), clock_(clock), options_(options) {}
 
 Ingest::~Ingest() { Stop(); }
@@ -89,8 +89,8 @@ void Ingest::Run() {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !queue_.empty(); });
       size_t records = 0;
-      while (!queue_.empty() && (items.empty() || records + queue_.front()->group.records.size() <=
-                                                      options_.max_records_per_commit)) {
+      while (!queue_.empty() &&
+             (items.empty() || records + queue_.front()->group.records.size() <= options_.max_records_per_commit)) {
         records += queue_.front()->group.records.size();
         items.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -190,8 +190,8 @@ void Ingest::MaybePrune() {
   auto removed = store_->Prune(now - options_.retention, now);
   if (!removed.ok()) {
     metrics_->store_errors.Increment();
-    LogWarning("pruning evidence older than ", HumanDuration(options_.retention), " failed: ",
-               removed.status().message());
+    LogWarning("pruning evidence older than ", HumanDuration(options_.retention),
+               " failed: ", removed.status().message());
   } else if (*removed > 0) {
     LogInfo("pruned ", *removed, " evidence records older than ", HumanDuration(options_.retention));
     if (auto stats = store_->Stats(); stats.ok()) head_seq_ = stats->head_seq;  // with the prune record

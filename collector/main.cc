@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
   if (config_path.empty() || !args.positional().empty()) {
     std::cerr << "paraat-collector: "
               << (config_path.empty() ? "--config is required" : "unexpected argument " + args.positional()[0])
-              << "\n\n" << kUsage;
+              << "\n\n"
+              << kUsage;
     return 2;
   }
 
@@ -88,8 +89,8 @@ int main(int argc, char** argv) {
       std::cerr << plans.status().message() << "\n";
       return 2;
     }
-    std::cout << config_path << ": OK (" << paraat::CountOf(plans->size(), "plan") << " in " << config->plans_dir << ", storage "
-              << config->storage << ")\n";
+    std::cout << config_path << ": OK (" << paraat::CountOf(plans->size(), "plan") << " in " << config->plans_dir
+              << ", storage " << config->storage << ")\n";
     for (const auto& p : *plans) {
       std::cout << "  " << p.id << ": " << p.name << " (" << paraat::CountOf(p.AllSources().size(), "source") << ")\n";
     }

@@ -17,10 +17,17 @@ double Seconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch(
 void AppendEscaped(std::string* out, absl::string_view v) {
   for (char c : v) {
     switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '"': out->append("\\\""); break;
-      case '\n': out->append("\\n"); break;
-      default: out->push_back(c);
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }
@@ -94,7 +101,8 @@ void StateMetrics::RenderPlans(std::string* out) const {
   TextFamily rto("paraat_plan_rto_target_seconds", "Recovery time objective");
   TextFamily mtpd("paraat_plan_mtpd_target_seconds", "Maximum tolerable period of disruption");
   TextFamily rp_ts("paraat_plan_recovery_point_timestamp_seconds", "Newest usable recovery point");
-  TextFamily rp_age("paraat_plan_recovery_point_age_seconds", "Achieved RPO now: age of the newest usable recovery point");
+  TextFamily rp_age("paraat_plan_recovery_point_age_seconds",
+                    "Achieved RPO now: age of the newest usable recovery point");
   TextFamily rt_ts("paraat_plan_restore_test_timestamp_seconds", "Last successful restore test");
   TextFamily rt_dur("paraat_plan_restore_test_duration_seconds", "Duration of the last successful restore test");
   TextFamily due("paraat_plan_test_due_timestamp_seconds", "When each kind of test falls due (0: never done)");

@@ -30,8 +30,8 @@ void SourceState::Add(Observation obs, absl::Time received_at) {
   auto newer = [&](const std::optional<Observation>& slot) { return !slot || slot->started <= obs.started; };
   const bool to_latest = newer(latest);
   const bool to_conclusive = obs.status != paraat::v1::CHECK_STATUS_ERROR && newer(latest_conclusive);
-  const bool to_ok = (obs.status == paraat::v1::CHECK_STATUS_OK || obs.status == paraat::v1::CHECK_STATUS_WARNING) &&
-                     newer(latest_ok);
+  const bool to_ok =
+      (obs.status == paraat::v1::CHECK_STATUS_OK || obs.status == paraat::v1::CHECK_STATUS_WARNING) && newer(latest_ok);
   if (to_latest) received = received_at;
   // Copies only into the slots that need one; the last slot takes the original.
   if (to_ok) {

@@ -117,8 +117,8 @@ absl::Status PgConn::Error(absl::string_view what, PGresult* r) const {
 absl::Status PgConn::Exec(const std::string& sql) {
   PGresult* r = PQexec(conn_, sql.c_str());
   const ExecStatusType st = PQresultStatus(r);
-  absl::Status out = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? absl::OkStatus()
-                                                                      : Error(sql.substr(0, sql.find(' ')), r);
+  absl::Status out =
+      st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? absl::OkStatus() : Error(sql.substr(0, sql.find(' ')), r);
   PQclear(r);
   return out;
 }

@@ -170,8 +170,7 @@ absl::Status PgStore::Migrate() {
                                    PgParams().Int(latest))
                                .status());
     const std::string genesis(DigestBytes(GenesisHash()));
-    return c.Query("INSERT INTO chain VALUES (1, 0, $1, 0, 0, $1) ON CONFLICT DO NOTHING",
-                   PgParams().Bytes(genesis))
+    return c.Query("INSERT INTO chain VALUES (1, 0, $1, 0, 0, $1) ON CONFLICT DO NOTHING", PgParams().Bytes(genesis))
         .status();
   });
 }
@@ -212,8 +211,8 @@ absl::Status PgStore::CommitLocked(std::vector<WriteGroup*>& groups, absl::Time 
   }
   absl::Status st = InTransaction(*c, [&]() -> absl::Status {
     // The head row lock serialises commits from every collector: one chain, seqs in order.
-    PARAAT_ASSIGN_OR_RETURN(PgResult head, c->Query(
-        "SELECT head_seq, head_hash, head_recorded_ns FROM chain WHERE id = 1 FOR UPDATE"));
+    PARAAT_ASSIGN_OR_RETURN(
+        PgResult head, c->Query("SELECT head_seq, head_hash, head_recorded_ns FROM chain WHERE id = 1 FOR UPDATE"));
     if (head.rows() != 1) return absl::DataLossError("the chain table is empty");
     uint64_t seq = static_cast<uint64_t>(head.Int(0, 0));
     Digest hash = ToDigest(head.Bytes(0, 1));
@@ -236,10 +235,11 @@ absl::Status PgStore::CommitLocked(std::vector<WriteGroup*>& groups, absl::Time 
             .Int(static_cast<int64_t>(keyed[i + j]->spool_epoch))
             .Int(static_cast<int64_t>(keyed[i + j]->sequence));
       }
-      PARAAT_ASSIGN_OR_RETURN(PgResult found, c->Query(
-          absl::StrCat("SELECT agent_id, epoch, sequence FROM batches WHERE (agent_id, epoch, sequence) IN (",
-                       absl::StrJoin(rows, ", "), ")"),
-          p));
+      PARAAT_ASSIGN_OR_RETURN(
+          PgResult found,
+          c->Query(absl::StrCat("SELECT agent_id, epoch, sequence FROM batches WHERE (agent_id, epoch, sequence) IN (",
+                                absl::StrJoin(rows, ", "), ")"),
+                   p));
       for (int r = 0; r < found.rows(); ++r) {
         seen.emplace(found.Text(r, 0), static_cast<uint64_t>(found.Int(r, 1)), static_cast<uint64_t>(found.Int(r, 2)));
       }
@@ -312,8 +312,9 @@ absl::Status PgStore::CommitLocked(std::vector<WriteGroup*>& groups, absl::Time 
     }
     if (seq == head_before) return absl::OkStatus();
     PARAAT_RETURN_IF_ERROR(c->Copy("evidence (seq, recorded_ns, type, payload, hash)", evidence));
-    return c->Query("UPDATE chain SET head_seq = $1, head_hash = $2, head_recorded_ns = $3 WHERE id = 1",
-                    PgParams().Int(static_cast<int64_t>(seq)).Bytes(DigestBytes(hash)).Int(recorded_ns))
+    return c
+        ->Query("UPDATE chain SET head_seq = $1, head_hash = $2, head_recorded_ns = $3 WHERE id = 1",
+                PgParams().Int(static_cast<int64_t>(seq)).Bytes(DigestBytes(hash)).Int(recorded_ns))
         .status();
   });
   if (!st.ok()) {
@@ -353,9 +354,11 @@ absl::Status PgStore::SaveCheckpoint(const std::vector<SourceCheckpoint>& source
                    p)
               .status());
     }
-    return c->Query("INSERT INTO checkpoint (id, through_seq) VALUES (1, $1) "
-                    "ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq",
-                    PgParams().Int(static_cast<int64_t>(through_seq)))
+    return c
+        ->Query(
+            "INSERT INTO checkpoint (id, through_seq) VALUES (1, $1) "
+            "ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq",
+            PgParams().Int(static_cast<int64_t>(through_seq)))
         .status();
   });
 }
@@ -363,26 +366,29 @@ absl::Status PgStore::SaveCheckpoint(const std::vector<SourceCheckpoint>& source
 absl::Status PgStore::UpsertAgent(const AgentRow& a) {
   std::lock_guard<std::mutex> lock(writer_mu_);
   PARAAT_ASSIGN_OR_RETURN(PgConn * c, Writer());
-  return c->Query("INSERT INTO agents (agent_id, version, hostname, first_seen_ns, last_seen_ns) "
-                  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id) DO UPDATE SET version = excluded.version, "
-                  "hostname = excluded.hostname, last_seen_ns = excluded.last_seen_ns",
-                  PgParams().Text(a.agent_id).Text(a.version).Text(a.hostname).Int(a.first_seen_ns).Int(a.last_seen_ns))
+  return c
+      ->Query(
+          "INSERT INTO agents (agent_id, version, hostname, first_seen_ns, last_seen_ns) "
+          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id) DO UPDATE SET version = excluded.version, "
+          "hostname = excluded.hostname, last_seen_ns = excluded.last_seen_ns",
+          PgParams().Text(a.agent_id).Text(a.version).Text(a.hostname).Int(a.first_seen_ns).Int(a.last_seen_ns))
       .status();
 }
 
 absl::Status PgStore::PutAttachment(const std::string& sha256, const std::string& content) {
   std::lock_guard<std::mutex> lock(writer_mu_);
   PARAAT_ASSIGN_OR_RETURN(PgConn * c, Writer());
-  return c->Query("INSERT INTO attachments (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                  PgParams().Text(sha256).Int(static_cast<int64_t>(content.size())).Bytes(content))
+  return c
+      ->Query("INSERT INTO attachments (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+              PgParams().Text(sha256).Int(static_cast<int64_t>(content.size())).Bytes(content))
       .status();
 }
 
 absl::StatusOr<std::string> PgStore::GetAttachment(const std::string& sha256) {
   PARAAT_ASSIGN_OR_RETURN(auto conn, AcquireReader());
   Reader r(this, std::move(conn));
-  PARAAT_ASSIGN_OR_RETURN(PgResult q, r.conn().Query("SELECT content FROM attachments WHERE sha256 = $1",
-                                                     PgParams().Text(sha256)));
+  PARAAT_ASSIGN_OR_RETURN(PgResult q,
+                          r.conn().Query("SELECT content FROM attachments WHERE sha256 = $1", PgParams().Text(sha256)));
   if (q.rows() == 0) return absl::NotFoundError(absl::StrCat("no attachment with digest ", sha256));
   return q.Text(0, 0);
 }
@@ -393,11 +399,12 @@ absl::StatusOr<uint64_t> PgStore::FirstSeqAtOrAfter(PgConn& c, int64_t t_ns) {
     PARAAT_ASSIGN_OR_RETURN(PgResult head, c.Query("SELECT head_seq FROM chain WHERE id = 1"));
     return head.rows() ? static_cast<uint64_t>(head.Int(0, 0)) + 1 : 1;
   }
-  return SearchFirstSeqAtOrAfter(static_cast<uint64_t>(bounds.Int(0, 0)), static_cast<uint64_t>(bounds.Int(0, 1)),
-                                 t_ns, [&](uint64_t seq) -> absl::StatusOr<int64_t> {
-                                   PARAAT_ASSIGN_OR_RETURN(PgResult at, c.Query(
-                                       "SELECT recorded_ns FROM evidence WHERE seq >= $1 ORDER BY seq LIMIT 1",
-                                       PgParams().Int(static_cast<int64_t>(seq))));
+  return SearchFirstSeqAtOrAfter(static_cast<uint64_t>(bounds.Int(0, 0)), static_cast<uint64_t>(bounds.Int(0, 1)), t_ns,
+                                 [&](uint64_t seq) -> absl::StatusOr<int64_t> {
+                                   PARAAT_ASSIGN_OR_RETURN(
+                                       PgResult at,
+                                       c.Query("SELECT recorded_ns FROM evidence WHERE seq >= $1 ORDER BY seq LIMIT 1",
+                                               PgParams().Int(static_cast<int64_t>(seq))));
                                    return at.rows() ? at.Int(0, 0) : INT64_MAX;
                                  });
 }
@@ -434,8 +441,9 @@ absl::StatusOr<uint64_t> PgStore::Prune(absl::Time before, absl::Time now) {
     PARAAT_RETURN_IF_ERROR(c->Query("DELETE FROM exercises WHERE seq <= $1", through).status());
     PARAAT_RETURN_IF_ERROR(
         c->Query("DELETE FROM batches WHERE stored_ns < $1", PgParams().Int(ToUnixNs(before))).status());
-    return c->Query("UPDATE chain SET anchor_seq = $1, anchor_hash = $2 WHERE id = 1",
-                    PgParams().Int(static_cast<int64_t>(last_pruned)).Bytes(anchor_hash))
+    return c
+        ->Query("UPDATE chain SET anchor_seq = $1, anchor_hash = $2 WHERE id = 1",
+                PgParams().Int(static_cast<int64_t>(last_pruned)).Bytes(anchor_hash))
         .status();
   }));
   if (last_pruned == 0) return 0;
@@ -468,13 +476,12 @@ absl::StatusOr<std::vector<SourceCheckpoint>> PgStore::LoadCheckpoint(uint64_t* 
   Reader r(this, std::move(conn));
   PARAAT_ASSIGN_OR_RETURN(PgResult cp, r.conn().Query("SELECT through_seq FROM checkpoint WHERE id = 1"));
   *through_seq = cp.rows() ? static_cast<uint64_t>(cp.Int(0, 0)) : 0;
-  PARAAT_ASSIGN_OR_RETURN(PgResult q, r.conn().Query(
-      "SELECT source, latest_seq, conclusive_seq, ok_seq, received_ns FROM source_latest"));
+  PARAAT_ASSIGN_OR_RETURN(
+      PgResult q, r.conn().Query("SELECT source, latest_seq, conclusive_seq, ok_seq, received_ns FROM source_latest"));
   std::vector<SourceCheckpoint> out;
   for (int i = 0; i < q.rows(); ++i) {
-    out.push_back(SourceCheckpoint{q.Text(i, 0), static_cast<uint64_t>(q.Int(i, 1)),
-                                   static_cast<uint64_t>(q.Int(i, 2)), static_cast<uint64_t>(q.Int(i, 3)),
-                                   q.Int(i, 4)});
+    out.push_back(SourceCheckpoint{q.Text(i, 0), static_cast<uint64_t>(q.Int(i, 1)), static_cast<uint64_t>(q.Int(i, 2)),
+                                   static_cast<uint64_t>(q.Int(i, 3)), q.Int(i, 4)});
   }
   return out;
 }
@@ -485,8 +492,8 @@ absl::StatusOr<std::vector<PlanStateRow>> PgStore::LoadPlanStates() {
   PARAAT_ASSIGN_OR_RETURN(PgResult q, r.conn().Query("SELECT plan_id, state, since_ns, seq FROM plan_state"));
   std::vector<PlanStateRow> out;
   for (int i = 0; i < q.rows(); ++i) {
-    out.push_back(PlanStateRow{q.Text(i, 0), static_cast<int>(q.Int(i, 1)), q.Int(i, 2),
-                               static_cast<uint64_t>(q.Int(i, 3))});
+    out.push_back(
+        PlanStateRow{q.Text(i, 0), static_cast<int>(q.Int(i, 1)), q.Int(i, 2), static_cast<uint64_t>(q.Int(i, 3))});
   }
   return out;
 }
@@ -512,8 +519,8 @@ absl::StatusOr<std::vector<uint64_t>> PgStore::ExerciseSeqs() {
 absl::StatusOr<std::vector<AgentRow>> PgStore::LoadAgents() {
   PARAAT_ASSIGN_OR_RETURN(auto conn, AcquireReader());
   Reader r(this, std::move(conn));
-  PARAAT_ASSIGN_OR_RETURN(PgResult q, r.conn().Query(
-      "SELECT agent_id, version, hostname, first_seen_ns, last_seen_ns FROM agents"));
+  PARAAT_ASSIGN_OR_RETURN(
+      PgResult q, r.conn().Query("SELECT agent_id, version, hostname, first_seen_ns, last_seen_ns FROM agents"));
   std::vector<AgentRow> out;
   for (int i = 0; i < q.rows(); ++i) {
     out.push_back(AgentRow{q.Text(i, 0), q.Text(i, 1), q.Text(i, 2), q.Int(i, 3), q.Int(i, 4)});
@@ -528,9 +535,10 @@ absl::StatusOr<std::vector<StoredRecord>> PgStore::Read(const std::vector<uint64
   for (size_t i = 0; i < seqs.size(); i += kChunk) {
     std::vector<uint64_t> part(seqs.begin() + static_cast<std::ptrdiff_t>(i),
                                seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), i + kChunk)));
-    PARAAT_ASSIGN_OR_RETURN(PgResult q, r.conn().Query(
-        "SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq = ANY($1::bigint[])",
-        PgParams().Text(absl::StrCat("{", absl::StrJoin(part, ","), "}"))));
+    PARAAT_ASSIGN_OR_RETURN(
+        PgResult q,
+        r.conn().Query("SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq = ANY($1::bigint[])",
+                       PgParams().Text(absl::StrCat("{", absl::StrJoin(part, ","), "}"))));
     for (int row = 0; row < q.rows(); ++row) {
       StoredRecord rec = RecordAt(q, row);
       found.emplace(rec.seq, std::move(rec));
@@ -550,10 +558,12 @@ absl::Status PgStore::Scan(uint64_t from_seq, uint64_t to_seq, const std::functi
   const int64_t last = static_cast<int64_t>(std::min<uint64_t>(to_seq, INT64_MAX));
   int64_t next = static_cast<int64_t>(std::min<uint64_t>(from_seq, INT64_MAX));
   while (next <= last) {
-    PARAAT_ASSIGN_OR_RETURN(PgResult q, r.conn().Query(
-        "SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq >= $1 AND seq <= $2 ORDER BY seq "
-        "LIMIT 5000",
-        PgParams().Int(next).Int(last)));
+    PARAAT_ASSIGN_OR_RETURN(
+        PgResult q,
+        r.conn().Query(
+            "SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq >= $1 AND seq <= $2 ORDER BY seq "
+            "LIMIT 5000",
+            PgParams().Int(next).Int(last)));
     for (int row = 0; row < q.rows(); ++row) {
       if (!fn(RecordAt(q, row))) return absl::OkStatus();
     }
@@ -583,8 +593,8 @@ absl::StatusOr<paraat::v1::ChainVerification> PgStore::Verify(const std::functio
   // One snapshot: the chain table and the records are seen at the same moment.
   PARAAT_RETURN_IF_ERROR(InTransaction(c, [&]() -> absl::Status {
     PARAAT_RETURN_IF_ERROR(c.Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
-    PARAAT_ASSIGN_OR_RETURN(PgResult head, c.Query(
-        "SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM chain WHERE id = 1"));
+    PARAAT_ASSIGN_OR_RETURN(PgResult head,
+                            c.Query("SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM chain WHERE id = 1"));
     if (head.rows() != 1) return absl::DataLossError("the chain table is empty");
     const uint64_t head_seq = static_cast<uint64_t>(head.Int(0, 0));
     const std::string head_hash = head.Text(0, 1);
@@ -595,9 +605,10 @@ absl::StatusOr<paraat::v1::ChainVerification> PgStore::Verify(const std::functio
     uint64_t n = 0;
     bool broken = false;
     while (!broken) {
-      PARAAT_ASSIGN_OR_RETURN(PgResult q, c.Query(
-          "SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq >= $1 ORDER BY seq LIMIT 5000",
-          PgParams().Int(next)));
+      PARAAT_ASSIGN_OR_RETURN(
+          PgResult q,
+          c.Query("SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq >= $1 ORDER BY seq LIMIT 5000",
+                  PgParams().Int(next)));
       for (int row = 0; row < q.rows() && !broken; ++row) {
         broken = !v.Feed(static_cast<uint64_t>(q.Int(row, 0)), q.Int(row, 1), static_cast<int>(q.Int(row, 2)),
                          q.Bytes(row, 3), q.Bytes(row, 4));

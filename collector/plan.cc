@@ -65,8 +65,8 @@ void ReadSources(YamlMap& sources, Role role, std::vector<std::string>* out) {
   std::set<std::string> seen;
   for (const std::string& s : *list) {
     if (!IsValidSourceKey(s)) {
-      sources.Error(key, absl::StrCat("\"", s, "\" is not a source; write agent/check, e.g. db-01/pg-standby (",
-                                      IdRule(), ")"));
+      sources.Error(
+          key, absl::StrCat("\"", s, "\" is not a source; write agent/check, e.g. db-01/pg-standby (", IdRule(), ")"));
       continue;
     }
     if (!seen.insert(s).second) {
@@ -134,7 +134,8 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
   if (auto controls = doc.StringList("controls")) {
     for (const std::string& c : *controls) {
       if (!IsWellFormedControlId(c)) {
-        doc.Error("controls", absl::StrCat("\"", c, "\" is not a control id; write framework:control, e.g. bio2:8.13.04"));
+        doc.Error("controls",
+                  absl::StrCat("\"", c, "\" is not a control id; write framework:control, e.g. bio2:8.13.04"));
       } else if (std::find(plan.controls.begin(), plan.controls.end(), c) == plan.controls.end()) {
         plan.controls.push_back(c);
       }

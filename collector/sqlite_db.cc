@@ -24,9 +24,7 @@ absl::Status FromCode(int rc, absl::string_view msg) {
 }
 }  // namespace
 
-SqliteStmt::SqliteStmt(SqliteStmt&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
-  other.stmt_ = nullptr;
-}
+SqliteStmt::SqliteStmt(SqliteStmt&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
 
 SqliteStmt& SqliteStmt::operator=(SqliteStmt&& other) noexcept {
   if (this != &other) {

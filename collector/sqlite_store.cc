@@ -114,8 +114,7 @@ absl::Status SqliteStore::Open() {
     head_recorded_ns_ = head.Int(2);
   } else {
     head_hash_ = GenesisHash();
-    PARAAT_ASSIGN_OR_RETURN(SqliteStmt init,
-                            writer_->Prepare("INSERT INTO chain VALUES (1, 0, ?1, 0, 0, ?1)"));
+    PARAAT_ASSIGN_OR_RETURN(SqliteStmt init, writer_->Prepare("INSERT INTO chain VALUES (1, 0, ?1, 0, 0, ?1)"));
     init.BindBlob(1, DigestBytes(head_hash_));
     PARAAT_RETURN_IF_ERROR(init.Run());
   }
@@ -146,20 +145,24 @@ absl::Status SqliteStore::Migrate() {
 }
 
 absl::Status SqliteStore::PrepareWriter() {
-  PARAAT_ASSIGN_OR_RETURN(ins_batch_, writer_->Prepare(
-      "INSERT INTO batches (agent_id, epoch, sequence, stored_ns, first_seq) VALUES (?, ?, ?, ?, ?) "
-      "ON CONFLICT DO NOTHING"));
-  PARAAT_ASSIGN_OR_RETURN(ins_evidence_, writer_->Prepare(
-      "INSERT INTO evidence (seq, recorded_ns, type, payload, hash) VALUES (?, ?, ?, ?, ?)"));
+  PARAAT_ASSIGN_OR_RETURN(
+      ins_batch_,
+      writer_->Prepare("INSERT INTO batches (agent_id, epoch, sequence, stored_ns, first_seq) VALUES (?, ?, ?, ?, ?) "
+                       "ON CONFLICT DO NOTHING"));
+  PARAAT_ASSIGN_OR_RETURN(
+      ins_evidence_,
+      writer_->Prepare("INSERT INTO evidence (seq, recorded_ns, type, payload, hash) VALUES (?, ?, ?, ?, ?)"));
   PARAAT_ASSIGN_OR_RETURN(ins_exercise_, writer_->Prepare("INSERT INTO exercises (seq, plan_id) VALUES (?, ?)"));
-  PARAAT_ASSIGN_OR_RETURN(up_plan_state_, writer_->Prepare(
-      "INSERT INTO plan_state (plan_id, state, since_ns, seq) VALUES (?, ?, ?, ?) "
-      "ON CONFLICT (plan_id) DO UPDATE SET state = excluded.state, since_ns = excluded.since_ns, seq = excluded.seq"));
-  PARAAT_ASSIGN_OR_RETURN(up_plan_version_, writer_->Prepare(
-      "INSERT INTO plan_version (plan_id, sha256, seq) VALUES (?, ?, ?) "
-      "ON CONFLICT (plan_id) DO UPDATE SET sha256 = excluded.sha256, seq = excluded.seq"));
-  PARAAT_ASSIGN_OR_RETURN(up_head_, writer_->Prepare(
-      "UPDATE chain SET head_seq = ?, head_hash = ?, head_recorded_ns = ? WHERE id = 1"));
+  PARAAT_ASSIGN_OR_RETURN(up_plan_state_,
+                          writer_->Prepare("INSERT INTO plan_state (plan_id, state, since_ns, seq) VALUES (?, ?, ?, ?) "
+                                           "ON CONFLICT (plan_id) DO UPDATE SET state = excluded.state, since_ns = "
+                                           "excluded.since_ns, seq = excluded.seq"));
+  PARAAT_ASSIGN_OR_RETURN(
+      up_plan_version_,
+      writer_->Prepare("INSERT INTO plan_version (plan_id, sha256, seq) VALUES (?, ?, ?) "
+                       "ON CONFLICT (plan_id) DO UPDATE SET sha256 = excluded.sha256, seq = excluded.seq"));
+  PARAAT_ASSIGN_OR_RETURN(
+      up_head_, writer_->Prepare("UPDATE chain SET head_seq = ?, head_hash = ?, head_recorded_ns = ? WHERE id = 1"));
   return absl::OkStatus();
 }
 
@@ -260,10 +263,13 @@ absl::Status SqliteStore::SaveCheckpoint(const std::vector<SourceCheckpoint>& so
   std::lock_guard<std::mutex> lock(writer_mu_);
   PARAAT_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
   auto body = [&]() -> absl::Status {
-    PARAAT_ASSIGN_OR_RETURN(SqliteStmt up, writer_->Prepare(
-        "INSERT INTO source_latest (source, latest_seq, conclusive_seq, ok_seq, received_ns) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (source) DO UPDATE SET latest_seq = excluded.latest_seq, "
-        "conclusive_seq = excluded.conclusive_seq, ok_seq = excluded.ok_seq, received_ns = excluded.received_ns"));
+    PARAAT_ASSIGN_OR_RETURN(
+        SqliteStmt up,
+        writer_->Prepare(
+            "INSERT INTO source_latest (source, latest_seq, conclusive_seq, ok_seq, received_ns) VALUES (?, ?, ?, ?, "
+            "?) "
+            "ON CONFLICT (source) DO UPDATE SET latest_seq = excluded.latest_seq, "
+            "conclusive_seq = excluded.conclusive_seq, ok_seq = excluded.ok_seq, received_ns = excluded.received_ns"));
     for (const SourceCheckpoint& s : sources) {
       up.BindText(1, s.source);
       up.Bind(2, static_cast<int64_t>(s.latest_seq));
@@ -272,9 +278,9 @@ absl::Status SqliteStore::SaveCheckpoint(const std::vector<SourceCheckpoint>& so
       up.Bind(5, s.received_ns);
       PARAAT_RETURN_IF_ERROR(up.Run());
     }
-    PARAAT_ASSIGN_OR_RETURN(SqliteStmt cp, writer_->Prepare(
-        "INSERT INTO checkpoint (id, through_seq) VALUES (1, ?) "
-        "ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq"));
+    PARAAT_ASSIGN_OR_RETURN(SqliteStmt cp,
+                            writer_->Prepare("INSERT INTO checkpoint (id, through_seq) VALUES (1, ?) "
+                                             "ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq"));
     cp.Bind(1, static_cast<int64_t>(through_seq));
     return cp.Run();
   };
@@ -286,10 +292,12 @@ absl::Status SqliteStore::SaveCheckpoint(const std::vector<SourceCheckpoint>& so
 
 absl::Status SqliteStore::UpsertAgent(const AgentRow& a) {
   std::lock_guard<std::mutex> lock(writer_mu_);
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt up, writer_->Prepare(
-      "INSERT INTO agents (agent_id, version, hostname, first_seen_ns, last_seen_ns) VALUES (?, ?, ?, ?, ?) "
-      "ON CONFLICT (agent_id) DO UPDATE SET version = excluded.version, hostname = excluded.hostname, "
-      "last_seen_ns = excluded.last_seen_ns"));
+  PARAAT_ASSIGN_OR_RETURN(
+      SqliteStmt up,
+      writer_->Prepare(
+          "INSERT INTO agents (agent_id, version, hostname, first_seen_ns, last_seen_ns) VALUES (?, ?, ?, ?, ?) "
+          "ON CONFLICT (agent_id) DO UPDATE SET version = excluded.version, hostname = excluded.hostname, "
+          "last_seen_ns = excluded.last_seen_ns"));
   up.BindText(1, a.agent_id);
   up.BindText(2, a.version);
   up.BindText(3, a.hostname);
@@ -300,8 +308,9 @@ absl::Status SqliteStore::UpsertAgent(const AgentRow& a) {
 
 absl::Status SqliteStore::PutAttachment(const std::string& sha256, const std::string& content) {
   std::lock_guard<std::mutex> lock(writer_mu_);
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt put, writer_->Prepare(
-      "INSERT INTO attachments (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
+  PARAAT_ASSIGN_OR_RETURN(
+      SqliteStmt put,
+      writer_->Prepare("INSERT INTO attachments (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
   put.BindText(1, sha256);
   put.Bind(2, static_cast<int64_t>(content.size()));
   put.BindBlobNoCopy(3, content);
@@ -326,8 +335,8 @@ absl::StatusOr<uint64_t> SqliteStore::FirstSeqAtOrAfter(SqliteDb& db, int64_t t_
     PARAAT_ASSIGN_OR_RETURN(bool hrow, head.Step());
     return hrow ? static_cast<uint64_t>(head.Int(0)) + 1 : 1;
   }
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt at, db.Prepare(
-      "SELECT recorded_ns FROM evidence WHERE seq >= ? ORDER BY seq LIMIT 1"));
+  PARAAT_ASSIGN_OR_RETURN(SqliteStmt at,
+                          db.Prepare("SELECT recorded_ns FROM evidence WHERE seq >= ? ORDER BY seq LIMIT 1"));
   return SearchFirstSeqAtOrAfter(static_cast<uint64_t>(bounds.Int(0)), static_cast<uint64_t>(bounds.Int(1)), t_ns,
                                  [&](uint64_t seq) -> absl::StatusOr<int64_t> {
                                    at.Bind(1, static_cast<int64_t>(seq));
@@ -363,8 +372,8 @@ absl::StatusOr<uint64_t> SqliteStore::Prune(absl::Time before, absl::Time now) {
     PARAAT_ASSIGN_OR_RETURN(SqliteStmt dba, writer_->Prepare("DELETE FROM batches WHERE stored_ns < ?"));
     dba.Bind(1, ToUnixNs(before));
     PARAAT_RETURN_IF_ERROR(dba.Run());
-    PARAAT_ASSIGN_OR_RETURN(SqliteStmt anchor, writer_->Prepare(
-        "UPDATE chain SET anchor_seq = ?, anchor_hash = ? WHERE id = 1"));
+    PARAAT_ASSIGN_OR_RETURN(SqliteStmt anchor,
+                            writer_->Prepare("UPDATE chain SET anchor_seq = ?, anchor_hash = ? WHERE id = 1"));
     anchor.Bind(1, static_cast<int64_t>(last_pruned));
     anchor.BindBlob(2, anchor_hash);
     return anchor.Run();
@@ -407,8 +416,9 @@ absl::StatusOr<std::vector<SourceCheckpoint>> SqliteStore::LoadCheckpoint(uint64
   PARAAT_ASSIGN_OR_RETURN(SqliteStmt cp, r.db().Prepare("SELECT through_seq FROM checkpoint WHERE id = 1"));
   PARAAT_ASSIGN_OR_RETURN(bool row, cp.Step());
   *through_seq = row ? static_cast<uint64_t>(cp.Int(0)) : 0;
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt q, r.db().Prepare(
-      "SELECT source, latest_seq, conclusive_seq, ok_seq, received_ns FROM source_latest"));
+  PARAAT_ASSIGN_OR_RETURN(
+      SqliteStmt q,
+      r.db().Prepare("SELECT source, latest_seq, conclusive_seq, ok_seq, received_ns FROM source_latest"));
   std::vector<SourceCheckpoint> out;
   while (true) {
     PARAAT_ASSIGN_OR_RETURN(bool more, q.Step());
@@ -461,8 +471,8 @@ absl::StatusOr<std::vector<uint64_t>> SqliteStore::ExerciseSeqs() {
 absl::StatusOr<std::vector<AgentRow>> SqliteStore::LoadAgents() {
   PARAAT_ASSIGN_OR_RETURN(auto db, AcquireReader());
   Reader r(this, std::move(db));
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt q, r.db().Prepare(
-      "SELECT agent_id, version, hostname, first_seen_ns, last_seen_ns FROM agents"));
+  PARAAT_ASSIGN_OR_RETURN(
+      SqliteStmt q, r.db().Prepare("SELECT agent_id, version, hostname, first_seen_ns, last_seen_ns FROM agents"));
   std::vector<AgentRow> out;
   while (true) {
     PARAAT_ASSIGN_OR_RETURN(bool more, q.Step());
@@ -475,8 +485,8 @@ absl::StatusOr<std::vector<AgentRow>> SqliteStore::LoadAgents() {
 absl::StatusOr<std::vector<StoredRecord>> SqliteStore::Read(const std::vector<uint64_t>& seqs) {
   PARAAT_ASSIGN_OR_RETURN(auto db, AcquireReader());
   Reader r(this, std::move(db));
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt q, r.db().Prepare(
-      "SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq = ?"));
+  PARAAT_ASSIGN_OR_RETURN(SqliteStmt q,
+                          r.db().Prepare("SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq = ?"));
   std::vector<StoredRecord> out;
   out.reserve(seqs.size());
   for (uint64_t seq : seqs) {
@@ -491,12 +501,13 @@ absl::StatusOr<std::vector<StoredRecord>> SqliteStore::Read(const std::vector<ui
   return out;
 }
 
-absl::Status SqliteStore::Scan(uint64_t from_seq, uint64_t to_seq,
-                               const std::function<bool(const StoredRecord&)>& fn) {
+absl::Status SqliteStore::Scan(uint64_t from_seq, uint64_t to_seq, const std::function<bool(const StoredRecord&)>& fn) {
   PARAAT_ASSIGN_OR_RETURN(auto db, AcquireReader());
   Reader r(this, std::move(db));
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt q, r.db().Prepare(
-      "SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq >= ? AND seq <= ? ORDER BY seq"));
+  PARAAT_ASSIGN_OR_RETURN(
+      SqliteStmt q,
+      r.db().Prepare(
+          "SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq >= ? AND seq <= ? ORDER BY seq"));
   q.Bind(1, static_cast<int64_t>(from_seq));
   q.Bind(2, static_cast<int64_t>(std::min<uint64_t>(to_seq, INT64_MAX)));
   StoredRecord rec;
@@ -522,8 +533,8 @@ absl::StatusOr<uint64_t> SqliteStore::FirstSeqAtOrAfter(absl::Time t) {
 absl::StatusOr<StoreStats> SqliteStore::Stats() {
   PARAAT_ASSIGN_OR_RETURN(auto db, AcquireReader());
   Reader r(this, std::move(db));
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt q, r.db().Prepare(
-      "SELECT head_seq, head_seq - anchor_seq FROM chain WHERE id = 1"));
+  PARAAT_ASSIGN_OR_RETURN(SqliteStmt q,
+                          r.db().Prepare("SELECT head_seq, head_seq - anchor_seq FROM chain WHERE id = 1"));
   PARAAT_ASSIGN_OR_RETURN(bool row, q.Step());
   StoreStats s;
   if (row) {
@@ -538,8 +549,9 @@ namespace {
 // Feeds records from_seq < seq <= to_seq to `v`, in one read transaction of `db`.
 absl::Status VerifyRange(SqliteDb& db, ChainVerifier& v, uint64_t from_seq, uint64_t to_seq,
                          const std::function<void(uint64_t)>& progress) {
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt q, db.Prepare(
-      "SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq > ? AND seq <= ? ORDER BY seq"));
+  PARAAT_ASSIGN_OR_RETURN(
+      SqliteStmt q,
+      db.Prepare("SELECT seq, recorded_ns, type, payload, hash FROM evidence WHERE seq > ? AND seq <= ? ORDER BY seq"));
   q.Bind(1, static_cast<int64_t>(from_seq));
   q.Bind(2, static_cast<int64_t>(std::min<uint64_t>(to_seq, INT64_MAX)));
   uint64_t n = 0;
@@ -570,8 +582,8 @@ absl::StatusOr<paraat::v1::ChainVerification> SqliteStore::Verify(const std::fun
   // One read transaction: the chain table and the records are seen at the same moment.
   ReadTransaction txn(r.db());
   PARAAT_RETURN_IF_ERROR(txn.status);
-  PARAAT_ASSIGN_OR_RETURN(SqliteStmt c, r.db().Prepare(
-      "SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM chain WHERE id = 1"));
+  PARAAT_ASSIGN_OR_RETURN(
+      SqliteStmt c, r.db().Prepare("SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM chain WHERE id = 1"));
   PARAAT_ASSIGN_OR_RETURN(bool row, c.Step());
   if (!row) return absl::DataLossError("the chain table is empty");
   const uint64_t head_seq = static_cast<uint64_t>(c.Int(0));

@@ -32,8 +32,7 @@ class SqliteStore : public Store {
   absl::StatusOr<std::vector<uint64_t>> ExerciseSeqs() override;
   absl::StatusOr<std::vector<AgentRow>> LoadAgents() override;
   absl::StatusOr<std::vector<StoredRecord>> Read(const std::vector<uint64_t>& seqs) override;
-  absl::Status Scan(uint64_t from_seq, uint64_t to_seq,
-                    const std::function<bool(const StoredRecord&)>& fn) override;
+  absl::Status Scan(uint64_t from_seq, uint64_t to_seq, const std::function<bool(const StoredRecord&)>& fn) override;
   absl::StatusOr<uint64_t> FirstSeqAtOrAfter(absl::Time t) override;
   absl::StatusOr<StoreStats> Stats() override;
   absl::StatusOr<std::string> GetAttachment(const std::string& sha256) override;

@@ -19,9 +19,7 @@ EvidenceState::ReadLock::~ReadLock() {
   for (const Shard& s : state_.shards_) s.mu.unlock_shared();
 }
 
-EvidenceState::Shard& EvidenceState::ShardOf(const std::string& key) {
-  return shards_[absl::HashOf(key) % kShards];
-}
+EvidenceState::Shard& EvidenceState::ShardOf(const std::string& key) { return shards_[absl::HashOf(key) % kShards]; }
 
 const EvidenceState::Shard& EvidenceState::ShardOf(const std::string& key) const {
   return shards_[absl::HashOf(key) % kShards];

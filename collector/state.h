@@ -4,13 +4,12 @@
 #ifndef PARAAT_COLLECTOR_STATE_H_
 #define PARAAT_COLLECTOR_STATE_H_
 
+#include <array>
 #include <functional>
 #include <map>
 #include <shared_mutex>
 #include <string>
 #include <vector>
-
-#include <array>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"

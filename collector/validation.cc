@@ -39,7 +39,8 @@ absl::Status CheckResult(const paraat::v1::Result& r, const std::string& where, 
   if (r.started_unix_ns() <= 0) return Invalid(where + ".started_unix_ns", "must be set");
   if (r.duration_ns() < 0) return Invalid(where + ".duration_ns", "must not be negative");
   if (r.interval_ns() < 0) return Invalid(where + ".interval_ns", "must not be negative");
-  if (r.message().size() > limits.max_message) return TooMuch(where + ".message", r.message().size(), limits.max_message);
+  if (r.message().size() > limits.max_message)
+    return TooMuch(where + ".message", r.message().size(), limits.max_message);
   if (r.output_tail().size() > limits.max_output_tail) {
     return TooMuch(where + ".output_tail", r.output_tail().size(), limits.max_output_tail);
   }
@@ -63,7 +64,8 @@ absl::Status CheckResult(const paraat::v1::Result& r, const std::string& where, 
   if (f.has_coverage() && !(f.coverage() >= 0 && f.coverage() <= 1)) {
     return Invalid(where + ".facts.coverage", "must lie in 0..1");
   }
-  if (f.has_restore_duration_seconds() && !(Finite(f.restore_duration_seconds()) && f.restore_duration_seconds() >= 0)) {
+  if (f.has_restore_duration_seconds() &&
+      !(Finite(f.restore_duration_seconds()) && f.restore_duration_seconds() >= 0)) {
     return Invalid(where + ".facts.restore_duration_seconds", "must be a non-negative number");
   }
   if (f.has_replication_lag_seconds() && !Finite(f.replication_lag_seconds())) {

@@ -13,8 +13,7 @@ namespace paraat {
 [[nodiscard]] absl::StatusOr<std::string> ReadFile(const std::string& path);
 // Writes `data` to a temporary file beside `path`, fsyncs it, renames it over `path`
 // and (when `durable`) fsyncs the directory, so a crash leaves the old or the new file.
-[[nodiscard]] absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
-                                           bool durable = true);
+[[nodiscard]] absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, bool durable = true);
 [[nodiscard]] absl::Status FsyncDir(const std::string& dir);
 // mkdir -p with the given mode for created directories.
 [[nodiscard]] absl::Status MakeDirs(const std::string& dir, int mode = 0750);

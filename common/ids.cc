@@ -19,8 +19,6 @@ bool IsValidSourceKey(absl::string_view key) {
   return IsValidId(key.substr(0, slash)) && IsValidId(key.substr(slash + 1));
 }
 
-std::string IdRule() {
-  return "use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
-}
+std::string IdRule() { return "use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit"; }
 
 }  // namespace paraat

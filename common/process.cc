@@ -143,9 +143,18 @@ absl::StatusOr<ProcessResult> RunProcess(const ProcessOptions& o) {
     pollfd fds[3];
     int n = 0;
     int out_idx = -1, err_idx = -1, in_idx = -1;
-    if (out_open) { fds[n] = {out_pipe[0], POLLIN, 0}; out_idx = n++; }
-    if (err_open) { fds[n] = {err_pipe[0], POLLIN, 0}; err_idx = n++; }
-    if (in_fd >= 0) { fds[n] = {in_fd, POLLOUT, 0}; in_idx = n++; }
+    if (out_open) {
+      fds[n] = {out_pipe[0], POLLIN, 0};
+      out_idx = n++;
+    }
+    if (err_open) {
+      fds[n] = {err_pipe[0], POLLIN, 0};
+      err_idx = n++;
+    }
+    if (in_fd >= 0) {
+      fds[n] = {in_fd, POLLOUT, 0};
+      in_idx = n++;
+    }
     int ready = poll(fds, n, 100);
     if (ready < 0) {
       if (errno == EINTR) continue;
@@ -162,8 +171,10 @@ absl::StatusOr<ProcessResult> RunProcess(const ProcessOptions& o) {
     }
     if (out_idx >= 0 && (fds[out_idx].revents & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t r = read(out_pipe[0], buf, sizeof buf);
-      if (r > 0) AppendBounded(&result.out, &result.out_truncated, buf, r, o.max_capture);
-      else if (r == 0 || (errno != EINTR && errno != EAGAIN)) out_open = false;
+      if (r > 0)
+        AppendBounded(&result.out, &result.out_truncated, buf, r, o.max_capture);
+      else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+        out_open = false;
     }
     if (err_idx >= 0 && (fds[err_idx].revents & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t r = read(err_pipe[0], buf, sizeof buf);
@@ -238,7 +249,8 @@ std::string TailText(const std::string& text, size_t max_lines, size_t max_bytes
 
 std::string FirstLine(const std::string& text) {
   size_t nl = text.find('\n');
-  return std::string(absl::StripAsciiWhitespace(absl::string_view(text.data(), nl == std::string::npos ? text.size() : nl)));
+  return std::string(
+      absl::StripAsciiWhitespace(absl::string_view(text.data(), nl == std::string::npos ? text.size() : nl)));
 }
 
 absl::Status LowerThreadPriority(int nice) {

@@ -14,14 +14,14 @@
 namespace paraat {
 
 struct ProcessOptions {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH when it has no '/'
   std::map<std::string, std::string> env;  // added to (or replacing in) the inherited environment
   std::vector<std::string> unset_env;
   std::string cwd;  // empty: inherit
   absl::Duration timeout = absl::InfiniteDuration();
   absl::Duration kill_grace = absl::Seconds(5);  // SIGTERM, then SIGKILL after this
-  size_t max_capture = 16 << 20;  // per stream; beyond it the oldest bytes are dropped
-  std::string stdin_data;          // written to the child's stdin, which is then closed
+  size_t max_capture = 16 << 20;                 // per stream; beyond it the oldest bytes are dropped
+  std::string stdin_data;                        // written to the child's stdin, which is then closed
   // Polled about every 100 ms; returning true terminates the child like a timeout.
   std::function<bool()> cancelled;
   // Called with each complete line the child writes to stderr (progress output).
@@ -29,9 +29,9 @@ struct ProcessOptions {
 };
 
 struct ProcessResult {
-  bool exited = false;   // exited normally; exit_code is valid
+  bool exited = false;  // exited normally; exit_code is valid
   int exit_code = -1;
-  int term_signal = 0;   // killed by this signal
+  int term_signal = 0;  // killed by this signal
   bool timed_out = false;
   bool cancelled = false;
   std::string out;

@@ -9,11 +9,11 @@
 #define PARAAT_CONCAT_(a, b) PARAAT_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define PARAAT_RETURN_IF_ERROR(expr)                  \
-  do {                                                \
-    if (absl::Status _st = (expr); !_st.ok()) {       \
-      return _st;                                     \
-    }                                                 \
+#define PARAAT_RETURN_IF_ERROR(expr)            \
+  do {                                          \
+    if (absl::Status _st = (expr); !_st.ok()) { \
+      return _st;                               \
+    }                                           \
   } while (false)
 
 // `lhs = value of expr`, or returns its status. `lhs` may declare a variable.

@@ -39,8 +39,8 @@ absl::StatusOr<absl::Time> ParseTimeArg(absl::string_view text, absl::Time now) 
   if (absl::ParseTime("%Y-%m-%dT%H:%M", text, absl::UTCTimeZone(), &t, &err)) return t;
   auto ago = ParseDuration(text);
   if (ago.ok()) return now - *ago;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "\"", text, "\" is not a time (use e.g. 2026-11-29, 2026-11-29T10:00:00Z, or 30d for 30 days ago)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", text, "\" is not a time (use e.g. 2026-11-29, 2026-11-29T10:00:00Z, or 30d for 30 days ago)"));
 }
 
 }  // namespace paraat

@@ -42,8 +42,7 @@ absl::string_view ConsumeUnit(absl::string_view& text) {
 }
 
 absl::Status NotA(absl::string_view text, absl::string_view what, absl::string_view examples) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("\"", text, "\" is not a ", what, " (use e.g. ", examples, ")"));
+  return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a ", what, " (use e.g. ", examples, ")"));
 }
 
 }  // namespace
@@ -71,11 +70,10 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
     } else if (unit == "w") {
       u = absl::Hours(24 * 7);
     } else if (unit.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", text, "\" has no unit (use e.g. ", kExamples, ")"));
+      return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" has no unit (use e.g. ", kExamples, ")"));
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "\"", text, "\" has unknown unit \"", unit, "\" (use ms, s, m, h, d or w)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", text, "\" has unknown unit \"", unit, "\" (use ms, s, m, h, d or w)"));
     }
     if (n > 1e9) return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is too long"));
     total += u * n;
@@ -111,8 +109,8 @@ absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
   } else if (unit == "TiB") {
     mult = 1024.0 * 1024 * 1024 * 1024;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", text, "\" has unknown unit \"", unit, "\" (use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\" has unknown unit \"", unit, "\" (use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)"));
   }
   double bytes = n * mult;
   if (bytes >= 1.8e19) return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is too large"));
@@ -181,8 +179,6 @@ std::string HumanSize(uint64_t bytes) {
   return absl::StrFormat("%.1f %s", v, kUnits[u]);
 }
 
-std::string CountOf(size_t n, absl::string_view noun) {
-  return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
-}
+std::string CountOf(size_t n, absl::string_view noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); }
 
 }  // namespace paraat

@@ -1,9 +1,9 @@
 #include "common/yaml_reader.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -165,8 +165,7 @@ std::optional<std::string> YamlMap::String(absl::string_view key, Presence p) {
   return s;
 }
 
-std::optional<std::string> YamlMap::Enum(absl::string_view key, const std::vector<std::string>& allowed,
-                                         Presence p) {
+std::optional<std::string> YamlMap::Enum(absl::string_view key, const std::vector<std::string>& allowed, Presence p) {
   auto s = Scalar(key, p);
   if (!s) return s;
   if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {

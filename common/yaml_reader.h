@@ -22,10 +22,10 @@
 #include <optional>
 #include <set>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "yaml-cpp/yaml.h"
 
@@ -86,8 +86,7 @@ class YamlMap {
   // A sequence of scalars.
   std::optional<std::vector<std::string>> StringList(absl::string_view key, Presence p = kOptional);
   // A map of scalar keys to scalar values (labels).
-  std::optional<std::map<std::string, std::string>> StringMap(absl::string_view key,
-                                                              Presence p = kOptional);
+  std::optional<std::map<std::string, std::string>> StringMap(absl::string_view key, Presence p = kOptional);
   std::optional<YamlMap> Map(absl::string_view key, Presence p = kOptional);
 
   // Reports every key that no getter asked for.

@@ -18,7 +18,8 @@ absl::StatusOr<std::unique_ptr<QueryClient>> QueryClient::Connect(const ClientOp
     return absl::InvalidArgumentError(absl::StrCat("refusing plaintext to ", o.collector,
                                                    ": give --ca (and --cert/--key or --token-file), or --insecure"));
   }
-  auto creds = ClientCredentials({o.ca, o.ca.empty() ? "" : o.cert, o.ca.empty() ? "" : o.key}, "--ca", "--cert", "--key");
+  auto creds =
+      ClientCredentials({o.ca, o.ca.empty() ? "" : o.cert, o.ca.empty() ? "" : o.key}, "--ca", "--cert", "--key");
   if (!creds.ok()) return creds.status();
   if (!o.token_file.empty()) {
     auto token = ReadFile(o.token_file);

@@ -12,9 +12,9 @@ namespace paraat {
 
 struct ClientOptions {
   std::string collector = "localhost:7443";
-  std::string ca, cert, key;    // TLS (client certificate optional)
-  std::string token_file;       // bearer token, read from this file
-  bool insecure = false;        // plaintext to a non-loopback collector
+  std::string ca, cert, key;  // TLS (client certificate optional)
+  std::string token_file;     // bearer token, read from this file
+  bool insecure = false;      // plaintext to a non-loopback collector
 };
 
 class QueryClient {

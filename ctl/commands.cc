@@ -42,11 +42,11 @@ json StatusJson(const paraat::v1::PlanStatus& s) {
       s.has_achieved_rpo_ns() ? json(absl::ToDoubleSeconds(FromNs(s.achieved_rpo_ns()))) : json(nullptr);
   j["recovery_point"] = s.has_recovery_point_unix_ns() ? json(Rfc3339(s.recovery_point_unix_ns())) : json(nullptr);
   if (s.has_restore_test_unix_ns()) {
-    j["restore_test"] = {{"time", Rfc3339(s.restore_test_unix_ns())},
-                         {"succeeded", s.restore_test_succeeded()},
-                         {"duration_seconds", s.has_restore_test_duration_seconds()
-                                                  ? json(s.restore_test_duration_seconds())
-                                                  : json(nullptr)}};
+    j["restore_test"] = {
+        {"time", Rfc3339(s.restore_test_unix_ns())},
+        {"succeeded", s.restore_test_succeeded()},
+        {"duration_seconds",
+         s.has_restore_test_duration_seconds() ? json(s.restore_test_duration_seconds()) : json(nullptr)}};
   } else {
     j["restore_test"] = nullptr;
   }
@@ -115,10 +115,10 @@ int CmdStatus(CtlEnv& env, int argc, char** argv) {
     ++counts[s.state() < 5 ? s.state() : 0];
   }
   env.out << t.Render();
-  env.out << "\n" << CountOf(resp.plans_size(), "plan") << ": " << counts[paraat::v1::PLAN_STATE_READY] << " ready, "
+  env.out << "\n"
+          << CountOf(resp.plans_size(), "plan") << ": " << counts[paraat::v1::PLAN_STATE_READY] << " ready, "
           << counts[paraat::v1::PLAN_STATE_AT_RISK] << " at risk, " << counts[paraat::v1::PLAN_STATE_UNKNOWN]
-          << " unknown, " << counts[paraat::v1::PLAN_STATE_NOT_READY] << " not ready (" << FormatTimeUtc(now)
-          << ")\n";
+          << " unknown, " << counts[paraat::v1::PLAN_STATE_NOT_READY] << " not ready (" << FormatTimeUtc(now) << ")\n";
   return 0;
 }
 
@@ -229,9 +229,8 @@ int CmdEvidenceVerify(CtlEnv& env, int argc, char** argv) {
   const auto& v = resp.verification();
   if (v.ok()) {
     env.out << "evidence chain OK: " << v.records_checked() << " records verified (" << v.first_seq() << " to "
-            << v.last_seq() << "), head " << ToHex(reinterpret_cast<const uint8_t*>(v.head_hash().data()),
-                                                   v.head_hash().size())
-            << "\n";
+            << v.last_seq() << "), head "
+            << ToHex(reinterpret_cast<const uint8_t*>(v.head_hash().data()), v.head_hash().size()) << "\n";
     return 0;
   }
   env.out << "evidence chain BROKEN at record " << v.first_bad_seq() << ": " << v.problem() << "\n"

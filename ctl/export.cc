@@ -156,12 +156,13 @@ class CsvSink : public ExportSink {
       const auto& g = r.gap().gap();
       f[4] = r.gap().agent_id();
       f[10] = absl::StrCat(g.dropped_results(), " results dropped by the agent: ", g.reason());
-      f[27] = absl::StrCat("batches=", g.first_sequence(), "-", g.last_sequence(), "; from=",
-                           FormatUnixNs(g.oldest_unix_ns()), "; to=", FormatUnixNs(g.newest_unix_ns()));
+      f[27] = absl::StrCat("batches=", g.first_sequence(), "-", g.last_sequence(),
+                           "; from=", FormatUnixNs(g.oldest_unix_ns()), "; to=", FormatUnixNs(g.newest_unix_ns()));
     } else if (r.has_prune()) {
       f[10] = absl::StrCat(r.prune().pruned_records(), " records older than ",
                            FormatUnixNs(r.prune().older_than_unix_ns()), " pruned (retention)");
-      f[27] = absl::StrCat("through_seq=", r.prune().pruned_through_seq(), "; anchor=", Hex(r.prune().hash_at_pruned()));
+      f[27] =
+          absl::StrCat("through_seq=", r.prune().pruned_through_seq(), "; anchor=", Hex(r.prune().hash_at_pruned()));
     }
     f[28] = Hex(er.hash());
     line_.clear();
@@ -268,7 +269,8 @@ class JsonSink : public ExportSink {
       j["details"] = details;
       if (res.values_size()) {
         json values = json::array();
-        for (const auto& v : res.values()) values.push_back({{"name", v.name()}, {"value", v.value()}, {"unit", v.unit()}});
+        for (const auto& v : res.values())
+          values.push_back({{"name", v.name()}, {"value", v.value()}, {"unit", v.unit()}});
         j["values"] = values;
       }
       if (!res.output_tail().empty()) j["output_tail"] = res.output_tail();
@@ -318,8 +320,8 @@ class JsonSink : public ExportSink {
     first_ = false;
   }
   void Finish(absl::Time since, absl::Time until) override {
-    out_ << (first_ ? "]" : "\n  ]") << ",\n  \"range\": {\"since\": \"" << FormatTimeUtc(since)
-         << "\", \"until\": \"" << FormatTimeUtc(until) << "\"}\n}\n";
+    out_ << (first_ ? "]" : "\n  ]") << ",\n  \"range\": {\"since\": \"" << FormatTimeUtc(since) << "\", \"until\": \""
+         << FormatTimeUtc(until) << "\"}\n}\n";
     out_.flush();
   }
 

@@ -15,7 +15,9 @@ namespace paraat {
 int CmdEvidenceExport(CtlEnv& env, int argc, char** argv) {
   const std::string usage = absl::StrCat(
       "paraatctl evidence export (--plan ID [--plan ID ...] | --all) [--since T] [--until T]\n"
-      "                          --format ", ExportFormats(), " -o FILE\n"
+      "                          --format ",
+      ExportFormats(),
+      " -o FILE\n"
       "  T: 2026-01-01, 2026-01-01T08:00:00Z, or a duration ago such as 30d (default: --since 400d, --until now)\n");
   std::vector<std::string> plans;
   std::string since = "400d", until = "now", format, output;
@@ -110,12 +112,12 @@ int CmdEvidenceExport(CtlEnv& env, int argc, char** argv) {
             << "\n";
     return 1;
   }
-  env.err << "exported " << records << " evidence records for " << what << " ("
-          << FormatTimeUtc(*t_since) << " to " << FormatTimeUtc(*t_until) << ")"
-          << (output == "-" ? "" : absl::StrCat(" to ", output)) << "; evidence chain "
-          << (*chain_ok                ? "verified"
-              : format == "csv"         ? "BROKEN (paraatctl evidence verify says where)"
-                                        : "BROKEN (see the report)")
+  env.err << "exported " << records << " evidence records for " << what << " (" << FormatTimeUtc(*t_since) << " to "
+          << FormatTimeUtc(*t_until) << ")" << (output == "-" ? "" : absl::StrCat(" to ", output))
+          << "; evidence chain "
+          << (*chain_ok         ? "verified"
+              : format == "csv" ? "BROKEN (paraatctl evidence verify says where)"
+                                : "BROKEN (see the report)")
           << "\n";
   return *chain_ok ? 0 : 1;
 }

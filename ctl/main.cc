@@ -100,8 +100,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (fn == nullptr) {
-    std::cerr << "paraatctl: unknown command \"" << cmd << (sub.empty() || cmd == "status" ? "" : " " + sub)
-              << "\"\n\n" << kUsage;
+    std::cerr << "paraatctl: unknown command \"" << cmd << (sub.empty() || cmd == "status" ? "" : " " + sub) << "\"\n\n"
+              << kUsage;
     return 2;
   }
   auto client = paraat::QueryClient::Connect(options);

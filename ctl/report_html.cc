@@ -16,7 +16,9 @@ namespace {
 
 std::string E(const std::string& s) { return HtmlEscape(s); }
 std::string T(int64_t ns) { return ns > 0 ? E(FormatUnixNs(ns)) : "—"; }
-std::string Hex(const std::string& bytes) { return ToHex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()); }
+std::string Hex(const std::string& bytes) {
+  return ToHex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
 std::string Badge(const std::string& state) {
   return absl::StrCat("<span class='state ", state, "'>", E(state), "</span>");
 }
@@ -76,8 +78,8 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
   } else {
     h += "<ul>";
     for (const auto& r : st.reasons()) {
-      absl::StrAppend(&h, "<li>", Badge(StateName(r.implies())), " ", E(r.text()), " <span class='muted'>(", E(r.code()),
-                      ")</span></li>");
+      absl::StrAppend(&h, "<li>", Badge(StateName(r.implies())), " ", E(r.text()), " <span class='muted'>(",
+                      E(r.code()), ")</span></li>");
     }
     h += "</ul>";
   }
@@ -98,18 +100,18 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
 
   h += "<h3>Readiness over the period</h3>\n";
   h += TimelineChart(Spans(p, m.since(), std::min(m.until(), now)), m.since(), m.until());
-  h += "<div class='legend muted'><span style='background:#22c55e'></span>ready<span style='background:#eab308'></span>"
-       "at risk<span style='background:#9ca3af'></span>unknown<span style='background:#dc2626'></span>not ready</div>\n";
+  h +=
+      "<div class='legend muted'><span style='background:#22c55e'></span>ready<span style='background:#eab308'></span>"
+      "at risk<span style='background:#9ca3af'></span>unknown<span style='background:#dc2626'></span>not ready</div>\n";
   if (!p.transitions.empty()) {
     h += "<table><tr><th>When</th><th>Change</th><th>Reasons</th></tr>\n";
     size_t shown = 0;
     for (auto it = p.transitions.rbegin(); it != p.transitions.rend() && shown < 20; ++it, ++shown) {
-      absl::StrAppend(&h, "<tr><td>", T(it->t_ns), "</td><td>",
-                      it->from == paraat::v1::PLAN_STATE_UNSPECIFIED ? std::string("(new plan)")
-                                                                     : Badge(StateName(it->from)),
-                      " → ",
-                      Badge(StateName(it->to)), "</td><td>",
-                      E(it->reasons.empty() ? "all objectives met" : absl::StrJoin(it->reasons, "; ")), "</td></tr>\n");
+      absl::StrAppend(
+          &h, "<tr><td>", T(it->t_ns), "</td><td>",
+          it->from == paraat::v1::PLAN_STATE_UNSPECIFIED ? std::string("(new plan)") : Badge(StateName(it->from)),
+          " → ", Badge(StateName(it->to)), "</td><td>",
+          E(it->reasons.empty() ? "all objectives met" : absl::StrJoin(it->reasons, "; ")), "</td></tr>\n");
     }
     h += "</table>\n";
     if (p.transitions.size() > 20) {
@@ -120,8 +122,8 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
   h += "<h3>Achieved RPO against the target</h3>\n";
   ChartSeries rpo;
   rpo.points = p.rpo;
-  h += DurationChart(rpo, m.since(), m.until(), def.rpo_ns() / 1e9,
-                     "RPO " + HumanDuration(FromNs(def.rpo_ns())), "achieved RPO over time");
+  h += DurationChart(rpo, m.since(), m.until(), def.rpo_ns() / 1e9, "RPO " + HumanDuration(FromNs(def.rpo_ns())),
+                     "achieved RPO over time");
 
   h += "<h3>Restore tests against the RTO</h3>\n";
   ChartSeries rt;
@@ -148,12 +150,13 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
     }
     for (auto it = p.exercises.rbegin(); it != p.exercises.rend(); ++it) {
       std::string details = it->notes();
-      if (!it->recorded_by().empty()) details += (details.empty() ? "" : " — ") + std::string("recorded by ") + it->recorded_by();
+      if (!it->recorded_by().empty())
+        details += (details.empty() ? "" : " — ") + std::string("recorded by ") + it->recorded_by();
       if (!it->attachment_sha256().empty()) {
         details += absl::StrCat(" — attachment ", it->attachment_name(), " (sha256 ", it->attachment_sha256(), ")");
       }
-      absl::StrAppend(&h, "<tr><td>", T(it->performed_unix_ns()), "</td><td>", E(it->kind()), " exercise</td><td class='",
-                      it->passed() ? "ok'>passed" : "bad'>failed", "</td><td>",
+      absl::StrAppend(&h, "<tr><td>", T(it->performed_unix_ns()), "</td><td>", E(it->kind()),
+                      " exercise</td><td class='", it->passed() ? "ok'>passed" : "bad'>failed", "</td><td>",
                       it->has_duration_seconds() ? E(HumanDuration(absl::Seconds(it->duration_seconds()))) : "—",
                       "</td><td>", E(details), "</td></tr>\n");
     }
@@ -174,7 +177,8 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
                     s.failed ? absl::StrCat("<span class='bad'>", s.failed, "</span>") : "0", " / ", s.error,
                     "</td><td>");
     if (s.runs) {
-      absl::StrAppend(&h, T(s.last.started_unix_ns()), ": ", E(StatusWord(s.last.status())), " — ", E(s.last.message()));
+      absl::StrAppend(&h, T(s.last.started_unix_ns()), ": ", E(StatusWord(s.last.status())), " — ",
+                      E(s.last.message()));
     } else {
       h += "<span class='bad'>no results in this period</span>";
     }
@@ -208,20 +212,23 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
 std::string RenderHtml(const ReportModel& m) {
   const auto& hdr = m.header();
   const auto& v = hdr.verification();
-  std::string h = "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n<title>Paraat continuity evidence report</title>\n<style>";
+  std::string h =
+      "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n<title>Paraat continuity evidence "
+      "report</title>\n<style>";
   h += kStyle;
   h += "</style></head><body>\n<h1>Continuity evidence report</h1>\n";
   absl::StrAppend(&h, "<p class='muted'>Period ", E(FormatTimeUtc(m.since())), " to ", E(FormatTimeUtc(m.until())),
                   " · generated ", T(hdr.generated_unix_ns()), " by paraatctl ", PARAAT_VERSION, " from collector ",
                   E(hdr.collector_version()), "</p>\n");
   if (v.ok()) {
-    absl::StrAppend(&h, "<div class='box'><b class='ok'>Evidence chain verified.</b> ", v.records_checked(),
-                    " records (", v.first_seq(), " to ", v.last_seq(),
-                    ") recomputed without a break; chain head SHA-256 <code>", Hex(v.head_hash()),
-                    "</code>. Any edit, deletion or reordering of a stored record would have broken the chain.</div>\n");
+    absl::StrAppend(
+        &h, "<div class='box'><b class='ok'>Evidence chain verified.</b> ", v.records_checked(), " records (",
+        v.first_seq(), " to ", v.last_seq(), ") recomputed without a break; chain head SHA-256 <code>",
+        Hex(v.head_hash()),
+        "</code>. Any edit, deletion or reordering of a stored record would have broken the chain.</div>\n");
   } else {
-    absl::StrAppend(&h, "<div class='box'><b class='bad'>Evidence chain BROKEN at record ", v.first_bad_seq(),
-                    ":</b> ", E(v.problem()), " — records from there on cannot be relied upon.</div>\n");
+    absl::StrAppend(&h, "<div class='box'><b class='bad'>Evidence chain BROKEN at record ", v.first_bad_seq(), ":</b> ",
+                    E(v.problem()), " — records from there on cannot be relied upon.</div>\n");
   }
   h += "<h2 style='page-break-before:avoid'>Summary</h2>\n<table><tr><th>Plan</th><th>State</th><th>Achieved RPO / "
        "target</th><th>Last restore test / RTO</th><th>Next test</th><th>Controls satisfied</th></tr>\n";
@@ -231,8 +238,8 @@ std::string RenderHtml(const ReportModel& m) {
     for (const auto& c : p.controls) sat += c.satisfied;
     absl::StrAppend(&h, "<tr><td><a href='#plan-", E(p.plan.id()), "'>", E(p.plan.id()), "</a> ", E(p.plan.name()),
                     "</td><td>", Badge(StateName(p.status.state())), "</td><td>", E(RpoCell(p.status)), "</td><td>",
-                    E(RestoreCell(p.status, now)), "</td><td>", E(NextDueCell(p.status, now)), "</td><td>", sat,
-                    " of ", p.controls.size(), "</td></tr>\n");
+                    E(RestoreCell(p.status, now)), "</td><td>", E(NextDueCell(p.status, now)), "</td><td>", sat, " of ",
+                    p.controls.size(), "</td></tr>\n");
   }
   h += "</table>\n";
   for (const PlanReport& p : m.plans()) RenderPlan(p, m, h);

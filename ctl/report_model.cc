@@ -136,14 +136,14 @@ void ReportModel::Record(const paraat::v1::ExportedRecord& er) {
       s.last_seq = r.seq();
       s.last = res;
       if (s.roles.count("recovery_point") && res.facts().has_recovery_point_unix_ns() &&
-          res.status() != paraat::v1::CHECK_STATUS_ERROR &&
-          res.facts().integrity() != paraat::v1::INTEGRITY_CORRUPT) {
+          res.status() != paraat::v1::CHECK_STATUS_ERROR && res.facts().integrity() != paraat::v1::INTEGRITY_CORRUPT) {
         p->rpo.push_back({finished, std::max(0.0, (finished - res.facts().recovery_point_unix_ns()) / 1e9)});
         if (p->rpo.size() > 4 * kMaxSeries) p->rpo = Thin(p->rpo, 2 * kMaxSeries);
       }
       if (s.roles.count("restore_test") && res.status() != paraat::v1::CHECK_STATUS_ERROR) {
-        const bool ok = (res.status() == paraat::v1::CHECK_STATUS_OK || res.status() == paraat::v1::CHECK_STATUS_WARNING) &&
-                        (!res.facts().has_restore_succeeded() || res.facts().restore_succeeded());
+        const bool ok =
+            (res.status() == paraat::v1::CHECK_STATUS_OK || res.status() == paraat::v1::CHECK_STATUS_WARNING) &&
+            (!res.facts().has_restore_succeeded() || res.facts().restore_succeeded());
         double d = res.facts().has_restore_duration_seconds() ? res.facts().restore_duration_seconds()
                                                               : res.duration_ns() / 1e9;
         PushCapped(p->restore_tests, RestoreTestEntry{finished, d, ok, key, res.message(), r.seq()}, kMaxList);
@@ -228,7 +228,8 @@ void ReportModel::Finish(absl::Time since, absl::Time until) {
       std::vector<std::string> failing;
       bool breach = false;
       for (const Problem& pr : problems) {
-        bool relevant = std::any_of(pr.kinds.begin(), pr.kinds.end(), [&](const std::string& k) { return wanted.count(k); });
+        bool relevant =
+            std::any_of(pr.kinds.begin(), pr.kinds.end(), [&](const std::string& k) { return wanted.count(k); });
         if (relevant) {
           failing.push_back(pr.text);
           breach |= pr.breach;
@@ -247,9 +248,9 @@ void ReportModel::Finish(absl::Time since, absl::Time until) {
       } else {
         f.satisfied = true;
         f.reason = "pass";
-        f.description = absl::StrCat("Satisfied by ", absl::StrJoin(f.evidence_kinds, ", "),
-                                     " evidence; plan state ", StateName(p.status.state()), " at ",
-                                     FormatUnixNs(p.status.evaluated_unix_ns()), ".");
+        f.description =
+            absl::StrCat("Satisfied by ", absl::StrJoin(f.evidence_kinds, ", "), " evidence; plan state ",
+                         StateName(p.status.state()), " at ", FormatUnixNs(p.status.evaluated_unix_ns()), ".");
       }
       p.controls.push_back(std::move(f));
     }

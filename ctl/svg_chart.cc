@@ -15,8 +15,9 @@ constexpr double kW = 760, kH = 230, kLeft = 64, kRight = 36, kTop = 14, kBottom
 
 // A round tick step for a duration axis whose top is about `max` seconds.
 double NiceStep(double max) {
-  static constexpr double kSteps[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30,
-                                      60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+  static constexpr double kSteps[] = {0.001,  0.002,  0.005,   0.01,    0.02,    0.05,    0.1,   0.2,   0.5,
+                                      1,      2,      5,       10,      15,      30,      60,    120,   300,
+                                      600,    900,    1800,    3600,    7200,    10800,   21600, 43200, 86400,
                                       172800, 604800, 1209600, 2592000, 7776000, 31536000};
   for (double s : kSteps) {
     if (max / s <= 5) return s;
@@ -71,7 +72,8 @@ std::string DurationChart(const ChartSeries& series, absl::Time from, absl::Time
                         kTop, kW - kLeft - kRight, kH - kTop - kBottom);
   for (int i = 0; i <= ticks; ++i) {
     double v = step * i, y = Y(v);
-    absl::StrAppendFormat(&s, "<line x1='%.0f' y1='%.1f' x2='%.0f' y2='%.1f' stroke='#eee'/>", kLeft, y, kW - kRight, y);
+    absl::StrAppendFormat(&s, "<line x1='%.0f' y1='%.1f' x2='%.0f' y2='%.1f' stroke='#eee'/>", kLeft, y, kW - kRight,
+                          y);
     absl::StrAppendFormat(&s, "<text x='%.0f' y='%.1f' font-size='10' text-anchor='end' fill='#555'>%s</text>",
                           kLeft - 6, y + 3, i == 0 ? std::string("0") : HtmlEscape(HumanDuration(absl::Seconds(v))));
   }
@@ -106,8 +108,9 @@ std::string DurationChart(const ChartSeries& series, absl::Time from, absl::Time
     }
   }
   if (series.points.empty()) {
-    absl::StrAppendFormat(&s, "<text x='%.0f' y='%.0f' font-size='13' text-anchor='middle' fill='#888'>no data in "
-                              "this period</text>",
+    absl::StrAppendFormat(&s,
+                          "<text x='%.0f' y='%.0f' font-size='13' text-anchor='middle' fill='#888'>no data in "
+                          "this period</text>",
                           (kLeft + kW - kRight) / 2, (kTop + kH - kBottom) / 2);
   }
   s += "</svg>";

@@ -47,7 +47,8 @@ void DiskSpaceCheck::Run(const CheckContext&, paraat::v1::Result* r) {
   f->set_ready(enough);
   if (!enough) {
     Fail(r, absl::StrCat(summary, "; needs at least ",
-                         options_.min_free ? HumanSize(options_.min_free) : absl::StrFormat("%.0f%%", options_.min_free_ratio * 100)));
+                         options_.min_free ? HumanSize(options_.min_free)
+                                           : absl::StrFormat("%.0f%%", options_.min_free_ratio * 100)));
   } else if (free < options_.warn_free || ratio < options_.warn_free_ratio) {
     Warn(r, absl::StrCat(summary, "; below the warning level"));
   } else {

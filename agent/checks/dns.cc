@@ -45,8 +45,9 @@ void DnsCheck::Run(const CheckContext&, paraat::v1::Result* r) {
   std::set<std::string> got;
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
     char buf[INET6_ADDRSTRLEN];
-    const void* addr = ai->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
-                                                : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
+    const void* addr = ai->ai_family == AF_INET
+                           ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
+                           : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
     if (inet_ntop(ai->ai_family, addr, buf, sizeof buf)) got.insert(buf);
   }
   ::freeaddrinfo(res);

@@ -307,7 +307,8 @@ void FileBackupCheck::RunManifest(const CheckContext& ctx, paraat::v1::Result* r
       continue;
     }
     total += static_cast<uint64_t>(st.st_size);
-    items.push_back(VerifyItem{name, path, static_cast<uint64_t>(st.st_size), ToUnixNs(absl::TimeFromTimespec(st.st_mtim)), hex});
+    items.push_back(
+        VerifyItem{name, path, static_cast<uint64_t>(st.st_size), ToUnixNs(absl::TimeFromTimespec(st.st_mtim)), hex});
   }
   if (bad_lines > 0) {
     Fail(r, absl::StrCat(BaseName(manifest), " has ", bad_lines, " lines not in sha256sum format"));
@@ -323,8 +324,8 @@ void FileBackupCheck::RunManifest(const CheckContext& ctx, paraat::v1::Result* r
                          HumanSize(options_.min_size)));
     return;
   }
-  RunSet(ctx, items, written, missing, total, absl::StrCat("backup set ", manifest, " (", items.size() + missing.size(), " files)"),
-         r);
+  RunSet(ctx, items, written, missing, total,
+         absl::StrCat("backup set ", manifest, " (", items.size() + missing.size(), " files)"), r);
 }
 
 void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyItem>& items, absl::Time recovery_point,
@@ -335,7 +336,8 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
   std::vector<size_t> chosen = rotation.Select(items);
   std::vector<VerifyItem> batch;
   for (size_t i : chosen) batch.push_back(items[i]);
-  std::vector<VerifyOutcome> outcomes = VerifyFiles(ctx, batch, VerifyOptions{options_.parallel, options_.max_read_rate});
+  std::vector<VerifyOutcome> outcomes =
+      VerifyFiles(ctx, batch, VerifyOptions{options_.parallel, options_.max_read_rate});
   uint64_t verified_bytes = 0, verified_objects = 0;
   std::vector<std::string> errors;
   for (size_t k = 0; k < batch.size(); ++k) {
@@ -369,16 +371,17 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
     facts->set_integrity(paraat::v1::INTEGRITY_CORRUPT);
     std::vector<std::string> problems;
     if (!corrupt.empty()) {
-      problems.push_back(absl::StrCat(corrupt.size(), " files do not match their checksums (",
-                                      absl::StrJoin(corrupt.begin(), corrupt.begin() + std::min<size_t>(3, corrupt.size()), ", "),
-                                      corrupt.size() > 3 ? ", …" : "", ")"));
+      problems.push_back(
+          absl::StrCat(corrupt.size(), " files do not match their checksums (",
+                       absl::StrJoin(corrupt.begin(), corrupt.begin() + std::min<size_t>(3, corrupt.size()), ", "),
+                       corrupt.size() > 3 ? ", …" : "", ")"));
     }
     if (!missing.empty()) {
-      problems.push_back(absl::StrCat(missing.size(), options_.checksum == Checksum::kManifest
-                                                          ? " files listed are missing ("
-                                                          : " checksum files are missing (",
-                                      absl::StrJoin(missing.begin(), missing.begin() + std::min<size_t>(3, missing.size()), ", "),
-                                      missing.size() > 3 ? ", …" : "", ")"));
+      problems.push_back(absl::StrCat(
+          missing.size(),
+          options_.checksum == Checksum::kManifest ? " files listed are missing (" : " checksum files are missing (",
+          absl::StrJoin(missing.begin(), missing.begin() + std::min<size_t>(3, missing.size()), ", "),
+          missing.size() > 3 ? ", …" : "", ")"));
     }
     for (const auto& c : corrupt) AddDetail(r, "corrupt", c);
     Fail(r, absl::StrCat(what, ": ", absl::StrJoin(problems, "; ")));

@@ -5,11 +5,11 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "agent/dynamic_library.h"
 #include "common/time_util.h"
 #include "common/units.h"
@@ -19,10 +19,10 @@ namespace paraat {
 namespace {
 
 // libcurl, loaded when an http check first needs it.
-#define PARAAT_LIBCURL(X)                                                                             \
-  X(cleanup, curl_easy_cleanup) X(getinfo, curl_easy_getinfo) X(init, curl_easy_init)                 \
-  X(perform, curl_easy_perform) X(setopt, curl_easy_setopt) X(strerror, curl_easy_strerror)           \
-  X(global_init, curl_global_init)
+#define PARAAT_LIBCURL(X)                                                                                         \
+  X(cleanup, curl_easy_cleanup)                                                                                   \
+  X(getinfo, curl_easy_getinfo) X(init, curl_easy_init) X(perform, curl_easy_perform) X(setopt, curl_easy_setopt) \
+      X(strerror, curl_easy_strerror) X(global_init, curl_global_init)
 struct LibCurl {
   PARAAT_LIBCURL(PARAAT_DECLARE_FUNCTION)
 };
@@ -159,8 +159,8 @@ void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
     AddDetail(r, "certificate_expires", FormatTimeUtc(*expires));
     AddValue(r, "certificate_validity", absl::ToDoubleSeconds(*expires - ctx.clock->Now()), "s");
   }
-  const bool status_ok = std::find(options_.expect_status.begin(), options_.expect_status.end(), code) !=
-                         options_.expect_status.end();
+  const bool status_ok =
+      std::find(options_.expect_status.begin(), options_.expect_status.end(), code) != options_.expect_status.end();
   const bool body_ok = options_.body_contains.empty() || absl::StrContains(body, options_.body_contains);
   facts->set_ready(status_ok && body_ok);
   const std::string summary = absl::StrFormat("%s answered %d in %.0f ms", options_.url, code, secs * 1000);

@@ -18,12 +18,12 @@ namespace paraat {
 namespace {
 
 // libmariadb, loaded when a mysql_replication check first needs it.
-#define PARAAT_LIBMARIADB(X)                                                                          \
-  X(close, mysql_close) X(errno_, mysql_errno) X(error, mysql_error) X(fetch_fields, mysql_fetch_fields) \
-  X(fetch_row, mysql_fetch_row) X(free_result, mysql_free_result)                                     \
-  X(get_server_info, mysql_get_server_info) X(init, mysql_init) X(num_fields, mysql_num_fields)       \
-  X(options, mysql_options) X(query, mysql_query) X(real_connect, mysql_real_connect)                 \
-  X(store_result, mysql_store_result)
+#define PARAAT_LIBMARIADB(X)                                                                                     \
+  X(close, mysql_close)                                                                                          \
+  X(errno_, mysql_errno) X(error, mysql_error) X(fetch_fields, mysql_fetch_fields) X(fetch_row, mysql_fetch_row) \
+      X(free_result, mysql_free_result) X(get_server_info, mysql_get_server_info) X(init, mysql_init)            \
+          X(num_fields, mysql_num_fields) X(options, mysql_options) X(query, mysql_query)                        \
+              X(real_connect, mysql_real_connect) X(store_result, mysql_store_result)
 struct LibMariadb {
   PARAAT_LIBMARIADB(PARAAT_DECLARE_FUNCTION)
 };
@@ -136,10 +136,10 @@ void MysqlReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) 
   }
   const std::string where = options_.socket.empty() ? absl::StrCat(options_.host, ":", options_.port) : options_.socket;
   if (!Mysql().real_connect(db.get(), options_.socket.empty() ? options_.host.c_str() : nullptr,
-                          options_.user.empty() ? nullptr : options_.user.c_str(),
-                          password.empty() ? nullptr : password.c_str(), nullptr,
-                          static_cast<unsigned>(options_.port), options_.socket.empty() ? nullptr : options_.socket.c_str(),
-                          0)) {
+                            options_.user.empty() ? nullptr : options_.user.c_str(),
+                            password.empty() ? nullptr : password.c_str(), nullptr,
+                            static_cast<unsigned>(options_.port),
+                            options_.socket.empty() ? nullptr : options_.socket.c_str(), 0)) {
     Error(r, absl::StrCat("cannot connect to ", where, ": ", Mysql().error(db.get())));
     return;
   }
@@ -163,14 +163,16 @@ void MysqlReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) 
   const std::string io = Col(row, {"Slave_IO_Running", "Replica_IO_Running"});
   const std::string sql = Col(row, {"Slave_SQL_Running", "Replica_SQL_Running"});
   const std::string io_error = Col(row, {"Last_IO_Error"}), sql_error = Col(row, {"Last_SQL_Error"});
-  AddDetail(r, "primary", absl::StrCat(Col(row, {"Master_Host", "Source_Host"}), ":",
-                                       Col(row, {"Master_Port", "Source_Port"})));
+  AddDetail(r, "primary",
+            absl::StrCat(Col(row, {"Master_Host", "Source_Host"}), ":", Col(row, {"Master_Port", "Source_Port"})));
   AddDetail(r, "io_thread", io);
   AddDetail(r, "sql_thread", sql);
-  AddDetail(r, "read_position", absl::StrCat(Col(row, {"Master_Log_File", "Source_Log_File"}), ":",
-                                             Col(row, {"Read_Master_Log_Pos", "Read_Source_Log_Pos"})));
-  AddDetail(r, "exec_position", absl::StrCat(Col(row, {"Relay_Master_Log_File", "Relay_Source_Log_File"}), ":",
-                                             Col(row, {"Exec_Master_Log_Pos", "Exec_Source_Log_Pos"})));
+  AddDetail(r, "read_position",
+            absl::StrCat(Col(row, {"Master_Log_File", "Source_Log_File"}), ":",
+                         Col(row, {"Read_Master_Log_Pos", "Read_Source_Log_Pos"})));
+  AddDetail(r, "exec_position",
+            absl::StrCat(Col(row, {"Relay_Master_Log_File", "Relay_Source_Log_File"}), ":",
+                         Col(row, {"Exec_Master_Log_Pos", "Exec_Source_Log_Pos"})));
   if (!Col(row, {"Gtid_IO_Pos"}).empty()) AddDetail(r, "gtid_io_pos", Col(row, {"Gtid_IO_Pos"}));
   if (!io_error.empty()) AddDetail(r, "last_io_error", io_error);
   if (!sql_error.empty()) AddDetail(r, "last_sql_error", sql_error);
@@ -221,8 +223,8 @@ void MysqlReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) 
     Fail(r, absl::StrCat("replica SQL thread is ", sql.empty() ? "not running" : sql,
                          sql_error.empty() ? "" : ": " + sql_error, "; ", lag_text));
   } else if (io == "Connecting") {
-    Warn(r, absl::StrCat("replica IO thread is connecting to the primary",
-                         io_error.empty() ? "" : ": " + io_error, "; ", lag_text));
+    Warn(r, absl::StrCat("replica IO thread is connecting to the primary", io_error.empty() ? "" : ": " + io_error,
+                         "; ", lag_text));
   } else if (io != "Yes") {
     Fail(r, absl::StrCat("replica IO thread is ", io.empty() ? "not running" : io,
                          io_error.empty() ? "" : ": " + io_error, "; ", lag_text));

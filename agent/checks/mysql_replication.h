@@ -36,9 +36,9 @@ class MysqlReplicationCheck : public Check {
     std::string socket;
     std::string user;
     SecretRef password;
-    std::string heartbeat_table;   // schema.table
+    std::string heartbeat_table;  // schema.table
     std::string heartbeat_column = "ts";
-    std::string connection_name;   // MariaDB multi-source replication
+    std::string connection_name;  // MariaDB multi-source replication
   };
   explicit MysqlReplicationCheck(Options o) : options_(std::move(o)) {}
   static std::unique_ptr<Check> Create(YamlMap& keys, const CheckEnv& env);

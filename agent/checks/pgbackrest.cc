@@ -86,10 +86,12 @@ void PgBackRestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
     if (!newest || stop > stop_of(*newest)) newest = &b;
   }
   AddValue(r, "backups", static_cast<double>(count));
-  for (const auto& [type, t] : last_by_type) AddDetail(r, absl::StrCat("last_", type), FormatTimeUtc(absl::FromUnixSeconds(t)));
+  for (const auto& [type, t] : last_by_type)
+    AddDetail(r, absl::StrCat("last_", type), FormatTimeUtc(absl::FromUnixSeconds(t)));
   for (const auto& a : JsonArray(*stanza, "archive")) {
     if (JsonString(a, "min").empty()) continue;
-    AddDetail(r, "wal_archive", absl::StrCat(JsonString(a, "id"), " ", JsonString(a, "min"), " .. ", JsonString(a, "max")));
+    AddDetail(r, "wal_archive",
+              absl::StrCat(JsonString(a, "id"), " ", JsonString(a, "min"), " .. ", JsonString(a, "max")));
   }
   if (newest == nullptr) {
     Fail(r, absl::StrCat("stanza ", options_.stanza, ": no valid backup",

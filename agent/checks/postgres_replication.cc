@@ -22,12 +22,12 @@ namespace paraat {
 namespace {
 
 // libpq, loaded when a postgres_replication check first needs it.
-#define PARAAT_LIBPQ(X)                                                                               \
-  X(conninfo_parse, PQconninfoParse) X(freemem, PQfreemem) X(conninfo_free, PQconninfoFree)           \
-  X(finish, PQfinish) X(clear, PQclear) X(connectdb, PQconnectdb) X(status, PQstatus)                 \
-  X(error_message, PQerrorMessage) X(exec, PQexec) X(result_status, PQresultStatus)                   \
-  X(result_error_message, PQresultErrorMessage) X(getisnull, PQgetisnull) X(getvalue, PQgetvalue)     \
-  X(server_version, PQserverVersion) X(ntuples, PQntuples)
+#define PARAAT_LIBPQ(X)                                                                                            \
+  X(conninfo_parse, PQconninfoParse)                                                                               \
+  X(freemem, PQfreemem) X(conninfo_free, PQconninfoFree) X(finish, PQfinish) X(clear, PQclear)                     \
+      X(connectdb, PQconnectdb) X(status, PQstatus) X(error_message, PQerrorMessage) X(exec, PQexec)               \
+          X(result_status, PQresultStatus) X(result_error_message, PQresultErrorMessage) X(getisnull, PQgetisnull) \
+              X(getvalue, PQgetvalue) X(server_version, PQserverVersion) X(ntuples, PQntuples)
 struct LibPq {
   PARAAT_LIBPQ(PARAAT_DECLARE_FUNCTION)
 };
@@ -103,9 +103,9 @@ Conn Connect(const CheckContext& ctx, const std::string& dsn, std::string* error
   const int64_t left = ctx.deadline == absl::InfiniteFuture()
                            ? 30
                            : std::max<int64_t>(2, absl::ToInt64Seconds(ctx.deadline - ctx.clock->Now()));
-  const std::string full = absl::StrCat(dsn, " connect_timeout=", std::min<int64_t>(left, 30),
-                                        " application_name=paraat-agent options='-c statement_timeout=",
-                                        std::min<int64_t>(left, 60) * 1000, "'");
+  const std::string full = absl::StrCat(
+      dsn, " connect_timeout=", std::min<int64_t>(left, 30),
+      " application_name=paraat-agent options='-c statement_timeout=", std::min<int64_t>(left, 60) * 1000, "'");
   Conn c(Pq().connectdb(full.c_str()));
   if (c == nullptr || Pq().status(c.get()) != CONNECTION_OK) {
     *error = Redact(Trim(c ? Pq().error_message(c.get()) : "out of memory"), {});
@@ -169,16 +169,17 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
   if (in_recovery) {
     AddDetail(r, "role", "standby");
     // Pause state: PostgreSQL 14 and later report "pause requested" separately.
-    const char* sql =
-        Pq().server_version(conn.get()) >= 140000
-            ? "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
-              "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), (pg_control_checkpoint()).checkpoint_time)), "
-              "pg_get_wal_replay_pause_state() <> 'not paused', "
-              "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)"
-            : "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
-              "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), (pg_control_checkpoint()).checkpoint_time)), "
-              "pg_is_wal_replay_paused(), "
-              "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)";
+    const char* sql = Pq().server_version(conn.get()) >= 140000
+                          ? "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
+                            "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), "
+                            "(pg_control_checkpoint()).checkpoint_time)), "
+                            "pg_get_wal_replay_pause_state() <> 'not paused', "
+                            "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)"
+                          : "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
+                            "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), "
+                            "(pg_control_checkpoint()).checkpoint_time)), "
+                            "pg_is_wal_replay_paused(), "
+                            "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)";
     Rows s = Query(conn.get(), sql, &error);
     Rows w = s ? Query(conn.get(),
                        "SELECT status, sender_host, sender_port, extract(epoch FROM last_msg_receipt_time) "
@@ -213,8 +214,8 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
       std::string perr;
       Conn primary = Connect(ctx, options_.primary_dsn, &perr);
       if (primary) {
-        std::string q = absl::StrCat("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '", replay_lsn.empty() ? "0/0" : replay_lsn,
-                                     "'::pg_lsn)");
+        std::string q = absl::StrCat("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '",
+                                     replay_lsn.empty() ? "0/0" : replay_lsn, "'::pg_lsn)");
         Rows p = Query(primary.get(), q.c_str(), &perr);
         if (p) {
           lag_bytes = std::max(0.0, Number(p, 0, 0, 0));
@@ -247,13 +248,13 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
     }
     AddValue(r, "lag", std::isnan(lag_seconds) ? 0 : lag_seconds, "s");
     AddValue(r, "lag_bytes", lag_bytes, "B");
-    const std::string lag_text =
-        std::isnan(lag_seconds) ? "lag unknown (nothing replayed yet)"
-                                : absl::StrFormat("lag %.1fs, %s", lag_seconds, HumanSize(static_cast<uint64_t>(lag_bytes)));
+    const std::string lag_text = std::isnan(lag_seconds) ? "lag unknown (nothing replayed yet)"
+                                                         : absl::StrFormat("lag %.1fs, %s", lag_seconds,
+                                                                           HumanSize(static_cast<uint64_t>(lag_bytes)));
     facts->set_ready(streaming && !paused);
     if (!streaming) {
-      Fail(r, absl::StrCat("standby's WAL receiver is not streaming (", Pq().ntuples(w.get()) ? Value(w, 0, 0) : "not running",
-                           "); ", lag_text));
+      Fail(r, absl::StrCat("standby's WAL receiver is not streaming (",
+                           Pq().ntuples(w.get()) ? Value(w, 0, 0) : "not running", "); ", lag_text));
     } else if (paused) {
       Warn(r, absl::StrCat("standby replay is paused; ", lag_text));
     } else {
@@ -288,8 +289,8 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
     double lag = Number(reps, i, 6, 0);
     if (bytes == 0) lag = 0;
     AddDetail(r, absl::StrCat("standby.", Value(reps, i, 0)),
-              absl::StrFormat("%s from %s, %s, replay lag %.1fs, %s behind", state, Value(reps, i, 1), Value(reps, i, 3),
-                              lag, HumanSize(static_cast<uint64_t>(bytes))));
+              absl::StrFormat("%s from %s, %s, replay lag %.1fs, %s behind", state, Value(reps, i, 1),
+                              Value(reps, i, 3), lag, HumanSize(static_cast<uint64_t>(bytes))));
     if (state == "streaming") {
       ++streaming;
       best_lag = std::min(best_lag, lag);

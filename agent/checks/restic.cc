@@ -178,8 +178,9 @@ void ResticCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
     return;
   }
   if (!res->success()) {
-    const bool corrupt = absl::StrContains(out, "repository contains errors") || absl::StrContains(out, "does not match") ||
-                         absl::StrContains(out, "error for tree") || absl::StrContains(out, "unable to load");
+    const bool corrupt = absl::StrContains(out, "repository contains errors") ||
+                         absl::StrContains(out, "does not match") || absl::StrContains(out, "error for tree") ||
+                         absl::StrContains(out, "unable to load");
     std::string why = ResticFailure(out, options_.repository);
     if (corrupt && why.empty()) {
       facts->set_integrity(paraat::v1::INTEGRITY_CORRUPT);

@@ -159,8 +159,7 @@ bool RestoreTestCheck::RunRestic(const CheckContext& ctx, const std::string& scr
   which.insert(which.end(), filters.begin(), filters.end());
   if (options_.snapshot != "latest") which.push_back(options_.snapshot);
   ProcessResult listed;
-  if (!Step::Run(ctx, ToolRun{which, *env, secrets, "", false}, "listing the snapshots", true, r, log,
-                 &listed)) {
+  if (!Step::Run(ctx, ToolRun{which, *env, secrets, "", false}, "listing the snapshots", true, r, log, &listed)) {
     std::string why = ResticFailure(listed.out + listed.err, options_.restic.repository);
     if (!why.empty()) Error(r, absl::StrCat("restic: ", why));
     return false;
@@ -201,8 +200,8 @@ bool RestoreTestCheck::RunRestic(const CheckContext& ctx, const std::string& scr
   }
   if (!options_.compare) return true;
   ProcessResult stats;
-  if (!Step::Run(ctx, ToolRun{{bin, "stats", "--json", "--no-lock", "--mode", "restore-size", id}, *env, secrets, "",
-                              false},
+  if (!Step::Run(ctx,
+                 ToolRun{{bin, "stats", "--json", "--no-lock", "--mode", "restore-size", id}, *env, secrets, "", false},
                  "restic stats", true, r, log, &stats)) {
     return false;
   }
@@ -220,8 +219,8 @@ bool RestoreTestCheck::RunRestic(const CheckContext& ctx, const std::string& scr
   r->mutable_facts()->set_verified_bytes(bytes);
   r->mutable_facts()->set_verified_objects(entries);
   if (entries != want_entries || bytes != want_bytes) {
-    Fail(r, absl::StrCat("the restore differs from snapshot ", id.substr(0, 8), ": ", entries, " entries and ",
-                         bytes, " bytes restored, the snapshot has ", want_entries, " and ", want_bytes));
+    Fail(r, absl::StrCat("the restore differs from snapshot ", id.substr(0, 8), ": ", entries, " entries and ", bytes,
+                         " bytes restored, the snapshot has ", want_entries, " and ", want_bytes));
     return false;
   }
   return true;
@@ -248,7 +247,8 @@ bool RestoreTestCheck::RunPgRestore(const CheckContext& ctx, paraat::v1::Result*
         const std::string name = it->path().filename().string();
         if (::fnmatch(pattern.c_str(), name.c_str(), 0) != 0) continue;
         struct stat st;
-        if (::stat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode) && absl::TimeFromTimespec(st.st_mtim) > dump_time) {
+        if (::stat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            absl::TimeFromTimespec(st.st_mtim) > dump_time) {
           dump = it->path().string();
           dump_time = absl::TimeFromTimespec(st.st_mtim);
         }
@@ -279,7 +279,9 @@ bool RestoreTestCheck::RunPgRestore(const CheckContext& ctx, paraat::v1::Result*
     env["PGPASSWORD"] = *pw;
     secrets.push_back(*pw);
   }
-  auto bin = [&](const char* name) { return options_.bin_dir.empty() ? std::string(name) : options_.bin_dir + "/" + name; };
+  auto bin = [&](const char* name) {
+    return options_.bin_dir.empty() ? std::string(name) : options_.bin_dir + "/" + name;
+  };
   std::mt19937_64 rng{std::random_device{}()};
   const std::string db = absl::StrFormat("%s_%d_%04x", options_.database_prefix, absl::ToUnixSeconds(started),
                                          static_cast<unsigned>(rng() & 0xffff));
@@ -289,19 +291,21 @@ bool RestoreTestCheck::RunPgRestore(const CheckContext& ctx, paraat::v1::Result*
     argv.insert(argv.end(), tail.begin(), tail.end());
     return argv;
   };
-  if (!Step::Run(ctx, ToolRun{with({bin("createdb")}, {db}), env, secrets, "", false},
-                 "creating the scratch database", true, r, log)) {
+  if (!Step::Run(ctx, ToolRun{with({bin("createdb")}, {db}), env, secrets, "", false}, "creating the scratch database",
+                 true, r, log)) {
     return false;
   }
-  bool ok = Step::Run(ctx,
-                      ToolRun{with({bin("pg_restore")}, {"--no-owner", "--no-privileges", "--exit-on-error", "-d", db, dump}),
-                              env, secrets, "", true},
-                      "pg_restore", false, r, log);
+  bool ok =
+      Step::Run(ctx,
+                ToolRun{with({bin("pg_restore")}, {"--no-owner", "--no-privileges", "--exit-on-error", "-d", db, dump}),
+                        env, secrets, "", true},
+                "pg_restore", false, r, log);
   if (ok && !options_.validate_query.empty()) {
     ProcessResult q;
-    ok = Step::Run(ctx, ToolRun{with({bin("psql")}, {"-d", db, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c",
-                                                     options_.validate_query}),
-                                env, secrets, "", false},
+    ok = Step::Run(ctx,
+                   ToolRun{with({bin("psql")},
+                                {"-d", db, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", options_.validate_query}),
+                           env, secrets, "", false},
                    "the validation query", false, r, log, &q);
     if (ok) {
       std::string first = FirstLine(q.out);

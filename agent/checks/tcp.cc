@@ -52,8 +52,8 @@ void TcpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
       connected = true;
     } else if (errno == EINPROGRESS) {
       pollfd p{fd, POLLOUT, 0};
-      int wait_ms = static_cast<int>(std::clamp<int64_t>(
-          absl::ToInt64Milliseconds(ctx.deadline - ctx.clock->Now()), 1, 30000));
+      int wait_ms =
+          static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(ctx.deadline - ctx.clock->Now()), 1, 30000));
       if (::poll(&p, 1, wait_ms) == 1) {
         int err = 0;
         socklen_t len = sizeof err;

@@ -28,11 +28,12 @@ TEST(BackupPlans, CorruptionAndBadRestoreTestsMakePlansNotReady) {
   WriteBackup(dir / "data/a.bin", 2 << 20, false);
   std::map<std::string, std::string> env = {{"RESTIC_PASSWORD_FILE", dir / "pw"}, {"RESTIC_CACHE_DIR", dir / "c"}};
   ASSERT_EQ(RunCommand({"restic", "-r", dir / "repo", "init"}, absl::Seconds(60), "", env).exit_code, 0);
-  ASSERT_EQ(RunCommand({"restic", "-r", dir / "repo", "backup", dir / "data"}, absl::Seconds(60), "", env).exit_code, 0);
+  ASSERT_EQ(RunCommand({"restic", "-r", dir / "repo", "backup", dir / "data"}, absl::Seconds(60), "", env).exit_code,
+            0);
 
-  WriteFileOrDie(dir / "plans/healthy.yaml",
-                 Plan("healthy", "1h", "  recovery_point: [t1/restic]\n  integrity: [t1/restic]\n"
-                                       "  restore_test: [t1/drill-ok]\n"));
+  WriteFileOrDie(dir / "plans/healthy.yaml", Plan("healthy", "1h",
+                                                  "  recovery_point: [t1/restic]\n  integrity: [t1/restic]\n"
+                                                  "  restore_test: [t1/drill-ok]\n"));
   WriteFileOrDie(dir / "plans/slow.yaml", Plan("slow", "1s", "  restore_test: [t1/drill-slow]\n"));
   WriteFileOrDie(dir / "plans/broken.yaml", Plan("broken", "1h", "  restore_test: [t1/drill-fail]\n"));
   WriteFileOrDie(dir / "plans/hung.yaml", Plan("hung", "1h", "  restore_test: [t1/drill-hung]\n"));

@@ -62,9 +62,10 @@ class ResticTest : public ::testing::Test {
                       {{"RESTIC_PASSWORD_FILE", dir_ / "pw"}, {"RESTIC_CACHE_DIR", dir_ / "cache"}});
   }
   std::string Check(const std::string& extra = "") {
-    return absl::StrCat("    id: restic-offsite\n    kind: restic\n    interval: 1h\n    repository: repo\n"
-                        "    password_file: pw\n",
-                        extra);
+    return absl::StrCat(
+        "    id: restic-offsite\n    kind: restic\n    interval: 1h\n    repository: repo\n"
+        "    password_file: pw\n",
+        extra);
   }
   TempDir dir_;
 };
@@ -73,7 +74,8 @@ TEST_F(ResticTest, LatestSnapshotIsTheRecoveryPoint) {
   v1::Result r = RunYamlCheck(dir_, Check("    host: db-01\n    tags: [nightly]\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
   ASSERT_TRUE(r.facts().has_recovery_point_unix_ns());
-  EXPECT_NEAR(absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns())), absl::ToUnixSeconds(absl::Now()), 120);
+  EXPECT_NEAR(absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns())),
+              absl::ToUnixSeconds(absl::Now()), 120);
   EXPECT_THAT(Detail(r, "tool_version"), HasSubstr("restic 0."));
   EXPECT_EQ(Detail(r, "snapshot_host"), "db-01");
   EXPECT_FALSE(Detail(r, "snapshot_id").empty());
@@ -134,10 +136,9 @@ TEST_F(ResticTest, WrongPasswordMissingRepoAndMissingBinaryAreErrors) {
 
 TEST_F(ResticTest, ARunningBackupsLockIsReportedNotBroken) {
   // A backup reading from a pipe that stays open holds its lock until the pipe closes.
-  auto backup = Process::Start({"sh", "-c", absl::StrCat("sleep 30 | restic -r ", dir_ / "repo",
-                                                         " backup --stdin --stdin-filename stream.bin")},
-                               dir_ / "backup.log",
-                               {{"RESTIC_PASSWORD_FILE", dir_ / "pw"}, {"RESTIC_CACHE_DIR", dir_ / "cache2"}});
+  auto backup = Process::Start(
+      {"sh", "-c", absl::StrCat("sleep 30 | restic -r ", dir_ / "repo", " backup --stdin --stdin-filename stream.bin")},
+      dir_ / "backup.log", {{"RESTIC_PASSWORD_FILE", dir_ / "pw"}, {"RESTIC_CACHE_DIR", dir_ / "cache2"}});
   ASSERT_TRUE(backup.ok());
   ASSERT_TRUE(WaitFor([&] { return !std::filesystem::is_empty(dir_ / "repo/locks"); }, absl::Seconds(20)));
   v1::Result r = RunYamlCheck(dir_, Check());
@@ -179,9 +180,10 @@ class BorgTest : public ::testing::Test {
                       {{"BORG_PASSPHRASE", "borg passphrase"}, {"BORG_BASE_DIR", dir_ / "borgbase"}});
   }
   std::string Check(const std::string& extra = "") {
-    return absl::StrCat("    id: borg-offsite\n    kind: borg\n    interval: 6h\n    repository: repo\n"
-                        "    passphrase_file: pass\n",
-                        extra);
+    return absl::StrCat(
+        "    id: borg-offsite\n    kind: borg\n    interval: 6h\n    repository: repo\n"
+        "    passphrase_file: pass\n",
+        extra);
   }
   TempDir dir_;
 };
@@ -191,7 +193,8 @@ TEST_F(BorgTest, LatestArchiveAndCheckedSegments) {
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message() << r.output_tail();
   EXPECT_EQ(Detail(r, "archive"), "db-01-nightly");
   EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_VERIFIED);
-  EXPECT_NEAR(absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns())), absl::ToUnixSeconds(absl::Now()), 120);
+  EXPECT_NEAR(absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns())),
+              absl::ToUnixSeconds(absl::Now()), 120);
   r = RunYamlCheck(dir_, Check("    glob_archives: \"web-*\"\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_FAILED);
 }
@@ -207,7 +210,8 @@ TEST_F(BorgTest, FlippedBytesInASegmentAreCorrupt) {
 TEST_F(BorgTest, WrongPassphraseAndMissingRepositoryAreErrors) {
   WriteFileOrDie(dir_ / "wrong", "nope nope\n");
   ::chmod((dir_ / "wrong").c_str(), 0600);
-  v1::Result r = RunYamlCheck(dir_, absl::StrReplaceAll(Check(), {{"passphrase_file: pass", "passphrase_file: wrong"}}));
+  v1::Result r =
+      RunYamlCheck(dir_, absl::StrReplaceAll(Check(), {{"passphrase_file: pass", "passphrase_file: wrong"}}));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
   EXPECT_THAT(r.message(), HasSubstr("wrong passphrase"));
   r = RunYamlCheck(dir_, absl::StrReplaceAll(Check(), {{"repository: repo", "repository: /nonexistent/borg"}}));
@@ -222,14 +226,14 @@ class PgBackRestTest : public ::testing::Test {
     ASSERT_FALSE(PgBinDir().empty()) << "PostgreSQL is needed: scripts/test.sh installs it";
     std::filesystem::create_directories(dir_ / "pgbr/repo");
     std::filesystem::create_directories(dir_ / "pgbr/lock");
-    WriteFileOrDie(dir_ / "pgbr/pgbackrest.conf", absl::StrCat(
-        "[global]\nrepo1-path=", dir_ / "pgbr/repo", "\nlock-path=", dir_ / "pgbr/lock",
-        "\nlog-level-file=off\nstart-fast=y\nrepo1-retention-full=2\n[main]\npg1-path=", dir_ / "pg/data",
-        "\npg1-socket-path=", dir_ / "pg", "\n"));
+    WriteFileOrDie(dir_ / "pgbr/pgbackrest.conf",
+                   absl::StrCat("[global]\nrepo1-path=", dir_ / "pgbr/repo", "\nlock-path=", dir_ / "pgbr/lock",
+                                "\nlog-level-file=off\nstart-fast=y\nrepo1-retention-full=2\n[main]\npg1-path=",
+                                dir_ / "pg/data", "\npg1-socket-path=", dir_ / "pg", "\n"));
     GiveToPostgres(dir_ / "pgbr");
-    auto pg = PgCluster::Create(dir_ / "pg", absl::StrCat("archive_mode = on\narchive_command = 'pgbackrest --config=",
-                                                          dir_ / "pgbr/pgbackrest.conf",
-                                                          " --stanza=main archive-push %p'\n"));
+    auto pg = PgCluster::Create(dir_ / "pg",
+                                absl::StrCat("archive_mode = on\narchive_command = 'pgbackrest --config=",
+                                             dir_ / "pgbr/pgbackrest.conf", " --stanza=main archive-push %p'\n"));
     ASSERT_TRUE(pg.ok()) << pg.status();
     pg_ = std::move(*pg);
     WriteFileOrDie(dir_ / "pgbr/pgbackrest.conf",
@@ -244,9 +248,10 @@ class PgBackRestTest : public ::testing::Test {
     return RunCommand(argv, absl::Seconds(180));
   }
   std::string Check(const std::string& extra = "") {
-    return absl::StrCat("    id: pgbackrest-main\n    kind: pgbackrest\n    interval: 1h\n    stanza: main\n"
-                        "    config: pgbr/pgbackrest.conf\n",
-                        extra);
+    return absl::StrCat(
+        "    id: pgbackrest-main\n    kind: pgbackrest\n    interval: 1h\n    stanza: main\n"
+        "    config: pgbr/pgbackrest.conf\n",
+        extra);
   }
   TempDir dir_;
   std::unique_ptr<PgCluster> pg_;
@@ -265,7 +270,8 @@ TEST_F(PgBackRestTest, NoBackupYetThenAFullBackupThenDamage) {
   EXPECT_EQ(Detail(r, "backup_type"), "full");
   EXPECT_FALSE(Detail(r, "last_full").empty());
   EXPECT_THAT(Detail(r, "wal_archive"), HasSubstr("000000010000000000000"));
-  EXPECT_NEAR(absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns())), absl::ToUnixSeconds(absl::Now()), 180);
+  EXPECT_NEAR(absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns())),
+              absl::ToUnixSeconds(absl::Now()), 180);
 
   // Damage one file of the backup: verify finds it.
   CorruptLargestFile(dir_ / "pgbr/repo/backup");

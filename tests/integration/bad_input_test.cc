@@ -19,7 +19,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr char kBadPlan[] = "id: brp\nname: BRP\nobjectives:\n  rpo: fifteen\n  rto: 4h\nsources: {recovery_point: [a/b]}\n";
+constexpr char kBadPlan[] =
+    "id: brp\nname: BRP\nobjectives:\n  rpo: fifteen\n  rto: 4h\nsources: {recovery_point: [a/b]}\n";
 constexpr char kGoodPlan[] = "id: brp\nname: BRP\nobjectives: {rpo: 15m, rto: 4h}\nsources: {recovery_point: [a/b]}\n";
 
 void WriteCollectorConfig(const TempDir& dir) {
@@ -31,8 +32,8 @@ TEST(BadInput, CollectorRefusesABadPlanAtStartAndInCheckConfig) {
   TempDir dir;
   WriteCollectorConfig(dir);
   WriteFileOrDie(dir / "plans/brp.yaml", kBadPlan);
-  const std::string expected =
-      absl::StrCat(dir / "plans/brp.yaml", ":4: objectives.rpo: \"fifteen\" is not a duration (use e.g. 30s, 15m, 4h, 7d)");
+  const std::string expected = absl::StrCat(
+      dir / "plans/brp.yaml", ":4: objectives.rpo: \"fifteen\" is not a duration (use e.g. 30s, 15m, 4h, 7d)");
   RunResult check = RunCommand({CollectorBin(), "--config", dir / "collector.yaml", "--check-config"});
   EXPECT_EQ(check.exit_code, 2);
   EXPECT_THAT(check.output, HasSubstr(expected));
@@ -48,10 +49,12 @@ TEST(BadInput, CollectorRefusesABadPlanAtStartAndInCheckConfig) {
 
 TEST(BadInput, CollectorRefusesABadConfig) {
   TempDir dir;
-  WriteFileOrDie(dir / "collector.yaml", "listen: 127.0.0.1:7443\nstorage: sqlite://x.db\nplans_dir: plans\nretension: 30d\n");
+  WriteFileOrDie(dir / "collector.yaml",
+                 "listen: 127.0.0.1:7443\nstorage: sqlite://x.db\nplans_dir: plans\nretension: 30d\n");
   RunResult r = RunCommand({CollectorBin(), "--config", dir / "collector.yaml", "--check-config"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr(absl::StrCat(dir / "collector.yaml", ":4: retension: unknown key (did you mean \"retention\"?)")));
+  EXPECT_THAT(r.output, HasSubstr(absl::StrCat(dir / "collector.yaml",
+                                               ":4: retension: unknown key (did you mean \"retention\"?)")));
   r = RunCommand({CollectorBin()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("--config is required"));
@@ -67,8 +70,8 @@ TEST(BadInput, SighupWithABadPlanKeepsTheLastGoodPlans) {
   ASSERT_TRUE(collector.ok()) << collector.status();
   WriteFileOrDie(dir / "plans/brp.yaml", kBadPlan);
   collector->process->Signal(SIGHUP);
-  EXPECT_FALSE(collector->process->WaitForLog("plans not reloaded; the last good plans stay in use", absl::Seconds(10))
-                   .empty());
+  EXPECT_FALSE(
+      collector->process->WaitForLog("plans not reloaded; the last good plans stay in use", absl::Seconds(10)).empty());
   EXPECT_THAT(collector->process->Log(), HasSubstr("brp.yaml:4: objectives.rpo:"));
   EXPECT_TRUE(collector->process->Running());
   RunResult status = RunCommand({CtlBin(), "--collector", collector->address(), "status"});
@@ -76,7 +79,8 @@ TEST(BadInput, SighupWithABadPlanKeepsTheLastGoodPlans) {
   EXPECT_THAT(status.output, HasSubstr("brp"));
   // A good plan added on the next reload is taken.
   WriteFileOrDie(dir / "plans/brp.yaml", kGoodPlan);
-  WriteFileOrDie(dir / "plans/zaak.yaml", "id: zaak\nname: Z\nobjectives: {rpo: 1h, rto: 8h}\nsources: {recovery_point: [a/c]}\n");
+  WriteFileOrDie(dir / "plans/zaak.yaml",
+                 "id: zaak\nname: Z\nobjectives: {rpo: 1h, rto: 8h}\nsources: {recovery_point: [a/c]}\n");
   RunResult reload = RunCommand({CtlBin(), "--collector", collector->address(), "reload"});
   EXPECT_EQ(reload.exit_code, 0) << reload.output;
   EXPECT_THAT(reload.output, HasSubstr("2 plans"));
@@ -161,11 +165,11 @@ TEST(BadInput, CtlUnknownPlanAndBadTimes) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("no plan with id \"nope\""));
   r = RunCommand({CtlBin(), "--collector", collector->address(), "evidence", "export", "--plan", "brp", "--since",
-           "last tuesday", "--format", "csv", "-o", dir / "x.csv"});
+                  "last tuesday", "--format", "csv", "-o", dir / "x.csv"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("--since: \"last tuesday\" is not a time"));
   r = RunCommand({CtlBin(), "--collector", collector->address(), "exercise", "record", "--plan", "nope", "--kind",
-           "tabletop", "--date", "2026-01-01", "--outcome", "passed"});
+                  "tabletop", "--date", "2026-01-01", "--outcome", "passed"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("no plan with id \"nope\""));
 }
@@ -179,8 +183,9 @@ TEST(BadInput, ThousandsOfOpenConnectionsDoNotStopTheMetricsEndpoint) {
   rl.rlim_cur = rl.rlim_max;
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
   TempDir dir;
-  WriteFileOrDie(dir / "plans/p.yaml", "id: p\nname: P\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
-                                       "  recovery_point: [a/b]\n");
+  WriteFileOrDie(dir / "plans/p.yaml",
+                 "id: p\nname: P\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
+                 "  recovery_point: [a/b]\n");
   auto c = StartCollector(dir.path(), dir / "plans");
   ASSERT_TRUE(c.ok()) << c.status();
   std::vector<int> fds;
@@ -195,10 +200,12 @@ TEST(BadInput, ThousandsOfOpenConnectionsDoNotStopTheMetricsEndpoint) {
     fds.push_back(fd);
   }
   // The collector has accepted them all (its descriptors are now above 1024) ...
-  ASSERT_TRUE(WaitFor([&] { return std::distance(std::filesystem::directory_iterator(
-                                                     absl::StrCat("/proc/", c->process->pid(), "/fd")),
-                                                 std::filesystem::directory_iterator()) > 1200; },
-                      absl::Seconds(30)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return std::distance(std::filesystem::directory_iterator(absl::StrCat("/proc/", c->process->pid(), "/fd")),
+                             std::filesystem::directory_iterator()) > 1200;
+      },
+      absl::Seconds(30)));
   // ... and still serves /metrics.
   int status = 0;
   auto body = HttpGet(c->metrics_url(), &status);

@@ -68,22 +68,30 @@ sources:
 )");
   auto collector = StartCollector(dir.path(), dir / "plans", "evaluation_interval: 1s\n");
   ASSERT_TRUE(collector.ok()) << collector.status();
-  WriteFileOrDie(dir / "agent.yaml", absl::StrCat(
-      "agent: {id: db-01}\ncollector: {address: ", collector->address(), "}\nspool: {dir: spool}\nchecks:\n"
-      "  - {id: dump, kind: file_backup, interval: 1s, path: backups/*.dump, checksum: sidecar}\n"
-      "  - {id: missing, kind: file_backup, interval: 1s, path: nowhere/*.dump}\n"
-      "  - {id: drill, kind: restore_test, interval: 2s, command: [cp, ", dir / "backups/db.dump", ", \"{scratch}/\"]}\n"
-      "  - {id: dr-port, kind: tcp, interval: 1s, target: \"127.0.0.1:", collector->grpc_port, "\"}\n"
-      "  - {id: dr-disk, kind: disk_space, interval: 1s, path: ", dir.path(), ", min_free: 1MiB}\n"
-      "  - id: pg-standby\n    kind: postgres_replication\n    interval: 1s\n    dsn: \"host=",
-      (*standby)->socket_dir(), " port=", (*standby)->port(), " user=postgres dbname=postgres\"\n"));
+  WriteFileOrDie(
+      dir / "agent.yaml",
+      absl::StrCat("agent: {id: db-01}\ncollector: {address: ", collector->address(),
+                   "}\nspool: {dir: spool}\nchecks:\n"
+                   "  - {id: dump, kind: file_backup, interval: 1s, path: backups/*.dump, checksum: sidecar}\n"
+                   "  - {id: missing, kind: file_backup, interval: 1s, path: nowhere/*.dump}\n"
+                   "  - {id: drill, kind: restore_test, interval: 2s, command: [cp, ",
+                   dir / "backups/db.dump",
+                   ", \"{scratch}/\"]}\n"
+                   "  - {id: dr-port, kind: tcp, interval: 1s, target: \"127.0.0.1:",
+                   collector->grpc_port,
+                   "\"}\n"
+                   "  - {id: dr-disk, kind: disk_space, interval: 1s, path: ",
+                   dir.path(),
+                   ", min_free: 1MiB}\n"
+                   "  - id: pg-standby\n    kind: postgres_replication\n    interval: 1s\n    dsn: \"host=",
+                   (*standby)->socket_dir(), " port=", (*standby)->port(), " user=postgres dbname=postgres\"\n"));
   auto agent = Process::Start({AgentBin(), "--config", dir / "agent.yaml"}, dir / "agent.log");
   ASSERT_TRUE(agent.ok());
   auto prom = StartPrometheus(dir.path(), {absl::StrCat("127.0.0.1:", collector->metrics_port)});
   ASSERT_TRUE(prom.ok()) << prom.status();
   // Enough scrapes for rates and histogram quantiles over one minute.
-  ASSERT_TRUE(WaitFor([&] { return PromQuery(prom->port, "paraat_check_restore_duration_seconds") >= 0; },
-                      absl::Seconds(60)));
+  ASSERT_TRUE(
+      WaitFor([&] { return PromQuery(prom->port, "paraat_check_restore_duration_seconds") >= 0; }, absl::Seconds(60)));
   absl::SleepFor(absl::Seconds(15));
 
   int panels = 0, queries = 0;

@@ -29,7 +29,8 @@ std::set<std::string> DefinedChecks(const std::string& dir) {
     const std::string name = e.path().filename();
     if (!absl::StartsWith(name, "agent")) continue;
     YAML::Node agent = YAML::LoadFile(e.path());
-    for (const auto& c : agent["checks"]) out.insert(agent["agent"]["id"].as<std::string>() + "/" + c["id"].as<std::string>());
+    for (const auto& c : agent["checks"])
+      out.insert(agent["agent"]["id"].as<std::string>() + "/" + c["id"].as<std::string>());
   }
   return out;
 }
@@ -54,8 +55,8 @@ TEST(Deploy, ExampleOrganisationsAreValidAndCoherent) {
       YAML::Node plan = YAML::LoadFile(p.path());
       for (const auto& role : plan["sources"]) {
         for (const auto& src : role.second) {
-          EXPECT_TRUE(checks.count(src.as<std::string>())) << p.path() << ": " << role.first << ": " << src
-                                                           << " is not a check of any agent in " << dir;
+          EXPECT_TRUE(checks.count(src.as<std::string>()))
+              << p.path() << ": " << role.first << ": " << src << " is not a check of any agent in " << dir;
         }
       }
     }
@@ -113,7 +114,8 @@ TEST(Deploy, ComposeFilesAgree) {
   EXPECT_EQ(promtool.exit_code, 0) << promtool.output;
   EXPECT_THAT(promtool.output, HasSubstr("12 rules found"));
   YAML::Node prom = YAML::LoadFile(dir / "prometheus.yml");
-  EXPECT_EQ(prom["scrape_configs"][0]["job_name"].as<std::string>(), "paraat") << "the alert rules expect job=\"paraat\"";
+  EXPECT_EQ(prom["scrape_configs"][0]["job_name"].as<std::string>(), "paraat")
+      << "the alert rules expect job=\"paraat\"";
   EXPECT_EQ(prom["scrape_configs"][0]["static_configs"][0]["targets"][0].as<std::string>(),
             "collector:" + metrics_port);
 
@@ -127,7 +129,8 @@ TEST(Deploy, ComposeFilesAgree) {
 TEST(Deploy, KubernetesConfigMapsHoldAValidCollector) {
   std::vector<YAML::Node> docs = YAML::LoadAllFromFile(kDeploy + "/kubernetes/paraat-collector.yaml");
   std::map<std::string, YAML::Node> by_kind_name;
-  for (const auto& d : docs) by_kind_name[d["kind"].as<std::string>() + "/" + d["metadata"]["name"].as<std::string>()] = d;
+  for (const auto& d : docs)
+    by_kind_name[d["kind"].as<std::string>() + "/" + d["metadata"]["name"].as<std::string>()] = d;
   ASSERT_TRUE(by_kind_name.count("ConfigMap/paraat-collector-config"));
   ASSERT_TRUE(by_kind_name.count("ConfigMap/paraat-plans"));
   ASSERT_TRUE(by_kind_name.count("Deployment/paraat-collector"));

@@ -46,8 +46,8 @@ controls: [iso27001-2022:A.8.13, bio2:8.13.01, bio2:5.30.01, iso22301-2019:8.5, 
     auto c = StartCollector(dir_.path(), dir_ / "plans", kVerifyEverySecond, port_);
     ASSERT_TRUE(c.ok()) << c.status();
     collector_ = std::move(*c);
-    WriteFileOrDie(dir_ / "agent.yaml", absl::StrCat("agent: {id: itest-01}\ncollector: {address: ",
-                                                     collector_.address(), R"(}
+    WriteFileOrDie(dir_ / "agent.yaml",
+                   absl::StrCat("agent: {id: itest-01}\ncollector: {address: ", collector_.address(), R"(}
 spool: {dir: spool}
 checks:
   - {id: db-dump, kind: file_backup, interval: 1m, path: backups/*.dump, checksum: sidecar}
@@ -96,7 +96,8 @@ TEST_F(EvidenceTest, ExercisesRecordedByPeopleCountForTheCadence) {
   // Bad input is refused with usage errors.
   rec = Ctl({"exercise", "record", "--plan", "brp", "--kind", "picnic", "--date", "1d", "--outcome", "passed"});
   EXPECT_EQ(rec.exit_code, 2);
-  rec = Ctl({"exercise", "record", "--plan", "brp", "--kind", "tabletop", "--date", "2999-01-01", "--outcome", "passed"});
+  rec =
+      Ctl({"exercise", "record", "--plan", "brp", "--kind", "tabletop", "--date", "2999-01-01", "--outcome", "passed"});
   EXPECT_EQ(rec.exit_code, 2);
   EXPECT_THAT(rec.output, HasSubstr("not in the future"));
 }
@@ -170,7 +171,8 @@ TEST_F(EvidenceTest, EmptyRangeSaysSo) {
   RunResult r = Ctl({"evidence", "export", "--plan", "brp", "--since", "2020-01-01", "--until", "2020-02-01",
                      "--format", "csv", "-o", dir_ / "empty.csv"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.output, HasSubstr("no evidence recorded for plan brp between 2020-01-01T00:00:00Z and 2020-02-01T00:00:00Z"));
+  EXPECT_THAT(r.output,
+              HasSubstr("no evidence recorded for plan brp between 2020-01-01T00:00:00Z and 2020-02-01T00:00:00Z"));
   r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1d", "--until", "2d", "--format", "csv", "-o", "x"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("--until lies before --since"));
@@ -191,8 +193,9 @@ TEST_F(EvidenceTest, TamperingWithOneStoredRecordIsDetected) {
                               "UPDATE evidence SET payload = CAST(replace(CAST(payload AS TEXT), 'sha256 verified', "
                               "'sha256 VERIFIED') AS BLOB) WHERE type = 1"});
   ASSERT_EQ(sql.exit_code, 0) << sql.output;
-  RunResult changed = RunCommand({"sqlite3", dir_ / "paraat.db", "SELECT count(*) FROM evidence WHERE "
-                                                                  "CAST(payload AS TEXT) LIKE '%sha256 VERIFIED%'"});
+  RunResult changed = RunCommand({"sqlite3", dir_ / "paraat.db",
+                                  "SELECT count(*) FROM evidence WHERE "
+                                  "CAST(payload AS TEXT) LIKE '%sha256 VERIFIED%'"});
   ASSERT_EQ(changed.output, "1\n") << "exactly one record is edited";
 
   auto again = StartCollector(dir_.path(), dir_ / "plans", kVerifyEverySecond, port_, "collector2.log");

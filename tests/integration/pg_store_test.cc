@@ -1,12 +1,13 @@
 // The evidence store suite (store_suite.h) against a real PostgreSQL server: a throw-away cluster
 // from Debian's postgresql package, one fresh database per test.
+#include "collector/pg_store.h"
+
 #include <atomic>
 #include <memory>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "collector/pg_store.h"
 #include "tests/testlib/pg_cluster.h"
 #include "tests/unit/store_suite.h"
 

@@ -4,9 +4,9 @@
 // check itself appends to a file); in the end each run is stored exactly once.
 #include <csignal>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <set>
-#include <iostream>
 #include <sstream>
 #include <tuple>
 
@@ -30,10 +30,9 @@ using ::testing::HasSubstr;
 std::string CounterCheck(const TempDir& dir, const std::string& name, const std::string& interval, int padding = 0) {
   const std::string count = dir / (name + ".count"), log = dir / (name + ".log");
   return absl::StrCat("  - id: ", name, "\n    kind: command\n    interval: ", interval,
-                      "\n    command: [sh, -c, 'n=$(( $(cat ", count, " 2>/dev/null || echo 0) + 1 )); echo $n > ", count,
-                      "; echo $n >> ", log, "; echo RUN-$n", padding ? absl::StrCat("; head -c ", padding,
-                                                                                       " /dev/zero | tr \\\\0 x") : "",
-                      "']\n");
+                      "\n    command: [sh, -c, 'n=$(( $(cat ", count, " 2>/dev/null || echo 0) + 1 )); echo $n > ",
+                      count, "; echo $n >> ", log, "; echo RUN-$n",
+                      padding ? absl::StrCat("; head -c ", padding, " /dev/zero | tr \\\\0 x") : "", "']\n");
 }
 
 std::multiset<int> RunsOnDisk(const TempDir& dir, const std::string& name) {
@@ -76,23 +75,26 @@ int SpooledBatches(const TempDir& dir) {
 
 TEST(Reliability, EveryRunIsStoredExactlyOnceThroughCrashesAndRestarts) {
   TempDir dir;
-  WriteFileOrDie(dir / "plans/p.yaml", "id: p\nname: P\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
-                                       "  failover: [t1/counter-a, t1/counter-b]\n");
+  WriteFileOrDie(dir / "plans/p.yaml",
+                 "id: p\nname: P\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
+                 "  failover: [t1/counter-a, t1/counter-b]\n");
   const int port = FreePort();
   int collector_starts = 0;
   auto start_collector = [&]() {
-    auto c = StartCollector(dir.path(), dir / "plans", "", port, absl::StrCat("collector-", ++collector_starts, ".log"));
+    auto c =
+        StartCollector(dir.path(), dir / "plans", "", port, absl::StrCat("collector-", ++collector_starts, ".log"));
     EXPECT_TRUE(c.ok()) << c.status();
     return c.ok() ? std::move(*c) : CollectorProcess();
   };
   CollectorProcess collector = start_collector();
-  WriteFileOrDie(dir / "agent.yaml", absl::StrCat("agent: {id: t1}\ncollector: {address: 127.0.0.1:", port,
-                                                  "}\nspool: {dir: spool}\nchecks:\n",
-                                                  CounterCheck(dir, "counter-a", "200ms"),
-                                                  CounterCheck(dir, "counter-b", "300ms")));
+  WriteFileOrDie(
+      dir / "agent.yaml",
+      absl::StrCat("agent: {id: t1}\ncollector: {address: 127.0.0.1:", port, "}\nspool: {dir: spool}\nchecks:\n",
+                   CounterCheck(dir, "counter-a", "200ms"), CounterCheck(dir, "counter-b", "300ms")));
   int agent_starts = 0;
   auto start_agent = [&]() {
-    return *Process::Start({AgentBin(), "--config", dir / "agent.yaml"}, dir / absl::StrCat("agent-", ++agent_starts, ".log"));
+    return *Process::Start({AgentBin(), "--config", dir / "agent.yaml"},
+                           dir / absl::StrCat("agent-", ++agent_starts, ".log"));
   };
   auto agent = start_agent();
   absl::SleepFor(absl::Seconds(3));
@@ -127,8 +129,8 @@ TEST(Reliability, EveryRunIsStoredExactlyOnceThroughCrashesAndRestarts) {
   // --once waits until the collector has acknowledged everything.
   agent->Signal(SIGTERM);
   EXPECT_EQ(agent->Wait(absl::Seconds(20)), 0);
-  RunResult once = RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--once", "--flush-timeout", "60s"},
-                              absl::Seconds(90));
+  RunResult once =
+      RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--once", "--flush-timeout", "60s"}, absl::Seconds(90));
   EXPECT_EQ(once.exit_code, 0) << once.output;
   EXPECT_EQ(SpooledBatches(dir), 0);
 
@@ -149,8 +151,9 @@ TEST(Reliability, EveryRunIsStoredExactlyOnceThroughCrashesAndRestarts) {
 
 TEST(Reliability, AFullSpoolDropsOldestAndTheGapBecomesEvidence) {
   TempDir dir;
-  WriteFileOrDie(dir / "plans/p.yaml", "id: p\nname: P\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
-                                       "  failover: [t1/counter-a]\n");
+  WriteFileOrDie(dir / "plans/p.yaml",
+                 "id: p\nname: P\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
+                 "  failover: [t1/counter-a]\n");
   const int port = FreePort();
   // The collector is away while the agent fills a tiny spool.
   WriteFileOrDie(dir / "agent.yaml", absl::StrCat("agent: {id: t1}\ncollector: {address: 127.0.0.1:", port,
@@ -197,8 +200,9 @@ TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
   ASSERT_EQ((*pg)->Sql("CREATE DATABASE paraat").exit_code, 0);
   const std::string storage = absl::StrCat("storage: \"postgresql:///paraat?host=", (*pg)->socket_dir(),
                                            "&port=", (*pg)->port(), "&user=postgres\"\n");
-  WriteFileOrDie(dir / "plans/shared.yaml", "id: shared\nname: Shared\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
-                                            "  failover: [t1/counter-a, t2/counter-b]\n");
+  WriteFileOrDie(dir / "plans/shared.yaml",
+                 "id: shared\nname: Shared\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n"
+                 "  failover: [t1/counter-a, t2/counter-b]\n");
   const int port_a = FreePort(), port_b = FreePort();
   std::filesystem::create_directories(dir / "a");
   std::filesystem::create_directories(dir / "b");
@@ -216,9 +220,9 @@ TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
   for (const auto& [id, check, first, second] :
        {std::tuple<std::string, std::string, int, int>{"t1", "counter-a", port_a, port_b},
         std::tuple<std::string, std::string, int, int>{"t2", "counter-b", port_b, port_a}}) {
-    WriteFileOrDie(dir / (id + ".yaml"),
-                   absl::StrCat("agent: {id: ", id, "}\ncollector: {address: \"ipv4:127.0.0.1:", first, ",127.0.0.1:",
-                                second, "\"}\nspool: {dir: spool-", id, "}\nchecks:\n", CounterCheck(dir, check, "200ms")));
+    WriteFileOrDie(dir / (id + ".yaml"), absl::StrCat("agent: {id: ", id, "}\ncollector: {address: \"ipv4:127.0.0.1:",
+                                                      first, ",127.0.0.1:", second, "\"}\nspool: {dir: spool-", id,
+                                                      "}\nchecks:\n", CounterCheck(dir, check, "200ms")));
   }
   auto t1 = Process::Start({AgentBin(), "--config", dir / "t1.yaml"}, dir / "t1.log");
   auto t2 = Process::Start({AgentBin(), "--config", dir / "t2.yaml"}, dir / "t2.log");
@@ -229,8 +233,8 @@ TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
   EXPECT_TRUE(metric(*a, "paraat_agent_connected{agent=\"t1\"} 1"));
   EXPECT_TRUE(metric(*b, "paraat_agent_connected{agent=\"t2\"} 1"));
   // B follows: it knows both checks, and publishes no plan series to contradict A's.
-  ASSERT_TRUE(WaitFor([&] { return metric(*b, "paraat_check_up{agent=\"t1\",check=\"counter-a\""); },
-                      absl::Seconds(10)));
+  ASSERT_TRUE(
+      WaitFor([&] { return metric(*b, "paraat_check_up{agent=\"t1\",check=\"counter-a\""); }, absl::Seconds(10)));
   EXPECT_FALSE(metric(*b, "paraat_plan_ready{"));
   absl::SleepFor(absl::Seconds(2));
 

@@ -41,12 +41,14 @@ class PgReplicationTest : public ::testing::Test {
     auto standby = PgCluster::CreateStandby(dir_ / "standby", *primary_);
     ASSERT_TRUE(standby.ok()) << standby.status();
     standby_ = std::move(*standby);
-    ASSERT_TRUE(WaitFor([&] { return standby_->Sql("SELECT status FROM pg_stat_wal_receiver").output == "streaming\n"; },
-                        absl::Seconds(30)));
+    ASSERT_TRUE(
+        WaitFor([&] { return standby_->Sql("SELECT status FROM pg_stat_wal_receiver").output == "streaming\n"; },
+                absl::Seconds(30)));
   }
   std::string Check(const PgCluster& c, const std::string& role, const std::string& extra = "") {
-    return absl::StrCat("    id: pg\n    kind: postgres_replication\n    interval: 1m\n    dsn: \"host=", c.socket_dir(),
-                        " port=", c.port(), " user=postgres dbname=postgres\"\n    role: ", role, "\n", extra);
+    return absl::StrCat(
+        "    id: pg\n    kind: postgres_replication\n    interval: 1m\n    dsn: \"host=", c.socket_dir(),
+        " port=", c.port(), " user=postgres dbname=postgres\"\n    role: ", role, "\n", extra);
   }
   // Inserts a row every 100 ms for `seconds`, in one psql session on the primary.
   std::unique_ptr<Process> Writes(int seconds) {
@@ -90,9 +92,10 @@ TEST_F(PgReplicationTest, PausedReplayUnderWritesShowsItsTrueGrowingLag) {
   EXPECT_GT(second.facts().replication_lag_seconds(), first.facts().replication_lag_seconds() + 2.0);
   EXPECT_GT(second.facts().replication_lag_bytes(), 0u);
   // With the primary at hand the byte lag is exact too.
-  v1::Result exact = RunYamlCheck(dir_, Check(*standby_, "standby", absl::StrCat("    primary_dsn: \"host=", primary_->socket_dir(),
-                                                                              " port=", primary_->port(),
-                                                                              " user=postgres dbname=postgres\"\n")));
+  v1::Result exact =
+      RunYamlCheck(dir_, Check(*standby_, "standby",
+                               absl::StrCat("    primary_dsn: \"host=", primary_->socket_dir(),
+                                            " port=", primary_->port(), " user=postgres dbname=postgres\"\n")));
   EXPECT_GT(exact.facts().replication_lag_bytes(), 0u);
 
   ASSERT_EQ(standby_->Sql("SELECT pg_wal_replay_resume()").exit_code, 0);
@@ -111,9 +114,9 @@ TEST_F(PgReplicationTest, PrimarySeesItsStandbysAndMissesThem) {
   EXPECT_THAT(r.message(), HasSubstr("1 of 1 standbys streaming"));
   EXPECT_TRUE(r.facts().ready());
   standby_->Stop();
-  ASSERT_TRUE(WaitFor(
-      [&] { return RunYamlCheck(dir_, Check(*primary_, "primary")).status() == v1::CHECK_STATUS_FAILED; },
-      absl::Seconds(30)));
+  ASSERT_TRUE(
+      WaitFor([&] { return RunYamlCheck(dir_, Check(*primary_, "primary")).status() == v1::CHECK_STATUS_FAILED; },
+              absl::Seconds(30)));
   r = RunYamlCheck(dir_, Check(*primary_, "primary"));
   EXPECT_THAT(r.message(), HasSubstr("1 required"));
   EXPECT_FALSE(r.facts().ready());
@@ -128,7 +131,9 @@ TEST_F(PgReplicationTest, BrokenReceiverUnderWritesIsNotReadyAndLags) {
   ASSERT_TRUE(WaitFor([&] { return standby_->Sql("SELECT count(*) FROM t").output == "1\n"; }, absl::Seconds(20)));
   primary_->Stop("immediate");
   ASSERT_TRUE(WaitFor(
-      [&] { return standby_->Sql("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'").output == "0\n"; },
+      [&] {
+        return standby_->Sql("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'").output == "0\n";
+      },
       absl::Seconds(30)));
   absl::SleepFor(absl::Seconds(2));
   v1::Result r = RunYamlCheck(dir_, Check(*standby_, "standby"));
@@ -139,18 +144,21 @@ TEST_F(PgReplicationTest, BrokenReceiverUnderWritesIsNotReadyAndLags) {
 }
 
 TEST_F(PgReplicationTest, UnreachableServerAndDeniedLoginAreErrors) {
-  std::string check = absl::StrCat("    id: pg\n    kind: postgres_replication\n    interval: 1m\n"
-                                   "    dsn: \"host=127.0.0.1 port=", FreePort(), " user=postgres dbname=postgres\"\n");
+  std::string check = absl::StrCat(
+      "    id: pg\n    kind: postgres_replication\n    interval: 1m\n"
+      "    dsn: \"host=127.0.0.1 port=",
+      FreePort(), " user=postgres dbname=postgres\"\n");
   v1::Result r = RunYamlCheck(dir_, check);
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
   EXPECT_THAT(r.message(), HasSubstr("cannot connect to PostgreSQL"));
-  r = RunYamlCheck(dir_, absl::StrCat("    id: pg\n    kind: postgres_replication\n    interval: 1m\n    dsn: \"host=",
-                                      standby_->socket_dir(), " port=", standby_->port(),
-                                      " user=intruder dbname=postgres\"\n"));
+  r = RunYamlCheck(
+      dir_, absl::StrCat("    id: pg\n    kind: postgres_replication\n    interval: 1m\n    dsn: \"host=",
+                         standby_->socket_dir(), " port=", standby_->port(), " user=intruder dbname=postgres\"\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
   EXPECT_THAT(r.message(), HasSubstr("role \"intruder\" does not exist"));
-  auto config = CheckConfig(dir_, "    id: pg\n    kind: postgres_replication\n    interval: 1m\n"
-                                  "    dsn: \"host=db user=paraat password=hunter2\"\n");
+  auto config = CheckConfig(dir_,
+                            "    id: pg\n    kind: postgres_replication\n    interval: 1m\n"
+                            "    dsn: \"host=db user=paraat password=hunter2\"\n");
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("dsn: contains a password"));
   EXPECT_THAT(std::string(config.status().message()), ::testing::Not(HasSubstr("hunter2")));
@@ -170,7 +178,8 @@ sources:
   WriteFileOrDie(dir_ / "agent.yaml", absl::StrCat("agent: {id: t1}\ncollector: {address: ", collector->address(),
                                                    "}\nspool: {dir: spool}\nchecks:\n  - id: pg-standby\n"
                                                    "    kind: postgres_replication\n    interval: 1s\n"
-                                                   "    dsn: \"host=", standby_->socket_dir(), " port=", standby_->port(),
+                                                   "    dsn: \"host=",
+                                                   standby_->socket_dir(), " port=", standby_->port(),
                                                    " user=postgres dbname=postgres\"\n"));
   auto agent = Process::Start({AgentBin(), "--config", dir_ / "agent.yaml"}, dir_ / "agent.log");
   ASSERT_TRUE(agent.ok());
@@ -205,9 +214,10 @@ class MariaDbReplicationTest : public ::testing::Test {
     auto replica = MariaDb::Start(dir_ / "replica", 2);
     ASSERT_TRUE(replica.ok()) << replica.status();
     replica_ = std::move(*replica);
-    ASSERT_EQ(primary_->Sql("CREATE DATABASE paraat; CREATE TABLE paraat.heartbeat (id INT PRIMARY KEY, "
-                            "ts TIMESTAMP(6) NOT NULL); CREATE EVENT paraat.beat ON SCHEDULE EVERY 1 SECOND DO "
-                            "REPLACE INTO paraat.heartbeat VALUES (1, UTC_TIMESTAMP(6));")
+    ASSERT_EQ(primary_
+                  ->Sql("CREATE DATABASE paraat; CREATE TABLE paraat.heartbeat (id INT PRIMARY KEY, "
+                        "ts TIMESTAMP(6) NOT NULL); CREATE EVENT paraat.beat ON SCHEDULE EVERY 1 SECOND DO "
+                        "REPLACE INTO paraat.heartbeat VALUES (1, UTC_TIMESTAMP(6));")
                   .exit_code,
               0);
     ASSERT_TRUE(replica_->ReplicateFrom(*primary_).ok());
@@ -262,8 +272,10 @@ TEST_F(MariaDbReplicationTest, DeniedLoginAndUnreachableServerAreErrors) {
   v1::Result r = RunYamlCheck(dir_, absl::StrReplaceAll(Check(*replica_), {{"user: root", "user: intruder"}}));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
   EXPECT_THAT(r.message(), HasSubstr("Access denied"));
-  r = RunYamlCheck(dir_, absl::StrCat("    id: mdb\n    kind: mysql_replication\n    interval: 1m\n    host: 127.0.0.1\n"
-                                      "    port: ", FreePort(), "\n    user: root\n"));
+  r = RunYamlCheck(dir_,
+                   absl::StrCat("    id: mdb\n    kind: mysql_replication\n    interval: 1m\n    host: 127.0.0.1\n"
+                                "    port: ",
+                                FreePort(), "\n    user: root\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
   EXPECT_THAT(r.message(), HasSubstr("cannot connect to 127.0.0.1:"));
 }

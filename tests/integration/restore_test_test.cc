@@ -37,8 +37,10 @@ TEST(RestoreTest, CommandAndValidationPass) {
     kind: restore_test
     interval: 24h
     timeout: 1m
-    command: [cp, ")", dir / "backup/db.tar", R"(", "{scratch}/db.tar"]
-    validate: [cmp, ")", dir / "backup/db.tar", R"(", "{scratch}/db.tar"]
+    command: [cp, ")",
+                                                dir / "backup/db.tar", R"(", "{scratch}/db.tar"]
+    validate: [cmp, ")",
+                                                dir / "backup/db.tar", R"(", "{scratch}/db.tar"]
 )"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message() << r.output_tail();
   EXPECT_TRUE(r.facts().restore_succeeded());
@@ -113,7 +115,8 @@ TEST(RestoreTest, ResticRecipeRestoresAndCompares) {
   WriteBackup(dir / "data/sub/b.bin", 12345, false);
   std::map<std::string, std::string> env = {{"RESTIC_PASSWORD_FILE", dir / "pw"}, {"RESTIC_CACHE_DIR", dir / "c"}};
   ASSERT_EQ(RunCommand({"restic", "-r", dir / "repo", "init"}, absl::Seconds(60), "", env).exit_code, 0);
-  ASSERT_EQ(RunCommand({"restic", "-r", dir / "repo", "backup", dir / "data"}, absl::Seconds(60), "", env).exit_code, 0);
+  ASSERT_EQ(RunCommand({"restic", "-r", dir / "repo", "backup", dir / "data"}, absl::Seconds(60), "", env).exit_code,
+            0);
   const std::string check = R"(    id: restic-restore
     kind: restore_test
     interval: 24h
@@ -166,17 +169,19 @@ class PgRestoreTest : public ::testing::Test {
     ASSERT_EQ(d.exit_code, 0) << d.output;
   }
   std::string Check(const std::string& extra) {
-    return absl::StrCat("    id: pg-restore\n    kind: restore_test\n    interval: 24h\n    timeout: 2m\n"
-                        "    recipe: pg_restore\n    dump: dumps/*.dump\n    host: ",
-                        pg_->socket_dir(), "\n    port: \"", pg_->port(), "\"\n    user: postgres\n    bin_dir: ",
-                        PgBinDir(), "\n", extra);
+    return absl::StrCat(
+        "    id: pg-restore\n    kind: restore_test\n    interval: 24h\n    timeout: 2m\n"
+        "    recipe: pg_restore\n    dump: dumps/*.dump\n    host: ",
+        pg_->socket_dir(), "\n    port: \"", pg_->port(), "\"\n    user: postgres\n    bin_dir: ", PgBinDir(), "\n",
+        extra);
   }
   TempDir dir_;
   std::unique_ptr<PgCluster> pg_;
 };
 
 TEST_F(PgRestoreTest, RestoresIntoAScratchDatabaseAndValidates) {
-  v1::Result r = RunYamlCheck(dir_, Check("    validate_query: \"SELECT count(*) FROM personen\"\n    expect_min: 500\n"));
+  v1::Result r =
+      RunYamlCheck(dir_, Check("    validate_query: \"SELECT count(*) FROM personen\"\n    expect_min: 500\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message() << "\n" << r.output_tail();
   EXPECT_TRUE(r.facts().restore_succeeded());
   bool found = false;
@@ -187,7 +192,8 @@ TEST_F(PgRestoreTest, RestoresIntoAScratchDatabaseAndValidates) {
 }
 
 TEST_F(PgRestoreTest, ValidationBelowExpectationFails) {
-  v1::Result r = RunYamlCheck(dir_, Check("    validate_query: \"SELECT count(*) FROM personen\"\n    expect_min: 1000\n"));
+  v1::Result r =
+      RunYamlCheck(dir_, Check("    validate_query: \"SELECT count(*) FROM personen\"\n    expect_min: 1000\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_FAILED);
   EXPECT_THAT(r.message(), HasSubstr("returned 500, expected at least 1000"));
   EXPECT_EQ(pg_->Sql("SELECT count(*) FROM pg_database WHERE datname LIKE 'paraat_restore%'").output, "0\n");
@@ -204,7 +210,8 @@ TEST_F(PgRestoreTest, DamagedDumpFails) {
 
 TEST_F(PgRestoreTest, UnreachableServerIsAnError) {
   std::string check = Check("");
-  check = absl::StrReplaceAll(check, {{absl::StrCat("port: \"", pg_->port(), "\""), absl::StrCat("port: \"", FreePort(), "\"")}});
+  check = absl::StrReplaceAll(
+      check, {{absl::StrCat("port: \"", pg_->port(), "\""), absl::StrCat("port: \"", FreePort(), "\"")}});
   v1::Result r = RunYamlCheck(dir_, check);
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR) << r.message();
   EXPECT_THAT(r.message(), HasSubstr("creating the scratch database failed"));

@@ -46,22 +46,29 @@ class SecurityTest : public ::testing::Test {
     WriteFileOrDie(dir_ / "metrics.pass", "scrape-secret\n");
     ::chmod((dir_ / "metrics.pass").c_str(), 0600);
     WriteBackup(dir_ / "backups/db.dump", 4096, true);
-    WriteFileOrDie(dir_ / "plans/brp.yaml", "id: brp\nname: BRP\nobjectives: {rpo: 1h, rto: 4h}\nsources:\n"
-                                            "  recovery_point: [db-01/dump]\n");
-    auto c = StartCollector(dir_.path(), dir_ / "plans", absl::StrCat(
-        "tls: {ca: ", ca_.ca_pem(), ", cert: ", server_.cert, ", key: ", server_.key, "}\n"
-        "auth:\n  tokens:\n    - {file: viewer.token, role: viewer}\n    - {file: auditor.token, role: auditor}\n"
-        "    - {file: admin.token, role: admin}\n  clients:\n    - {subject: ops-admin, role: admin}\n"
-        "metrics_tls: {cert: ", server_.cert, ", key: ", server_.key, "}\n"
-        "metrics_auth: {user: prometheus, password_file: metrics.pass}\n"
-        "limits: {agent_results_per_second: 50, agent_results_burst: 100}\n"));
+    WriteFileOrDie(dir_ / "plans/brp.yaml",
+                   "id: brp\nname: BRP\nobjectives: {rpo: 1h, rto: 4h}\nsources:\n"
+                   "  recovery_point: [db-01/dump]\n");
+    auto c = StartCollector(
+        dir_.path(), dir_ / "plans",
+        absl::StrCat(
+            "tls: {ca: ", ca_.ca_pem(), ", cert: ", server_.cert, ", key: ", server_.key,
+            "}\n"
+            "auth:\n  tokens:\n    - {file: viewer.token, role: viewer}\n    - {file: auditor.token, role: auditor}\n"
+            "    - {file: admin.token, role: admin}\n  clients:\n    - {subject: ops-admin, role: admin}\n"
+            "metrics_tls: {cert: ",
+            server_.cert, ", key: ", server_.key,
+            "}\n"
+            "metrics_auth: {user: prometheus, password_file: metrics.pass}\n"
+            "limits: {agent_results_per_second: 50, agent_results_burst: 100}\n"));
     ASSERT_TRUE(c.ok()) << c.status();
     collector_ = std::move(*c);
   }
 
   std::string AgentConfig(const std::string& id, const std::string& tls) {
     return absl::StrCat("agent: {id: ", id, "}\ncollector: {address: ", collector_.address(), tls,
-                        "}\nspool: {dir: spool-", ++spools_, "}\nchecks:\n"
+                        "}\nspool: {dir: spool-", ++spools_,
+                        "}\nchecks:\n"
                         "  - {id: dump, kind: file_backup, interval: 1m, path: backups/*.dump, checksum: sidecar}\n");
   }
   std::string Tls(const CertFiles& c) {
@@ -99,9 +106,9 @@ TEST_F(SecurityTest, AgentsAreWhoTheirCertificatesSay) {
   EXPECT_GE(MetricValue(Metrics(), "paraat_collector_results_rejected_total{reason=\"identity_mismatch\"}"), 1);
   // A certificate from another CA, or none at all: no way in.
   EXPECT_EQ(Once("rogue.yaml", AgentConfig("db-01", Tls(rogue_))).exit_code, 1);
-  RunResult nocert = Once("nocert.yaml", AgentConfig("db-01", absl::StrCat(", tls: {ca: ", ca_.ca_pem(),
-                                                                          ", cert: ", db01_.cert, ", key: ", db01_.key,
-                                                                          "}, insecure: true")));
+  RunResult nocert =
+      Once("nocert.yaml", AgentConfig("db-01", absl::StrCat(", tls: {ca: ", ca_.ca_pem(), ", cert: ", db01_.cert,
+                                                            ", key: ", db01_.key, "}, insecure: true")));
   EXPECT_EQ(nocert.exit_code, 0) << "sanity: the same config with its certificate works";
   // Plaintext to a TLS collector fails.
   EXPECT_EQ(Once("plain.yaml", AgentConfig("db-01", "")).exit_code, 1);
@@ -148,8 +155,8 @@ TEST_F(SecurityTest, QueryRolesByTokenAndCertificate) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("needs the admin role"));
   // Admin by token, and by client certificate.
-  r = Ctl({"--token-file", dir_ / "admin.token", "exercise", "record", "--plan", "brp", "--kind", "tabletop",
-           "--date", "1d", "--outcome", "passed"});
+  r = Ctl({"--token-file", dir_ / "admin.token", "exercise", "record", "--plan", "brp", "--kind", "tabletop", "--date",
+           "1d", "--outcome", "passed"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   r = Ctl({"--cert", admin_.cert, "--key", admin_.key, "reload"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -183,7 +190,7 @@ TEST_F(SecurityTest, MetricsNeedTlsAndThePassword) {
 TEST_F(SecurityTest, SecretFilesReadableByEveryoneAreRefused) {
   ::chmod((dir_ / "admin.token").c_str(), 0644);
   WriteFileOrDie(dir_ / "c2.yaml", absl::StrCat("listen: 127.0.0.1:0\nstorage: sqlite://x.db\nplans_dir: plans\n",
-                                               "auth:\n  tokens: [{file: admin.token, role: admin}]\n"));
+                                                "auth:\n  tokens: [{file: admin.token, role: admin}]\n"));
   RunResult r = RunCommand({CollectorBin(), "--config", dir_ / "c2.yaml", "--check-config"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("admin.token is readable by everyone"));

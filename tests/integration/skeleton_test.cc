@@ -15,12 +15,14 @@ using ::testing::HasSubstr;
 
 void WriteAgentConfig(const TempDir& dir, const std::string& collector, const std::string& interval = "1s") {
   WriteFileOrDie(dir / "agent.yaml", absl::StrCat(R"(agent: {id: itest-01}
-collector: {address: )", collector, R"(}
+collector: {address: )",
+                                                  collector, R"(}
 spool: {dir: spool}
 checks:
   - id: db-dump
     kind: file_backup
-    interval: )", interval, R"(
+    interval: )",
+                                                  interval, R"(
     path: backups/*.dump
     min_size: 1MiB
     checksum: sidecar
@@ -55,7 +57,9 @@ TEST(WalkingSkeleton, BackupBecomesPlanVerdictInPrometheus) {
   // The fresh, verified backup makes the plan ready, as Prometheus sees it.
   EXPECT_TRUE(WaitFor([&] { return PromQuery(prom->port, R"(paraat_plan_state{plan="brp",state="ready"})") == 1; },
                       absl::Seconds(60)))
-      << "collector log:\n" << collector->process->Log() << "\nagent log:\n" << (*agent)->Log();
+      << "collector log:\n"
+      << collector->process->Log() << "\nagent log:\n"
+      << (*agent)->Log();
   EXPECT_EQ(PromQuery(prom->port, R"(paraat_plan_ready{plan="brp"})"), 1);
   EXPECT_EQ(PromQuery(prom->port, R"(paraat_check_up{agent="itest-01",check="db-dump",kind="file_backup"})"), 1);
   EXPECT_EQ(PromQuery(prom->port, R"(paraat_plan_rpo_target_seconds{plan="brp"})"), 900);
@@ -124,9 +128,12 @@ TEST(WalkingSkeleton, CollectorRestartKeepsStateAndEvidence) {
   RunResult once = RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--once"});
   ASSERT_EQ(once.exit_code, 0) << once.output;
   EXPECT_THAT(once.output, HasSubstr("db-dump (file_backup): OK"));
-  ASSERT_TRUE(WaitFor([&] {
-    return RunCommand({CtlBin(), "--collector", collector->address(), "status"}).output.find("ready ") != std::string::npos;
-  }, absl::Seconds(10)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return RunCommand({CtlBin(), "--collector", collector->address(), "status"}).output.find("ready ") !=
+               std::string::npos;
+      },
+      absl::Seconds(10)));
 
   collector->process->Signal(SIGTERM);
   EXPECT_EQ(collector->process->Wait(absl::Seconds(20)), 0);

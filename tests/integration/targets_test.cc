@@ -54,7 +54,8 @@ const std::string kPlugins = "/usr/lib/nagios/plugins";
 TEST(TcpCheck, OpenAndClosedPorts) {
   TempDir dir;
   Listener l;
-  v1::Result r = RunYamlCheck(dir, absl::StrCat("    {id: db, kind: tcp, interval: 30s, target: \"127.0.0.1:", l.port(), "\"}"));
+  v1::Result r =
+      RunYamlCheck(dir, absl::StrCat("    {id: db, kind: tcp, interval: 30s, target: \"127.0.0.1:", l.port(), "\"}"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
   EXPECT_TRUE(r.facts().ready());
   r = RunYamlCheck(dir, absl::StrCat("    {id: db, kind: tcp, interval: 30s, target: \"127.0.0.1:", FreePort(), "\"}"));
@@ -139,14 +140,14 @@ TEST(DnsCheck, ResolvesAndCompares) {
 
 TEST(DiskSpaceCheck, Thresholds) {
   TempDir dir;
-  v1::Result r = RunYamlCheck(dir, absl::StrCat("    {id: d, kind: disk_space, interval: 5m, path: ", dir.path(),
-                                                ", min_free: 1MiB}"));
+  v1::Result r = RunYamlCheck(
+      dir, absl::StrCat("    {id: d, kind: disk_space, interval: 5m, path: ", dir.path(), ", min_free: 1MiB}"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
   EXPECT_GT(r.facts().free_bytes(), 1u << 20);
   EXPECT_GT(r.facts().total_bytes(), r.facts().free_bytes());
   EXPECT_TRUE(r.facts().ready());
-  r = RunYamlCheck(dir, absl::StrCat("    {id: d, kind: disk_space, interval: 5m, path: ", dir.path(),
-                                     ", min_free: 5000TB}"));
+  r = RunYamlCheck(
+      dir, absl::StrCat("    {id: d, kind: disk_space, interval: 5m, path: ", dir.path(), ", min_free: 5000TB}"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_FAILED);
   EXPECT_FALSE(r.facts().ready());
   r = RunYamlCheck(dir, "    {id: d, kind: disk_space, interval: 5m, path: /nonexistent/x, min_free: 1B}");
@@ -154,11 +155,12 @@ TEST(DiskSpaceCheck, Thresholds) {
 }
 
 TEST(CommandCheck, RealMonitoringPlugins) {
-  ASSERT_TRUE(HaveProgram(kPlugins + "/check_tcp")) << "monitoring-plugins-basic is needed: scripts/test.sh installs it";
+  ASSERT_TRUE(HaveProgram(kPlugins + "/check_tcp"))
+      << "monitoring-plugins-basic is needed: scripts/test.sh installs it";
   TempDir dir;
   Listener l;
-  v1::Result r = RunYamlCheck(dir, absl::StrCat("    id: p\n    kind: command\n    interval: 1m\n    command: [", kPlugins,
-                                                "/check_tcp, -H, 127.0.0.1, -p, \"", l.port(), "\"]\n"));
+  v1::Result r = RunYamlCheck(dir, absl::StrCat("    id: p\n    kind: command\n    interval: 1m\n    command: [",
+                                                kPlugins, "/check_tcp, -H, 127.0.0.1, -p, \"", l.port(), "\"]\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
   EXPECT_THAT(r.message(), HasSubstr("TCP OK"));
   ASSERT_GE(r.values_size(), 1);
@@ -208,8 +210,8 @@ sources:
   auto agent = Process::Start({AgentBin(), "--config", dir / "agent.yaml"}, dir / "agent.log");
   ASSERT_TRUE(agent.ok());
   auto plan = [&] {
-    auto j = nlohmann::json::parse(RunCommand({CtlBin(), "--collector", collector->address(), "status", "--json"}).output,
-                                   nullptr, false);
+    auto j = nlohmann::json::parse(
+        RunCommand({CtlBin(), "--collector", collector->address(), "status", "--json"}).output, nullptr, false);
     return j.is_object() && !j["plans"].empty() ? j["plans"][0] : nlohmann::json();
   };
   ASSERT_TRUE(WaitFor([&] { return plan().value("state", "") == "ready"; }, absl::Seconds(20)));

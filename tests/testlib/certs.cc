@@ -14,9 +14,25 @@ absl::StatusOr<TestCa> TestCa::Create(const std::string& dir, const std::string&
   std::filesystem::create_directories(dir + "/ca-db");
   ca.ca_pem_ = dir + "/ca.pem";
   ca.ca_key_ = dir + "/ca.key";
-  RunResult r = RunCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                            "-keyout", ca.ca_key_, "-out", ca.ca_pem_, "-days", "3650", "-subj", "/CN=" + name,
-                            "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+  RunResult r = RunCommand({"openssl",
+                            "req",
+                            "-x509",
+                            "-newkey",
+                            "ec",
+                            "-pkeyopt",
+                            "ec_paramgen_curve:P-256",
+                            "-nodes",
+                            "-keyout",
+                            ca.ca_key_,
+                            "-out",
+                            ca.ca_pem_,
+                            "-days",
+                            "3650",
+                            "-subj",
+                            "/CN=" + name,
+                            "-addext",
+                            "basicConstraints=critical,CA:TRUE",
+                            "-addext",
                             "keyUsage=critical,keyCertSign,cRLSign"});
   if (r.exit_code != 0) return absl::InternalError("openssl req (CA) failed: " + r.output);
   WriteFileOrDie(dir + "/ca-db/index.txt", "");
@@ -36,13 +52,14 @@ absl::StatusOr<CertFiles> TestCa::Issue(const std::string& name, const std::stri
   f.cert = absl::StrCat(dir_, "/", name, ".pem");
   f.pem = absl::StrCat(dir_, "/", name, "-both.pem");
   const std::string csr = absl::StrCat(dir_, "/", name, ".csr");
-  std::vector<std::string> req = {"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                                  "-keyout", f.key, "-out", csr, "-subj", "/CN=" + cn};
+  std::vector<std::string> req = {"openssl",  "req",     "-newkey", "ec",   "-pkeyopt", "ec_paramgen_curve:P-256",
+                                  "-nodes",   "-keyout", f.key,     "-out", csr,        "-subj",
+                                  "/CN=" + cn};
   if (!san.empty()) req.insert(req.end(), {"-addext", "subjectAltName=" + san});
   RunResult r = RunCommand(req);
   if (r.exit_code != 0) return absl::InternalError("openssl req failed: " + r.output);
-  r = RunCommand({"openssl", "ca", "-batch", "-config", dir_ + "/ca.cnf", "-cert", ca_pem_, "-keyfile", ca_key_,
-                  "-in", csr, "-out", f.cert, "-startdate", start, "-enddate", end, "-notext"});
+  r = RunCommand({"openssl", "ca", "-batch", "-config", dir_ + "/ca.cnf", "-cert", ca_pem_, "-keyfile", ca_key_, "-in",
+                  csr, "-out", f.cert, "-startdate", start, "-enddate", end, "-notext"});
   if (r.exit_code != 0) return absl::InternalError("openssl ca failed: " + r.output);
   WriteFileOrDie(f.pem, ReadFileOrDie(f.cert) + ReadFileOrDie(f.key));
   return f;

@@ -17,7 +17,8 @@ struct CertFiles {
 class TestCa {
  public:
   // A new CA in `dir` (ca.pem, ca.key).
-  [[nodiscard]] static absl::StatusOr<TestCa> Create(const std::string& dir, const std::string& name = "Paraat Test CA");
+  [[nodiscard]] static absl::StatusOr<TestCa> Create(const std::string& dir,
+                                                     const std::string& name = "Paraat Test CA");
   // A certificate for `cn` with the given subjectAltName (e.g. "DNS:localhost,IP:127.0.0.1"),
   // valid from `start` to `end` (openssl's YYYYMMDDHHMMSSZ form).
   [[nodiscard]] absl::StatusOr<CertFiles> Issue(const std::string& name, const std::string& cn, const std::string& san,

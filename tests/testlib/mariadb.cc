@@ -22,11 +22,19 @@ absl::StatusOr<std::unique_ptr<MariaDb>> MariaDb::Start(const std::string& dir, 
   if (inst.exit_code != 0) return absl::InternalError("mariadb-install-db failed: " + inst.output);
   m->port_ = FreePort();
   m->socket_ = dir + "/mysqld.sock";
-  std::vector<std::string> argv = {"/usr/sbin/mariadbd", "--no-defaults", "--datadir=" + dir + "/data",
-                                   "--socket=" + m->socket_, absl::StrCat("--port=", m->port_),
-                                   "--bind-address=127.0.0.1", absl::StrCat("--server-id=", server_id),
-                                   "--log-bin=mysql-bin", "--user=root", "--pid-file=" + dir + "/mysqld.pid",
-                                   "--innodb-buffer-pool-size=32M", "--skip-name-resolve", tmpdir};
+  std::vector<std::string> argv = {"/usr/sbin/mariadbd",
+                                   "--no-defaults",
+                                   "--datadir=" + dir + "/data",
+                                   "--socket=" + m->socket_,
+                                   absl::StrCat("--port=", m->port_),
+                                   "--bind-address=127.0.0.1",
+                                   absl::StrCat("--server-id=", server_id),
+                                   "--log-bin=mysql-bin",
+                                   "--user=root",
+                                   "--pid-file=" + dir + "/mysqld.pid",
+                                   "--innodb-buffer-pool-size=32M",
+                                   "--skip-name-resolve",
+                                   tmpdir};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto p = Process::Start(argv, dir + "/mariadb.log");
   if (!p.ok()) return p.status();

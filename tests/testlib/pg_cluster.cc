@@ -35,8 +35,8 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Create(const std::string& 
   std::filesystem::create_directories(dir);
   GiveToPostgres(dir);
   auto argv = AsPostgres();
-  argv.insert(argv.end(), {bin + "/initdb", "-D", c->data_, "-A", "trust", "-U", "postgres", "--no-sync",
-                           "--data-checksums"});
+  argv.insert(argv.end(),
+              {bin + "/initdb", "-D", c->data_, "-A", "trust", "-U", "postgres", "--no-sync", "--data-checksums"});
   RunResult r = RunCommand(argv, absl::Seconds(120));
   if (r.exit_code != 0) return absl::InternalError("initdb failed: " + r.output);
   std::string conf = absl::StrCat("\nport = ", c->port_, "\nunix_socket_directories = '", dir,
@@ -69,9 +69,9 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::CreateStandby(const std::s
   RunResult r = RunCommand(argv, absl::Seconds(120));
   if (r.exit_code != 0) return absl::InternalError("pg_basebackup failed: " + r.output);
   const std::string conf_file = c->data_ + "/postgresql.conf";
-  WriteFileOrDie(conf_file, ReadFileOrDie(conf_file) + absl::StrCat("\nport = ", c->port_,
-                                                                   "\nunix_socket_directories = '", dir, "'\n",
-                                                                   "hot_standby = on\n", extra_conf, "\n"));
+  WriteFileOrDie(conf_file,
+                 ReadFileOrDie(conf_file) + absl::StrCat("\nport = ", c->port_, "\nunix_socket_directories = '", dir,
+                                                         "'\n", "hot_standby = on\n", extra_conf, "\n"));
   GiveToPostgres(dir);
   absl::Status st = c->Start();
   if (!st.ok()) return st;
@@ -80,7 +80,8 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::CreateStandby(const std::s
 
 absl::Status PgCluster::Start() {
   auto argv = AsPostgres();
-  argv.insert(argv.end(), {PgBinDir() + "/pg_ctl", "-D", data_, "-l", dir_ + "/postgres.log", "-w", "-t", "60", "start"});
+  argv.insert(argv.end(),
+              {PgBinDir() + "/pg_ctl", "-D", data_, "-l", dir_ + "/postgres.log", "-w", "-t", "60", "start"});
   RunResult r = RunCommand(argv, absl::Seconds(90));
   if (r.exit_code != 0) {
     return absl::InternalError("pg_ctl start failed: " + r.output + "\n" + ReadFileOrDie(dir_ + "/postgres.log"));

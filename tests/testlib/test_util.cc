@@ -164,7 +164,7 @@ std::string Process::WaitForLog(const std::string& text, absl::Duration timeout)
 }
 
 RunResult RunCommand(const std::vector<std::string>& argv, absl::Duration timeout, const std::string& stdin_data,
-              const std::map<std::string, std::string>& env) {
+                     const std::map<std::string, std::string>& env) {
   ProcessOptions o;
   o.argv = argv;
   o.timeout = timeout;
@@ -271,12 +271,11 @@ absl::StatusOr<PrometheusProcess> StartPrometheus(const std::string& dir, const 
   WriteFileOrDie(dir + "/prometheus.yml",
                  absl::StrCat("global: {scrape_interval: 1s, evaluation_interval: 1s}\n",
                               rule_files.empty() ? "" : absl::StrCat("rule_files: [", rule_files, "]\n"),
-                              "scrape_configs:\n  - job_name: paraat\n    static_configs: [{targets: [", t,
-                              "]}]\n"));
-  auto proc = Process::Start({"prometheus", "--config.file=" + dir + "/prometheus.yml",
-                              "--storage.tsdb.path=" + dir + "/prometheus-data",
-                              absl::StrCat("--web.listen-address=127.0.0.1:", p.port), "--log.level=warn"},
-                             dir + "/prometheus.log");
+                              "scrape_configs:\n  - job_name: paraat\n    static_configs: [{targets: [", t, "]}]\n"));
+  auto proc = Process::Start(
+      {"prometheus", "--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/prometheus-data",
+       absl::StrCat("--web.listen-address=127.0.0.1:", p.port), "--log.level=warn"},
+      dir + "/prometheus.log");
   if (!proc.ok()) return proc.status();
   p.process = *std::move(proc);
   bool up = WaitFor(
@@ -331,10 +330,10 @@ absl::StatusOr<CollectorProcess> StartCollector(const std::string& dir, const st
                                                 const std::string& extra_yaml, int grpc_port,
                                                 const std::string& log_name) {
   const bool own_storage = absl::StrContains(extra_yaml, "storage:");
-  WriteFileOrDie(dir + "/collector.yaml", absl::StrCat("listen: 127.0.0.1:", grpc_port,
-                                                       "\nmetrics_listen: 127.0.0.1:0\n",
-                                                       own_storage ? "" : "storage: sqlite://paraat.db\n",
-                                                       "plans_dir: ", plans_dir, "\n", extra_yaml));
+  WriteFileOrDie(
+      dir + "/collector.yaml",
+      absl::StrCat("listen: 127.0.0.1:", grpc_port, "\nmetrics_listen: 127.0.0.1:0\n",
+                   own_storage ? "" : "storage: sqlite://paraat.db\n", "plans_dir: ", plans_dir, "\n", extra_yaml));
   CollectorProcess c;
   auto p = Process::Start({CollectorBin(), "--config", dir + "/collector.yaml"}, dir + "/" + log_name);
   if (!p.ok()) return p.status();
@@ -348,7 +347,8 @@ absl::StatusOr<CollectorProcess> StartCollector(const std::string& dir, const st
   std::string line = log.substr(serving);
   c.grpc_port = NumberAfter(line, "gRPC on 127.0.0.1:");
   c.metrics_port = NumberAfter(line, "metrics on http://127.0.0.1:");
-  if (c.grpc_port <= 0 || c.metrics_port <= 0) return absl::InternalError("cannot find the collector's ports in: " + line);
+  if (c.grpc_port <= 0 || c.metrics_port <= 0)
+    return absl::InternalError("cannot find the collector's ports in: " + line);
   return c;
 }
 

@@ -67,13 +67,13 @@ struct RunResult {
   std::string output;
 };
 RunResult RunCommand(const std::vector<std::string>& argv, absl::Duration timeout = absl::Seconds(60),
-              const std::string& stdin_data = "", const std::map<std::string, std::string>& env = {});
+                     const std::string& stdin_data = "", const std::map<std::string, std::string>& env = {});
 
 // A TCP port that was free a moment ago on 127.0.0.1: below the ephemeral range (where
 // outgoing connections get theirs), never the same twice in one test process.
 int FreePort();
 struct HttpOptions {
-  std::string ca_file;  // trust this CA for https
+  std::string ca_file;         // trust this CA for https
   std::string user, password;  // basic authentication
 };
 // GET over HTTP(S); the body, with the status code in *status.

@@ -1,7 +1,7 @@
 // Agent and collector config files: good ones load, bad ones say file:line: key: problem.
 #include "agent/config.h"
-#include "collector/config.h"
 
+#include "collector/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testlib/test_util.h"
@@ -91,8 +91,9 @@ TEST(AgentConfig, MissingSectionsAndUnreadableFiles) {
 
 TEST(CollectorConfig, ResolvesRelativePathsAgainstTheConfigFile) {
   testing::TempDir dir;
-  testing::WriteFileOrDie(dir / "collector.yaml",
-                          "listen: 127.0.0.1:7443\nstorage: sqlite://data/paraat.db\nplans_dir: plans\nretention: 400d\n");
+  testing::WriteFileOrDie(
+      dir / "collector.yaml",
+      "listen: 127.0.0.1:7443\nstorage: sqlite://data/paraat.db\nplans_dir: plans\nretention: 400d\n");
   auto c = LoadCollectorConfig(dir / "collector.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->storage, "sqlite://" + (dir / "data/paraat.db"));

@@ -77,8 +77,7 @@ struct Case {
 };
 
 // Recovery point source with a backup taken `age` ago, reported by a fresh result.
-void Backup(FakeEvidence& e, const std::string& key, absl::Duration age,
-            v1::Integrity integrity = INTEGRITY_VERIFIED) {
+void Backup(FakeEvidence& e, const std::string& key, absl::Duration age, v1::Integrity integrity = INTEGRITY_VERIFIED) {
   Observation& o = e.Add(key, CHECK_STATUS_OK, absl::Seconds(10));
   o.recovery_point = kNow - age;
   o.integrity = integrity;
@@ -107,8 +106,13 @@ TEST_P(EvaluateTest, StateAndReasons) {
   EXPECT_EQ(PlanStateName(e.state), std::string(PlanStateName(c.state)));
   EXPECT_THAT(codes, UnorderedElementsAreArray(c.codes));
   // The state is always the worst state any reason implies.
-  for (const Reason& r : e.reasons) EXPECT_LE(r.implies == PLAN_STATE_NOT_READY ? 3 : r.implies == PLAN_STATE_UNKNOWN ? 2 : 1,
-                                              e.state == PLAN_STATE_NOT_READY ? 3 : e.state == PLAN_STATE_UNKNOWN ? 2 : 1);
+  for (const Reason& r : e.reasons)
+    EXPECT_LE(r.implies == PLAN_STATE_NOT_READY ? 3
+              : r.implies == PLAN_STATE_UNKNOWN ? 2
+                                                : 1,
+              e.state == PLAN_STATE_NOT_READY ? 3
+              : e.state == PLAN_STATE_UNKNOWN ? 2
+                                              : 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -120,29 +124,34 @@ INSTANTIATE_TEST_SUITE_P(
                p.recovery_point = {"a/dump"};
                Backup(e, "a/dump", absl::Minutes(5));
              },
-             PLAN_STATE_READY, {}},
+             PLAN_STATE_READY,
+             {}},
         Case{"backup_aged_past_rpo",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/dump"};
                Backup(e, "a/dump", absl::Minutes(16));
              },
-             PLAN_STATE_NOT_READY, {"rpo_breached"}},
+             PLAN_STATE_NOT_READY,
+             {"rpo_breached"}},
         Case{"backup_beyond_80_percent_of_rpo",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/dump"};
                Backup(e, "a/dump", absl::Minutes(13));
              },
-             PLAN_STATE_AT_RISK, {"rpo_margin"}},
+             PLAN_STATE_AT_RISK,
+             {"rpo_margin"}},
         Case{"no_evidence_at_all",
              [](Plan& p, FakeEvidence&) { p.recovery_point = {"a/dump"}; },
-             PLAN_STATE_UNKNOWN, {"source_missing", "recovery_point_unknown"}},
+             PLAN_STATE_UNKNOWN,
+             {"source_missing", "recovery_point_unknown"}},
         Case{"stale_source_is_unknown_not_ready",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/dump"};
                Observation& o = e.Add("a/dump", CHECK_STATUS_OK, absl::Minutes(20), absl::Minutes(1));
                o.recovery_point = kNow - absl::Minutes(21);
              },
-             PLAN_STATE_UNKNOWN, {"source_stale", "recovery_point_unknown"}},
+             PLAN_STATE_UNKNOWN,
+             {"source_stale", "recovery_point_unknown"}},
         Case{"fresh_until_three_intervals",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/dump"};
@@ -150,7 +159,8 @@ INSTANTIATE_TEST_SUITE_P(
                Observation& o = e.Add("a/dump", CHECK_STATUS_OK, absl::Minutes(29), absl::Minutes(10));
                o.recovery_point = kNow - absl::Minutes(30);
              },
-             PLAN_STATE_READY, {}},
+             PLAN_STATE_READY,
+             {}},
         Case{"stale_after_at_least_five_minutes",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/dump"};
@@ -158,78 +168,90 @@ INSTANTIATE_TEST_SUITE_P(
                Observation& o = e.Add("a/dump", CHECK_STATUS_OK, absl::Minutes(4), absl::Seconds(10));
                o.recovery_point = kNow - absl::Minutes(4);
              },
-             PLAN_STATE_READY, {}},
+             PLAN_STATE_READY,
+             {}},
         Case{"check_could_not_run",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/dump"};
                e.Add("a/dump", CHECK_STATUS_ERROR, absl::Seconds(5));
              },
-             PLAN_STATE_UNKNOWN, {"source_error", "recovery_point_unknown"}},
+             PLAN_STATE_UNKNOWN,
+             {"source_error", "recovery_point_unknown"}},
         Case{"one_of_two_sources_stale",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/standby", "a/dump"};
                Backup(e, "a/dump", absl::Minutes(2));
                e.Add("a/standby", CHECK_STATUS_OK, absl::Hours(1));
              },
-             PLAN_STATE_UNKNOWN, {"source_stale"}},
+             PLAN_STATE_UNKNOWN,
+             {"source_stale"}},
         Case{"newest_of_two_sources_counts",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/standby", "a/dump"};
                Backup(e, "a/dump", absl::Hours(20));
                Backup(e, "a/standby", absl::Seconds(3));
              },
-             PLAN_STATE_READY, {}},
+             PLAN_STATE_READY,
+             {}},
         Case{"only_backup_corrupt",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/dump"};
                Backup(e, "a/dump", absl::Minutes(1), INTEGRITY_CORRUPT);
              },
-             PLAN_STATE_NOT_READY, {"no_recovery_point"}},
+             PLAN_STATE_NOT_READY,
+             {"no_recovery_point"}},
         Case{"backup_missing_is_a_breach",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/dump"};
                e.Add("a/dump", CHECK_STATUS_FAILED, absl::Seconds(5));
              },
-             PLAN_STATE_NOT_READY, {"no_recovery_point"}},
+             PLAN_STATE_NOT_READY,
+             {"no_recovery_point"}},
         Case{"corrupt_source_beside_a_good_one",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/standby", "a/dump"};
                Backup(e, "a/standby", absl::Seconds(3));
                Backup(e, "a/dump", absl::Minutes(1), INTEGRITY_CORRUPT);
              },
-             PLAN_STATE_AT_RISK, {"recovery_point_corrupt"}},
+             PLAN_STATE_AT_RISK,
+             {"recovery_point_corrupt"}},
         Case{"replica_failed_but_recovery_point_known",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/standby"};
                Observation& o = e.Add("a/standby", CHECK_STATUS_FAILED, absl::Seconds(5));
                o.recovery_point = kNow - absl::Minutes(30);
              },
-             PLAN_STATE_NOT_READY, {"rpo_breached"}},
+             PLAN_STATE_NOT_READY,
+             {"rpo_breached"}},
         // --- restore tests and RTO -------------------------------------------------------------
         Case{"restore_test_passed_within_rto",
              [](Plan& p, FakeEvidence& e) {
                p.restore_test = {"a/drill"};
                Restore(e, absl::Hours(2), absl::Hours(1));
              },
-             PLAN_STATE_READY, {}},
+             PLAN_STATE_READY,
+             {}},
         Case{"restore_test_failed",
              [](Plan& p, FakeEvidence& e) {
                p.restore_test = {"a/drill"};
                Restore(e, absl::Hours(2), absl::Hours(1), false);
              },
-             PLAN_STATE_NOT_READY, {"restore_test_failed"}},
+             PLAN_STATE_NOT_READY,
+             {"restore_test_failed"}},
         Case{"restore_test_too_slow",
              [](Plan& p, FakeEvidence& e) {
                p.restore_test = {"a/drill"};
                Restore(e, absl::Hours(2), absl::Hours(5));
              },
-             PLAN_STATE_NOT_READY, {"rto_exceeded"}},
+             PLAN_STATE_NOT_READY,
+             {"rto_exceeded"}},
         Case{"restore_test_near_rto",
              [](Plan& p, FakeEvidence& e) {
                p.restore_test = {"a/drill"};
                Restore(e, absl::Hours(2), absl::Hours(3.5));
              },
-             PLAN_STATE_AT_RISK, {"rto_margin"}},
+             PLAN_STATE_AT_RISK,
+             {"rto_margin"}},
         Case{"restore_test_overdue",
              [](Plan& p, FakeEvidence& e) {
                p.restore_test = {"a/drill"};
@@ -239,76 +261,89 @@ INSTANTIATE_TEST_SUITE_P(
                e.sources["a/drill"].latest->finished = kNow - 8 * kDay;
                e.sources["a/drill"].latest_conclusive->finished = kNow - 8 * kDay;
              },
-             PLAN_STATE_NOT_READY, {"restore_test_overdue", "source_stale"}},
+             PLAN_STATE_NOT_READY,
+             {"restore_test_overdue", "source_stale"}},
         Case{"restore_test_due_soon",
              [](Plan& p, FakeEvidence& e) {
                p.restore_every = 90 * kDay;
                e.Exercise("restore", 80 * kDay, true, 3600);
              },
-             PLAN_STATE_AT_RISK, {"restore_test_due"}},
+             PLAN_STATE_AT_RISK,
+             {"restore_test_due"}},
         Case{"no_restore_test_yet",
              [](Plan& p, FakeEvidence& e) { p.restore_every = 90 * kDay; },
-             PLAN_STATE_UNKNOWN, {"restore_test_missing"}},
+             PLAN_STATE_UNKNOWN,
+             {"restore_test_missing"}},
         Case{"restore_drill_could_not_run_tonight",
              [](Plan& p, FakeEvidence& e) {
                p.restore_test = {"a/drill"};
                Restore(e, absl::Hours(26), absl::Hours(1));
                e.Add("a/drill", CHECK_STATUS_ERROR, absl::Hours(2), kDay);
              },
-             PLAN_STATE_UNKNOWN, {"source_error"}},
+             PLAN_STATE_UNKNOWN,
+             {"source_error"}},
         Case{"restore_exercise_by_people_counts",
              [](Plan& p, FakeEvidence& e) {
                p.restore_every = 365 * kDay;
                e.Exercise("restore", 30 * kDay, true, 2 * 3600);
              },
-             PLAN_STATE_READY, {}},
+             PLAN_STATE_READY,
+             {}},
         Case{"restore_exercise_without_duration_cannot_prove_rto",
              [](Plan& p, FakeEvidence& e) {
                p.restore_every = 365 * kDay;
                e.Exercise("restore", 30 * kDay, true);
              },
-             PLAN_STATE_UNKNOWN, {"rto_unmeasured"}},
+             PLAN_STATE_UNKNOWN,
+             {"rto_unmeasured"}},
         // --- failover ----------------------------------------------------------------------------
         Case{"failover_target_ready",
              [](Plan& p, FakeEvidence& e) {
                p.failover = {"dr/http"};
                e.Add("dr/http", CHECK_STATUS_OK, absl::Seconds(5)).ready = true;
              },
-             PLAN_STATE_READY, {}},
+             PLAN_STATE_READY,
+             {}},
         Case{"failover_target_down",
              [](Plan& p, FakeEvidence& e) {
                p.failover = {"dr/http"};
                e.Add("dr/http", CHECK_STATUS_FAILED, absl::Seconds(5));
              },
-             PLAN_STATE_NOT_READY, {"failover_not_ready"}},
+             PLAN_STATE_NOT_READY,
+             {"failover_not_ready"}},
         Case{"failover_target_reports_not_ready",
              [](Plan& p, FakeEvidence& e) {
                p.failover = {"dr/pg"};
                e.Add("dr/pg", CHECK_STATUS_WARNING, absl::Seconds(5)).ready = false;
              },
-             PLAN_STATE_NOT_READY, {"failover_not_ready"}},
+             PLAN_STATE_NOT_READY,
+             {"failover_not_ready"}},
         Case{"failover_test_never_done",
              [](Plan& p, FakeEvidence& e) { p.failover_every = 365 * kDay; },
-             PLAN_STATE_UNKNOWN, {"failover_test_missing"}},
+             PLAN_STATE_UNKNOWN,
+             {"failover_test_missing"}},
         Case{"failover_test_failed",
              [](Plan& p, FakeEvidence& e) {
                p.failover_every = 365 * kDay;
                e.Exercise("failover", 10 * kDay, false);
              },
-             PLAN_STATE_NOT_READY, {"failover_test_failed"}},
+             PLAN_STATE_NOT_READY,
+             {"failover_test_failed"}},
         Case{"failover_test_overdue",
              [](Plan& p, FakeEvidence& e) {
                p.failover_every = 365 * kDay;
                e.Exercise("failover", 400 * kDay, true);
              },
-             PLAN_STATE_NOT_READY, {"failover_test_overdue"}},
+             PLAN_STATE_NOT_READY,
+             {"failover_test_overdue"}},
         // --- integrity ---------------------------------------------------------------------------
         Case{"integrity_verified",
              [](Plan& p, FakeEvidence& e) {
                p.integrity = {"b/restic"};
                e.Add("b/restic", CHECK_STATUS_OK, absl::Seconds(5)).integrity = INTEGRITY_VERIFIED;
              },
-             PLAN_STATE_READY, {}},
+             PLAN_STATE_READY,
+             {}},
         Case{"integrity_corrupt",
              [](Plan& p, FakeEvidence& e) {
                p.integrity = {"b/restic"};
@@ -316,7 +351,8 @@ INSTANTIATE_TEST_SUITE_P(
                o.integrity = INTEGRITY_CORRUPT;
                e.sources["b/restic"].latest_conclusive = o;
              },
-             PLAN_STATE_NOT_READY, {"integrity_corrupt"}},
+             PLAN_STATE_NOT_READY,
+             {"integrity_corrupt"}},
         Case{"corrupt_stays_until_disproved_even_when_stale",
              [](Plan& p, FakeEvidence& e) {
                p.integrity = {"b/restic"};
@@ -324,42 +360,49 @@ INSTANTIATE_TEST_SUITE_P(
                o.integrity = INTEGRITY_CORRUPT;
                e.sources["b/restic"].latest_conclusive = o;
              },
-             PLAN_STATE_NOT_READY, {"integrity_corrupt", "source_stale"}},
+             PLAN_STATE_NOT_READY,
+             {"integrity_corrupt", "source_stale"}},
         Case{"integrity_unverified",
              [](Plan& p, FakeEvidence& e) {
                p.integrity = {"b/files"};
                e.Add("b/files", CHECK_STATUS_OK, absl::Seconds(5)).integrity = INTEGRITY_UNVERIFIED;
              },
-             PLAN_STATE_UNKNOWN, {"integrity_unverified"}},
+             PLAN_STATE_UNKNOWN,
+             {"integrity_unverified"}},
         // --- exercises ---------------------------------------------------------------------------
         Case{"exercise_missing",
              [](Plan& p, FakeEvidence&) { p.exercise_every = 365 * kDay; },
-             PLAN_STATE_UNKNOWN, {"exercise_missing"}},
+             PLAN_STATE_UNKNOWN,
+             {"exercise_missing"}},
         Case{"exercise_recent",
              [](Plan& p, FakeEvidence& e) {
                p.exercise_every = 365 * kDay;
                e.Exercise("tabletop", 100 * kDay, true);
              },
-             PLAN_STATE_READY, {}},
+             PLAN_STATE_READY,
+             {}},
         Case{"exercise_due_within_14_days",
              [](Plan& p, FakeEvidence& e) {
                p.exercise_every = 365 * kDay;
                e.Exercise("tabletop", 360 * kDay, true);
              },
-             PLAN_STATE_AT_RISK, {"exercise_test_due"}},
+             PLAN_STATE_AT_RISK,
+             {"exercise_test_due"}},
         Case{"exercise_overdue",
              [](Plan& p, FakeEvidence& e) {
                p.exercise_every = 365 * kDay;
                e.Exercise("tabletop", 366 * kDay, true);
              },
-             PLAN_STATE_NOT_READY, {"exercise_test_overdue"}},
+             PLAN_STATE_NOT_READY,
+             {"exercise_test_overdue"}},
         Case{"latest_exercise_failed",
              [](Plan& p, FakeEvidence& e) {
                p.exercise_every = 365 * kDay;
                e.Exercise("tabletop", 100 * kDay, true);
                e.Exercise("failover", 5 * kDay, false);
              },
-             PLAN_STATE_NOT_READY, {"exercise_failed"}},
+             PLAN_STATE_NOT_READY,
+             {"exercise_failed"}},
         // --- combinations: the worst state wins --------------------------------------------------
         Case{"breach_outranks_missing_evidence",
              [](Plan& p, FakeEvidence& e) {
@@ -367,14 +410,16 @@ INSTANTIATE_TEST_SUITE_P(
                p.failover = {"dr/http"};
                Backup(e, "a/dump", absl::Hours(1));
              },
-             PLAN_STATE_NOT_READY, {"rpo_breached", "source_missing"}},
+             PLAN_STATE_NOT_READY,
+             {"rpo_breached", "source_missing"}},
         Case{"missing_evidence_outranks_margin",
              [](Plan& p, FakeEvidence& e) {
                p.recovery_point = {"a/dump"};
                p.exercise_every = 365 * kDay;
                Backup(e, "a/dump", absl::Minutes(14));
              },
-             PLAN_STATE_UNKNOWN, {"rpo_margin", "exercise_missing"}}),
+             PLAN_STATE_UNKNOWN,
+             {"rpo_margin", "exercise_missing"}}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(Evaluate, ReportsAchievedRpoAndItsSource) {

@@ -72,46 +72,58 @@ TEST_P(ParsePlanErrors, NamesFileLineAndKey) {
 INSTANTIATE_TEST_SUITE_P(
     Validation, ParsePlanErrors,
     ::testing::Values(
-        BadPlan{"bad_duration", "id: brp\nname: B\nobjectives:\n  rpo: fifteen\n  rto: 4h\nsources: {recovery_point: [a/b]}\n",
+        BadPlan{"bad_duration",
+                "id: brp\nname: B\nobjectives:\n  rpo: fifteen\n  rto: 4h\nsources: {recovery_point: [a/b]}\n",
                 "plans/x.yaml:4: objectives.rpo: \"fifteen\" is not a duration"},
         BadPlan{"missing_id", "name: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n",
                 "plans/x.yaml:1: id: is required"},
         BadPlan{"missing_rto", "id: p\nname: B\nobjectives: {rpo: 1h}\nsources: {recovery_point: [a/b]}\n",
                 "plans/x.yaml:3: objectives.rto: is required"},
-        BadPlan{"rto_over_mtpd", "id: p\nname: B\nobjectives:\n  rpo: 1h\n  rto: 2d\n  mtpd: 1d\nsources: {recovery_point: [a/b]}\n",
+        BadPlan{"rto_over_mtpd",
+                "id: p\nname: B\nobjectives:\n  rpo: 1h\n  rto: 2d\n  mtpd: 1d\nsources: {recovery_point: [a/b]}\n",
                 "plans/x.yaml:5: objectives.rto: rto 2d exceeds mtpd 1d"},
         BadPlan{"zero_duration", "id: p\nname: B\nobjectives: {rpo: 0s, rto: 1h}\nsources: {recovery_point: [a/b]}\n",
                 "objectives.rpo: must be longer than zero"},
         BadPlan{"no_sources", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {}\n",
                 "sources: names no source"},
-        BadPlan{"malformed_source", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n  recovery_point: [db01-pgdump]\n",
+        BadPlan{"malformed_source",
+                "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n  recovery_point: [db01-pgdump]\n",
                 "plans/x.yaml:5: sources.recovery_point: \"db01-pgdump\" is not a source; write agent/check"},
-        BadPlan{"duplicate_source", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n  recovery_point: [a/b, a/b]\n",
+        BadPlan{"duplicate_source",
+                "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n  recovery_point: [a/b, a/b]\n",
                 "sources.recovery_point: \"a/b\" is listed twice"},
         BadPlan{"unknown_role", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources:\n  recovery_points: [a/b]\n",
                 "plans/x.yaml:5: sources.recovery_points: unknown key (did you mean \"recovery_point\"?)"},
-        BadPlan{"bad_control", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\ncontrols: [8.13.04]\n",
-                "controls: \"8.13.04\" is not a control id"},
+        BadPlan{
+            "bad_control",
+            "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\ncontrols: [8.13.04]\n",
+            "controls: \"8.13.04\" is not a control id"},
         BadPlan{"bad_id", "id: 'my plan'\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n",
                 "plans/x.yaml:1: id: \"my plan\" is not a valid id"},
-        BadPlan{"tier_range", "id: p\nname: B\ntier: 12\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n",
+        BadPlan{"tier_range",
+                "id: p\nname: B\ntier: 12\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n",
                 "plans/x.yaml:3: tier: 12 is out of range (1 to 9)"},
-        BadPlan{"unknown_top_key", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\nowner_team: x\n",
+        BadPlan{"unknown_top_key",
+                "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\nowner_team: x\n",
                 "plans/x.yaml:5: owner_team: unknown key"}),
     [](const ::testing::TestParamInfo<BadPlan>& info) { return info.param.name; });
 
 TEST(LoadPlansDir, LoadsEveryYamlFileAndRejectsDuplicateIds) {
   testing::TempDir dir;
-  testing::WriteFileOrDie(dir / "a.yaml", "id: a\nname: A\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [x/y]}\n");
-  testing::WriteFileOrDie(dir / "b.yml", "id: b\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [x/y]}\n");
+  testing::WriteFileOrDie(dir / "a.yaml",
+                          "id: a\nname: A\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [x/y]}\n");
+  testing::WriteFileOrDie(dir / "b.yml",
+                          "id: b\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [x/y]}\n");
   testing::WriteFileOrDie(dir / "notes.txt", "not a plan");
   auto plans = LoadPlansDir(dir.path());
   ASSERT_TRUE(plans.ok()) << plans.status();
   ASSERT_EQ(plans->size(), 2u);
   EXPECT_EQ((*plans)[0].id, "a");
 
-  testing::WriteFileOrDie(dir / "c.yaml", "id: a\nname: C\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [x/y]}\n");
-  testing::WriteFileOrDie(dir / "d.yaml", "id: d\nname: D\nobjectives: {rpo: soon, rto: 1h}\nsources: {recovery_point: [x/y]}\n");
+  testing::WriteFileOrDie(dir / "c.yaml",
+                          "id: a\nname: C\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [x/y]}\n");
+  testing::WriteFileOrDie(dir / "d.yaml",
+                          "id: d\nname: D\nobjectives: {rpo: soon, rto: 1h}\nsources: {recovery_point: [x/y]}\n");
   auto bad = LoadPlansDir(dir.path());
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("c.yaml:1: id: \"a\" is already used by "));

@@ -31,7 +31,8 @@ v1::ExportHeader Header(v1::PlanState state, std::vector<std::pair<std::string, 
   auto* s2 = p->add_sources();
   s2->set_role("restore_test");
   s2->set_source("db/drill");
-  for (const char* c : {"bio2:8.13.04", "iso27001-2022:A.8.13", "iso27001-2022:A.8.14", "acme:BC-1"}) p->add_controls(c);
+  for (const char* c : {"bio2:8.13.04", "iso27001-2022:A.8.13", "iso27001-2022:A.8.14", "acme:BC-1"})
+    p->add_controls(c);
   auto* st = h.add_statuses();
   st->set_plan_id("brp");
   st->set_state(state);

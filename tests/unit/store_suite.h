@@ -119,10 +119,13 @@ TEST_P(StoreTest, ReadAndScanReturnWhatWasWritten) {
   ASSERT_TRUE(r.ParseFromString((*recs)[1].payload));
   EXPECT_EQ(r.result().result().message(), "result 3");
   std::vector<uint64_t> seen;
-  ASSERT_TRUE(store_->Scan(2, 4, [&](const StoredRecord& s) {
-                      seen.push_back(s.seq);
-                      return true;
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Scan(2, 4,
+                         [&](const StoredRecord& s) {
+                           seen.push_back(s.seq);
+                           return true;
+                         })
+                  .ok());
   EXPECT_THAT(seen, ::testing::ElementsAre(2, 3, 4));
 }
 

@@ -1,9 +1,8 @@
 // The evidence store: exactly-once group commits, the hash chain, tamper detection, pruning.
 // Runs against SQLite here; the PostgreSQL store runs the same suite (store_suite.h).
-#include "tests/unit/store_suite.h"
-
 #include "collector/sqlite_db.h"
 #include "collector/sqlite_store.h"
+#include "tests/unit/store_suite.h"
 
 namespace paraat {
 namespace {
@@ -23,9 +22,8 @@ class SqliteStoreFactory : public StoreFactory {
   testing::TempDir dir_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values([] {
-                           return std::unique_ptr<StoreFactory>(new SqliteStoreFactory());
-                         }));
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest,
+                         ::testing::Values([] { return std::unique_ptr<StoreFactory>(new SqliteStoreFactory()); }));
 
 }  // namespace
 }  // namespace paraat

@@ -1,6 +1,6 @@
-#include "common/time_util.h"
 #include "common/units.h"
 
+#include "common/time_util.h"
 #include "gtest/gtest.h"
 
 namespace paraat {

@@ -30,11 +30,11 @@ TEST(YamlMap, ReportsEveryProblemWithFileLineAndKey) {
     obj->Finish();
   }
   doc.Finish();
-  EXPECT_THAT(errors.lines(),
-              ElementsAre("plans/brp.yaml:1: name: is required",
-                          "plans/brp.yaml:6: tier: \"two\" is not a whole number",
-                          "plans/brp.yaml:3: objectives.rpo: \"fifteen\" is not a duration (use e.g. 30s, 15m, 4h, 7d)",
-                          "plans/brp.yaml:5: objectives.mtdp: unknown key (did you mean \"mtpd\"?)"));
+  EXPECT_THAT(
+      errors.lines(),
+      ElementsAre("plans/brp.yaml:1: name: is required", "plans/brp.yaml:6: tier: \"two\" is not a whole number",
+                  "plans/brp.yaml:3: objectives.rpo: \"fifteen\" is not a duration (use e.g. 30s, 15m, 4h, 7d)",
+                  "plans/brp.yaml:5: objectives.mtdp: unknown key (did you mean \"mtpd\"?)"));
   EXPECT_EQ(errors.ToStatus().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -63,11 +63,11 @@ TEST(YamlMap, TypesAreChecked) {
   doc.String("empty");
   doc.Enum("choice", {"a", "b"});
   doc.Finish();
-  EXPECT_THAT(errors.lines(), ElementsAre("x.yaml:1: list: expected a list, e.g. [a, b]",
-                                          "x.yaml:2: map: expected a mapping of keys to values",
-                                          "x.yaml:3: flag: \"maybe\" is not true or false",
-                                          "x.yaml:4: empty: has no value",
-                                          "x.yaml:5: choice: \"c\" is not one of a, b"));
+  EXPECT_THAT(
+      errors.lines(),
+      ElementsAre("x.yaml:1: list: expected a list, e.g. [a, b]", "x.yaml:2: map: expected a mapping of keys to values",
+                  "x.yaml:3: flag: \"maybe\" is not true or false", "x.yaml:4: empty: has no value",
+                  "x.yaml:5: choice: \"c\" is not one of a, b"));
 }
 
 TEST(YamlMap, AcceptsWellFormedValues) {
