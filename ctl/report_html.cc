@@ -50,10 +50,10 @@ std::vector<StateSpan> Spans(const PlanReport& p, absl::Time from, absl::Time to
   return spans;
 }
 
-void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
+// The plan's heading, objectives and cadence, and its state with the reasons.
+void RenderPlanHead(const PlanReport& p, absl::Time now, std::string& h) {
   const auto& def = p.plan;
   const auto& st = p.status;
-  const absl::Time now = FromUnixNs(m.header().generated_unix_ns());
   absl::StrAppend(&h, "<h2 id='plan-", E(def.id()), "'>", E(def.id()), " — ", E(def.name()), " ",
                   Badge(StateName(st.state())), "</h2>\n");
   absl::StrAppend(&h, "<table><tr><th>Owner</th><td>", E(def.owner().empty() ? "—" : def.owner()),
@@ -84,7 +84,9 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
     h += "</ul>";
   }
   h += "</div>\n";
+}
 
+void RenderControls(const PlanReport& p, std::string& h) {
   h += "<h3>Controls served</h3>\n";
   if (p.controls.empty()) {
     h += "<p class='muted'>This plan names no controls.</p>\n";
@@ -97,7 +99,10 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
     }
     h += "</table>\n";
   }
+}
 
+// The readiness timeline and the latest transitions.
+void RenderReadiness(const PlanReport& p, const ReportModel& m, absl::Time now, std::string& h) {
   h += "<h3>Readiness over the period</h3>\n";
   h += TimelineChart(Spans(p, m.since(), std::min(m.until(), now)), m.since(), m.until());
   h +=
@@ -118,7 +123,11 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
       absl::StrAppend(&h, "<p class='muted'>Latest 20 of ", p.transitions.size(), " transitions shown.</p>\n");
     }
   }
+}
 
+// Achieved RPO against the RPO, restore test durations against the RTO.
+void RenderCharts(const PlanReport& p, const ReportModel& m, std::string& h) {
+  const auto& def = p.plan;
   h += "<h3>Achieved RPO against the target</h3>\n";
   ChartSeries rpo;
   rpo.points = p.rpo;
@@ -135,7 +144,10 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
   }
   h += DurationChart(rt, m.since(), m.until(), def.rto_ns() / 1e9, "RTO " + HumanDuration(FromNs(def.rto_ns())),
                      "restore test durations");
+}
 
+// Restore tests and exercises, newest first, and when each test falls due.
+void RenderTests(const PlanReport& p, std::string& h) {
   h += "<h3>Tests and exercises</h3>\n";
   if (p.restore_tests.empty() && p.exercises.empty()) {
     h += "<p class='muted'>No restore tests or exercises in this period.</p>\n";
@@ -163,12 +175,15 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
     h += "</table>\n";
   }
   std::vector<std::string> due;
-  for (const auto& t : st.tests()) {
+  for (const auto& t : p.status.tests()) {
     due.push_back(t.last_unix_ns() ? absl::StrCat(t.test(), " due ", FormatUnixNs(t.due_unix_ns()))
                                    : absl::StrCat(t.test(), ": never done"));
   }
   if (!due.empty()) absl::StrAppend(&h, "<p>Next: ", E(absl::StrJoin(due, "; ")), ".</p>\n");
+}
 
+// Each source's runs and latest result, the agents' gaps, the plan's changes.
+void RenderSources(const PlanReport& p, std::string& h) {
   h += "<h3>Evidence sources</h3>\n<table><tr><th>Source</th><th>Role</th><th>Runs</th><th>ok / warn / failed / "
        "error</th><th>Latest result</th></tr>\n";
   for (const auto& [key, s] : p.sources) {
@@ -205,6 +220,16 @@ void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
   }
   absl::StrAppend(&h, "<p class='muted'>", p.records, " evidence records for this plan in the period",
                   p.records ? absl::StrCat(" (", p.first_seq, " to ", p.last_seq, ")") : "", ".</p>\n");
+}
+
+void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
+  const absl::Time now = FromUnixNs(m.header().generated_unix_ns());
+  RenderPlanHead(p, now, h);
+  RenderControls(p, h);
+  RenderReadiness(p, m, now, h);
+  RenderCharts(p, m, h);
+  RenderTests(p, h);
+  RenderSources(p, h);
 }
 
 }  // namespace

@@ -52,16 +52,25 @@ std::string Hex(const std::string& bytes) {
 
 }  // namespace
 
-std::string RenderOscal(const ReportModel& model) {
-  const auto& h = model.header();
-  const std::string generated = Time(h.generated_unix_ns());
-  const std::string since = FormatTimeUtc(model.since()), until = FormatTimeUtc(model.until());
-  const auto& v = h.verification();
-  std::vector<std::string> ids;
-  for (const auto& p : model.plans()) ids.push_back(p.plan.id());
-  const std::string base = absl::StrCat(absl::StrJoin(ids, ","), "|", since, "|", until, "|", Hex(v.head_hash()));
+namespace {
 
-  json metadata = {
+// An observation and the kinds of evidence it offers, to relate findings to observations.
+struct ObsRef {
+  std::string uuid;
+  std::set<std::string> kinds;
+};
+
+// What one plan's result is built from: its observations, and the references findings use.
+struct Observations {
+  json list = json::array();
+  std::vector<ObsRef> refs;
+};
+
+json Metadata(const ReportModel& model, const std::vector<std::string>& ids, const std::string& generated,
+              const std::string& since, const std::string& until) {
+  const auto& h = model.header();
+  const auto& v = h.verification();
+  return {
       {"title", absl::StrCat("Paraat continuity evidence: ", ids.empty() ? "no plans" : absl::StrJoin(ids, ", "))},
       {"last-modified", generated},
       {"version", PARAAT_VERSION},
@@ -75,148 +84,171 @@ std::string RenderOscal(const ReportModel& model) {
                                                      Hex(v.head_hash()), ".")
                                       : absl::StrCat("THE CHAIN DID NOT VERIFY at record ", v.first_bad_seq(), ": ",
                                                      v.problem()))}};
+}
+
+// The plan's evaluation at generation time.
+void AddEvaluation(const PlanReport& p, const std::string& pbase, Observations& obs) {
+  std::string uuid = UuidV5(pbase + "|evaluation");
+  std::vector<std::string> reasons;
+  for (const auto& r : p.status.reasons()) reasons.push_back(absl::StrCat(r.code(), ": ", r.text()));
+  std::string desc = absl::StrCat("Plan state ", StateName(p.status.state()), " (evaluated ",
+                                  Time(p.status.evaluated_unix_ns()), "). Achieved RPO / target: ", RpoCell(p.status),
+                                  ". ", reasons.empty() ? "All objectives met." : absl::StrJoin(reasons, "; ") + ".",
+                                  " State transitions in the period: ", p.transitions.size(), ".");
+  obs.list.push_back({{"uuid", uuid},
+                      {"title", "Continuity plan evaluation"},
+                      {"description", desc},
+                      {"methods", {"TEST"}},
+                      {"types", {"control-objective"}},
+                      {"collected", Time(p.status.evaluated_unix_ns())},
+                      {"props", {Prop("plan-state", StateName(p.status.state()))}}});
+  obs.refs.push_back({uuid, {"plan", "monitoring"}});
+}
+
+std::string SourceDescription(const SourceSummary& s) {
+  if (s.runs == 0) return "No results from this source in the period.";
+  std::string desc = absl::StrCat(s.runs, " runs from ", Time(s.first_ns), " to ", Time(s.last_ns), ": ", s.ok, " ok, ",
+                                  s.warning, " warning, ", s.failed, " failed, ", s.error, " could not run.");
+  if (s.verified || s.corrupt) {
+    absl::StrAppend(&desc, " Integrity verified ", s.verified, " times (", HumanSize(s.verified_bytes),
+                    " read back), corrupt ", s.corrupt, " times.");
+  }
+  absl::StrAppend(&desc, " Latest: ", StatusWord(s.last.status()), ": ", s.last.message());
+  return desc;
+}
+
+// Each evidence source.
+void AddSources(const PlanReport& p, const std::string& pbase, const std::string& generated, Observations& obs) {
+  for (const auto& [key, s] : p.sources) {
+    std::string uuid = UuidV5(pbase + "|source|" + key);
+    std::string title = absl::StrCat(key, s.kind.empty() ? "" : absl::StrCat(" (", s.kind, ")"), ", role ",
+                                     absl::StrJoin(s.roles, ", "));
+    json o = {{"uuid", uuid},
+              {"title", title},
+              {"description", SourceDescription(s)},
+              {"methods", {"TEST"}},
+              {"types", {"control-objective"}},
+              {"collected", s.runs ? Time(s.last_ns) : generated},
+              {"props",
+               {Prop("runs", absl::StrCat(s.runs)), Prop("failed", absl::StrCat(s.failed)),
+                Prop("errors", absl::StrCat(s.error)), Prop("corrupt", absl::StrCat(s.corrupt))}}};
+    if (s.runs) {
+      o["relevant-evidence"] = {
+          {{"description", absl::StrCat("Paraat evidence records ", s.first_seq, " to ", s.last_seq, " (results of ",
+                                        key, "), verifiable with `paraatctl evidence verify`.")},
+           {"props",
+            {Prop("evidence-seq-first", absl::StrCat(s.first_seq)),
+             Prop("evidence-seq-last", absl::StrCat(s.last_seq))}}}};
+    }
+    obs.list.push_back(o);
+    std::set<std::string> kinds;
+    for (const auto& role : s.roles) {
+      for (const auto& k : EvidenceKindsOfSource(role, s.kind)) kinds.insert(k);
+    }
+    obs.refs.push_back({uuid, kinds});
+  }
+}
+
+// Exercises people carried out.
+void AddExercises(const PlanReport& p, const std::string& pbase, Observations& obs) {
+  for (size_t i = 0; i < p.exercises.size(); ++i) {
+    const auto& e = p.exercises[i];
+    std::string uuid = UuidV5(absl::StrCat(pbase, "|exercise|", p.exercise_seqs[i]));
+    std::string desc = absl::StrCat(e.kind(), " exercise on ", Time(e.performed_unix_ns()), ": ",
+                                    e.passed() ? "passed" : "failed", ".");
+    if (e.has_duration_seconds())
+      absl::StrAppend(&desc, " Recovery took ", HumanDuration(absl::Seconds(e.duration_seconds())), ".");
+    if (!e.notes().empty()) absl::StrAppend(&desc, " Notes: ", e.notes());
+    if (!e.recorded_by().empty()) absl::StrAppend(&desc, " Recorded by ", e.recorded_by(), ".");
+    json o = {{"uuid", uuid},
+              {"title", absl::StrCat("Exercise: ", e.kind(), " (", e.passed() ? "passed" : "failed", ")")},
+              {"description", desc},
+              {"methods", {"EXAMINE", "INTERVIEW"}},
+              {"types", {"control-objective"}},
+              {"collected", Time(e.performed_unix_ns())},
+              {"relevant-evidence",
+               {{{"description",
+                  absl::StrCat("Paraat evidence record ", p.exercise_seqs[i],
+                               e.attachment_sha256().empty() ? std::string()
+                                                             : absl::StrCat("; attachment ", e.attachment_name(),
+                                                                            " sha256 ", e.attachment_sha256()))}}}}};
+    obs.list.push_back(o);
+    std::set<std::string> kinds = {"exercise"};
+    if (e.kind() == "restore") kinds.insert("restore");
+    if (e.kind() == "failover") kinds.insert("failover");
+    obs.refs.push_back({uuid, kinds});
+  }
+}
+
+// A finding per control, related to the observations whose evidence serves it.
+json Finding(const ControlFinding& f, const std::string& pbase, const std::vector<ObsRef>& refs) {
+  const std::string token = OscalControlToken(f.id);
+  json related = json::array();
+  for (const ObsRef& r : refs) {
+    bool match =
+        std::any_of(r.kinds.begin(), r.kinds.end(), [&](const std::string& k) { return f.evidence_kinds.count(k); });
+    if (match) related.push_back({{"observation-uuid", r.uuid}});
+  }
+  json finding = {{"uuid", UuidV5(pbase + "|finding|" + f.id)},
+                  {"title", absl::StrCat(f.id, ": ", f.title)},
+                  {"description", f.description},
+                  {"target",
+                   {{"type", "objective-id"},
+                    {"target-id", token},
+                    {"status", {{"state", f.satisfied ? "satisfied" : "not-satisfied"}, {"reason", f.reason}}}}},
+                  {"props", {Prop("control-id", f.id)}}};
+  if (!related.empty()) finding["related-observations"] = related;
+  return finding;
+}
+
+json PlanResult(const PlanReport& p, const std::string& base, const std::string& generated, const std::string& since,
+                const std::string& until) {
+  const auto& def = p.plan;
+  const std::string pbase = absl::StrCat(base, "|", def.id());
+  Observations obs;
+  AddEvaluation(p, pbase, obs);
+  AddSources(p, pbase, generated, obs);
+  AddExercises(p, pbase, obs);
+
+  json findings = json::array();
+  json include = json::array();
+  for (const ControlFinding& f : p.controls) {
+    include.push_back({{"control-id", OscalControlToken(f.id)}});
+    findings.push_back(Finding(f, pbase, obs.refs));
+  }
+  json reviewed = include.empty() ? json{{"control-selections", {{{"include-all", json::object()}}}}}
+                                  : json{{"control-selections", {{{"include-controls", include}}}}};
+  std::string desc =
+      absl::StrCat("Continuity plan ", def.id(), " (", def.name(), ")",
+                   def.owner().empty() ? "" : absl::StrCat(", owner ", def.owner()), ". Objectives: RPO ",
+                   HumanDuration(FromNs(def.rpo_ns())), ", RTO ", HumanDuration(FromNs(def.rto_ns())),
+                   def.mtpd_ns() ? absl::StrCat(", MTPD ", HumanDuration(FromNs(def.mtpd_ns()))) : "", ". ", p.records,
+                   " evidence records in the period.");
+  json result = {{"uuid", UuidV5(pbase + "|result")},
+                 {"title", absl::StrCat("Continuity plan ", def.id(), ": ", def.name())},
+                 {"description", desc},
+                 {"start", since},
+                 {"end", until},
+                 {"props", {Prop("plan-id", def.id()), Prop("plan-state", StateName(p.status.state()))}},
+                 {"reviewed-controls", reviewed},
+                 {"observations", obs.list}};
+  if (!findings.empty()) result["findings"] = findings;
+  return result;
+}
+
+}  // namespace
+
+std::string RenderOscal(const ReportModel& model) {
+  const std::string generated = Time(model.header().generated_unix_ns());
+  const std::string since = FormatTimeUtc(model.since()), until = FormatTimeUtc(model.until());
+  std::vector<std::string> ids;
+  for (const auto& p : model.plans()) ids.push_back(p.plan.id());
+  // Every UUID derives from this: the same export gives the same document.
+  const std::string base = absl::StrCat(absl::StrJoin(ids, ","), "|", since, "|", until, "|",
+                                        Hex(model.header().verification().head_hash()));
 
   json results = json::array();
-  for (const PlanReport& p : model.plans()) {
-    const auto& def = p.plan;
-    const std::string pbase = absl::StrCat(base, "|", def.id());
-    json observations = json::array();
-    struct ObsRef {
-      std::string uuid;
-      std::set<std::string> kinds;
-    };
-    std::vector<ObsRef> refs;
-
-    // The plan's evaluation at generation time.
-    {
-      std::string uuid = UuidV5(pbase + "|evaluation");
-      std::vector<std::string> reasons;
-      for (const auto& r : p.status.reasons()) reasons.push_back(absl::StrCat(r.code(), ": ", r.text()));
-      std::string desc =
-          absl::StrCat("Plan state ", StateName(p.status.state()), " (evaluated ", Time(p.status.evaluated_unix_ns()),
-                       "). Achieved RPO / target: ", RpoCell(p.status), ". ",
-                       reasons.empty() ? "All objectives met." : absl::StrJoin(reasons, "; ") + ".",
-                       " State transitions in the period: ", p.transitions.size(), ".");
-      observations.push_back({{"uuid", uuid},
-                              {"title", "Continuity plan evaluation"},
-                              {"description", desc},
-                              {"methods", {"TEST"}},
-                              {"types", {"control-objective"}},
-                              {"collected", Time(p.status.evaluated_unix_ns())},
-                              {"props", {Prop("plan-state", StateName(p.status.state()))}}});
-      refs.push_back({uuid, {"plan", "monitoring"}});
-    }
-    // Each evidence source.
-    for (const auto& [key, s] : p.sources) {
-      std::string uuid = UuidV5(pbase + "|source|" + key);
-      std::string title = absl::StrCat(key, s.kind.empty() ? "" : absl::StrCat(" (", s.kind, ")"), ", role ",
-                                       absl::StrJoin(s.roles, ", "));
-      std::string desc;
-      if (s.runs == 0) {
-        desc = "No results from this source in the period.";
-      } else {
-        desc = absl::StrCat(s.runs, " runs from ", Time(s.first_ns), " to ", Time(s.last_ns), ": ", s.ok, " ok, ",
-                            s.warning, " warning, ", s.failed, " failed, ", s.error, " could not run.");
-        if (s.verified || s.corrupt) {
-          absl::StrAppend(&desc, " Integrity verified ", s.verified, " times (", HumanSize(s.verified_bytes),
-                          " read back), corrupt ", s.corrupt, " times.");
-        }
-        absl::StrAppend(&desc, " Latest: ", StatusWord(s.last.status()), ": ", s.last.message());
-      }
-      json obs = {{"uuid", uuid},
-                  {"title", title},
-                  {"description", desc},
-                  {"methods", {"TEST"}},
-                  {"types", {"control-objective"}},
-                  {"collected", s.runs ? Time(s.last_ns) : generated},
-                  {"props",
-                   {Prop("runs", absl::StrCat(s.runs)), Prop("failed", absl::StrCat(s.failed)),
-                    Prop("errors", absl::StrCat(s.error)), Prop("corrupt", absl::StrCat(s.corrupt))}}};
-      if (s.runs) {
-        obs["relevant-evidence"] = {
-            {{"description", absl::StrCat("Paraat evidence records ", s.first_seq, " to ", s.last_seq, " (results of ",
-                                          key, "), verifiable with `paraatctl evidence verify`.")},
-             {"props",
-              {Prop("evidence-seq-first", absl::StrCat(s.first_seq)),
-               Prop("evidence-seq-last", absl::StrCat(s.last_seq))}}}};
-      }
-      observations.push_back(obs);
-      std::set<std::string> kinds;
-      for (const auto& role : s.roles) {
-        for (const auto& k : EvidenceKindsOfSource(role, s.kind)) kinds.insert(k);
-      }
-      refs.push_back({uuid, kinds});
-    }
-    // Exercises people carried out.
-    for (size_t i = 0; i < p.exercises.size(); ++i) {
-      const auto& e = p.exercises[i];
-      std::string uuid = UuidV5(absl::StrCat(pbase, "|exercise|", p.exercise_seqs[i]));
-      std::string desc = absl::StrCat(e.kind(), " exercise on ", Time(e.performed_unix_ns()), ": ",
-                                      e.passed() ? "passed" : "failed", ".");
-      if (e.has_duration_seconds())
-        absl::StrAppend(&desc, " Recovery took ", HumanDuration(absl::Seconds(e.duration_seconds())), ".");
-      if (!e.notes().empty()) absl::StrAppend(&desc, " Notes: ", e.notes());
-      if (!e.recorded_by().empty()) absl::StrAppend(&desc, " Recorded by ", e.recorded_by(), ".");
-      json obs = {{"uuid", uuid},
-                  {"title", absl::StrCat("Exercise: ", e.kind(), " (", e.passed() ? "passed" : "failed", ")")},
-                  {"description", desc},
-                  {"methods", {"EXAMINE", "INTERVIEW"}},
-                  {"types", {"control-objective"}},
-                  {"collected", Time(e.performed_unix_ns())},
-                  {"relevant-evidence",
-                   {{{"description", absl::StrCat("Paraat evidence record ", p.exercise_seqs[i],
-                                                  e.attachment_sha256().empty()
-                                                      ? std::string()
-                                                      : absl::StrCat("; attachment ", e.attachment_name(), " sha256 ",
-                                                                     e.attachment_sha256()))}}}}};
-      observations.push_back(obs);
-      std::set<std::string> kinds = {"exercise"};
-      if (e.kind() == "restore") kinds.insert("restore");
-      if (e.kind() == "failover") kinds.insert("failover");
-      refs.push_back({uuid, kinds});
-    }
-
-    json findings = json::array();
-    json include = json::array();
-    for (const ControlFinding& f : p.controls) {
-      const std::string token = OscalControlToken(f.id);
-      include.push_back({{"control-id", token}});
-      json related = json::array();
-      for (const ObsRef& r : refs) {
-        bool match = std::any_of(r.kinds.begin(), r.kinds.end(),
-                                 [&](const std::string& k) { return f.evidence_kinds.count(k); });
-        if (match) related.push_back({{"observation-uuid", r.uuid}});
-      }
-      json finding = {{"uuid", UuidV5(pbase + "|finding|" + f.id)},
-                      {"title", absl::StrCat(f.id, ": ", f.title)},
-                      {"description", f.description},
-                      {"target",
-                       {{"type", "objective-id"},
-                        {"target-id", token},
-                        {"status", {{"state", f.satisfied ? "satisfied" : "not-satisfied"}, {"reason", f.reason}}}}},
-                      {"props", {Prop("control-id", f.id)}}};
-      if (!related.empty()) finding["related-observations"] = related;
-      findings.push_back(finding);
-    }
-    json reviewed = include.empty() ? json{{"control-selections", {{{"include-all", json::object()}}}}}
-                                    : json{{"control-selections", {{{"include-controls", include}}}}};
-    std::string desc =
-        absl::StrCat("Continuity plan ", def.id(), " (", def.name(), ")",
-                     def.owner().empty() ? "" : absl::StrCat(", owner ", def.owner()), ". Objectives: RPO ",
-                     HumanDuration(FromNs(def.rpo_ns())), ", RTO ", HumanDuration(FromNs(def.rto_ns())),
-                     def.mtpd_ns() ? absl::StrCat(", MTPD ", HumanDuration(FromNs(def.mtpd_ns()))) : "", ". ",
-                     p.records, " evidence records in the period.");
-    json result = {{"uuid", UuidV5(pbase + "|result")},
-                   {"title", absl::StrCat("Continuity plan ", def.id(), ": ", def.name())},
-                   {"description", desc},
-                   {"start", since},
-                   {"end", until},
-                   {"props", {Prop("plan-id", def.id()), Prop("plan-state", StateName(p.status.state()))}},
-                   {"reviewed-controls", reviewed},
-                   {"observations", observations}};
-    if (!findings.empty()) result["findings"] = findings;
-    results.push_back(result);
-  }
+  for (const PlanReport& p : model.plans()) results.push_back(PlanResult(p, base, generated, since, until));
   if (results.empty()) {
     results.push_back({{"uuid", UuidV5(base + "|empty")},
                        {"title", "No plans"},
@@ -227,7 +259,7 @@ std::string RenderOscal(const ReportModel& model) {
   }
   json doc = {{"assessment-results",
                {{"uuid", UuidV5(base + "|assessment-results")},
-                {"metadata", metadata},
+                {"metadata", Metadata(model, ids, generated, since, until)},
                 {"import-ap",
                  {{"href", "#paraat-continuity-plans"},
                   {"remarks",
