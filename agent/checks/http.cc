@@ -19,10 +19,17 @@ namespace paraat {
 namespace {
 
 // libcurl, loaded when an http check first needs it.
-#define PARAAT_LIBCURL(X)                                                                                         \
-  X(cleanup, curl_easy_cleanup)                                                                                   \
-  X(getinfo, curl_easy_getinfo) X(init, curl_easy_init) X(perform, curl_easy_perform) X(setopt, curl_easy_setopt) \
-      X(strerror, curl_easy_strerror) X(global_init, curl_global_init)
+// clang-format 14 wraps an X-macro list differently on every run: one entry a line, by hand.
+// clang-format off
+#define PARAAT_LIBCURL(X)          \
+  X(cleanup, curl_easy_cleanup)    \
+  X(getinfo, curl_easy_getinfo)    \
+  X(init, curl_easy_init)          \
+  X(perform, curl_easy_perform)    \
+  X(setopt, curl_easy_setopt)      \
+  X(strerror, curl_easy_strerror)  \
+  X(global_init, curl_global_init)
+// clang-format on
 struct LibCurl {
   PARAAT_LIBCURL(PARAAT_DECLARE_FUNCTION)
 };

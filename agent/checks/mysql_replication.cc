@@ -18,12 +18,23 @@ namespace paraat {
 namespace {
 
 // libmariadb, loaded when a mysql_replication check first needs it.
-#define PARAAT_LIBMARIADB(X)                                                                                     \
-  X(close, mysql_close)                                                                                          \
-  X(errno_, mysql_errno) X(error, mysql_error) X(fetch_fields, mysql_fetch_fields) X(fetch_row, mysql_fetch_row) \
-      X(free_result, mysql_free_result) X(get_server_info, mysql_get_server_info) X(init, mysql_init)            \
-          X(num_fields, mysql_num_fields) X(options, mysql_options) X(query, mysql_query)                        \
-              X(real_connect, mysql_real_connect) X(store_result, mysql_store_result)
+// clang-format 14 wraps an X-macro list differently on every run: one entry a line, by hand.
+// clang-format off
+#define PARAAT_LIBMARIADB(X)                \
+  X(close, mysql_close)                     \
+  X(errno_, mysql_errno)                    \
+  X(error, mysql_error)                     \
+  X(fetch_fields, mysql_fetch_fields)       \
+  X(fetch_row, mysql_fetch_row)             \
+  X(free_result, mysql_free_result)         \
+  X(get_server_info, mysql_get_server_info) \
+  X(init, mysql_init)                       \
+  X(num_fields, mysql_num_fields)           \
+  X(options, mysql_options)                 \
+  X(query, mysql_query)                     \
+  X(real_connect, mysql_real_connect)       \
+  X(store_result, mysql_store_result)
+// clang-format on
 struct LibMariadb {
   PARAAT_LIBMARIADB(PARAAT_DECLARE_FUNCTION)
 };
