@@ -1,9 +1,9 @@
 # Debian 12 packages Paraat needs, by purpose. Sourced by setup.sh.
 # shellcheck shell=bash
 
-# To build Paraat.
+# To build Paraat (clang-format: the formatting check, ctest's format.check).
 PARAAT_BUILD_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git clang-format
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev prometheus-cpp-dev libmicrohttpd-dev libyaml-cpp-dev
   libsqlite3-dev libjemalloc-dev libssl-dev libpq-dev libcurl4-openssl-dev libmariadb-dev
