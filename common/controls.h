@@ -1,4 +1,5 @@
-// The catalogue of controls Paraat's evidence serves (DESIGN.md, "Controls catalogue").
+// The catalogue of controls Paraat's evidence serves (docs/design.md, "Controls catalogue").
+// Constant data and pure functions: no errors, safe from any thread.
 #ifndef PARAAT_COMMON_CONTROLS_H_
 #define PARAAT_COMMON_CONTROLS_H_
 

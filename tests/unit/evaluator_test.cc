@@ -1,4 +1,4 @@
-// Plan evaluation with an injected clock: every rule of DESIGN.md's "Evaluation", table-driven.
+// Plan evaluation with an injected clock: every rule of docs/design.md's "Evaluation", table-driven.
 #include "collector/evaluator.h"
 
 #include <functional>
