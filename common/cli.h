@@ -1,5 +1,6 @@
 // Command-line parsing for the three binaries: `--name value`, `--name=value`, boolean
-// `--name`, positional words (sub-commands), and usage errors as InvalidArgument.
+// `--name`, positional words (sub-commands), and usage errors as InvalidArgument (the
+// binaries exit 2 on them). Not thread-safe; one parser per command line.
 #ifndef PARAAT_COMMON_CLI_H_
 #define PARAAT_COMMON_CLI_H_
 

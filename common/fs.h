@@ -1,4 +1,8 @@
 // File helpers with the durability the spool and the evidence attachments need.
+//
+// Errors: the errno of the failing call as a status (ErrnoStatus: NotFound for ENOENT,
+// PermissionDenied for EACCES, ...) whose message names the operation and the path.
+// Thread-safety: safe from any thread; two writers of one path race as they would in a shell.
 #ifndef PARAAT_COMMON_FS_H_
 #define PARAAT_COMMON_FS_H_
 

@@ -1,5 +1,5 @@
 // Client-side gRPC credentials from PEM files, shared by the agent, paraatctl and the load
-// generator.
+// generator. Safe from any thread (it only reads files).
 #ifndef PARAAT_COMMON_GRPC_CREDENTIALS_H_
 #define PARAAT_COMMON_GRPC_CREDENTIALS_H_
 

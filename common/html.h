@@ -1,4 +1,5 @@
-// Escaping text for HTML and SVG.
+// Escaping text for HTML and SVG: & < > " ' become entities, in text and in attribute values
+// (quoted either way). Pure; safe from any thread.
 #ifndef PARAAT_COMMON_HTML_H_
 #define PARAAT_COMMON_HTML_H_
 

@@ -1,4 +1,5 @@
 // Identifiers users write: agent ids, check ids, plan ids, and "agent/check" source keys.
+// Pure functions; callers turn a false into their own error (config, plan or wire).
 #ifndef PARAAT_COMMON_IDS_H_
 #define PARAAT_COMMON_IDS_H_
 

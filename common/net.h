@@ -1,4 +1,5 @@
-// Address helpers shared by agent and collector.
+// Address helpers shared by agent, collector and paraatctl, above all to decide where
+// plaintext is acceptable (loopback only, unless configured otherwise). Pure; no name lookups.
 #ifndef PARAAT_COMMON_NET_H_
 #define PARAAT_COMMON_NET_H_
 

@@ -1,5 +1,6 @@
 // Short human renderings of a plan's status, shared by `paraatctl status`, the collector's
-// status page and the reports, so every view says the same thing the same way.
+// status page and the reports, so every view says the same thing the same way. Pure functions
+// (the caller passes `now`); safe from any thread.
 #ifndef PARAAT_COMMON_PLAN_FORMAT_H_
 #define PARAAT_COMMON_PLAN_FORMAT_H_
 

@@ -1,4 +1,5 @@
-// SHA-256 through OpenSSL's EVP interface (uses SHA-NI where the CPU has it).
+// SHA-256 through OpenSSL's EVP interface (uses SHA-NI where the CPU has it). OpenSSL failing
+// to allocate or initialise a digest context is a broken invariant and aborts.
 #ifndef PARAAT_COMMON_SHA256_H_
 #define PARAAT_COMMON_SHA256_H_
 

@@ -1,4 +1,5 @@
-// Signal handling for the daemons: SIGINT/SIGTERM stop, SIGHUP reloads.
+// Signal handling for the daemons: SIGINT/SIGTERM stop, SIGHUP reloads. Nothing here fails:
+// the signal set is fixed, and WaitForSignal() waits again when sigwait is interrupted.
 //
 // Call BlockShutdownSignals() first thing in main(), before any thread starts, so every
 // thread inherits the mask; then wait for signals on one thread with WaitForSignal().

@@ -1,4 +1,5 @@
 // Small helpers for absl::Status propagation. abseil 20220623 (Debian 12) ships none.
+// docs/errors.md says which status code to use for what.
 #ifndef PARAAT_COMMON_STATUS_MACROS_H_
 #define PARAAT_COMMON_STATUS_MACROS_H_
 

@@ -1,4 +1,5 @@
-// Converting and printing points in time.
+// Converting and printing points in time (UTC, RFC 3339), and the time arguments users give
+// (--since, --until, --date). ParseTimeArg's errors are InvalidArgument. Pure; any thread.
 #ifndef PARAAT_COMMON_TIME_UTIL_H_
 #define PARAAT_COMMON_TIME_UTIL_H_
 

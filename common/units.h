@@ -1,4 +1,6 @@
 // Durations, sizes, rates and percentages as users write them in config and plan files.
+// Parse errors are InvalidArgument with a message that shows the value and an example; the
+// config readers prefix it with `file:line: key:`. Pure functions; safe from any thread.
 //
 //   durations: 200ms, 30s, 15m, 4h, 7d, 52w, and sums such as 1h30m
 //   sizes:     512KiB, 1MiB, 10GB, 4096 (bytes), 1.5GiB

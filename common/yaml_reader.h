@@ -14,6 +14,10 @@
 //   }
 //   plan.Finish();
 //   if (!errors.empty()) return errors.ToStatus();
+//
+// Errors: nothing here throws; yaml-cpp's exceptions are caught where it is called and become
+// problems in ConfigErrors, whose ToStatus() is one InvalidArgument (callers exit 2 on it).
+// Thread-safety: none; a ConfigErrors and its YamlMaps belong to the thread reading the file.
 #ifndef PARAAT_COMMON_YAML_READER_H_
 #define PARAAT_COMMON_YAML_READER_H_
 

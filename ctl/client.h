@@ -1,4 +1,11 @@
-// paraatctl's connection to a collector's query API.
+// paraatctl's connection to a collector's query API: the channel (TLS or, to loopback only,
+// plaintext), the bearer token, and the translation of failed calls into statuses that say
+// what went wrong in the user's terms.
+//
+// Errors: Connect() gives InvalidArgument for unusable options (exit 2); FromGrpc() keeps the
+// call's code and adds context (UNAVAILABLE/DEADLINE_EXCEEDED: "cannot reach the collector at
+// X", UNAUTHENTICATED/PERMISSION_DENIED: "the collector at X refused").
+// Thread-safety: a connected QueryClient may be used from several threads (gRPC stubs are).
 #ifndef PARAAT_CTL_CLIENT_H_
 #define PARAAT_CTL_CLIENT_H_
 

@@ -1,5 +1,7 @@
 // paraatctl's commands. Each parses its own options and returns the process exit code:
-// 0 success, 1 runtime failure, 2 bad usage.
+// 0 success, 1 runtime failure (collector unreachable, refused, broken chain, nothing found in
+// a range), 2 bad usage (bad options, unknown plan). Messages go to env.err, results to env.out.
+// Thread-safety: one command runs at a time, on the caller's thread.
 #ifndef PARAAT_CTL_COMMANDS_H_
 #define PARAAT_CTL_COMMANDS_H_
 
@@ -29,7 +31,8 @@ int CmdEvidenceExport(CtlEnv& env, int argc, char** argv);
 int CmdExerciseRecord(CtlEnv& env, int argc, char** argv);
 int CmdReload(CtlEnv& env, int argc, char** argv);
 
-// Prints a failed call's status and returns its exit code (2 for bad arguments, else 1).
+// Prints a failed call's status and returns its exit code: 2 for InvalidArgument and NotFound
+// (the user asked for something wrong), 1 for everything else.
 int Fail(CtlEnv& env, const absl::Status& status);
 
 }  // namespace paraat

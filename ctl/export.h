@@ -2,6 +2,9 @@
 // verification) and then the records; a sink renders them as they arrive, so exports of
 // millions of records need no more memory than one record (CSV, JSON) or one summary per plan
 // (OSCAL, HTML).
+//
+// Errors: sinks cannot fail; they write to the stream they were given, and the caller checks
+// that stream after Finish(). Thread-safety: a sink is used by one thread.
 #ifndef PARAAT_CTL_EXPORT_H_
 #define PARAAT_CTL_EXPORT_H_
 

@@ -1,7 +1,8 @@
 // What an auditor's report needs, aggregated per plan from an evidence export as it streams
 // by: source summaries, achieved RPO over time, restore tests, transitions, exercises, plan
 // changes, agent gaps, and a finding per control. Memory is bounded: series are thinned and
-// lists capped, whatever the number of records.
+// lists capped, whatever the number of records. Records for plans the header did not name are
+// ignored; nothing here fails. Not thread-safe: one export, one thread.
 #ifndef PARAAT_CTL_REPORT_MODEL_H_
 #define PARAAT_CTL_REPORT_MODEL_H_
 

@@ -1,4 +1,5 @@
-// Inline SVG charts for the HTML report: no scripts, no external resources.
+// Inline SVG charts for the HTML report: no scripts, no external resources. Pure functions of
+// their arguments (labels are escaped here); safe to call from any thread.
 #ifndef PARAAT_CTL_SVG_CHART_H_
 #define PARAAT_CTL_SVG_CHART_H_
 

@@ -1,5 +1,6 @@
 // Plain-text tables for terminals: columns sized to their content, the last column left
-// unpadded so long reasons wrap naturally.
+// unpadded so long reasons wrap naturally. Cells beyond the header's columns are dropped.
+// Not thread-safe (one table, one thread).
 #ifndef PARAAT_CTL_TABLE_H_
 #define PARAAT_CTL_TABLE_H_
 
