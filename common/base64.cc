@@ -19,12 +19,16 @@ constexpr std::array<uint8_t, 256> MakeTable() {
 }
 constexpr std::array<uint8_t, 256> kTable = MakeTable();
 
-size_t DecodedSize(absl::string_view text) {
+}  // namespace
+
+size_t Base64DecodedSize(absl::string_view text) {
   if (text.size() % 4 != 0) return std::string::npos;
   size_t pad = 0;
   if (!text.empty() && text.back() == '=') pad = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : 1;
   return text.size() / 4 * 3 - pad;
 }
+
+namespace {
 
 // Decodes into `out` (DecodedSize bytes); false on any character outside the alphabet, padding
 // in the middle, or non-zero unused bits in the last group.
@@ -70,7 +74,7 @@ bool DecodeInto(absl::string_view text, uint8_t* out) {
 std::string Base64Encode(absl::string_view data) { return absl::Base64Escape(data); }
 
 bool Base64Decode(absl::string_view text, std::string* out) {
-  const size_t size = DecodedSize(text);
+  const size_t size = Base64DecodedSize(text);
   if (size == std::string::npos) return false;
   out->resize(size + 3);  // the last group writes up to three bytes
   if (!DecodeInto(text, reinterpret_cast<uint8_t*>(out->data()))) return false;
@@ -79,7 +83,7 @@ bool Base64Decode(absl::string_view text, std::string* out) {
 }
 
 bool Base64DecodeTo(absl::string_view text, void* out, size_t size) {
-  if (DecodedSize(text) != size) return false;
+  if (Base64DecodedSize(text) != size) return false;
   return DecodeInto(text, static_cast<uint8_t*>(out));
 }
 

@@ -15,6 +15,9 @@ std::string Base64Encode(absl::string_view data);
 // characters from the standard alphabet, '=' only as the final padding, unused bits zero.
 // No whitespace.
 [[nodiscard]] bool Base64Decode(absl::string_view text, std::string* out);
+// The number of bytes `text` decodes to if it is valid (std::string::npos when its length is
+// not a multiple of four); the characters are not checked.
+size_t Base64DecodedSize(absl::string_view text);
 // The same into a fixed buffer: false unless `text` decodes to exactly `size` bytes.
 [[nodiscard]] bool Base64DecodeTo(absl::string_view text, void* out, size_t size);
 

@@ -62,9 +62,9 @@ std::string NodeId::ToString() const { return absl::StrCat("(level ", level, ", 
 
 Digest MerkleHasher::HashLeaf(absl::string_view data) {
   static constexpr uint8_t kLeafPrefix = 0x00;
-  sha_.Update(&kLeafPrefix, 1);
-  sha_.Update(data);
-  return sha_.Finish();
+  sha_->Update(&kLeafPrefix, 1);
+  sha_->Update(data);
+  return sha_->Finish();
 }
 
 Digest MerkleHasher::HashChildren(const Digest& left, const Digest& right) {
@@ -73,8 +73,8 @@ Digest MerkleHasher::HashChildren(const Digest& left, const Digest& right) {
   buf[0] = 0x01;
   std::memcpy(buf + 1, left.data(), 32);
   std::memcpy(buf + 33, right.data(), 32);
-  sha_.Update(buf, sizeof(buf));
-  return sha_.Finish();
+  sha_->Update(buf, sizeof(buf));
+  return sha_->Finish();
 }
 
 Digest MerkleHasher::EmptyRoot() { return Sha256Of(""); }

@@ -40,6 +40,7 @@
 #define PARAAT_COMMON_MERKLE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -72,15 +73,16 @@ struct Node {
 };
 
 // SHA-256 with the RFC 9162 prefixes, reusing one OpenSSL context (several times faster than a
-// fresh one per hash for inputs this small).
+// fresh one per hash for inputs this small). Movable.
 class MerkleHasher {
  public:
+  MerkleHasher() : sha_(std::make_unique<Sha256>()) {}
   Digest HashLeaf(absl::string_view data);
   Digest HashChildren(const Digest& left, const Digest& right);
   static Digest EmptyRoot();  // SHA-256 of nothing: MTH of the empty tree
 
  private:
-  Sha256 sha_;
+  std::unique_ptr<Sha256> sha_;
 };
 
 // Reads perfect-node hashes from wherever a store keeps them.
