@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/base64.h"
 #include "common/status_macros.h"
@@ -188,10 +189,78 @@ json EvidenceToJson(const ExportEvidence& e) {
   return j;
 }
 
+std::string PathBytes(absl::Span<const Digest> path) {
+  std::string out(path.size() * 32, '\0');
+  for (size_t i = 0; i < path.size(); ++i) std::memcpy(&out[i * 32], path[i].data(), 32);
+  return out;
+}
+
+absl::StatusOr<std::vector<Digest>> PathField(const json& j) {
+  PARAAT_ASSIGN_OR_RETURN(const std::string* path, StringField(j, "path"));
+  if (path->size() > (kMaxProofHashes * 32 + 2) / 3 * 4) {
+    return FieldError("path", absl::StrCat("more than ", kMaxProofHashes, " hashes"));
+  }
+  std::string bytes;
+  if (!Base64Decode(*path, &bytes)) return FieldError("path", "not canonical base64");
+  if (bytes.size() % 32 != 0) return FieldError("path", "not a whole number of 32-byte hashes");
+  std::vector<Digest> out(bytes.size() / 32);
+  for (size_t i = 0; i < out.size(); ++i) std::memcpy(out[i].data(), &bytes[i * 32], 32);
+  return out;
+}
+
+json ConsistencyToJson(const ConsistencyEntry& c) {
+  return {{"from_size", c.from_size},
+          {"from_root", Base64Encode(DigestBytes(c.from_root))},
+          {"path", Base64Encode(PathBytes(c.path))}};
+}
+
+absl::StatusOr<ConsistencyEntry> ConsistencyFromJson(const json& j) {
+  if (!j.is_object()) return absl::InvalidArgumentError("consistency proof must be a JSON object");
+  PARAAT_RETURN_IF_ERROR(OnlyKnownKeys(j, {"from_size", "from_root", "path"}));
+  ConsistencyEntry c;
+  PARAAT_ASSIGN_OR_RETURN(c.from_size, UintField(j, "from_size", kMaxTreeSize));
+  PARAAT_ASSIGN_OR_RETURN(std::string root, Base64Field(j, "from_root", 32));
+  if (root.size() != 32) return FieldError("from_root", "must be 32 bytes");
+  std::memcpy(c.from_root.data(), root.data(), 32);
+  PARAAT_ASSIGN_OR_RETURN(c.path, PathField(j));
+  return c;
+}
+
+absl::StatusOr<ConsistencyEntry> ParseConsistency(absl::string_view json_text) {
+  PARAAT_ASSIGN_OR_RETURN(json j, ParseObject(json_text, 8192, "consistency proof"));
+  return ConsistencyFromJson(j);
+}
+
+absl::Status VerifyExtends(const Checkpoint& older, const Checkpoint& newer,
+                           absl::Span<const ConsistencyEntry> entries) {
+  if (older.origin != newer.origin) {
+    return absl::DataLossError(
+        absl::StrCat("the checkpoints are of different trees (\"", older.origin, "\" and \"", newer.origin, "\")"));
+  }
+  if (newer.tree_size < older.tree_size) {
+    return absl::DataLossError(absl::StrCat("the store shrank: the earlier checkpoint has ", older.tree_size,
+                                            " records, the newer one ", newer.tree_size));
+  }
+  for (const ConsistencyEntry& e : entries) {
+    if (e.from_size != older.tree_size) continue;
+    if (e.from_root != older.root) {
+      return absl::DataLossError(absl::StrCat("the store's tree at ", older.tree_size,
+                                              " records has another root than the earlier checkpoint: rewritten"));
+    }
+    absl::Status st = VerifyConsistency(older.tree_size, newer.tree_size, older.root, newer.root, e.path);
+    if (!st.ok())
+      return absl::DataLossError(absl::StrCat("not an extension of the earlier checkpoint: ", st.message()));
+    return absl::OkStatus();
+  }
+  if (older.tree_size == newer.tree_size || older.tree_size == 0) {
+    return VerifyConsistency(older.tree_size, newer.tree_size, older.root, newer.root, {});
+  }
+  return absl::NotFoundError(
+      absl::StrCat("the newer export carries no consistency proof from tree size ", older.tree_size));
+}
+
 json ProofToJson(const RecordProof& p) {
-  std::string path(p.path.size() * 32, '\0');
-  for (size_t i = 0; i < p.path.size(); ++i) std::memcpy(&path[i * 32], p.path[i].data(), 32);
-  return {{"leaf_index", p.leaf_index}, {"leaf", Base64Encode(p.leaf)}, {"path", Base64Encode(path)}};
+  return {{"leaf_index", p.leaf_index}, {"leaf", Base64Encode(p.leaf)}, {"path", Base64Encode(PathBytes(p.path))}};
 }
 
 absl::StatusOr<ExportEvidence> EvidenceFromJson(const json& j) {
@@ -225,15 +294,7 @@ absl::StatusOr<RecordProof> ProofFromJson(const json& j, absl::string_view extra
   RecordProof p;
   PARAAT_ASSIGN_OR_RETURN(p.leaf_index, UintField(j, "leaf_index", kMaxTreeSize - 1));
   PARAAT_ASSIGN_OR_RETURN(p.leaf, Base64Field(j, "leaf", kMaxLeafData));
-  PARAAT_ASSIGN_OR_RETURN(const std::string* path, StringField(j, "path"));
-  if (path->size() > (kMaxProofHashes * 32 + 2) / 3 * 4) {
-    return FieldError("path", absl::StrCat("more than ", kMaxProofHashes, " hashes"));
-  }
-  std::string bytes;
-  if (!Base64Decode(*path, &bytes)) return FieldError("path", "not canonical base64");
-  if (bytes.size() % 32 != 0) return FieldError("path", "not a whole number of 32-byte hashes");
-  p.path.resize(bytes.size() / 32);
-  for (size_t i = 0; i < p.path.size(); ++i) std::memcpy(p.path[i].data(), &bytes[i * 32], 32);
+  PARAAT_ASSIGN_OR_RETURN(p.path, PathField(j));
   return p;
 }
 
@@ -253,8 +314,11 @@ absl::StatusOr<RecordProof> ParseRecordProofGeneral(absl::string_view json_text)
   return ProofFromJson(j);
 }
 
-SidecarWriter::SidecarWriter(std::ostream& out, const ExportEvidence& evidence) : out_(out) {
+SidecarWriter::SidecarWriter(std::ostream& out, const ExportEvidence& evidence,
+                             absl::Span<const ConsistencyEntry> consistency)
+    : out_(out) {
   out_ << EvidenceToJson(evidence).dump() << '\n';
+  for (const ConsistencyEntry& c : consistency) out_ << ConsistencyToJson(c).dump() << '\n';
 }
 
 void SidecarWriter::Add(uint64_t seq, const RecordProof& proof) {
@@ -269,7 +333,8 @@ absl::StatusOr<bool> SidecarReader::ReadLine() {
   while (true) {
     const size_t nl = buf_.find('\n', pos_);
     if (nl != std::string::npos) {
-      line_ = absl::string_view(buf_).substr(pos_, nl - pos_);
+      line_start_ = pos_;
+      line_size_ = nl - pos_;
       pos_ = nl + 1;
       break;
     }
@@ -281,7 +346,8 @@ absl::StatusOr<bool> SidecarReader::ReadLine() {
     pos_ = 0;
     if (eof_) {
       if (buf_.empty()) return false;
-      line_ = buf_;
+      line_start_ = 0;
+      line_size_ = buf_.size();
       pos_ = buf_.size();
       break;
     }
@@ -300,17 +366,37 @@ absl::StatusOr<SidecarReader> SidecarReader::Open(std::istream& in) {
   SidecarReader r(in);
   PARAAT_ASSIGN_OR_RETURN(bool got, r.ReadLine());
   if (!got) return absl::InvalidArgumentError("sidecar is empty");
-  auto e = ParseEvidence(r.line_);
+  auto e = ParseEvidence(r.line());
   if (!e.ok()) return absl::InvalidArgumentError(absl::StrCat("sidecar line 1: ", e.status().message()));
   r.evidence_ = *std::move(e);
+  // Consistency lines, recognised by their first key ("from_root" as the writer sorts them), until the first
+  // record line (which is then read again by Next).
+  while (true) {
+    PARAAT_ASSIGN_OR_RETURN(bool more, r.ReadLine());
+    if (!more) break;
+    if (!absl::StartsWith(r.line(), "{\"from_")) {
+      r.pending_ = true;
+      break;
+    }
+    auto c = ParseConsistency(r.line());
+    if (!c.ok())
+      return absl::InvalidArgumentError(absl::StrCat("sidecar line ", r.line_number_, ": ", c.status().message()));
+    if (r.consistency_.size() >= kMaxConsistencyEntries)
+      return absl::InvalidArgumentError("too many consistency proofs");
+    r.consistency_.push_back(*std::move(c));
+  }
   return r;
 }
 
 absl::StatusOr<bool> SidecarReader::Next(uint64_t* seq, RecordProof* proof) {
-  PARAAT_ASSIGN_OR_RETURN(bool got, ReadLine());
-  if (!got) return false;
-  if (FastProof(line_, "seq", seq, proof)) return true;
-  auto j = ParseObject(line_, kMaxProofText, "record proof");
+  if (pending_) {
+    pending_ = false;
+  } else {
+    PARAAT_ASSIGN_OR_RETURN(bool got, ReadLine());
+    if (!got) return false;
+  }
+  if (FastProof(line(), "seq", seq, proof)) return true;
+  auto j = ParseObject(line(), kMaxProofText, "record proof");
   absl::StatusOr<RecordProof> p = j.ok() ? ProofFromJson(*j, "seq", seq) : j.status();
   if (!p.ok())
     return absl::InvalidArgumentError(absl::StrCat("sidecar line ", line_number_, ": ", p.status().message()));

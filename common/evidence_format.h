@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/checkpoint.h"
 #include "common/merkle.h"
 #include "nlohmann/json_fwd.hpp"
@@ -61,7 +62,28 @@ struct RecordProof {
   bool operator==(const RecordProof& o) const = default;
 };
 
+// A consistency proof from an earlier signed checkpoint (from_size, from_root) to the export's
+// checkpoint: what lets an auditor holding an earlier export check offline that the store still
+// holds everything that export held. A JSON export lists them in a top-level "consistency"
+// array; a sidecar has one per line between the evidence line and the first record line.
+struct ConsistencyEntry {
+  uint64_t from_size = 0;
+  Digest from_root{};
+  std::vector<Digest> path;
+  bool operator==(const ConsistencyEntry& o) const = default;
+};
+inline constexpr size_t kMaxConsistencyEntries = 1 << 20;
+
 nlohmann::json EvidenceToJson(const ExportEvidence& e);
+nlohmann::json ConsistencyToJson(const ConsistencyEntry& c);
+[[nodiscard]] absl::StatusOr<ConsistencyEntry> ConsistencyFromJson(const nlohmann::json& j);
+[[nodiscard]] absl::StatusOr<ConsistencyEntry> ParseConsistency(absl::string_view json_text);
+// Checks that `newer` (verified) extends `older` (verified): finds the entry from older's size
+// among `entries` and verifies it (RFC 9162 §2.1.4.2). DataLoss when the store shrank or was
+// rewritten since `older` was signed; NotFound when the newer export carries no proof from
+// older's size.
+[[nodiscard]] absl::Status VerifyExtends(const Checkpoint& older, const Checkpoint& newer,
+                                         absl::Span<const ConsistencyEntry> entries);
 nlohmann::json ProofToJson(const RecordProof& p);
 [[nodiscard]] absl::StatusOr<ExportEvidence> EvidenceFromJson(const nlohmann::json& j);
 // `extra_key`, when given, is one more unsigned-integer field the object may carry (the
@@ -78,7 +100,7 @@ nlohmann::json ProofToJson(const RecordProof& p);
 // Writes a CSV export's sidecar.
 class SidecarWriter {
  public:
-  SidecarWriter(std::ostream& out, const ExportEvidence& evidence);
+  SidecarWriter(std::ostream& out, const ExportEvidence& evidence, absl::Span<const ConsistencyEntry> consistency = {});
   void Add(uint64_t seq, const RecordProof& proof);
 
  private:
@@ -90,6 +112,7 @@ class SidecarReader {
  public:
   [[nodiscard]] static absl::StatusOr<SidecarReader> Open(std::istream& in);
   const ExportEvidence& evidence() const { return evidence_; }
+  const std::vector<ConsistencyEntry>& consistency() const { return consistency_; }
   // True with the next record, false at the end of the file, or an error naming the line.
   [[nodiscard]] absl::StatusOr<bool> Next(uint64_t* seq, RecordProof* proof);
 
@@ -102,9 +125,12 @@ class SidecarReader {
   std::string buf_;
   size_t pos_ = 0;
   bool eof_ = false;
-  absl::string_view line_;  // into buf_
+  absl::string_view line() const { return absl::string_view(buf_).substr(line_start_, line_size_); }
+  size_t line_start_ = 0, line_size_ = 0;  // the current line, in buf_
+  bool pending_ = false;                   // the current line is yet to be returned by Next
   uint64_t line_number_ = 0;
   ExportEvidence evidence_;
+  std::vector<ConsistencyEntry> consistency_;
 };
 
 struct ExportVerifyOptions {

@@ -42,6 +42,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)paraat::VerifyConsistency(p->leaf_index, p->leaf_index + p->path.size(), p->path[0], p->path[1], p->path);
     }
   }
+  if (auto c = paraat::ParseConsistency(text); c.ok()) {
+    if (paraat::ParseConsistency(paraat::ConsistencyToJson(*c).dump()).value() != *c) __builtin_trap();
+    paraat::Checkpoint older, newer;
+    older.tree_size = c->from_size;
+    older.root = c->from_root;
+    newer.tree_size = c->from_size + 1;
+    (void)paraat::VerifyExtends(older, newer, {*c});
+  }
   if (auto c = paraat::ParseCheckpointBody(text); c.ok()) {
     if (paraat::CheckpointBody(*c) != text) __builtin_trap();
   }

@@ -229,9 +229,93 @@ TEST(Sidecar, RoundTripsAndNamesTheBadLine) {
   ASSERT_TRUE(ns.ok());
   EXPECT_THAT(std::string(ns->Next(&seq, &p).status().message()), HasSubstr("sidecar line 2: \"seq\": missing"));
   std::stringstream huge(out.str().substr(0, out.str().find('\n') + 1) + std::string(kMaxProofText + 10, 'x'));
-  auto hr = SidecarReader::Open(huge);
-  ASSERT_TRUE(hr.ok());
-  EXPECT_THAT(std::string(hr->Next(&seq, &p).status().message()), HasSubstr("sidecar line 2 is longer than"));
+  auto hr = SidecarReader::Open(huge);  // Open looks at line 2 for consistency proofs
+  ASSERT_FALSE(hr.ok());
+  EXPECT_THAT(std::string(hr.status().message()), HasSubstr("sidecar line 2 is longer than"));
+}
+
+// Two trees over the same records as a store would hold them at two checkpoints; `edit` changes
+// record `edit_at` in the later one (a rewrite), `drop` removes the newest records instead.
+struct History {
+  Checkpoint older, newer;
+  std::vector<ConsistencyEntry> entries;
+};
+History MakeHistory(uint64_t m, uint64_t n, int64_t edit_at = -1) {
+  MemoryNodeStore store;
+  CompactRange range;
+  MerkleHasher h;
+  History out;
+  out.older.origin = out.newer.origin = "paraat.example/evidence";
+  for (uint64_t i = 0; i < n; ++i) {
+    std::vector<Node> done;
+    range.Append(h.HashLeaf(absl::StrCat("record ", i, int64_t(i) == edit_at ? " edited" : "")), h, &done);
+    store.PutAll(done);
+  }
+  MemoryNodeStore honest;  // the tree as it was when `older` was signed
+  CompactRange r2;
+  for (uint64_t i = 0; i < m; ++i) {
+    std::vector<Node> done;
+    r2.Append(h.HashLeaf(absl::StrCat("record ", i)), h, &done);
+    honest.PutAll(done);
+  }
+  out.older.tree_size = m;
+  out.older.root = r2.Root(h);
+  out.newer.tree_size = n;
+  out.newer.root = range.Root(h);
+  // What the collector exports: proofs from earlier checkpoint sizes, computed from its store.
+  for (uint64_t from : {uint64_t{1}, m / 2, m}) {
+    if (from == 0 || from > n) continue;
+    out.entries.push_back(ConsistencyEntry{from, *RootAt(from, store), *ConsistencyProof(from, n, store)});
+  }
+  return out;
+}
+
+TEST(Consistency, AnEarlierExportIsCheckedOffline) {
+  History grew = MakeHistory(100, 250);
+  EXPECT_TRUE(VerifyExtends(grew.older, grew.newer, grew.entries).ok());
+  EXPECT_TRUE(VerifyExtends(grew.older, grew.older, {}).ok());
+
+  // Rewritten: record 37 edited after the earlier checkpoint; every hash recomputed.
+  History rewritten = MakeHistory(100, 250, 37);
+  absl::Status st = VerifyExtends(rewritten.older, rewritten.newer, rewritten.entries);
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("has another root than the earlier checkpoint"));
+  // A forger who keeps the old root in the entry still cannot produce a valid path.
+  std::vector<ConsistencyEntry> lie = rewritten.entries;
+  for (auto& e : lie) {
+    if (e.from_size == 100) e.from_root = rewritten.older.root;
+  }
+  EXPECT_EQ(VerifyExtends(rewritten.older, rewritten.newer, lie).code(), absl::StatusCode::kDataLoss);
+
+  // Rolled back: the store holds fewer records than the earlier export.
+  History shrank = MakeHistory(100, 250);
+  EXPECT_THAT(std::string(VerifyExtends(shrank.newer, shrank.older, {}).message()), HasSubstr("the store shrank"));
+  // No proof from that size in the newer export; another tree altogether.
+  EXPECT_EQ(VerifyExtends(grew.older, grew.newer, {}).code(), absl::StatusCode::kNotFound);
+  Checkpoint other = grew.older;
+  other.origin = "elsewhere";
+  EXPECT_EQ(VerifyExtends(other, grew.newer, grew.entries).code(), absl::StatusCode::kDataLoss);
+
+  // Through the sidecar.
+  Export e = MakeExport(3);
+  std::stringstream out;
+  {
+    SidecarWriter w(out, e.evidence, grew.entries);
+    w.Add(1, e.proofs[0]);
+  }
+  std::stringstream in(out.str());
+  auto r = SidecarReader::Open(in);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->consistency(), grew.entries);
+  uint64_t seq = 0;
+  RecordProof p;
+  ASSERT_TRUE(*r->Next(&seq, &p));
+  EXPECT_EQ(p, e.proofs[0]);
+  EXPECT_FALSE(*r->Next(&seq, &p));
+  EXPECT_EQ(*ParseConsistency(ConsistencyToJson(grew.entries[0]).dump()), grew.entries[0]);
+  EXPECT_THAT(
+      std::string(ParseConsistency("{\"from_size\":1,\"from_root\":\"AAAA\",\"path\":\"\"}").status().message()),
+      HasSubstr("\"from_root\": must be 32 bytes"));
 }
 
 TEST(ExportVerifier, AcceptsTheGenuineExportAndCatchesEachForgery) {

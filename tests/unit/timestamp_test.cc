@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,6 +19,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/checkpoint.h"
+#include "common/evidence_format.h"
+#include "common/merkle.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testlib/test_util.h"
@@ -284,6 +288,59 @@ TEST_F(TimestampTest, ReplayedAnswerIsRefused) {
   auto r = RequestTimestamp(kCheckpoint, Options());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("nonce mismatch"));
+}
+
+// The auditor's commands of docs/evidence-format.md, run on a sidecar as the collector will
+// write it: the checkpoint, its signature and its token extracted with jq and base64, checked
+// by openssl alone; and the same export through ExportVerifier.
+TEST_F(TimestampTest, AuditorCommandsOnASidecar) {
+  auto key = SigningKey::LoadOrCreate(*dir_ / "collector.key");
+  ASSERT_TRUE(key.ok()) << key.status();
+  Checkpoint c;
+  c.origin = "paraat.example/evidence";
+  c.tree_size = 1;
+  MerkleHasher h;
+  c.root = h.HashLeaf("the only record");
+  c.time = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  c.collector_id = "collector-a";
+  auto sc = SignCheckpoint(c, *key);
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  auto ts = RequestTimestamp(sc->body, Options());
+  ASSERT_TRUE(ts.ok()) << ts.status();
+  const ExportEvidence evidence{sc->body, sc->signature, key->key_id(), ts->token};
+  {
+    std::ofstream out(*dir_ / "export.csv.proof.jsonl");
+    SidecarWriter w(out, evidence);
+    w.Add(1, RecordProof{0, "the only record", {}});
+  }
+  const std::string script = R"(set -e
+cd "$1"
+head -n 1 export.csv.proof.jsonl | jq -j .checkpoint > checkpoint.txt
+head -n 1 export.csv.proof.jsonl | jq -r .signature | base64 -d > checkpoint.sig
+head -n 1 export.csv.proof.jsonl | jq -r .timestamp_token | base64 -d > checkpoint.tsr
+openssl pkeyutl -verify -pubin -inkey collector.key.pub -rawin -in checkpoint.txt -sigfile checkpoint.sig
+openssl ts -verify -data checkpoint.txt -in checkpoint.tsr -token_in -CAfile ca.pem
+)";
+  auto r = RunCommand({"sh", "-c", script, "sh", dir_->path()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Signature Verified Successfully"));
+  EXPECT_THAT(r.output, HasSubstr("Verification: OK"));
+  EXPECT_EQ(ReadFileOrDie(*dir_ / "checkpoint.txt"), sc->body);
+
+  TrustedKeys trusted;
+  ASSERT_TRUE(trusted.AddFile(*dir_ / "collector.key.pub").ok());
+  std::ifstream in(*dir_ / "export.csv.proof.jsonl");
+  auto reader = SidecarReader::Open(in);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto v = ExportVerifier::Create(reader->evidence(), {&trusted, *dir_ / "ca.pem"});
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->timestamp(), ts->gen_time);
+  uint64_t seq = 0;
+  RecordProof proof;
+  ASSERT_TRUE(*reader->Next(&seq, &proof));
+  EXPECT_TRUE(v->Verify(proof).ok());
+  EXPECT_EQ(ExportVerifier::Create(reader->evidence(), {&trusted, *dir_ / "other-ca.pem"}).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(TimestampRequest, IsDerOpensslReads) {
