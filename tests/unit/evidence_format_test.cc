@@ -79,24 +79,28 @@ TEST(EvidenceFormat, AProofInAMillionRecordTreeFitsInOneKibibyte) {
   EXPECT_EQ(Base64Encode(std::string(20 * 32, 'x')).size(), 856u);
 }
 
+template <typename T>
+void ExpectRejected(const absl::StatusOr<T>& r, const std::string& text, absl::string_view why) {
+  ASSERT_FALSE(r.ok()) << text.substr(0, 200);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(why)) << text.substr(0, 200);
+}
+
+// `good` with `key` set to `value` (removed when null), as JSON text.
+std::string With(nlohmann::json good, const std::string& key, nlohmann::json value) {
+  if (value.is_null()) {
+    good.erase(key);
+  } else {
+    good[key] = std::move(value);
+  }
+  return good.dump();
+}
+
 TEST(EvidenceFormat, RejectsMalformedEvidence) {
   Export e = MakeExport(3);
   const nlohmann::json good = EvidenceToJson(e.evidence);
-  auto rejects = [](const std::string& text, absl::string_view why) {
-    auto r = ParseEvidence(text);
-    ASSERT_FALSE(r.ok()) << text.substr(0, 200);
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(std::string(r.status().message()), HasSubstr(why)) << text.substr(0, 200);
-  };
-  auto with = [&](const std::string& key, nlohmann::json value) {
-    nlohmann::json j = good;
-    if (value.is_null()) {
-      j.erase(key);
-    } else {
-      j[key] = value;
-    }
-    return j.dump();
-  };
+  auto rejects = [](const std::string& text, absl::string_view why) { ExpectRejected(ParseEvidence(text), text, why); };
+  auto with = [&](const std::string& key, nlohmann::json value) { return With(good, key, std::move(value)); };
   rejects(with("format", "paraat-evidence-v2"), "\"format\": \"paraat-evidence-v2\" is not paraat-evidence-v1");
   rejects(with("format", nullptr), "\"format\": missing");
   rejects(with("checkpoint", 42), "\"checkpoint\": must be a string");
@@ -117,20 +121,9 @@ TEST(EvidenceFormat, RejectsMalformedEvidence) {
 TEST(EvidenceFormat, RejectsMalformedProofs) {
   const nlohmann::json good = ProofToJson(RecordProof{3, "leaf", std::vector<Digest>(3)});
   auto rejects = [](const std::string& text, absl::string_view why) {
-    auto r = ParseRecordProof(text);
-    ASSERT_FALSE(r.ok()) << text.substr(0, 200);
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(std::string(r.status().message()), HasSubstr(why)) << text.substr(0, 200);
+    ExpectRejected(ParseRecordProof(text), text, why);
   };
-  auto with = [&](const std::string& key, nlohmann::json value) {
-    nlohmann::json j = good;
-    if (value.is_null()) {
-      j.erase(key);
-    } else {
-      j[key] = value;
-    }
-    return j.dump();
-  };
+  auto with = [&](const std::string& key, nlohmann::json value) { return With(good, key, std::move(value)); };
   rejects(with("leaf_index", -1), "\"leaf_index\": must be a non-negative integer");
   rejects(with("leaf_index", 1.5), "\"leaf_index\": must be a non-negative integer");
   rejects(with("leaf_index", "3"), "\"leaf_index\": must be a non-negative integer");
