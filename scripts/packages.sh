@@ -21,7 +21,7 @@ PARAAT_TEST_PACKAGES=(
   monitoring-plugins-basic
   chromium
   clang libclang-rt-14-dev
-  procps iproute2 sqlite3 systemd curl python3
+  procps iproute2 sqlite3 systemd curl python3 jq
 )
 
 # To run the benchmarks in bench/ (their references, and the tools they drive).
