@@ -1,0 +1,154 @@
+// The fixtures that run real backup tools for the check kinds' tests (tests/testlib/): each one
+// set up, driven through what its kind will rely on, and broken the ways the kind must tell
+// apart. They prove the fixtures, and pin the tools' behaviour the kinds parse.
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testlib/bacula.h"
+#include "tests/testlib/test_util.h"
+
+namespace paraat::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Logs how long a fixture took to come up: the suite's time budget is shared.
+class SetupTimer {
+ public:
+  explicit SetupTimer(std::string what) : what_(std::move(what)), start_(absl::Now()) {}
+  ~SetupTimer() { std::cout << "[fixture] " << what_ << ": " << absl::Now() - start_ << "\n"; }
+
+ private:
+  std::string what_;
+  absl::Time start_;
+};
+
+// Regular files under `dir`, relative path -> size.
+std::map<std::string, uintmax_t> FilesUnder(const std::string& dir) {
+  std::map<std::string, uintmax_t> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) files[std::filesystem::relative(e.path(), dir)] = e.file_size();
+  }
+  return files;
+}
+
+class BaculaFixtureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetupTimer t("bacula start");
+    auto b = Bacula::Start(dir_ / "bacula");
+    ASSERT_TRUE(b.ok()) << b.status();
+    bacula_ = std::move(*b);
+    WriteBackup(bacula_->data_dir() + "/a.bin", 200 << 10, false);
+    WriteBackup(bacula_->data_dir() + "/sub/b.bin", 50 << 10, false);
+    WriteFileOrDie(bacula_->data_dir() + "/sub/c.txt", "three\n");
+  }
+  TempDir dir_;
+  std::unique_ptr<Bacula> bacula_;
+};
+
+TEST_F(BaculaFixtureTest, BackupVerifyAndRestoreTheNewestJob) {
+  auto backup = bacula_->Backup();
+  ASSERT_TRUE(backup.ok()) << backup.status();
+  EXPECT_EQ(backup->status, 'T') << bacula_->JobLog(backup->id);
+  EXPECT_EQ(backup->type, 'B');
+  EXPECT_EQ(backup->level, 'F');
+  EXPECT_EQ(backup->errors, 0);
+  EXPECT_EQ(backup->files, 5) << "three files and two directories";
+  EXPECT_EQ(backup->bytes, (200 << 10) + (50 << 10) + 6);
+  EXPECT_EQ(backup->name, Bacula::kBackupJob);
+  EXPECT_FALSE(backup->end_time.empty());
+
+  auto verify = bacula_->Verify();
+  ASSERT_TRUE(verify.ok()) << verify.status();
+  EXPECT_EQ(verify->status, 'T') << bacula_->JobLog(verify->id);
+  EXPECT_EQ(verify->type, 'V');
+  EXPECT_EQ(verify->level, 'O') << "VolumeToCatalog";
+  EXPECT_THAT(bacula_->JobLog(verify->id), HasSubstr(absl::StrCat("Verifying against JobId=", backup->id)));
+
+  // Then a changed and a deleted file: the restore (from the volume) still brings back what was
+  // backed up, and DiskToCatalog finds the differences. Both at once: each job costs the
+  // director's 2 s queue pause.
+  const auto backed_up = FilesUnder(bacula_->data_dir());
+  WriteFileOrDie(bacula_->data_dir() + "/sub/c.txt", "changed\n");
+  std::filesystem::remove(bacula_->data_dir() + "/a.bin");
+  auto restore_id = bacula_->StartRestore(dir_ / "restored");
+  ASSERT_TRUE(restore_id.ok()) << restore_id.status();
+  auto differs_id = bacula_->StartJob(Bacula::kVerifyJob, "level=DiskToCatalog");
+  ASSERT_TRUE(differs_id.ok()) << differs_id.status();
+
+  auto restore = bacula_->WaitJob(*restore_id);
+  ASSERT_TRUE(restore.ok()) << restore.status();
+  EXPECT_EQ(restore->status, 'T') << bacula_->JobLog(restore->id);
+  EXPECT_EQ(restore->type, 'R');
+  EXPECT_EQ(FilesUnder(dir_ / "restored" + bacula_->data_dir()), backed_up);
+
+  auto differs = bacula_->WaitJob(*differs_id);
+  ASSERT_TRUE(differs.ok()) << differs.status();
+  EXPECT_EQ(differs->status, 'D') << bacula_->JobLog(differs->id);
+  EXPECT_EQ(differs->level, 'd');
+  const std::string log = bacula_->JobLog(differs->id);
+  EXPECT_THAT(log, HasSubstr("st_size  differ"));
+  EXPECT_THAT(log, HasSubstr("in the Catalog but not on disk"));
+}
+
+TEST_F(BaculaFixtureTest, WarningsFatalErrorsAndCancelledJobs) {
+  // Four jobs at once: each job costs the director's 2 s queue pause.
+  std::map<std::string, int> ids;
+  for (const char* job : {Bacula::kBackupJob, Bacula::kMissingJob, Bacula::kFailingJob, Bacula::kSlowJob}) {
+    auto id = bacula_->StartJob(job);
+    ASSERT_TRUE(id.ok()) << id.status();
+    ids[job] = *id;
+  }
+  auto missing = bacula_->WaitJob(ids[Bacula::kMissingJob]);
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_EQ(missing->status, 'T') << "9.6 keeps T for a backup with warnings";
+  EXPECT_EQ(missing->errors, 1);
+  EXPECT_EQ(missing->files, 0);
+  EXPECT_THAT(bacula_->JobLog(missing->id), HasSubstr("Backup OK -- with warnings"));
+
+  auto fails = bacula_->WaitJob(ids[Bacula::kFailingJob]);
+  ASSERT_TRUE(fails.ok()) << fails.status();
+  EXPECT_EQ(fails->status, 'f') << bacula_->JobLog(fails->id);
+
+  const int slow = ids[Bacula::kSlowJob];
+  ASSERT_TRUE(WaitFor([&] { return bacula_->JobLog(slow).find("ClientRunBeforeJob") != std::string::npos; },
+                      absl::Seconds(30)));
+  ASSERT_TRUE(bacula_->Cancel(slow).ok());
+  auto cancelled = bacula_->WaitJob(slow);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->status, 'A');
+
+  auto good = bacula_->WaitJob(ids[Bacula::kBackupJob]);
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->status, 'T');
+
+  // The file daemon down: the next backup fails, and the newest successful one (what a kind
+  // reads as the recovery point) stays the earlier job.
+  bacula_->StopFileDaemon();
+  auto no_client = bacula_->Backup();
+  ASSERT_TRUE(no_client.ok()) << no_client.status();
+  EXPECT_EQ(no_client->status, 'f');
+  EXPECT_THAT(bacula_->JobLog(no_client->id), HasSubstr("Unable to connect to Client"));
+  RunResult newest =
+      bacula_->Console(absl::StrCat("llist jobname=", Bacula::kBackupJob, " jobstatus=T order=desc limit=1\n"));
+  EXPECT_THAT(newest.output, HasSubstr(absl::StrCat("JobId: ", good->id, "\n")));
+  ASSERT_TRUE(bacula_->StartFileDaemon().ok());
+  EXPECT_THAT(bacula_->Console(absl::StrCat("status client=", Bacula::kClient, "\n")).output,
+              HasSubstr("Daemon started"));
+
+  // A wrong console password: exit 1 and the director's words.
+  WriteFileOrDie(dir_ / "bad.conf",
+                 absl::StrCat("Director {\n  Name = ", Bacula::kDirector, "\n  DIRport = ", bacula_->director_port(),
+                              "\n  Address = 127.0.0.1\n  Password = \"wrong\"\n}\n"));
+  RunResult denied = RunCommand({"bconsole", "-n", "-c", dir_ / "bad.conf"}, absl::Seconds(30), "list jobs\n");
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_THAT(denied.output, HasSubstr("Director authorization problem"));
+}
+
+}  // namespace
+}  // namespace paraat::testing
