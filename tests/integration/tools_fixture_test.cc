@@ -8,7 +8,9 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/testlib/bacula.h"
+#include "tests/testlib/barman.h"
 #include "tests/testlib/test_util.h"
 
 namespace paraat::testing {
@@ -148,6 +150,93 @@ TEST_F(BaculaFixtureTest, WarningsFatalErrorsAndCancelledJobs) {
   RunResult denied = RunCommand({"bconsole", "-n", "-c", dir_ / "bad.conf"}, absl::Seconds(30), "list jobs\n");
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_THAT(denied.output, HasSubstr("Director authorization problem"));
+}
+
+class BarmanFixtureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetupTimer t("barman create");
+    auto b = Barman::Create(dir_ / "barman");
+    ASSERT_TRUE(b.ok()) << b.status();
+    barman_ = std::move(*b);
+    ASSERT_EQ(barman_->pg().Sql("CREATE TABLE t AS SELECT generate_series(1, 1000) AS i").exit_code, 0);
+  }
+  TempDir dir_;
+  std::unique_ptr<Barman> barman_;
+};
+
+TEST_F(BarmanFixtureTest, BackupCheckRecoverAndStartTheCopy) {
+  auto id = barman_->Backup();
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto list = barman_->Json({"list-backups", Barman::kServer});
+  ASSERT_TRUE(list.ok()) << list.status();
+  const auto& newest = (*list)[Barman::kServer][0];
+  EXPECT_EQ(newest["backup_id"], *id);
+  EXPECT_EQ(newest["status"], "DONE");
+  EXPECT_FALSE(newest.value("end_time_timestamp", "").empty()) << newest.dump();
+
+  int exit_code = -1;
+  auto check = barman_->Json({"check", Barman::kServer}, &exit_code);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(exit_code, 0);
+  for (const auto& [name, c] : (*check)[Barman::kServer].items()) EXPECT_EQ(c["status"], "OK") << name;
+  RunResult check_backup = barman_->Run({"check-backup", Barman::kServer, *id});
+  EXPECT_EQ(check_backup.exit_code, 0) << check_backup.output;
+  auto shown = barman_->Json({"show-backup", Barman::kServer, *id});
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  EXPECT_EQ((*shown)[Barman::kServer]["status"], "DONE");
+
+  // Rows written after the backup reach the copy through the archived WAL.
+  ASSERT_EQ(barman_->pg().Sql("INSERT INTO t SELECT generate_series(1, 500)").exit_code, 0);
+  ASSERT_TRUE(barman_->SwitchWal().ok());
+  EXPECT_THAT(ReadFileOrDie(barman_->wals_dir() + "/xlog.db"), HasSubstr("\t16777216\t"));
+  ASSERT_TRUE(barman_->Recover("latest", dir_ / "recovered/data").ok());
+  SetupTimer t("barman recovered cluster start");
+  auto copy = Barman::StartRecovered(dir_ / "recovered", dir_ / "recovered/data");
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  RunResult rows = (*copy)->Sql("SELECT count(*) FROM t");
+  EXPECT_EQ(rows.output, "1500\n") << rows.output;
+  EXPECT_NE((*copy)->port(), barman_->pg().port());
+}
+
+TEST_F(BarmanFixtureTest, AMissingWalFailsTheBackupAndADownServerFailsTheCheck) {
+  auto id = barman_->Backup();
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto shown = barman_->Json({"show-backup", Barman::kServer, *id});
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  const std::string end_wal = (*shown)[Barman::kServer]["base_backup_information"]["end_wal"];
+  ASSERT_TRUE(std::filesystem::remove(barman_->wals_dir() + "/" + end_wal.substr(0, 16) + "/" + end_wal));
+  // check-backup says nothing and exits 0: its verdict goes into the catalog. The backup's last
+  // segment missing with nothing archived after it: Barman waits for it to arrive.
+  RunResult check_backup = barman_->Run({"check-backup", Barman::kServer, *id});
+  EXPECT_EQ(check_backup.exit_code, 0) << check_backup.output;
+  shown = barman_->Json({"show-backup", Barman::kServer, *id});
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  EXPECT_EQ((*shown)[Barman::kServer]["status"], "WAITING_FOR_WALS");
+  // Once a later segment is archived, the gap is final.
+  ASSERT_TRUE(barman_->SwitchWal().ok());
+  check_backup = barman_->Run({"check-backup", Barman::kServer, *id});
+  EXPECT_EQ(check_backup.exit_code, 0) << check_backup.output;
+  shown = barman_->Json({"show-backup", Barman::kServer, *id});
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  EXPECT_EQ((*shown)[Barman::kServer]["status"], "FAILED");
+  EXPECT_THAT((*shown)[Barman::kServer].value("error", ""), HasSubstr("WAL file is missing"));
+
+  int exit_code = -1;
+  auto check = barman_->Json({"check", Barman::kServer}, &exit_code);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(exit_code, 1);
+  EXPECT_EQ((*check)[Barman::kServer]["failed_backups"]["status"], "FAILED");
+
+  barman_->pg().Stop("immediate");
+  check = barman_->Json({"check", Barman::kServer}, &exit_code);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(exit_code, 1);
+  EXPECT_EQ((*check)[Barman::kServer]["postgresql"]["status"], "FAILED");
+  auto unknown = barman_->Json({"list-backups", "no-such-server"}, &exit_code);
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_EQ(exit_code, 1);
+  EXPECT_TRUE(unknown->contains("_ERROR")) << unknown->dump();
 }
 
 }  // namespace
