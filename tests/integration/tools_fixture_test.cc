@@ -11,12 +11,15 @@
 #include "nlohmann/json.hpp"
 #include "tests/testlib/bacula.h"
 #include "tests/testlib/barman.h"
+#include "tests/testlib/mariabackup.h"
+#include "tests/testlib/mariadb.h"
 #include "tests/testlib/test_util.h"
 
 namespace paraat::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 // Logs how long a fixture took to come up: the suite's time budget is shared.
 class SetupTimer {
@@ -237,6 +240,43 @@ TEST_F(BarmanFixtureTest, AMissingWalFailsTheBackupAndADownServerFailsTheCheck) 
   ASSERT_TRUE(unknown.ok()) << unknown.status();
   EXPECT_EQ(exit_code, 1);
   EXPECT_TRUE(unknown->contains("_ERROR")) << unknown->dump();
+}
+
+TEST(MariabackupFixtureTest, BackupPrepareAScratchCopyAndStartIt) {
+  TempDir dir;
+  std::unique_ptr<MariaDb> db;
+  {
+    SetupTimer t("mariadb start");
+    auto m = MariaDb::Start(dir / "db", 1);
+    ASSERT_TRUE(m.ok()) << m.status();
+    db = std::move(*m);
+  }
+  ASSERT_EQ(db->Sql("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY) ENGINE=InnoDB;"
+                    "INSERT INTO shop.orders VALUES (1), (2), (3);")
+                .exit_code,
+            0);
+  auto backup = MariaBackup(*db, dir / "backup");
+  ASSERT_TRUE(backup.ok()) << backup.status();
+  EXPECT_THAT(*backup, HasSubstr("completed OK!"));
+  EXPECT_THAT(ReadFileOrDie(dir / "backup/xtrabackup_checkpoints"), StartsWith("backup_type = full-backuped\n"));
+  EXPECT_THAT(ReadFileOrDie(dir / "backup/xtrabackup_info"), HasSubstr("\nend_time = "));
+  ASSERT_EQ(db->Sql("INSERT INTO shop.orders VALUES (4)").exit_code, 0);
+
+  auto prepared = MariaPrepare(dir / "backup", dir / "scratch");
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  EXPECT_THAT(*prepared, HasSubstr("completed OK!"));
+  EXPECT_THAT(ReadFileOrDie(dir / "scratch/xtrabackup_checkpoints"), StartsWith("backup_type = log-applied\n"));
+  EXPECT_THAT(ReadFileOrDie(dir / "backup/xtrabackup_checkpoints"), StartsWith("backup_type = full-backuped\n"))
+      << "the backup itself stays unprepared";
+  SetupTimer t("mariadb on the prepared copy");
+  auto copy = MariaDb::StartOn(dir / "copy", dir / "scratch", 2);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ((*copy)->Sql("SELECT count(*) FROM shop.orders").output, "3\n");
+
+  std::filesystem::create_directories(dir / "not-a-backup");
+  auto refused = MariaPrepare(dir / "not-a-backup", dir / "scratch2");
+  EXPECT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("Can't open backup-my.cnf"));
 }
 
 }  // namespace
