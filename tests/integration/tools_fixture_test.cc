@@ -13,6 +13,7 @@
 #include "tests/testlib/barman.h"
 #include "tests/testlib/mariabackup.h"
 #include "tests/testlib/mariadb.h"
+#include "tests/testlib/redis.h"
 #include "tests/testlib/test_util.h"
 
 namespace paraat::testing {
@@ -277,6 +278,53 @@ TEST(MariabackupFixtureTest, BackupPrepareAScratchCopyAndStartIt) {
   auto refused = MariaPrepare(dir / "not-a-backup", dir / "scratch2");
   EXPECT_FALSE(refused.ok());
   EXPECT_THAT(std::string(refused.status().message()), HasSubstr("Can't open backup-my.cnf"));
+}
+
+TEST(RedisFixtureTest, TheReplicaFollowsThePrimaryUntilItStops) {
+  TempDir dir;
+  std::unique_ptr<Redis> primary, replica;
+  {
+    SetupTimer t("redis primary and replica");
+    auto p = Redis::Start(dir / "primary");
+    ASSERT_TRUE(p.ok()) << p.status();
+    primary = std::move(*p);
+    Redis::Options o;
+    o.primary = primary.get();
+    o.appendonly = true;
+    auto r = Redis::Start(dir / "replica", o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    replica = std::move(*r);
+    ASSERT_TRUE(replica->WaitForLinkUp().ok());
+  }
+  EXPECT_EQ(ReadFileOrDie(primary->password_file()), primary->password() + "\n");
+  ASSERT_EQ(primary->Cli({"set", "k", "v"}).output, "OK\n");
+  const std::string offset = primary->Info("replication")["master_repl_offset"];
+  EXPECT_TRUE(WaitFor([&] { return replica->Info("replication")["slave_repl_offset"] == offset; }, absl::Seconds(10)));
+  auto p = primary->Info("replication");
+  EXPECT_EQ(p["role"], "master");
+  EXPECT_EQ(p["connected_slaves"], "1");
+  EXPECT_THAT(p["slave0"], HasSubstr("state=online"));
+  auto r = replica->Info("replication");
+  EXPECT_EQ(r["role"], "slave");
+  EXPECT_EQ(r["master_port"], std::to_string(primary->port()));
+  EXPECT_EQ(replica->Cli({"get", "k"}).output, "v\n");
+  EXPECT_EQ(replica->Info("persistence")["aof_enabled"], "1");
+
+  // No snapshot yet: rdb_last_save_time is the start time all the same. A BGSAVE counts.
+  EXPECT_EQ(primary->Info("persistence")["rdb_saves"], "0");
+  ASSERT_THAT(primary->Cli({"bgsave"}).output, HasSubstr("Background saving started"));
+  EXPECT_TRUE(WaitFor([&] { return primary->Info("persistence")["rdb_saves"] == "1"; }, absl::Seconds(10)));
+  EXPECT_EQ(primary->Info("persistence")["rdb_last_bgsave_status"], "ok");
+
+  // A wrong password: redis-cli exits 0 and prints the server's refusal.
+  RunResult denied = RunCommand({"redis-cli", "-h", "127.0.0.1", "-p", std::to_string(primary->port()), "info"},
+                                absl::Seconds(10), "", {{"REDISCLI_AUTH", "wrong"}});
+  EXPECT_EQ(denied.exit_code, 0);
+  EXPECT_THAT(denied.output, HasSubstr("WRONGPASS"));
+
+  primary->Stop();
+  EXPECT_TRUE(WaitFor([&] { return replica->Info("replication")["master_link_status"] == "down"; }, absl::Seconds(5)));
+  EXPECT_NE(replica->Info("replication")["master_link_down_since_seconds"], "-1");
 }
 
 }  // namespace
