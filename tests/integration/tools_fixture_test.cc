@@ -13,6 +13,7 @@
 #include "tests/testlib/barman.h"
 #include "tests/testlib/mariabackup.h"
 #include "tests/testlib/mariadb.h"
+#include "tests/testlib/rclone.h"
 #include "tests/testlib/redis.h"
 #include "tests/testlib/test_util.h"
 
@@ -325,6 +326,94 @@ TEST(RedisFixtureTest, TheReplicaFollowsThePrimaryUntilItStops) {
   primary->Stop();
   EXPECT_TRUE(WaitFor([&] { return replica->Info("replication")["master_link_status"] == "down"; }, absl::Seconds(5)));
   EXPECT_NE(replica->Info("replication")["master_link_down_since_seconds"], "-1");
+}
+
+class RcloneFixtureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    {
+      SetupTimer t("rclone servers");
+      auto r = Rclone::Start(dir_ / "rclone");
+      ASSERT_TRUE(r.ok()) << r.status();
+      rclone_ = std::move(*r);
+    }
+    WriteBackup(dir_ / "set/full-1.tar", 64 << 10, false);
+    WriteBackup(dir_ / "set/full-2.tar", 32 << 10, false);
+    WriteFileOrDie(dir_ / "set/logs/run.log", "ok\n");
+    SetMtime(dir_ / "set/full-2.tar", absl::FromUnixSeconds(1700000000));
+  }
+  RunResult Copy(const std::string& remote) { return rclone_->Run({"copy", dir_ / "set", remote}); }
+  TempDir dir_;
+  std::unique_ptr<Rclone> rclone_;
+};
+
+TEST_F(RcloneFixtureTest, EveryRemoteTakesACopyThatChecksClean) {
+  const std::string local = "local:" + (dir_ / "offsite");
+  for (const std::string& remote :
+       {local, std::string("sftp:set"), std::string("webdav:set"), std::string("crypt:set")}) {
+    RunResult copy = Copy(remote);
+    ASSERT_EQ(copy.exit_code, 0) << remote << ": " << copy.output;
+  }
+  RunResult ls = rclone_->Run({"lsjson", "-R", "--files-only", "sftp:set"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.output;
+  auto listing = nlohmann::json::parse(ls.output, nullptr, false);
+  ASSERT_TRUE(listing.is_array()) << ls.output;
+  std::map<std::string, nlohmann::json> by_path;
+  for (const auto& e : listing) by_path[e["Path"]] = e;
+  ASSERT_EQ(by_path.size(), 3u) << ls.output;
+  EXPECT_EQ(by_path["full-1.tar"]["Size"], 64 << 10);
+  EXPECT_EQ(by_path["full-2.tar"]["ModTime"], "2023-11-14T22:13:20Z") << "SFTP keeps the source's mtime";
+  EXPECT_TRUE(std::filesystem::exists(rclone_->sftp_root() + "/set/logs/run.log"));
+
+  for (const std::string& remote : {local, std::string("sftp:set")}) {
+    RunResult check = rclone_->Run({"check", dir_ / "set", remote});
+    EXPECT_EQ(check.exit_code, 0) << remote << ": " << check.output;
+    EXPECT_THAT(check.output, HasSubstr("0 differences found"));
+    EXPECT_THAT(check.output, HasSubstr("3 matching files"));
+  }
+  RunResult webdav = rclone_->Run({"check", dir_ / "set", "webdav:set"});
+  EXPECT_EQ(webdav.exit_code, 0) << webdav.output;
+  EXPECT_THAT(webdav.output, HasSubstr("3 hashes could not be checked"));
+  RunResult crypt = rclone_->Run({"cryptcheck", dir_ / "set", "crypt:set"});
+  EXPECT_EQ(crypt.exit_code, 0) << crypt.output;
+  EXPECT_THAT(crypt.output, HasSubstr("3 matching files"));
+  EXPECT_FALSE(std::filesystem::exists(rclone_->crypt_root() + "/full-1.tar")) << "names are encrypted";
+}
+
+TEST_F(RcloneFixtureTest, DamageAndADownRemoteAreSeen) {
+  ASSERT_EQ(Copy("sftp:set").exit_code, 0);
+  ASSERT_EQ(Copy("crypt:set").exit_code, 0);
+  // A changed and an extra file on the SFTP side.
+  WriteBackup(rclone_->sftp_root() + "/set/full-1.tar", 64 << 10, false);
+  WriteFileOrDie(rclone_->sftp_root() + "/set/stray.txt", "x\n");
+  RunResult check = rclone_->Run({"check", dir_ / "set", "sftp:set", "--combined", "-"});
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_THAT(check.output, HasSubstr("* full-1.tar\n"));
+  EXPECT_THAT(check.output, HasSubstr("- stray.txt\n"));
+  EXPECT_THAT(check.output, HasSubstr("2 differences found"));
+
+  // Flipped ciphertext: cryptcheck sees it, plain check (sizes only on crypt) does not.
+  std::string victim;
+  uintmax_t size = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(rclone_->crypt_root())) {
+    if (e.is_regular_file() && e.file_size() > size) victim = e.path(), size = e.file_size();
+  }
+  std::string data = ReadFileOrDie(victim);
+  data[data.size() / 2] ^= 0x5a;
+  WriteFileOrDie(victim, data);
+  RunResult cryptcheck = rclone_->Run({"cryptcheck", dir_ / "set", "crypt:set"});
+  EXPECT_EQ(cryptcheck.exit_code, 1) << cryptcheck.output;
+  EXPECT_THAT(cryptcheck.output, HasSubstr("1 differences found"));
+  EXPECT_EQ(rclone_->Run({"check", dir_ / "set", "crypt:set"}).exit_code, 0);
+
+  rclone_->StopSftp();
+  RunResult down = rclone_->Run({"lsjson", "sftp:set", "--low-level-retries", "1", "--retries", "1"});
+  EXPECT_NE(down.exit_code, 0);
+  EXPECT_THAT(down.output, HasSubstr("connection refused"));
+  ASSERT_TRUE(rclone_->StartSftp().ok());
+  EXPECT_EQ(rclone_->Run({"lsjson", "sftp:set"}).exit_code, 0);
+  RunResult missing = rclone_->Run({"lsjson", "sftp:no-such-dir"});
+  EXPECT_EQ(missing.exit_code, 3) << "directory not found";
 }
 
 }  // namespace
