@@ -22,6 +22,15 @@ PARAAT_TEST_PACKAGES=(
   chromium
   clang libclang-rt-14-dev
   procps iproute2 sqlite3 systemd curl python3 jq
+  # Bacula. The director needs a mailx: mailutils (listed first, so apt picks it) is one without a
+  # mail daemon; bsd-mailx would pull in exim4.
+  mailutils bacula-director bacula-director-sqlite3 bacula-sd bacula-fd bacula-console
+  # Barman (eatmydata makes its fsyncs no-ops in the tests), Mariabackup, rclone, Redis.
+  barman barman-cli rsync eatmydata
+  mariadb-backup
+  rclone
+  redis-server redis-tools
+  faketime
 )
 
 # To run the benchmarks in bench/ (their references, and the tools they drive).

@@ -11,7 +11,6 @@ absl::StatusOr<std::unique_ptr<MariaDb>> MariaDb::Start(const std::string& dir, 
   if (!HaveProgram("mariadbd") && !HaveProgram("/usr/sbin/mariadbd")) {
     return absl::FailedPreconditionError("MariaDB is not installed (scripts/setup.sh --tests)");
   }
-  std::unique_ptr<MariaDb> m(new MariaDb());
   // Each server its own tmpdir: a MariaDB server starting up deletes every "#sql" temporary file
   // in its tmpdir, which in a shared /tmp are another test's bootstrap tables.
   const std::string tmpdir = "--tmpdir=" + dir + "/tmp";
@@ -20,11 +19,19 @@ absl::StatusOr<std::unique_ptr<MariaDb>> MariaDb::Start(const std::string& dir, 
                                "--auth-root-authentication-method=normal", "--skip-test-db", tmpdir},
                               absl::Seconds(120));
   if (inst.exit_code != 0) return absl::InternalError("mariadb-install-db failed: " + inst.output);
+  return StartOn(dir, dir + "/data", server_id, std::move(extra_args));
+}
+
+absl::StatusOr<std::unique_ptr<MariaDb>> MariaDb::StartOn(const std::string& dir, const std::string& data_dir,
+                                                          int server_id, std::vector<std::string> extra_args) {
+  std::unique_ptr<MariaDb> m(new MariaDb());
+  const std::string tmpdir = "--tmpdir=" + dir + "/tmp";
+  std::filesystem::create_directories(dir + "/tmp");
   m->port_ = FreePort();
   m->socket_ = dir + "/mysqld.sock";
   std::vector<std::string> argv = {"/usr/sbin/mariadbd",
                                    "--no-defaults",
-                                   "--datadir=" + dir + "/data",
+                                   "--datadir=" + data_dir,
                                    "--socket=" + m->socket_,
                                    absl::StrCat("--port=", m->port_),
                                    "--bind-address=127.0.0.1",

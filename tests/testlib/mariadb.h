@@ -1,5 +1,6 @@
 // A throw-away MariaDB server from Debian's mariadb-server: mariadb-install-db into a temporary
-// directory, listening on a free loopback port and a socket there. Killed on destruction.
+// directory (or an existing data directory), listening on a free loopback port and a socket
+// there. Killed on destruction.
 #ifndef PARAAT_TESTS_TESTLIB_MARIADB_H_
 #define PARAAT_TESTS_TESTLIB_MARIADB_H_
 
@@ -16,6 +17,11 @@ class MariaDb {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<MariaDb>> Start(const std::string& dir, int server_id,
                                                                       std::vector<std::string> extra_args = {});
+  // A server on an existing data directory (a prepared backup), its socket, log and tmpdir in
+  // `dir`.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<MariaDb>> StartOn(const std::string& dir,
+                                                                        const std::string& data_dir, int server_id,
+                                                                        std::vector<std::string> extra_args = {});
   // SQL through the mariadb client as root over the socket: tab-separated rows without headers,
   // or, for statements ending in \G, vertical output with column names.
   RunResult Sql(const std::string& sql) const;

@@ -78,10 +78,29 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::CreateStandby(const std::s
   return c;
 }
 
+absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Open(const std::string& dir, const std::string& data_dir) {
+  if (PgBinDir().empty()) {
+    return absl::FailedPreconditionError("PostgreSQL is not installed (scripts/setup.sh --tests)");
+  }
+  std::unique_ptr<PgCluster> c(new PgCluster());
+  c->dir_ = dir;
+  c->data_ = data_dir;
+  c->port_ = FreePort();
+  c->server_options_ = absl::StrCat("-c port=", c->port_, " -c unix_socket_directories='", dir,
+                                    "' -c listen_addresses='' -c archive_mode=off");
+  std::filesystem::create_directories(dir);
+  GiveToPostgres(dir);
+  GiveToPostgres(data_dir);
+  absl::Status st = c->Start();
+  if (!st.ok()) return st;
+  return c;
+}
+
 absl::Status PgCluster::Start() {
   auto argv = AsPostgres();
-  argv.insert(argv.end(),
-              {PgBinDir() + "/pg_ctl", "-D", data_, "-l", dir_ + "/postgres.log", "-w", "-t", "60", "start"});
+  argv.insert(argv.end(), {PgBinDir() + "/pg_ctl", "-D", data_, "-l", dir_ + "/postgres.log", "-w", "-t", "60"});
+  if (!server_options_.empty()) argv.insert(argv.end(), {"-o", server_options_});
+  argv.push_back("start");
   RunResult r = RunCommand(argv, absl::Seconds(90));
   if (r.exit_code != 0) {
     return absl::InternalError("pg_ctl start failed: " + r.output + "\n" + ReadFileOrDie(dir_ + "/postgres.log"));

@@ -29,6 +29,11 @@ class PgCluster {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<PgCluster>> CreateStandby(const std::string& dir,
                                                                                 const PgCluster& primary,
                                                                                 const std::string& extra_conf = "");
+  // A cluster over an existing data directory (a restored backup) with its socket in `dir`: the
+  // port, socket directory and archive_mode = off go on the server's command line, where they
+  // win over the copied postgresql.conf and postgresql.auto.conf. Started before it returns.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<PgCluster>> Open(const std::string& dir,
+                                                                       const std::string& data_dir);
   ~PgCluster();
 
   [[nodiscard]] absl::Status Start();
@@ -47,6 +52,7 @@ class PgCluster {
  private:
   PgCluster() = default;
   std::string dir_, data_;
+  std::string server_options_;  // pg_ctl -o
   int port_ = 0;
   bool running_ = false;
 };

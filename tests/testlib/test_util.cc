@@ -182,17 +182,21 @@ RunResult RunCommand(const std::vector<std::string>& argv, absl::Duration timeou
 }
 
 namespace {
-bool CanBind(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+// bind (to see that a port is free) or connect (to see that something listens) on
+// 127.0.0.1:port with a fresh socket.
+bool TryLoopback(int port, bool connect) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  auto* a = reinterpret_cast<sockaddr*>(&addr);
+  const bool ok = (connect ? ::connect(fd, a, sizeof addr) : ::bind(fd, a, sizeof addr)) == 0;
   ::close(fd);
   return ok;
 }
+bool CanBind(int port) { return TryLoopback(port, /*connect=*/false); }
 }  // namespace
 
 // From below the kernel's ephemeral range: a port bind(0) picks comes from that range, and the
@@ -288,6 +292,8 @@ absl::StatusOr<PrometheusProcess> StartPrometheus(const std::string& dir, const 
   if (!up) return absl::InternalError("prometheus did not become ready:\n" + p.process->Log());
   return p;
 }
+
+bool PortOpen(int port) { return TryLoopback(port, /*connect=*/true); }
 
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
   const absl::Time until = absl::Now() + timeout;

@@ -84,6 +84,8 @@ std::string UrlEncode(const std::string& value);
 // Runs a PromQL instant query against a Prometheus server; the value of the first series,
 // or NaN when there is none (or Prometheus is not answering).
 double PromQuery(int prometheus_port, const std::string& query);
+// True when something accepts TCP connections on 127.0.0.1:`port` right now.
+bool PortOpen(int port);
 // Polls `condition` every 100 ms until true or timeout.
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
 // The first number after `prefix` in `text` (e.g. a port in a log line), or -1.
