@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/checks/support/config_keys.h"
 #include "agent/registry.h"
 #include "common/ids.h"
 #include "common/net.h"
@@ -28,10 +29,6 @@ std::string HostName() {
   if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
   std::string h = buf;
   return h.substr(0, h.find('.'));
-}
-
-std::string Resolve(const std::string& base, const std::string& path) {
-  return path.empty() || path[0] == '/' ? path : absl::StrCat(base, "/", path);
 }
 
 // The config file's directory, absolute, so relative paths in it mean the same wherever the
@@ -78,9 +75,9 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std:
   if (auto col = doc.Map("collector", kRequired)) {
     if (auto a = col->String("address", kRequired)) c.collector_address = *a;
     if (auto tls = col->Map("tls")) {
-      if (auto v = tls->String("ca", kRequired)) c.tls_ca = Resolve(base, *v);
-      if (auto v = tls->String("cert", kRequired)) c.tls_cert = Resolve(base, *v);
-      if (auto v = tls->String("key", kRequired)) c.tls_key = Resolve(base, *v);
+      if (auto v = tls->String("ca", kRequired)) c.tls_ca = ResolveConfigPath(base, *v);
+      if (auto v = tls->String("cert", kRequired)) c.tls_cert = ResolveConfigPath(base, *v);
+      if (auto v = tls->String("key", kRequired)) c.tls_key = ResolveConfigPath(base, *v);
       tls->Finish();
     }
     if (auto v = col->Bool("insecure")) c.insecure = *v;
@@ -91,7 +88,7 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std:
     }
   }
   if (auto spool = doc.Map("spool", kRequired)) {
-    if (auto d = spool->String("dir", kRequired)) c.spool_dir = Resolve(base, *d);
+    if (auto d = spool->String("dir", kRequired)) c.spool_dir = ResolveConfigPath(base, *d);
     if (auto m = spool->Size("max_size")) {
       if (*m < (64 << 10)) {
         spool->Error("max_size", "must be at least 64KiB");
@@ -101,7 +98,7 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std:
     }
     spool->Finish();
   }
-  if (auto v = doc.String("state_dir")) c.state_dir = Resolve(base, *v);
+  if (auto v = doc.String("state_dir")) c.state_dir = ResolveConfigPath(base, *v);
   if (c.state_dir.empty() && !c.spool_dir.empty()) c.state_dir = c.spool_dir + "/check-state";
 
   YAML::Node checks = doc.Raw("checks");

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "agent/checks/support/config_keys.h"
 #include "agent/json_util.h"
 #include "agent/resource_lock.h"
 #include "agent/tool.h"
@@ -13,11 +14,8 @@ namespace paraat {
 std::unique_ptr<Check> BorgCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
   if (auto v = keys.String("binary")) o.binary = *v;
-  if (auto v = keys.String("repository", kRequired)) {
-    bool url = absl::StrContains(*v, "://") || ((*v)[0] != '/' && absl::StrContains(*v, ":"));
-    o.repository = url || (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
-  }
-  o.passphrase = ReadSecretKeys(keys, "passphrase", env.config_dir, false);
+  if (auto v = LocationKey(keys, env, "repository", kRequired)) o.repository = *v;
+  o.passphrase = ReadSecretKeys(keys, "passphrase", env, false);
   if (auto v = keys.String("glob_archives")) o.glob_archives = *v;
   if (auto v = keys.Bool("check")) o.check = *v;
   if (auto v = keys.Bool("verify_data")) {

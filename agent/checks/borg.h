@@ -24,6 +24,8 @@ namespace paraat {
 
 class BorgCheck : public Check {
  public:
+  static constexpr char kName[] = "borg";
+  static constexpr char kSummary[] = "latest archive; borg check (optionally --verify-data)";
   struct Options {
     std::string binary = "borg";
     std::string repository;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "agent/checks/support/config_keys.h"
 #include "agent/dynamic_library.h"
 #include "common/time_util.h"
 #include "common/units.h"
@@ -19,10 +20,16 @@ namespace paraat {
 namespace {
 
 // libcurl, loaded when an http check first needs it.
-#define PARAAT_LIBCURL(X)                                                                                         \
-  X(cleanup, curl_easy_cleanup)                                                                                   \
-  X(getinfo, curl_easy_getinfo) X(init, curl_easy_init) X(perform, curl_easy_perform) X(setopt, curl_easy_setopt) \
-      X(strerror, curl_easy_strerror) X(global_init, curl_global_init)
+// clang-format off
+#define PARAAT_LIBCURL(X)          \
+  X(cleanup, curl_easy_cleanup)    \
+  X(getinfo, curl_easy_getinfo)    \
+  X(init, curl_easy_init)          \
+  X(perform, curl_easy_perform)    \
+  X(setopt, curl_easy_setopt)      \
+  X(strerror, curl_easy_strerror)  \
+  X(global_init, curl_global_init)
+// clang-format on
 struct LibCurl {
   PARAAT_LIBCURL(PARAAT_DECLARE_FUNCTION)
 };
@@ -67,7 +74,7 @@ std::unique_ptr<Check> HttpCheck::Create(YamlMap& keys, const CheckEnv& env) {
     }
   }
   if (auto v = keys.String("body_contains")) o.body_contains = *v;
-  if (auto v = keys.String("ca_file")) o.ca_file = (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+  if (auto v = PathKey(keys, env, "ca_file")) o.ca_file = *v;
   if (auto v = keys.Duration("cert_min_validity")) o.cert_min_validity = *v;
   if (o.url.empty()) return nullptr;
   return std::make_unique<HttpCheck>(std::move(o));

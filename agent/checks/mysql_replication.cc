@@ -18,12 +18,22 @@ namespace paraat {
 namespace {
 
 // libmariadb, loaded when a mysql_replication check first needs it.
-#define PARAAT_LIBMARIADB(X)                                                                                     \
-  X(close, mysql_close)                                                                                          \
-  X(errno_, mysql_errno) X(error, mysql_error) X(fetch_fields, mysql_fetch_fields) X(fetch_row, mysql_fetch_row) \
-      X(free_result, mysql_free_result) X(get_server_info, mysql_get_server_info) X(init, mysql_init)            \
-          X(num_fields, mysql_num_fields) X(options, mysql_options) X(query, mysql_query)                        \
-              X(real_connect, mysql_real_connect) X(store_result, mysql_store_result)
+// clang-format off
+#define PARAAT_LIBMARIADB(X)                \
+  X(close, mysql_close)                     \
+  X(errno_, mysql_errno)                    \
+  X(error, mysql_error)                     \
+  X(fetch_fields, mysql_fetch_fields)       \
+  X(fetch_row, mysql_fetch_row)             \
+  X(free_result, mysql_free_result)         \
+  X(get_server_info, mysql_get_server_info) \
+  X(init, mysql_init)                       \
+  X(num_fields, mysql_num_fields)           \
+  X(options, mysql_options)                 \
+  X(query, mysql_query)                     \
+  X(real_connect, mysql_real_connect)       \
+  X(store_result, mysql_store_result)
+// clang-format on
 struct LibMariadb {
   PARAAT_LIBMARIADB(PARAAT_DECLARE_FUNCTION)
 };
@@ -43,7 +53,7 @@ std::unique_ptr<Check> MysqlReplicationCheck::Create(YamlMap& keys, const CheckE
   if (auto v = keys.Int("port", 1, 65535)) o.port = static_cast<int>(*v);
   if (auto v = keys.String("socket")) o.socket = *v;
   if (auto v = keys.String("user")) o.user = *v;
-  o.password = ReadSecretKeys(keys, "password", env.config_dir, false);
+  o.password = ReadSecretKeys(keys, "password", env, false);
   if (auto v = keys.String("connection_name")) o.connection_name = *v;
   if (auto hb = keys.Map("heartbeat")) {
     static const std::regex kIdent(R"([A-Za-z0-9_$]+(\.[A-Za-z0-9_$]+)?)");

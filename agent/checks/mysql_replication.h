@@ -30,6 +30,8 @@ namespace paraat {
 
 class MysqlReplicationCheck : public Check {
  public:
+  static constexpr char kName[] = "mysql_replication";
+  static constexpr char kSummary[] = "MariaDB/MySQL replica threads and lag, optional heartbeat table";
   struct Options {
     std::string host = "127.0.0.1";
     int port = 3306;

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "agent/checks/support/config_keys.h"
 #include "agent/json_util.h"
 #include "agent/tool.h"
 #include "common/time_util.h"
@@ -16,7 +17,7 @@ std::unique_ptr<Check> PgBackRestCheck::Create(YamlMap& keys, const CheckEnv& en
   Options o;
   if (auto v = keys.String("binary")) o.binary = *v;
   if (auto v = keys.String("stanza", kRequired)) o.stanza = *v;
-  if (auto v = keys.String("config")) o.config = (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+  if (auto v = PathKey(keys, env, "config")) o.config = *v;
   if (auto v = keys.Bool("verify")) o.verify = *v;
   if (o.stanza.empty()) return nullptr;
   return std::make_unique<PgBackRestCheck>(std::move(o));

@@ -21,6 +21,8 @@ namespace paraat {
 
 class PgBackRestCheck : public Check {
  public:
+  static constexpr char kName[] = "pgbackrest";
+  static constexpr char kSummary[] = "pgbackrest info per stanza; optional pgbackrest verify";
   struct Options {
     std::string binary = "pgbackrest";
     std::string stanza;

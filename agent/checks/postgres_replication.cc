@@ -22,12 +22,24 @@ namespace paraat {
 namespace {
 
 // libpq, loaded when a postgres_replication check first needs it.
-#define PARAAT_LIBPQ(X)                                                                                            \
-  X(conninfo_parse, PQconninfoParse)                                                                               \
-  X(freemem, PQfreemem) X(conninfo_free, PQconninfoFree) X(finish, PQfinish) X(clear, PQclear)                     \
-      X(connectdb, PQconnectdb) X(status, PQstatus) X(error_message, PQerrorMessage) X(exec, PQexec)               \
-          X(result_status, PQresultStatus) X(result_error_message, PQresultErrorMessage) X(getisnull, PQgetisnull) \
-              X(getvalue, PQgetvalue) X(server_version, PQserverVersion) X(ntuples, PQntuples)
+// clang-format off
+#define PARAAT_LIBPQ(X)                         \
+  X(conninfo_parse, PQconninfoParse)            \
+  X(freemem, PQfreemem)                         \
+  X(conninfo_free, PQconninfoFree)              \
+  X(finish, PQfinish)                           \
+  X(clear, PQclear)                             \
+  X(connectdb, PQconnectdb)                     \
+  X(status, PQstatus)                           \
+  X(error_message, PQerrorMessage)              \
+  X(exec, PQexec)                               \
+  X(result_status, PQresultStatus)              \
+  X(result_error_message, PQresultErrorMessage) \
+  X(getisnull, PQgetisnull)                     \
+  X(getvalue, PQgetvalue)                       \
+  X(server_version, PQserverVersion)            \
+  X(ntuples, PQntuples)
+// clang-format on
 struct LibPq {
   PARAAT_LIBPQ(PARAAT_DECLARE_FUNCTION)
 };

@@ -29,6 +29,8 @@ namespace paraat {
 
 class PostgresReplicationCheck : public Check {
  public:
+  static constexpr char kName[] = "postgres_replication";
+  static constexpr char kSummary[] = "PostgreSQL standby or primary replication, lag, slots";
   enum class Role { kAuto, kStandby, kPrimary };
   struct Options {
     std::string dsn;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "agent/check_state.h"
+#include "agent/checks/support/config_keys.h"
 #include "agent/json_util.h"
 #include "agent/resource_lock.h"
 #include "agent/tool.h"
@@ -17,12 +18,9 @@ namespace paraat {
 
 void ReadResticKeys(YamlMap& keys, const CheckEnv& env, ResticCheck::Options* o) {
   if (auto v = keys.String("binary")) o->binary = *v;
-  if (auto v = keys.String("repository", kRequired)) {
-    // Local repositories may be relative to the config; URLs (sftp:, s3:, rest:...) are kept.
-    bool url = v->find(':') != std::string::npos && (*v)[0] != '/';
-    o->repository = url || (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
-  }
-  o->password = ReadSecretKeys(keys, "password", env.config_dir, true);
+  // Local repositories may be relative to the config; URLs (sftp:, s3:, rest:...) are kept.
+  if (auto v = LocationKey(keys, env, "repository", kRequired)) o->repository = *v;
+  o->password = ReadSecretKeys(keys, "password", env, true);
   if (auto v = keys.String("host")) o->host = *v;
   if (auto v = keys.StringList("tags")) o->tags = *v;
   if (auto v = keys.StringList("paths")) o->paths = *v;

@@ -29,6 +29,8 @@ namespace paraat {
 
 class ResticCheck : public Check {
  public:
+  static constexpr char kName[] = "restic";
+  static constexpr char kSummary[] = "latest snapshot; restic check with a rotating read-data subset";
   struct Options {
     std::string binary = "restic";
     std::string repository;

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "agent/checks/support/config_keys.h"
 #include "agent/json_util.h"
 #include "agent/resource_lock.h"
 #include "agent/secrets.h"
@@ -41,14 +42,14 @@ std::unique_ptr<Check> RestoreTestCheck::Create(YamlMap& keys, const CheckEnv& e
   }
   if (auto v = keys.StringList("validate")) o.validate = *v;
   if (auto v = keys.StringMap("env")) o.env = *v;
-  if (auto v = keys.String("scratch_dir")) o.scratch_dir = (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+  if (auto v = PathKey(keys, env, "scratch_dir")) o.scratch_dir = *v;
   if (o.recipe == Recipe::kRestic) {
     ReadResticKeys(keys, env, &o.restic);
     if (auto v = keys.String("snapshot")) o.snapshot = *v;
     if (auto v = keys.Bool("compare")) o.compare = *v;
   }
   if (o.recipe == Recipe::kPgRestore) {
-    if (auto v = keys.String("dump", kRequired)) o.dump = (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+    if (auto v = PathKey(keys, env, "dump", kRequired)) o.dump = *v;
     if (auto v = keys.String("host")) o.host = *v;
     if (auto v = keys.String("port")) o.port = *v;
     if (auto v = keys.String("user")) o.user = *v;
@@ -56,7 +57,7 @@ std::unique_ptr<Check> RestoreTestCheck::Create(YamlMap& keys, const CheckEnv& e
     if (auto v = keys.String("database_prefix")) o.database_prefix = *v;
     if (auto v = keys.String("validate_query")) o.validate_query = *v;
     if (auto v = keys.Int("expect_min", 0, INT64_MAX)) o.expect_min = static_cast<double>(*v);
-    o.pg_password = ReadSecretKeys(keys, "password", env.config_dir, false);
+    o.pg_password = ReadSecretKeys(keys, "password", env, false);
   }
   if (o.recipe == Recipe::kCommand && o.command.empty()) return nullptr;
   if (o.recipe == Recipe::kRestic && o.restic.repository.empty()) return nullptr;

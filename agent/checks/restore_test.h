@@ -47,6 +47,8 @@ namespace paraat {
 
 class RestoreTestCheck : public Check {
  public:
+  static constexpr char kName[] = "restore_test";
+  static constexpr char kSummary[] = "a timed restore into a scratch folder, with validation";
   enum class Recipe { kCommand, kRestic, kPgRestore };
   struct Options {
     Recipe recipe = Recipe::kCommand;
