@@ -31,14 +31,19 @@ class Progress {
 };
 
 struct CheckContext {
+  // Wall time for the timestamps in results; monotonic time for everything that measures.
   const Clock* clock = Clock::Real();
-  absl::Time deadline = absl::InfiniteFuture();
+  // When the check's time is up, on clock->Monotonic(); infinite: no deadline.
+  absl::Duration deadline = absl::InfiniteDuration();
   absl::Duration timeout = absl::InfiniteDuration();  // the check's configured timeout
   // True once the deadline passed or the agent is stopping; long checks poll it.
   std::function<bool()> cancelled = [] { return false; };
   Progress* progress = Progress::None();
   // A directory this check may keep state in across runs (rotating verification).
   std::string state_dir;
+
+  // Time until the deadline (infinite without one).
+  absl::Duration TimeLeft() const { return deadline - clock->Monotonic(); }
 };
 
 class Check {

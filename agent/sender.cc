@@ -13,7 +13,8 @@
 
 namespace paraat {
 
-Sender::Sender(const AgentConfig& config, Spool* spool) : config_(config), spool_(spool) {}
+Sender::Sender(const AgentConfig& config, Spool* spool, const Clock* clock)
+    : config_(config), spool_(spool), clock_(clock) {}
 
 Sender::~Sender() { Stop(); }
 
@@ -57,13 +58,9 @@ void Sender::Wake() {
 }
 
 bool Sender::Flush(absl::Duration timeout) {
-  const absl::Time until = absl::Now() + timeout;
-  while (!spool_->empty()) {
-    if (absl::Now() >= until) return false;
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(50));
-  }
-  return true;
+  // Acknowledgements notify: each one may have emptied the spool.
+  std::unique_lock<std::mutex> lock(mu_);
+  return clock_->WaitFor(cv_, lock, timeout, [&] { return spool_->empty(); });
 }
 
 void Sender::FillStatus(paraat::v1::AgentStatus* status) const {
@@ -105,7 +102,7 @@ void Sender::Run() {
       LogDebug("collector still unreachable (", st.message(), "); retrying in ", HumanDuration(wait));
     }
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(absl::ToInt64Milliseconds(wait)), [&] { return stopping_; });
+    clock_->WaitFor(cv_, lock, wait, [&] { return stopping_; });
     if (!stopping_ && st.ok()) logged_down = false;
   }
 }
@@ -190,8 +187,8 @@ absl::Status Sender::Session() {
       std::unique_lock<std::mutex> lock(mu_);
       // Woken by acknowledgements, new batches (Wake), a broken stream or Stop; the timeout
       // is only a backstop, long enough that an idle agent does not spin.
-      cv_.wait_for(lock, std::chrono::seconds(60),
-                   [&] { return stopping_ || broken || wake_ || inflight_.size() < window_; });
+      clock_->WaitFor(cv_, lock, absl::Seconds(60),
+                      [&] { return stopping_ || broken || wake_ || inflight_.size() < window_; });
       wake_ = false;
       if (stopping_ || broken) break;
       if (inflight_.size() >= window_) continue;
@@ -199,7 +196,7 @@ absl::Status Sender::Session() {
     std::optional<paraat::v1::ResultBatch> batch = spool_->Next(last_sent);
     if (!batch) {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(60), [&] { return stopping_ || broken || wake_; });
+      clock_->WaitFor(cv_, lock, absl::Seconds(60), [&] { return stopping_ || broken || wake_; });
       continue;
     }
     last_sent = batch->sequence();

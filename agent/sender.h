@@ -1,6 +1,9 @@
 // Streams spooled batches to the collector over one gRPC stream and drops each batch from the
 // spool when the collector acknowledges it. Reconnects with exponential backoff and jitter;
-// after a reconnect every unacknowledged batch is sent again (the collector deduplicates).
+// after a reconnect every unacknowledged batch is sent again (the collector deduplicates). The
+// backoff grows while the collector refuses and starts again from a second only after a session
+// in which the collector welcomed the agent. Every wait is on the injected clock.
+// Thread-safe: Start, Stop, Wake and Flush may be called from any thread.
 #ifndef PARAAT_AGENT_SENDER_H_
 #define PARAAT_AGENT_SENDER_H_
 
@@ -16,13 +19,14 @@
 #include "absl/time/time.h"
 #include "agent/config.h"
 #include "agent/spool.h"
+#include "common/clock.h"
 #include "paraat/v1/agent.grpc.pb.h"
 
 namespace paraat {
 
 class Sender {
  public:
-  Sender(const AgentConfig& config, Spool* spool);
+  Sender(const AgentConfig& config, Spool* spool, const Clock* clock = Clock::Real());
   ~Sender();
 
   // Builds the channel credentials; fails on unreadable TLS files.
@@ -44,6 +48,7 @@ class Sender {
 
   const AgentConfig& config_;
   Spool* spool_;
+  const Clock* clock_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<paraat::v1::AgentService::Stub> stub_;
 

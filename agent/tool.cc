@@ -1,5 +1,7 @@
 #include "agent/tool.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -12,10 +14,9 @@ absl::StatusOr<ProcessResult> RunTool(const CheckContext& ctx, const ToolRun& ru
   o.argv = run.argv;
   o.env = run.env;
   o.cwd = run.cwd;
-  const absl::Time now = ctx.clock->Now();
-  o.timeout = ctx.deadline == absl::InfiniteFuture() ? absl::InfiniteDuration() : ctx.deadline - now;
-  if (o.timeout <= absl::ZeroDuration()) o.timeout = absl::Milliseconds(1);
+  o.timeout = std::max(ctx.TimeLeft(), absl::Milliseconds(1));
   o.cancelled = ctx.cancelled;
+  o.clock = ctx.clock;
   if (run.forward_progress) {
     Progress* p = ctx.progress;
     const std::vector<std::string> secrets = run.secrets;

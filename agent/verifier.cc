@@ -19,7 +19,7 @@ std::vector<VerifyOutcome> VerifyFiles(const CheckContext& ctx, const std::vecto
   int workers = options.parallel > 0 ? options.parallel : static_cast<int>(std::thread::hardware_concurrency());
   workers = std::max(1, std::min<int>(workers, static_cast<int>(items.size())));
   std::unique_ptr<RateLimiter> limiter;
-  if (options.max_read_rate > 0) limiter = std::make_unique<RateLimiter>(options.max_read_rate);
+  if (options.max_read_rate > 0) limiter = std::make_unique<RateLimiter>(options.max_read_rate, ctx.clock);
 
   uint64_t total = 0;
   for (const auto& i : items) total += i.size;

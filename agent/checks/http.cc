@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "agent/checks/support/client.h"
 #include "agent/checks/support/config_keys.h"
 #include "agent/dynamic_library.h"
 #include "common/time_util.h"
@@ -104,9 +105,8 @@ void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   }
   std::string body;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  const long timeout_ms = static_cast<long>(std::clamp<int64_t>(
-      ctx.deadline == absl::InfiniteFuture() ? 30000 : absl::ToInt64Milliseconds(ctx.deadline - ctx.clock->Now()), 100,
-      300000));
+  const long timeout_ms = static_cast<long>(
+      absl::ToInt64Milliseconds(ClientTimeout(ctx, absl::Seconds(30), absl::Milliseconds(100), absl::Seconds(300))));
   Curl().setopt(curl, CURLOPT_URL, options_.url.c_str());
   Curl().setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);
   Curl().setopt(curl, CURLOPT_WRITEDATA, &body);
@@ -122,9 +122,9 @@ void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   Curl().setopt(curl, CURLOPT_NOPROGRESS, 0L);
   if (!options_.ca_file.empty()) Curl().setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
 
-  const absl::Time start = ctx.clock->Now();
+  const absl::Duration start = ctx.clock->Monotonic();
   CURLcode rc = Curl().perform(curl);
-  const double secs = absl::ToDoubleSeconds(ctx.clock->Now() - start);
+  const double secs = absl::ToDoubleSeconds(ctx.clock->Monotonic() - start);
   long code = 0;
   Curl().getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   // The server certificate's expiry, from the first certificate of the chain.

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "agent/checks/support/client.h"
 #include "agent/dynamic_library.h"
 #include "common/time_util.h"
 
@@ -130,8 +131,8 @@ void MysqlReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) 
     Error(r, "cannot initialise the MySQL client");
     return;
   }
-  const unsigned timeout = static_cast<unsigned>(std::clamp<int64_t>(
-      ctx.deadline == absl::InfiniteFuture() ? 30 : absl::ToInt64Seconds(ctx.deadline - ctx.clock->Now()), 2, 60));
+  const unsigned timeout = static_cast<unsigned>(
+      absl::ToInt64Seconds(ClientTimeout(ctx, absl::Seconds(30), absl::Seconds(2), absl::Seconds(60))));
   Mysql().options(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
   Mysql().options(db.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
   Mysql().options(db.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);

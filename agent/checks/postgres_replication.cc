@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "agent/checks/support/client.h"
 #include "agent/dynamic_library.h"
 #include "agent/secrets.h"
 #include "common/time_util.h"
@@ -112,9 +113,7 @@ std::string Trim(const char* s) { return std::string(absl::StripAsciiWhitespace(
 
 // Connects within the check's deadline; on failure, a message without secrets.
 Conn Connect(const CheckContext& ctx, const std::string& dsn, std::string* error) {
-  const int64_t left = ctx.deadline == absl::InfiniteFuture()
-                           ? 30
-                           : std::max<int64_t>(2, absl::ToInt64Seconds(ctx.deadline - ctx.clock->Now()));
+  const int64_t left = absl::ToInt64Seconds(ClientTimeout(ctx, absl::Seconds(30), absl::Seconds(2)));
   const std::string full = absl::StrCat(
       dsn, " connect_timeout=", std::min<int64_t>(left, 30),
       " application_name=paraat-agent options='-c statement_timeout=", std::min<int64_t>(left, 60) * 1000, "'");

@@ -325,7 +325,7 @@ bool RestoreTestCheck::RunPgRestore(const CheckContext& ctx, paraat::v1::Result*
   }
   // Drop the scratch database, whatever happened (with a fresh deadline: cleanup must happen).
   CheckContext cleanup = ctx;
-  cleanup.deadline = ctx.clock->Now() + absl::Minutes(2);
+  cleanup.deadline = ctx.clock->Monotonic() + absl::Minutes(2);
   cleanup.cancelled = [] { return false; };
   std::string ignored;
   paraat::v1::Result dropped;
@@ -348,6 +348,7 @@ void RestoreTestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
     }
   }
   const absl::Time start = ctx.clock->Now();
+  const absl::Duration start_mono = ctx.clock->Monotonic();
   std::string base = options_.scratch_dir.empty() ? ctx.state_dir : options_.scratch_dir;
   if (base.empty()) base = "/var/tmp";
   std::mt19937_64 rng{std::random_device{}()};
@@ -370,7 +371,7 @@ void RestoreTestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
       ok = RunPgRestore(ctx, r, &log);
       break;
   }
-  const absl::Duration took = ctx.clock->Now() - start;
+  const absl::Duration took = ctx.clock->Monotonic() - start_mono;
   std::error_code ec;
   std::filesystem::remove_all(scratch, ec);
   if (ec) AddDetail(r, "cleanup", absl::StrCat("could not remove ", scratch, ": ", ec.message()));

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "agent/checks/support/client.h"
 #include "common/net.h"
 
 namespace paraat {
@@ -30,7 +31,7 @@ std::unique_ptr<Check> TcpCheck::Create(YamlMap& keys, const CheckEnv&) {
 void TcpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   const std::string target = absl::StrCat(host_, ":", port_);
   AddDetail(r, "target", target);
-  const absl::Time start = ctx.clock->Now();
+  const absl::Duration start = ctx.clock->Monotonic();
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
@@ -52,8 +53,8 @@ void TcpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
       connected = true;
     } else if (errno == EINPROGRESS) {
       pollfd p{fd, POLLOUT, 0};
-      int wait_ms =
-          static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(ctx.deadline - ctx.clock->Now()), 1, 30000));
+      const int wait_ms = static_cast<int>(
+          absl::ToInt64Milliseconds(ClientTimeout(ctx, absl::Seconds(30), absl::Milliseconds(1), absl::Seconds(30))));
       if (::poll(&p, 1, wait_ms) == 1) {
         int err = 0;
         socklen_t len = sizeof err;
@@ -72,7 +73,7 @@ void TcpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
     ::close(fd);
   }
   ::freeaddrinfo(res);
-  const double secs = absl::ToDoubleSeconds(ctx.clock->Now() - start);
+  const double secs = absl::ToDoubleSeconds(ctx.clock->Monotonic() - start);
   AddValue(r, "connect_time", secs, "s");
   r->mutable_facts()->set_ready(connected);
   if (connected) {
