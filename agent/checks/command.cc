@@ -2,9 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/checks/support/tool.h"
 #include "agent/perfdata.h"
 #include "agent/secrets.h"
-#include "agent/tool.h"
 
 namespace paraat {
 

@@ -8,9 +8,8 @@
 #include "absl/strings/str_join.h"
 #include "agent/check_state.h"
 #include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/tool.h"
 #include "agent/json_util.h"
-#include "agent/resource_lock.h"
-#include "agent/tool.h"
 #include "common/time_util.h"
 #include "nlohmann/json.hpp"
 
@@ -73,55 +72,62 @@ std::unique_ptr<Check> ResticCheck::Create(YamlMap& keys, const CheckEnv& env) {
   return std::make_unique<ResticCheck>(std::move(o));
 }
 
+namespace {
+
+ToolWording ResticWording(const std::string& repository) {
+  ToolWording w;
+  w.locked = [](const std::string& out) {
+    return absl::StrContains(out, "already locked") || absl::StrContains(out, "unable to create lock");
+  };
+  w.damaged = [](const std::string& out) {
+    return absl::StrContains(out, "repository contains errors") || absl::StrContains(out, "does not match") ||
+           absl::StrContains(out, "error for tree") || absl::StrContains(out, "unable to load");
+  };
+  w.explain = [repository](const std::string& out) { return ResticFailure(out, repository); };
+  return w;
+}
+
+}  // namespace
+
 void ResticCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
-  ResourceGuard guard("restic:" + options_.repository, ctx);
-  if (!guard.held()) {
-    Error(r, "timed out waiting for another check of this agent on the same repository");
-    return;
-  }
+  ToolSession tool(ctx, r, ResticWording(options_.repository));
+  if (!tool.TakeTurn("restic:" + options_.repository)) return;
   std::vector<std::string> secrets;
   auto env = ResticEnv(options_, ctx.state_dir, &secrets);
   if (!env.ok()) {
     Error(r, std::string(env.status().message()));
     return;
   }
-  auto* facts = r->mutable_facts();
+  tool.SetEnvironment(*std::move(env), std::move(secrets));
   AddDetail(r, "repository", options_.repository);
-
-  auto version = RunTool(ctx, ToolRun{{options_.binary, "version"}, *env, secrets, "", false});
-  if (!version.ok()) {
-    Error(r, std::string(version.status().message()));
-    return;
-  }
-  AddDetail(r, "tool_version", FirstLine(version->out));
+  if (!tool.Version({options_.binary, "version"})) return;
 
   // The recovery point: the newest matching snapshot. No lock: never blocks a backup.
   std::vector<std::string> argv = {options_.binary, "snapshots", "--json", "--no-lock"};
   for (const auto& f : ResticFilters(options_)) argv.push_back(f);
-  auto snaps = RunTool(ctx, ToolRun{argv, *env, secrets, "", false});
-  if (!snaps.ok()) {
-    Error(r, std::string(snaps.status().message()));
+  auto snaps = tool.Read(argv, "restic snapshots");
+  if (!snaps) return;
+  std::string summary;
+  if (!ReportNewestSnapshot(snaps->out, r, &summary)) return;
+  if (!options_.check) {
+    Ok(r, summary);
     return;
   }
-  if (!snaps->success()) {
-    std::string why = ResticFailure(snaps->out + snaps->err, options_.repository);
-    Error(r, absl::StrCat("restic snapshots failed: ", why.empty() ? ToolError(*snaps) : why));
-    r->set_output_tail(OutputTail(*snaps));
-    return;
-  }
-  auto list = nlohmann::json::parse(snaps->out, nullptr, false);
+  CheckIntegrity(ctx, &tool, summary, r);
+}
+
+bool ResticCheck::ReportNewestSnapshot(const std::string& json, paraat::v1::Result* r, std::string* summary) const {
+  auto list = nlohmann::json::parse(json, nullptr, false);
   if (!list.is_array()) {
     Error(r, "restic snapshots --json gave output that is not a JSON list");
-    return;
+    return false;
   }
   absl::Time newest = absl::InfinitePast();
   nlohmann::json newest_snap;
   for (const auto& s : list) {
     absl::Time t;
     std::string err;
-    if (!absl::ParseTime(absl::RFC3339_full, JsonString(s, "time"), &t, &err)) {
-      continue;
-    }
+    if (!absl::ParseTime(absl::RFC3339_full, JsonString(s, "time"), &t, &err)) continue;
     if (t > newest) {
       newest = t;
       newest_snap = s;
@@ -131,9 +137,9 @@ void ResticCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   const std::string filters = absl::StrJoin(ResticFilters(options_), " ");
   if (newest == absl::InfinitePast()) {
     Fail(r, absl::StrCat("no snapshots in ", options_.repository, filters.empty() ? "" : " matching " + filters));
-    return;
+    return false;
   }
-  facts->set_recovery_point_unix_ns(ToUnixNs(newest));
+  r->mutable_facts()->set_recovery_point_unix_ns(ToUnixNs(newest));
   AddDetail(r, "snapshot_id", JsonString(newest_snap, "short_id", JsonString(newest_snap, "id")));
   AddDetail(r, "snapshot_time", FormatTimeUtc(newest));
   AddDetail(r, "snapshot_host", JsonString(newest_snap, "hostname"));
@@ -142,14 +148,15 @@ void ResticCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
     if (p.is_string()) paths.push_back(p.get<std::string>());
   }
   if (!paths.empty()) AddDetail(r, "snapshot_paths", absl::StrJoin(paths, " "));
-  std::string summary = absl::StrCat(list.size(), " snapshots, newest ", JsonString(newest_snap, "short_id"), " at ",
-                                     FormatTimeUtc(newest));
-  if (!options_.check) {
-    Ok(r, summary);
-    return;
-  }
+  *summary = absl::StrCat(list.size(), " snapshots, newest ", JsonString(newest_snap, "short_id"), " at ",
+                          FormatTimeUtc(newest));
+  return true;
+}
 
+void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, const std::string& summary,
+                                 paraat::v1::Result* r) const {
   // Integrity: restic check, reading back the next data subset of the rotation.
+  auto* facts = r->mutable_facts();
   nlohmann::json state = LoadCheckState(ctx.state_dir, "restic.json");
   int subsets = 0, n = 0;
   std::vector<std::string> check = {options_.binary, "check"};
@@ -159,39 +166,11 @@ void ResticCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
     if (n < 1 || n > subsets || JsonInt(state, "subsets") != subsets) n = 1;
     check.push_back(absl::StrCat("--read-data-subset=", n, "/", subsets));
   }
-  auto res = RunTool(ctx, ToolRun{check, *env, secrets, "", true});
-  if (!res.ok()) {
-    Error(r, std::string(res.status().message()));
-    return;
-  }
-  const std::string out = res->out + res->err;
-  r->set_output_tail(OutputTail(*res));
-  if (res->timed_out || res->cancelled) {
-    Error(r, absl::StrCat("restic check ", res->Describe()));
-    return;
-  }
-  if (absl::StrContains(out, "already locked") || absl::StrContains(out, "unable to create lock")) {
-    // A running backup holds the lock: not corruption, and not a reason to break the lock.
-    Warn(r, absl::StrCat(summary, "; integrity check skipped: the repository is locked by a running backup"));
-    return;
-  }
-  if (!res->success()) {
-    const bool corrupt = absl::StrContains(out, "repository contains errors") ||
-                         absl::StrContains(out, "does not match") || absl::StrContains(out, "error for tree") ||
-                         absl::StrContains(out, "unable to load");
-    std::string why = ResticFailure(out, options_.repository);
-    if (corrupt && why.empty()) {
-      facts->set_integrity(paraat::v1::INTEGRITY_CORRUPT);
-      Fail(r, absl::StrCat("restic check found errors in ", options_.repository,
-                           subsets ? absl::StrCat(" (data subset ", n, "/", subsets, ")") : std::string(), ": ",
-                           ToolError(*res)));
-      // The rotation stays on this subset until it reads back intact: corruption is not
-      // forgotten because the next run happens to read other packs.
-      return;
-    }
-    Error(r, absl::StrCat("restic check failed: ", why.empty() ? ToolError(*res) : why));
-    return;
-  }
+  // A damaged subset: the rotation stays on it until it reads back intact, so corruption is not
+  // forgotten because the next run happens to read other packs.
+  const std::string where =
+      absl::StrCat(options_.repository, subsets ? absl::StrCat(" (data subset ", n, "/", subsets, ")") : "");
+  if (!tool->Verify(check, "restic check", where, summary)) return;
   if (subsets > 0) {
     // Remember when each subset was last read back intact; coverage is the share read within
     // the last full rotation.

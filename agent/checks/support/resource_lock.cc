@@ -1,4 +1,4 @@
-#include "agent/resource_lock.h"
+#include "agent/checks/support/resource_lock.h"
 
 #include <condition_variable>
 #include <mutex>

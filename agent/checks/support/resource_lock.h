@@ -2,8 +2,8 @@
 // the agent's own integrity check never finds the repository locked by the agent's own restore
 // test. Waiting ends early when the check is cancelled (deadline or shutdown); it waits on the
 // check's clock. Thread-safe: guards of different threads exclude each other by key.
-#ifndef PARAAT_AGENT_RESOURCE_LOCK_H_
-#define PARAAT_AGENT_RESOURCE_LOCK_H_
+#ifndef PARAAT_AGENT_CHECKS_SUPPORT_RESOURCE_LOCK_H_
+#define PARAAT_AGENT_CHECKS_SUPPORT_RESOURCE_LOCK_H_
 
 #include <string>
 
@@ -27,4 +27,4 @@ class ResourceGuard {
 
 }  // namespace paraat
 
-#endif  // PARAAT_AGENT_RESOURCE_LOCK_H_
+#endif  // PARAAT_AGENT_CHECKS_SUPPORT_RESOURCE_LOCK_H_
