@@ -1,13 +1,12 @@
 #include "agent/checks/restic.h"
 
-#include <cmath>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "agent/check_state.h"
 #include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/rotation_ledger.h"
 #include "agent/checks/support/tool.h"
 #include "agent/json_util.h"
 #include "common/time_util.h"
@@ -157,11 +156,13 @@ void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, con
                                  paraat::v1::Result* r) const {
   // Integrity: restic check, reading back the next data subset of the rotation.
   auto* facts = r->mutable_facts();
-  nlohmann::json state = LoadCheckState(ctx.state_dir, "restic.json");
-  int subsets = 0, n = 0;
+  const int subsets =
+      options_.read_data_subset > 0 ? static_cast<int>(RotationLedger::WindowFor(options_.read_data_subset)) : 0;
+  RotationLedger ledger(LoadCheckState(ctx.state_dir, "restic.json"), "verified", subsets);
+  const nlohmann::json& state = ledger.state();
+  int n = 0;
   std::vector<std::string> check = {options_.binary, "check"};
-  if (options_.read_data_subset > 0) {
-    subsets = static_cast<int>(std::ceil(1.0 / options_.read_data_subset - 1e-9));
+  if (subsets > 0) {
     n = static_cast<int>(JsonInt(state, "next", 1));
     if (n < 1 || n > subsets || JsonInt(state, "subsets") != subsets) n = 1;
     check.push_back(absl::StrCat("--read-data-subset=", n, "/", subsets));
@@ -171,32 +172,26 @@ void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, con
   const std::string where =
       absl::StrCat(options_.repository, subsets ? absl::StrCat(" (data subset ", n, "/", subsets, ")") : "");
   if (!tool->Verify(check, "restic check", where, summary)) return;
-  if (subsets > 0) {
-    // Remember when each subset was last read back intact; coverage is the share read within
-    // the last full rotation.
-    nlohmann::json& done = state["verified"];
-    if (!done.is_object()) done = nlohmann::json::object();
-    const int64_t run = JsonInt(state, "run") + 1;
-    state["run"] = run;
-    done[absl::StrCat(n)] = run;
-    int covered = 0;
-    for (int i = 1; i <= subsets; ++i) {
-      auto it = done.find(absl::StrCat(i));
-      if (it != done.end() && it->is_number() && it->get<int64_t>() > run - subsets) ++covered;
-    }
-    state["next"] = n % subsets + 1;
-    state["subsets"] = subsets;
-    const double coverage = static_cast<double>(covered) / subsets;
-    facts->set_coverage(coverage);
-    facts->set_integrity(coverage >= 1.0 ? paraat::v1::INTEGRITY_VERIFIED : paraat::v1::INTEGRITY_UNVERIFIED);
-    AddDetail(r, "read_data_subset", absl::StrCat(n, "/", subsets));
-    Ok(r, absl::StrFormat("%s; check passed, data subset %d/%d read back (%.0f%% of the data within the rotation)",
-                          summary, n, subsets, coverage * 100));
-  } else {
+  if (subsets == 0) {
     facts->set_integrity(paraat::v1::INTEGRITY_UNVERIFIED);
     Ok(r, absl::StrCat(summary, "; structure check passed (set read_data_subset to read data back)"));
+    (void)SaveCheckState(ctx.state_dir, ledger.state(), "restic.json");
+    return;
   }
-  (void)SaveCheckState(ctx.state_dir, state, "restic.json");
+  // Coverage: the share of the subsets read back intact within the last full rotation.
+  ledger.StartRun();
+  ledger.Record(absl::StrCat(n), /*intact=*/true);
+  std::vector<RotationLedger::Item> all;
+  for (int i = 1; i <= subsets; ++i) all.push_back({absl::StrCat(i)});
+  const double coverage = ledger.Coverage(all);
+  ledger.state()["next"] = n % subsets + 1;
+  ledger.state()["subsets"] = subsets;
+  facts->set_coverage(coverage);
+  facts->set_integrity(coverage >= 1.0 ? paraat::v1::INTEGRITY_VERIFIED : paraat::v1::INTEGRITY_UNVERIFIED);
+  AddDetail(r, "read_data_subset", absl::StrCat(n, "/", subsets));
+  Ok(r, absl::StrFormat("%s; check passed, data subset %d/%d read back (%.0f%% of the data within the rotation)",
+                        summary, n, subsets, coverage * 100));
+  (void)SaveCheckState(ctx.state_dir, ledger.state(), "restic.json");
 }
 
 }  // namespace paraat
