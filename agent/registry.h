@@ -22,6 +22,9 @@ struct CheckEnv {
   std::string check_id;
   absl::Duration interval;
   absl::Duration timeout;
+  // The files and programs the check needs must be there (--check-config; see
+  // checks/support/config_keys.h).
+  bool require_files = false;
 };
 
 // Reads the kind's keys from `keys` (problems go to its ConfigErrors) and returns the check,

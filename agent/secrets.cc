@@ -45,6 +45,7 @@ SecretRef ReadSecretKeys(YamlMap& keys, const std::string& name, const CheckEnv&
     if (::stat(ref.file.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
       keys.Error(file_key, absl::StrCat(ref.file, " is readable by everyone; restrict it (chmod 600 ", ref.file, ")"));
     }
+    RequireFile(keys, env, file_key, ref.file);
   }
   if (auto e = keys.String(env_key)) ref.env = *e;
   if (!ref.file.empty() && !ref.env.empty()) {

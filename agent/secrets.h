@@ -23,8 +23,8 @@ struct SecretRef {
 };
 
 // Reads `<name>_file` (relative to the config file's directory) and `<name>_env` from a check's
-// keys. A file must exist at config load
-// and must not be world-readable (the config is refused: chmod 600 or 640 fixes it).
+// keys. A file must not be world-readable (the config is refused: chmod 600 or 640 fixes it),
+// and with env.require_files (--check-config) it must exist and be readable.
 // `required`: one of the two must be given.
 SecretRef ReadSecretKeys(YamlMap& keys, const std::string& name, const CheckEnv& env, bool required);
 

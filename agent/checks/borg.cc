@@ -13,7 +13,10 @@ namespace paraat {
 
 std::unique_ptr<Check> BorgCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
-  if (auto v = keys.String("binary")) o.binary = *v;
+  if (auto v = keys.String("binary")) {
+    o.binary = *v;
+    RequireProgram(keys, env, "binary", o.binary);
+  }
   if (auto v = LocationKey(keys, env, "repository", kRequired)) o.repository = *v;
   o.passphrase = ReadSecretKeys(keys, "passphrase", env, false);
   if (auto v = keys.String("glob_archives")) o.glob_archives = *v;

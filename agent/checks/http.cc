@@ -42,7 +42,7 @@ std::unique_ptr<Check> HttpCheck::Create(YamlMap& keys, const CheckEnv& env) {
     }
   }
   if (auto v = keys.String("body_contains")) o.body_contains = *v;
-  if (auto v = PathKey(keys, env, "ca_file")) o.ca_file = *v;
+  if (auto v = PathKey(keys, env, "ca_file", kOptional, Need::kFile)) o.ca_file = *v;
   if (auto v = keys.Duration("cert_min_validity")) o.cert_min_validity = *v;
   if (o.url.empty()) return nullptr;
   return std::make_unique<HttpCheck>(std::move(o));

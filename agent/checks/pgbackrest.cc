@@ -15,9 +15,12 @@ namespace paraat {
 
 std::unique_ptr<Check> PgBackRestCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
-  if (auto v = keys.String("binary")) o.binary = *v;
+  if (auto v = keys.String("binary")) {
+    o.binary = *v;
+    RequireProgram(keys, env, "binary", o.binary);
+  }
   if (auto v = keys.String("stanza", kRequired)) o.stanza = *v;
-  if (auto v = PathKey(keys, env, "config")) o.config = *v;
+  if (auto v = PathKey(keys, env, "config", kOptional, Need::kFile)) o.config = *v;
   if (auto v = keys.Bool("verify")) o.verify = *v;
   if (o.stanza.empty()) return nullptr;
   return std::make_unique<PgBackRestCheck>(std::move(o));

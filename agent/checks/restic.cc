@@ -15,7 +15,10 @@
 namespace paraat {
 
 void ReadResticKeys(YamlMap& keys, const CheckEnv& env, ResticCheck::Options* o) {
-  if (auto v = keys.String("binary")) o->binary = *v;
+  if (auto v = keys.String("binary")) {
+    o->binary = *v;
+    RequireProgram(keys, env, "binary", o->binary);
+  }
   // Local repositories may be relative to the config; URLs (sftp:, s3:, rest:...) are kept.
   if (auto v = LocationKey(keys, env, "repository", kRequired)) o->repository = *v;
   o->password = ReadSecretKeys(keys, "password", env, true);

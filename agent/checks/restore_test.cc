@@ -35,13 +35,17 @@ std::unique_ptr<Check> RestoreTestCheck::Create(YamlMap& keys, const CheckEnv& e
   if (o.recipe == Recipe::kCommand) {
     if (auto v = keys.StringList("command", kRequired)) {
       if (v->empty()) keys.Error("command", "is empty: give the program and its arguments");
+      if (!v->empty()) RequireProgram(keys, env, "command", (*v)[0]);
       o.command = *v;
     }
   } else if (keys.Has("command")) {
     keys.Raw("command");
     keys.Error("command", "is not used with a recipe");
   }
-  if (auto v = keys.StringList("validate")) o.validate = *v;
+  if (auto v = keys.StringList("validate")) {
+    if (!v->empty()) RequireProgram(keys, env, "validate", (*v)[0]);
+    o.validate = *v;
+  }
   if (auto v = keys.StringMap("env")) o.env = *v;
   if (auto v = PathKey(keys, env, "scratch_dir")) o.scratch_dir = *v;
   if (o.recipe == Recipe::kRestic) {
@@ -54,7 +58,12 @@ std::unique_ptr<Check> RestoreTestCheck::Create(YamlMap& keys, const CheckEnv& e
     if (auto v = keys.String("host")) o.host = *v;
     if (auto v = keys.String("port")) o.port = *v;
     if (auto v = keys.String("user")) o.user = *v;
-    if (auto v = keys.String("bin_dir")) o.bin_dir = *v;
+    if (auto v = keys.String("bin_dir")) {
+      o.bin_dir = *v;
+      for (const char* program : {"createdb", "pg_restore", "psql", "dropdb"}) {
+        RequireProgram(keys, env, "bin_dir", absl::StrCat(o.bin_dir, "/", program));
+      }
+    }
     if (auto v = keys.String("database_prefix")) o.database_prefix = *v;
     if (auto v = keys.String("validate_query")) o.validate_query = *v;
     if (auto v = keys.Int("expect_min", 0, INT64_MAX)) o.expect_min = static_cast<double>(*v);
