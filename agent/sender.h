@@ -40,9 +40,17 @@ class Sender {
   bool connected() const { return connected_.load(); }
 
  private:
+  using AgentStream = grpc::ClientReaderWriterInterface<paraat::v1::AgentMessage, paraat::v1::CollectorMessage>;
   void Run();
   // One connection's life: hello, then batches until the stream breaks or Stop().
   absl::Status Session();
+  paraat::v1::AgentMessage Hello() const;
+  // Hello, and the collector's welcome (which resets the backoff); UNAVAILABLE when refused.
+  absl::Status Handshake(AgentStream* stream);
+  // Until the stream ends: each acknowledged batch leaves the spool.
+  void ReadAcks(AgentStream* stream, std::atomic<bool>* broken);
+  // Sends spooled batches, at most `window_` unacknowledged, until the stream breaks or Stop().
+  void SendBatches(AgentStream* stream, const std::atomic<bool>& broken);
   absl::Duration NextBackoff();
   void FillStatus(paraat::v1::AgentStatus* status) const;
 
