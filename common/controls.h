@@ -1,4 +1,4 @@
-// The catalogue of controls Paraat's evidence serves (DESIGN.md, "Controls catalogue").
+// The catalogue of controls Paraat's evidence serves (docs/design.md, "Controls catalogue").
 #ifndef PARAAT_COMMON_CONTROLS_H_
 #define PARAAT_COMMON_CONTROLS_H_
 
