@@ -1,4 +1,5 @@
 // Progress for `paraat-agent run-check`: a redrawn bar on a terminal, plain lines otherwise.
+// Thread-safe: a check's verification workers report from several threads.
 #ifndef PARAAT_AGENT_PROGRESS_DISPLAY_H_
 #define PARAAT_AGENT_PROGRESS_DISPLAY_H_
 

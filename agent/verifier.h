@@ -1,6 +1,7 @@
 // Checksum verification of many files: spread over the cores across files, limited to a read
 // rate, rotating through large sets so each run reads only a share of the bytes while every
-// byte is read within a bounded number of runs.
+// byte is read within a bounded number of runs. VerifyFiles is thread-safe (it runs its own
+// workers); a Rotation belongs to one run of one check.
 #ifndef PARAAT_AGENT_VERIFIER_H_
 #define PARAAT_AGENT_VERIFIER_H_
 
