@@ -44,16 +44,11 @@ std::string BorgFailure(const std::string& out, const std::string& repo) {
 }
 
 ToolWording BorgWording(const std::string& repository) {
-  ToolWording w;
-  w.locked = [](const std::string& out) {
-    return absl::StrContains(out, "Failed to create/acquire the lock") || absl::StrContains(out, "LockTimeout");
+  return ToolWording{
+      ContainsAny({"Failed to create/acquire the lock", "LockTimeout"}),
+      ContainsAny({"errors found", "integrity error", "mismatch", "corrupted"}),
+      [repository](const std::string& out) { return BorgFailure(out, repository); },
   };
-  w.damaged = [](const std::string& out) {
-    return absl::StrContains(out, "errors found") || absl::StrContains(out, "integrity error") ||
-           absl::StrContains(out, "mismatch") || absl::StrContains(out, "corrupted");
-  };
-  w.explain = [repository](const std::string& out) { return BorgFailure(out, repository); };
-  return w;
 }
 
 }  // namespace

@@ -77,16 +77,11 @@ std::unique_ptr<Check> ResticCheck::Create(YamlMap& keys, const CheckEnv& env) {
 namespace {
 
 ToolWording ResticWording(const std::string& repository) {
-  ToolWording w;
-  w.locked = [](const std::string& out) {
-    return absl::StrContains(out, "already locked") || absl::StrContains(out, "unable to create lock");
+  return ToolWording{
+      ContainsAny({"already locked", "unable to create lock"}),
+      ContainsAny({"repository contains errors", "does not match", "error for tree", "unable to load"}),
+      [repository](const std::string& out) { return ResticFailure(out, repository); },
   };
-  w.damaged = [](const std::string& out) {
-    return absl::StrContains(out, "repository contains errors") || absl::StrContains(out, "does not match") ||
-           absl::StrContains(out, "error for tree") || absl::StrContains(out, "unable to load");
-  };
-  w.explain = [repository](const std::string& out) { return ResticFailure(out, repository); };
-  return w;
 }
 
 }  // namespace

@@ -15,13 +15,13 @@ namespace {
 using ::testing::HasSubstr;
 
 ToolWording Wording() {
-  ToolWording w;
-  w.locked = [](const std::string& out) { return absl::StrContains(out, "repository is already locked"); };
-  w.damaged = [](const std::string& out) { return absl::StrContains(out, "is damaged"); };
-  w.explain = [](const std::string& out) {
-    return absl::StrContains(out, "wrong password") ? std::string("wrong password for the repository") : "";
+  return ToolWording{
+      ContainsAny({"repository is already locked"}),
+      ContainsAny({"is damaged"}),
+      [](const std::string& out) {
+        return absl::StrContains(out, "wrong password") ? std::string("wrong password for the repository") : "";
+      },
   };
-  return w;
 }
 
 std::vector<std::string> Sh(const std::string& script) { return {"sh", "-c", script}; }

@@ -59,6 +59,15 @@ std::string OutputTail(const ProcessResult& r, size_t max_lines, size_t max_byte
   return TailText(combined, max_lines, max_bytes);
 }
 
+std::function<bool(const std::string& output)> ContainsAny(std::vector<std::string> phrases) {
+  return [phrases = std::move(phrases)](const std::string& output) {
+    for (const std::string& p : phrases) {
+      if (output.find(p) != std::string::npos) return true;
+    }
+    return false;
+  };
+}
+
 ToolSession::ToolSession(const CheckContext& ctx, paraat::v1::Result* r, ToolWording wording)
     : ctx_(ctx), r_(r), wording_(std::move(wording)) {}
 

@@ -7,7 +7,8 @@
 // through a ToolSession, which takes this agent's turn on a shared repository and turns each
 // step's ending into the result, the same way for every kind:
 //
-//   ToolSession tool(ctx, r, ResticWording());
+//   ToolSession tool(ctx, r, ToolWording{ContainsAny({"already locked"}), ContainsAny({"does not match"}),
+//                                        [](const std::string& out) { return ResticFailure(out); }});
 //   if (!tool.TakeTurn("restic:" + repository)) return;         // error: waited until cancelled
 //   tool.SetEnvironment(env, secrets);
 //   if (!tool.Version({"restic", "version"})) return;          // detail tool_version
@@ -64,6 +65,9 @@ struct ToolWording {
   // repository"), or "" when it cannot. An explained failure is never taken for damage.
   std::function<std::string(const std::string& output)> explain;
 };
+
+// A wording that is any of these phrases: ToolWording{ContainsAny({"LockTimeout", ...}), ...}.
+std::function<bool(const std::string& output)> ContainsAny(std::vector<std::string> phrases);
 
 // One run of a check that uses a tool: the environment and secrets its steps share, this agent's
 // turn on a shared resource, and the result each step's ending writes.
