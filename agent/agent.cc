@@ -19,7 +19,7 @@ absl::Status Agent::Init() {
                         absl::StrCat("cannot open the spool ", config_.spool_dir, ": ", spool.status().message()));
   }
   spool_ = *std::move(spool);
-  sender_ = std::make_unique<Sender>(config_, spool_.get());
+  sender_ = std::make_unique<Sender>(config_, spool_.get(), clock_);
   return sender_->Init();
 }
 
@@ -39,7 +39,7 @@ void Agent::Start() {
   auto st = spool_->stats();
   if (st.batches > 0) LogInfo("spool holds ", st.results, " results not yet acknowledged; sending them first");
   sender_->Start();
-  scheduler_ = std::make_unique<Scheduler>(&config_.checks, config_.concurrency, config_.state_dir, Clock::Real(),
+  scheduler_ = std::make_unique<Scheduler>(&config_.checks, config_.concurrency, config_.state_dir, clock_,
                                            [this](paraat::v1::Result r) { Record(std::move(r)); });
   scheduler_->Start();
   LogInfo("paraat-agent ", config_.agent_id, ": ", CountOf(config_.checks.size(), "check"), ", collector ",
@@ -60,7 +60,7 @@ std::vector<paraat::v1::Result> Agent::RunAllOnce() {
   for (int w = 0; w < n; ++w) {
     workers.emplace_back([&] {
       for (size_t i = next++; i < config_.checks.size(); i = next++) {
-        results[i] = RunCheck(config_.checks[i], Clock::Real(), config_.state_dir);
+        results[i] = RunCheck(config_.checks[i], clock_, config_.state_dir);
       }
     });
   }

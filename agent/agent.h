@@ -1,4 +1,5 @@
-// Wires the agent: scheduler -> spool -> sender.
+// Wires the agent: scheduler -> spool -> sender, all on one injected clock. Not thread-safe
+// itself: main() drives it from one thread (its parts run their own threads).
 #ifndef PARAAT_AGENT_AGENT_H_
 #define PARAAT_AGENT_AGENT_H_
 
@@ -10,12 +11,13 @@
 #include "agent/scheduler.h"
 #include "agent/sender.h"
 #include "agent/spool.h"
+#include "common/clock.h"
 
 namespace paraat {
 
 class Agent {
  public:
-  explicit Agent(AgentConfig config) : config_(std::move(config)) {}
+  explicit Agent(AgentConfig config, const Clock* clock = Clock::Real()) : config_(std::move(config)), clock_(clock) {}
   ~Agent();
 
   // Opens the spool and prepares the connection. InvalidArgument: bad TLS files.
@@ -36,6 +38,7 @@ class Agent {
   void Record(paraat::v1::Result result);
 
   AgentConfig config_;
+  const Clock* clock_;
   std::unique_ptr<paraat::Spool> spool_;
   std::unique_ptr<Sender> sender_;
   std::unique_ptr<Scheduler> scheduler_;

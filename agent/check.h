@@ -3,7 +3,10 @@
 // A kind parses its own keys from the check's YAML map at config load (unknown keys are
 // reported by the loader), then Run() is called on a schedule. Run never throws and never
 // crashes the agent: a check that cannot do its work returns status ERROR with a message;
-// a check that did its work and found a problem returns FAILED (or WARNING).
+// a check that did its work and found a problem returns FAILED (or WARNING). A kind is built
+// from the toolkit in checks/support/ (paths, tool steps, rotation, clients). A Check is created
+// once and run by one worker at a time (the scheduler never runs a check twice at once); it
+// keeps no state between runs but in ctx.state_dir.
 #ifndef PARAAT_AGENT_CHECK_H_
 #define PARAAT_AGENT_CHECK_H_
 
@@ -31,14 +34,19 @@ class Progress {
 };
 
 struct CheckContext {
+  // Wall time for the timestamps in results; monotonic time for everything that measures.
   const Clock* clock = Clock::Real();
-  absl::Time deadline = absl::InfiniteFuture();
+  // When the check's time is up, on clock->Monotonic(); infinite: no deadline.
+  absl::Duration deadline = absl::InfiniteDuration();
   absl::Duration timeout = absl::InfiniteDuration();  // the check's configured timeout
   // True once the deadline passed or the agent is stopping; long checks poll it.
   std::function<bool()> cancelled = [] { return false; };
   Progress* progress = Progress::None();
   // A directory this check may keep state in across runs (rotating verification).
   std::string state_dir;
+
+  // Time until the deadline (infinite without one).
+  absl::Duration TimeLeft() const { return deadline - clock->Monotonic(); }
 };
 
 class Check {

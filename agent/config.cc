@@ -3,10 +3,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/checks/support/config_keys.h"
 #include "agent/registry.h"
 #include "common/ids.h"
 #include "common/net.h"
@@ -30,10 +32,6 @@ std::string HostName() {
   return h.substr(0, h.find('.'));
 }
 
-std::string Resolve(const std::string& base, const std::string& path) {
-  return path.empty() || path[0] == '/' ? path : absl::StrCat(base, "/", path);
-}
-
 // The config file's directory, absolute, so relative paths in it mean the same wherever the
 // agent was started from.
 std::string DirOf(const std::string& path) {
@@ -43,16 +41,131 @@ std::string DirOf(const std::string& path) {
   return abs.lexically_normal().parent_path().string();
 }
 
+void ParseAgentSection(YamlMap& doc, AgentConfig* c) {
+  auto agent = doc.Map("agent");
+  if (!agent) return;
+  if (auto id = agent->String("id")) {
+    if (IsValidId(*id)) {
+      c->agent_id = *id;
+    } else {
+      agent->Error("id", absl::StrCat("\"", *id, "\" is not a valid id (", IdRule(), ")"));
+    }
+  }
+  if (auto labels = agent->StringMap("labels")) c->labels = *labels;
+  if (auto n = agent->Int("concurrency", 1, 64)) c->concurrency = static_cast<int>(*n);
+  agent->Finish();
+}
+
+void ParseCollectorSection(YamlMap& doc, const std::string& base, const ConfigLoadOptions& options, AgentConfig* c) {
+  auto col = doc.Map("collector", kRequired);
+  if (!col) return;
+  if (auto a = col->String("address", kRequired)) c->collector_address = *a;
+  if (auto tls = col->Map("tls")) {
+    for (auto [key, file] : {std::pair{"ca", &c->tls_ca}, {"cert", &c->tls_cert}, {"key", &c->tls_key}}) {
+      auto v = tls->String(key, kRequired);
+      if (!v) continue;
+      *file = ResolveConfigPath(base, *v);
+      if (std::string problem = options.require_files ? FileProblem(*file) : ""; !problem.empty()) {
+        tls->Error(key, problem);
+      }
+    }
+    tls->Finish();
+  }
+  if (auto v = col->Bool("insecure")) c->insecure = *v;
+  col->Finish();
+  if (!c->collector_address.empty() && c->tls_cert.empty() && !c->insecure && !IsLoopbackTarget(c->collector_address)) {
+    col->Error("address", absl::StrCat("plaintext to ", c->collector_address,
+                                       " is refused: configure collector.tls, or set collector.insecure: true"));
+  }
+}
+
+void ParseSpoolSection(YamlMap& doc, const std::string& base, AgentConfig* c) {
+  if (auto spool = doc.Map("spool", kRequired)) {
+    if (auto d = spool->String("dir", kRequired)) c->spool_dir = ResolveConfigPath(base, *d);
+    if (auto m = spool->Size("max_size")) {
+      if (*m < (64 << 10)) {
+        spool->Error("max_size", "must be at least 64KiB");
+      } else {
+        c->spool_max_size = *m;
+      }
+    }
+    spool->Finish();
+  }
+  if (auto v = doc.String("state_dir")) c->state_dir = ResolveConfigPath(base, *v);
+  if (c->state_dir.empty() && !c->spool_dir.empty()) c->state_dir = c->spool_dir + "/check-state";
+}
+
+// One entry of `checks`: its common keys, then its kind's. Nothing when it is wrong.
+std::optional<CheckSpec> ParseCheck(YamlMap& m, const std::string& base, const ConfigLoadOptions& options,
+                                    std::set<std::string>* ids) {
+  CheckSpec spec;
+  spec.line = m.line();
+  auto id = m.String("id", kRequired);
+  auto kind = m.String("kind", kRequired);
+  auto interval = m.PositiveDuration("interval", kRequired);
+  auto timeout = m.PositiveDuration("timeout");
+  if (auto labels = m.StringMap("labels")) spec.labels = *labels;
+  if (id) {
+    if (!IsValidId(*id)) {
+      m.Error("id", absl::StrCat("\"", *id, "\" is not a valid id (", IdRule(), ")"));
+    } else if (!ids->insert(*id).second) {
+      m.Error("id", absl::StrCat("\"", *id, "\" is used by another check"));
+    } else {
+      spec.id = *id;
+    }
+  }
+  if (interval) spec.interval = *interval;
+  spec.timeout = timeout ? *timeout : spec.interval;
+  if (interval && timeout && *timeout > *interval * 10) {
+    m.Error("timeout", "may be at most ten times the interval");
+  }
+  const CheckKind* k = kind ? FindCheckKind(*kind) : nullptr;
+  if (kind && k == nullptr) {
+    m.Error("kind", absl::StrCat("unknown kind \"", *kind, "\" (known: ", absl::StrJoin(CheckKindNames(), ", "), ")"));
+    return std::nullopt;  // its other keys cannot be judged
+  }
+  if (k != nullptr) {
+    spec.kind = *kind;
+    CheckEnv env{base, spec.id, spec.interval, spec.timeout, options.require_files};
+    spec.check = k->factory(m, env);
+  }
+  m.Finish();
+  if (!spec.check) return std::nullopt;
+  return spec;
+}
+
+void ParseChecks(YamlMap& doc, const std::string& base, const ConfigLoadOptions& options, ConfigErrors* errors,
+                 AgentConfig* c) {
+  YAML::Node checks = doc.Raw("checks");
+  if (!checks.IsDefined() || checks.IsNull()) {
+    doc.Error("checks", "is required: list at least one check");
+    return;
+  }
+  if (!checks.IsSequence()) {
+    doc.Error("checks", "expected a list of checks");
+    return;
+  }
+  std::set<std::string> ids;
+  int index = 0;
+  for (const YAML::Node& node : checks) {
+    YamlMap m(node, absl::StrCat("checks[", index++, "]"), errors, LineOf(node));
+    if (!m.valid()) continue;
+    if (auto spec = ParseCheck(m, base, options, &ids)) c->checks.push_back(*std::move(spec));
+  }
+  if (index == 0) doc.Error("checks", "is empty: list at least one check");
+}
+
 }  // namespace
 
-absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
+absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path, const ConfigLoadOptions& options) {
   ConfigErrors errors(path);
   std::string text;
   if (!ReadConfigFile(path, &text, &errors)) return errors.ToStatus();
-  return ParseAgentConfig(text, path);
+  return ParseAgentConfig(text, path, options);
 }
 
-absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std::string& path) {
+absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std::string& path,
+                                             const ConfigLoadOptions& options) {
   ConfigErrors errors(path);
   YAML::Node root = LoadYamlString(yaml, &errors);
   if (!errors.empty()) return errors.ToStatus();
@@ -63,96 +176,10 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std:
   c.file = path;
   const std::string base = DirOf(path);
   c.agent_id = HostName();
-  if (auto agent = doc.Map("agent")) {
-    if (auto id = agent->String("id")) {
-      if (IsValidId(*id)) {
-        c.agent_id = *id;
-      } else {
-        agent->Error("id", absl::StrCat("\"", *id, "\" is not a valid id (", IdRule(), ")"));
-      }
-    }
-    if (auto labels = agent->StringMap("labels")) c.labels = *labels;
-    if (auto n = agent->Int("concurrency", 1, 64)) c.concurrency = static_cast<int>(*n);
-    agent->Finish();
-  }
-  if (auto col = doc.Map("collector", kRequired)) {
-    if (auto a = col->String("address", kRequired)) c.collector_address = *a;
-    if (auto tls = col->Map("tls")) {
-      if (auto v = tls->String("ca", kRequired)) c.tls_ca = Resolve(base, *v);
-      if (auto v = tls->String("cert", kRequired)) c.tls_cert = Resolve(base, *v);
-      if (auto v = tls->String("key", kRequired)) c.tls_key = Resolve(base, *v);
-      tls->Finish();
-    }
-    if (auto v = col->Bool("insecure")) c.insecure = *v;
-    col->Finish();
-    if (!c.collector_address.empty() && c.tls_cert.empty() && !c.insecure && !IsLoopbackTarget(c.collector_address)) {
-      col->Error("address", absl::StrCat("plaintext to ", c.collector_address,
-                                         " is refused: configure collector.tls, or set collector.insecure: true"));
-    }
-  }
-  if (auto spool = doc.Map("spool", kRequired)) {
-    if (auto d = spool->String("dir", kRequired)) c.spool_dir = Resolve(base, *d);
-    if (auto m = spool->Size("max_size")) {
-      if (*m < (64 << 10)) {
-        spool->Error("max_size", "must be at least 64KiB");
-      } else {
-        c.spool_max_size = *m;
-      }
-    }
-    spool->Finish();
-  }
-  if (auto v = doc.String("state_dir")) c.state_dir = Resolve(base, *v);
-  if (c.state_dir.empty() && !c.spool_dir.empty()) c.state_dir = c.spool_dir + "/check-state";
-
-  YAML::Node checks = doc.Raw("checks");
-  if (!checks.IsDefined() || checks.IsNull()) {
-    doc.Error("checks", "is required: list at least one check");
-  } else if (!checks.IsSequence()) {
-    doc.Error("checks", "expected a list of checks");
-  } else {
-    std::set<std::string> ids;
-    int index = 0;
-    for (const YAML::Node& node : checks) {
-      const std::string prefix = absl::StrCat("checks[", index++, "]");
-      YamlMap m(node, prefix, &errors, LineOf(node));
-      if (!m.valid()) continue;
-      CheckSpec spec;
-      spec.line = m.line();
-      auto id = m.String("id", kRequired);
-      auto kind = m.String("kind", kRequired);
-      auto interval = m.PositiveDuration("interval", kRequired);
-      auto timeout = m.PositiveDuration("timeout");
-      if (auto labels = m.StringMap("labels")) spec.labels = *labels;
-      if (id) {
-        if (!IsValidId(*id)) {
-          m.Error("id", absl::StrCat("\"", *id, "\" is not a valid id (", IdRule(), ")"));
-        } else if (!ids.insert(*id).second) {
-          m.Error("id", absl::StrCat("\"", *id, "\" is used by another check"));
-        } else {
-          spec.id = *id;
-        }
-      }
-      if (interval) spec.interval = *interval;
-      spec.timeout = timeout ? *timeout : spec.interval;
-      if (interval && timeout && *timeout > *interval * 10) {
-        m.Error("timeout", "may be at most ten times the interval");
-      }
-      const CheckKind* k = kind ? FindCheckKind(*kind) : nullptr;
-      if (kind && k == nullptr) {
-        m.Error("kind",
-                absl::StrCat("unknown kind \"", *kind, "\" (known: ", absl::StrJoin(CheckKindNames(), ", "), ")"));
-        continue;  // its other keys cannot be judged
-      }
-      if (k != nullptr) {
-        spec.kind = *kind;
-        CheckEnv env{base, spec.id, spec.interval, spec.timeout};
-        spec.check = k->factory(m, env);
-      }
-      m.Finish();
-      if (spec.check) c.checks.push_back(std::move(spec));
-    }
-    if (index == 0) doc.Error("checks", "is empty: list at least one check");
-  }
+  ParseAgentSection(doc, &c);
+  ParseCollectorSection(doc, base, options, &c);
+  ParseSpoolSection(doc, base, &c);
+  ParseChecks(doc, base, options, &errors, &c);
   doc.Finish();
   if (!errors.empty()) return errors.ToStatus();
   return c;

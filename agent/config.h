@@ -1,4 +1,5 @@
-// The agent's YAML config (DESIGN.md, "Agent config").
+// The agent's YAML config (docs/design.md, "Agent config"). Loading is not thread-safe; the
+// config it returns is read-only afterwards.
 #ifndef PARAAT_AGENT_CONFIG_H_
 #define PARAAT_AGENT_CONFIG_H_
 
@@ -42,10 +43,19 @@ struct AgentConfig {
   const CheckSpec* FindCheck(const std::string& id) const;
 };
 
+struct ConfigLoadOptions {
+  // The files and programs the config names must be there: TLS files, secret files, a CA file,
+  // a tool's config, the programs of commands and restore drills (--check-config). Without it a
+  // missing one is reported when a check needs it, by that check.
+  bool require_files = false;
+};
+
 // Problems are InvalidArgument with `file:line: key: problem` lines, all of them at once.
-[[nodiscard]] absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path);
+[[nodiscard]] absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path,
+                                                          const ConfigLoadOptions& options = {});
 // The same from text; `path` names the file in messages and anchors relative paths.
-[[nodiscard]] absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std::string& path);
+[[nodiscard]] absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& yaml, const std::string& path,
+                                                           const ConfigLoadOptions& options = {});
 
 }  // namespace paraat
 

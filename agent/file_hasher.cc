@@ -9,20 +9,19 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/fs.h"
 
 namespace paraat {
 
-RateLimiter::RateLimiter(uint64_t bytes_per_second)
-    : rate_(static_cast<double>(bytes_per_second)), available_(0), last_(absl::Now()) {}
+RateLimiter::RateLimiter(uint64_t bytes_per_second, const Clock* clock)
+    : rate_(static_cast<double>(bytes_per_second)), clock_(clock), available_(0), last_(clock->Monotonic()) {}
 
 void RateLimiter::Acquire(uint64_t bytes, const std::function<bool()>& cancelled) {
   while (true) {
     absl::Duration wait;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      const absl::Time now = absl::Now();
+      const absl::Duration now = clock_->Monotonic();
       // Refill, allowing at most a tenth of a second of burst.
       available_ = std::min(available_ + absl::ToDoubleSeconds(now - last_) * rate_,
                             std::max(rate_ / 10, static_cast<double>(bytes)));
@@ -34,7 +33,7 @@ void RateLimiter::Acquire(uint64_t bytes, const std::function<bool()>& cancelled
       wait = absl::Seconds((static_cast<double>(bytes) - available_) / rate_);
     }
     if (cancelled && cancelled()) return;
-    absl::SleepFor(std::min(wait, absl::Milliseconds(100)));
+    clock_->SleepFor(std::min(wait, absl::Milliseconds(100)));  // short: cancellation is noticed
   }
 }
 

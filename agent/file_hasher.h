@@ -11,23 +11,26 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "common/sha256.h"
 
 namespace paraat {
 
 // Token bucket shared by every reader of one check, so `max_read_rate` bounds the check as a
-// whole, however many files it reads at once. Thread-safe.
+// whole, however many files it reads at once. It refills by the clock's monotonic time and
+// waits on the clock. Thread-safe.
 class RateLimiter {
  public:
-  explicit RateLimiter(uint64_t bytes_per_second);
+  explicit RateLimiter(uint64_t bytes_per_second, const Clock* clock = Clock::Real());
   // Blocks until `bytes` may be read, or until `cancelled` returns true.
   void Acquire(uint64_t bytes, const std::function<bool()>& cancelled);
 
  private:
   const double rate_;
+  const Clock* clock_;
   std::mutex mu_;
   double available_;
-  absl::Time last_;
+  absl::Duration last_;
 };
 
 struct HashOptions {

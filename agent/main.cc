@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "agent/agent.h"
@@ -33,7 +34,8 @@ Options:
   --once              run every check once, print the results, deliver them, and exit
                       (exit code 1 if a check failed or could not run)
   --no-send           with --once: only print, do not spool or send
-  --check-config      validate the config, print the checks, and exit
+  --check-config      validate the config and the files and programs it names, print
+                      the checks, and exit
   --flush-timeout D   with --once: how long to try delivering (default 30s)
   --log-level LEVEL   debug, info (default), warning or error
   --version           print the version and exit
@@ -51,6 +53,118 @@ int Usage(const std::string& problem) {
   return 2;
 }
 
+struct Args {
+  std::string config_path = "/etc/paraat/agent.yaml";
+  std::string log_level;
+  std::string flush_timeout = "30s";
+  absl::Duration flush = absl::Seconds(30);
+  bool once = false, no_send = false, check_config = false, help = false, version = false;
+  std::string run_check;  // run-check ID
+};
+
+// The command line; a usage problem in *problem.
+std::optional<Args> ParseArgs(int argc, char** argv, std::string* problem) {
+  Args a;
+  paraat::ArgParser args;
+  args.Option("config", &a.config_path);
+  args.Option("log-level", &a.log_level);
+  args.Option("flush-timeout", &a.flush_timeout);
+  args.Flag("once", &a.once);
+  args.Flag("no-send", &a.no_send);
+  args.Flag("check-config", &a.check_config);
+  args.Flag("help", &a.help);
+  args.Flag("version", &a.version);
+  if (absl::Status st = args.Parse(argc, argv); !st.ok()) {
+    *problem = std::string(st.message());
+    return std::nullopt;
+  }
+  if (a.help || a.version) return a;
+  const auto& pos = args.positional();
+  if (!pos.empty()) {
+    if (pos[0] != "run-check") *problem = "unknown command " + pos[0];
+    if (pos[0] == "run-check" && pos.size() != 2) *problem = "run-check needs exactly one check id";
+    if (!problem->empty()) return std::nullopt;
+    a.run_check = pos[1];
+  }
+  if (a.no_send && !a.once) {
+    *problem = "--no-send only goes with --once";
+    return std::nullopt;
+  }
+  auto flush = paraat::ParseDuration(a.flush_timeout);
+  if (!flush.ok()) {
+    *problem = absl::StrCat("--flush-timeout: ", flush.status().message());
+    return std::nullopt;
+  }
+  a.flush = *flush;
+  return a;
+}
+
+int PrintCheckConfig(const Args& a, const paraat::AgentConfig& config) {
+  std::cout << a.config_path << ": OK (agent " << config.agent_id << ", "
+            << paraat::CountOf(config.checks.size(), "check") << ", collector " << config.collector_address << ")\n";
+  for (const auto& c : config.checks) {
+    std::cout << "  " << c.id << ": " << c.kind << " every " << paraat::HumanDuration(c.interval) << ", timeout "
+              << paraat::HumanDuration(c.timeout) << "\n";
+  }
+  return 0;
+}
+
+// run-check ID: one check in the foreground, nothing sent.
+int RunOneCheck(const Args& a, const paraat::AgentConfig& config, const paraat::Clock* clock) {
+  const paraat::CheckSpec* spec = config.FindCheck(a.run_check);
+  if (spec == nullptr) {
+    std::string known;
+    for (const auto& c : config.checks) known += (known.empty() ? "" : ", ") + c.id;
+    std::cerr << "paraat-agent: no check \"" << a.run_check << "\" in " << a.config_path << " (checks: " << known
+              << ")\n";
+    return 2;
+  }
+  paraat::ProgressDisplay progress(stderr, isatty(STDERR_FILENO) != 0, absl::Seconds(5), clock);
+  paraat::v1::Result r = paraat::RunCheck(*spec, clock, config.state_dir, &progress);
+  progress.Finish();
+  std::cout << paraat::FormatResult(r, clock->Now());
+  return r.status() == paraat::v1::CHECK_STATUS_OK || r.status() == paraat::v1::CHECK_STATUS_WARNING ? 0 : 1;
+}
+
+int InitFailed(const absl::Status& st) {
+  std::cerr << "paraat-agent: " << st.message() << "\n";
+  return st.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+// --once: every check once, printed, then delivered unless --no-send.
+int RunOnce(const Args& a, paraat::Agent& agent, const paraat::Clock* clock) {
+  std::vector<paraat::v1::Result> results = agent.RunAllOnce();
+  bool all_good = true;
+  const absl::Time now = clock->Now();
+  for (const auto& r : results) {
+    std::cout << paraat::FormatResult(r, now);
+    all_good &= r.status() == paraat::v1::CHECK_STATUS_OK || r.status() == paraat::v1::CHECK_STATUS_WARNING;
+  }
+  if (!a.no_send) {
+    if (absl::Status st = agent.Init(); !st.ok()) return InitFailed(st);
+    if (!agent.Deliver(std::move(results), a.flush)) {
+      std::cerr << "paraat-agent: the collector did not acknowledge every result within " << a.flush_timeout
+                << "; they stay in the spool " << agent.config().spool_dir << " for the next run\n";
+      return 1;
+    }
+  }
+  return all_good ? 0 : 1;
+}
+
+// The service: checks on their schedules until SIGTERM or SIGINT.
+int RunService(paraat::Agent& agent) {
+  if (absl::Status st = agent.Init(); !st.ok()) return InitFailed(st);
+  agent.Start();
+  int sig = paraat::WaitForSignal();
+  while (sig == SIGHUP) {
+    paraat::LogInfo("SIGHUP: the agent reads its config at start; restart it to apply changes");
+    sig = paraat::WaitForSignal();
+  }
+  paraat::LogInfo("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", stopping");
+  agent.Stop();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -61,109 +175,33 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   mallopt(M_TRIM_THRESHOLD, 128 * 1024);
   paraat::BlockShutdownSignals();
-  std::string config_path = "/etc/paraat/agent.yaml", log_level, flush_timeout = "30s";
-  bool once = false, no_send = false, check_config = false, help = false, version = false;
-  paraat::ArgParser args;
-  args.Option("config", &config_path);
-  args.Option("log-level", &log_level);
-  args.Option("flush-timeout", &flush_timeout);
-  args.Flag("once", &once);
-  args.Flag("no-send", &no_send);
-  args.Flag("check-config", &check_config);
-  args.Flag("help", &help);
-  args.Flag("version", &version);
-  if (absl::Status st = args.Parse(argc, argv); !st.ok()) return Usage(std::string(st.message()));
-  if (help) {
+  std::string problem;
+  std::optional<Args> a = ParseArgs(argc, argv, &problem);
+  if (!a) return Usage(problem);
+  if (a->help) {
     std::cout << kUsage;
     return 0;
   }
-  if (version) {
+  if (a->version) {
     std::cout << "paraat-agent " << PARAAT_VERSION << "\n";
     return 0;
   }
-  const auto& pos = args.positional();
-  std::string run_check;
-  if (!pos.empty()) {
-    if (pos[0] != "run-check") return Usage("unknown command " + pos[0]);
-    if (pos.size() != 2) return Usage("run-check needs exactly one check id");
-    run_check = pos[1];
-  }
-  if (no_send && !once) return Usage("--no-send only goes with --once");
-  auto flush = paraat::ParseDuration(flush_timeout);
-  if (!flush.ok()) return Usage(absl::StrCat("--flush-timeout: ", flush.status().message()));
   paraat::LogLevel level = paraat::LogLevel::kInfo;
-  if (!log_level.empty() && !paraat::ParseLogLevel(log_level, &level)) {
+  if (!a->log_level.empty() && !paraat::ParseLogLevel(a->log_level, &level)) {
     return Usage("--log-level must be debug, info, warning or error");
   }
   paraat::SetLogLevel(level);
 
-  auto config = paraat::LoadAgentConfig(config_path);
+  // --check-config also requires the files and programs the checks need to be there; at
+  // start-up a check whose file is missing reports that itself when it runs.
+  auto config = paraat::LoadAgentConfig(a->config_path, {.require_files = a->check_config});
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";
     return 2;
   }
-
-  if (check_config) {
-    std::cout << config_path << ": OK (agent " << config->agent_id << ", "
-              << paraat::CountOf(config->checks.size(), "check") << ", collector " << config->collector_address
-              << ")\n";
-    for (const auto& c : config->checks) {
-      std::cout << "  " << c.id << ": " << c.kind << " every " << paraat::HumanDuration(c.interval) << ", timeout "
-                << paraat::HumanDuration(c.timeout) << "\n";
-    }
-    return 0;
-  }
-
-  if (!run_check.empty()) {
-    const paraat::CheckSpec* spec = config->FindCheck(run_check);
-    if (spec == nullptr) {
-      std::string known;
-      for (const auto& c : config->checks) known += (known.empty() ? "" : ", ") + c.id;
-      std::cerr << "paraat-agent: no check \"" << run_check << "\" in " << config_path << " (checks: " << known
-                << ")\n";
-      return 2;
-    }
-    paraat::ProgressDisplay progress(stderr, isatty(STDERR_FILENO) != 0);
-    paraat::v1::Result r = paraat::RunCheck(*spec, paraat::Clock::Real(), config->state_dir, &progress);
-    progress.Finish();
-    std::cout << paraat::FormatResult(r, absl::Now());
-    return r.status() == paraat::v1::CHECK_STATUS_OK || r.status() == paraat::v1::CHECK_STATUS_WARNING ? 0 : 1;
-  }
-
-  paraat::Agent agent(*std::move(config));
-  if (once) {
-    std::vector<paraat::v1::Result> results = agent.RunAllOnce();
-    bool all_good = true;
-    const absl::Time now = absl::Now();
-    for (const auto& r : results) {
-      std::cout << paraat::FormatResult(r, now);
-      all_good &= r.status() == paraat::v1::CHECK_STATUS_OK || r.status() == paraat::v1::CHECK_STATUS_WARNING;
-    }
-    if (!no_send) {
-      if (absl::Status st = agent.Init(); !st.ok()) {
-        std::cerr << "paraat-agent: " << st.message() << "\n";
-        return st.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-      }
-      if (!agent.Deliver(std::move(results), *flush)) {
-        std::cerr << "paraat-agent: the collector did not acknowledge every result within " << flush_timeout
-                  << "; they stay in the spool " << agent.config().spool_dir << " for the next run\n";
-        return 1;
-      }
-    }
-    return all_good ? 0 : 1;
-  }
-
-  if (absl::Status st = agent.Init(); !st.ok()) {
-    std::cerr << "paraat-agent: " << st.message() << "\n";
-    return st.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-  }
-  agent.Start();
-  int sig = paraat::WaitForSignal();
-  while (sig == SIGHUP) {
-    paraat::LogInfo("SIGHUP: the agent reads its config at start; restart it to apply changes");
-    sig = paraat::WaitForSignal();
-  }
-  paraat::LogInfo("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", stopping");
-  agent.Stop();
-  return 0;
+  const paraat::Clock* clock = paraat::Clock::Real();
+  if (a->check_config) return PrintCheckConfig(*a, *config);
+  if (!a->run_check.empty()) return RunOneCheck(*a, *config, clock);
+  paraat::Agent agent(*std::move(config), clock);
+  return a->once ? RunOnce(*a, agent, clock) : RunService(agent);
 }

@@ -1,6 +1,7 @@
 #include "agent/perfdata.h"
 
 #include <cmath>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -19,6 +20,73 @@ std::optional<double> Threshold(absl::string_view t) {
 
 }  // namespace
 
+namespace {
+
+bool Space(char c) { return absl::ascii_isspace(static_cast<unsigned char>(c)); }
+bool Digit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }
+
+// The label at text[*i] (single-quoted, '' a quote inside, or bare up to '=' or a space);
+// nullopt when a quote is not closed.
+std::optional<std::string> ReadLabel(absl::string_view text, size_t* i) {
+  std::string label;
+  if (text[*i] != '\'') {
+    while (*i < text.size() && text[*i] != '=' && !Space(text[*i])) label += text[(*i)++];
+    return label;
+  }
+  ++*i;
+  while (*i < text.size()) {
+    if (text[*i] == '\'') {
+      if (*i + 1 < text.size() && text[*i + 1] == '\'') {
+        label += '\'';
+        *i += 2;
+        continue;
+      }
+      ++*i;
+      return label;
+    }
+    label += text[(*i)++];
+  }
+  return std::nullopt;
+}
+
+// Where the number at the start of `v` ends (its unit follows).
+size_t NumberEnd(absl::string_view v) {
+  size_t end = 0;
+  while (end < v.size() &&
+         (Digit(v[end]) || v[end] == '.' || v[end] == '-' || v[end] == '+' || v[end] == 'e' || v[end] == 'E')) {
+    // 'e' only inside a number (exponent), not a unit such as "e"
+    if ((v[end] == 'e' || v[end] == 'E') &&
+        (end + 1 >= v.size() || !(Digit(v[end + 1]) || v[end + 1] == '-' || v[end + 1] == '+'))) {
+      break;
+    }
+    ++end;
+  }
+  return end;
+}
+
+// The base unit and the factor to it: ms and us are seconds, KB..TB bytes (1024-based). False
+// for a unit the plugin convention does not know (kept as it is).
+bool BaseUnit(const std::string& uom, std::string* unit, double* scale) {
+  static const std::map<std::string, std::pair<const char*, double>> kUnits = {
+      {"ms", {"s", 1e-3}},
+      {"us", {"s", 1e-6}},
+      {"KB", {"B", 1024.0}},
+      {"MB", {"B", 1024.0 * 1024}},
+      {"GB", {"B", 1024.0 * 1024 * 1024}},
+      {"TB", {"B", 1024.0 * 1024 * 1024 * 1024}},
+  };
+  *unit = uom;
+  *scale = 1;
+  if (auto it = kUnits.find(uom); it != kUnits.end()) {
+    *unit = it->second.first;
+    *scale = it->second.second;
+    return true;
+  }
+  return uom.empty() || uom == "s" || uom == "%" || uom == "B" || uom == "c";
+}
+
+}  // namespace
+
 std::vector<PerfValue> ParsePerfdata(absl::string_view text, std::vector<std::string>* problems) {
   std::vector<PerfValue> out;
   size_t i = 0;
@@ -26,90 +94,37 @@ std::vector<PerfValue> ParsePerfdata(absl::string_view text, std::vector<std::st
     if (problems && problems->size() < 20) problems->push_back(std::move(p));
   };
   while (i < text.size()) {
-    while (i < text.size() && absl::ascii_isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && Space(text[i])) ++i;
     if (i >= text.size()) break;
-    std::string label;
-    if (text[i] == '\'') {
-      ++i;
-      bool closed = false;
-      while (i < text.size()) {
-        if (text[i] == '\'') {
-          if (i + 1 < text.size() && text[i + 1] == '\'') {
-            label += '\'';
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        label += text[i++];
-      }
-      if (!closed) {
-        problem("unterminated quoted label");
-        break;
-      }
-    } else {
-      while (i < text.size() && text[i] != '=' && !absl::ascii_isspace(static_cast<unsigned char>(text[i]))) {
-        label += text[i++];
-      }
+    std::optional<std::string> label = ReadLabel(text, &i);
+    if (!label) {
+      problem("unterminated quoted label");
+      break;
     }
     // The rest of the item, up to the next space.
     size_t end = i;
-    while (end < text.size() && !absl::ascii_isspace(static_cast<unsigned char>(text[end]))) ++end;
+    while (end < text.size() && !Space(text[end])) ++end;
     absl::string_view item = text.substr(i, end - i);
     i = end;
-    if (label.empty() || item.empty() || item[0] != '=') {
-      problem(absl::StrCat("\"", label, std::string(item), "\" is not label=value"));
+    if (label->empty() || item.empty() || item[0] != '=') {
+      problem(absl::StrCat("\"", *label, std::string(item), "\" is not label=value"));
       continue;
     }
     item.remove_prefix(1);
     std::vector<absl::string_view> parts = absl::StrSplit(item, ';');
     absl::string_view v = parts[0];
-    size_t num_end = 0;
-    while (num_end < v.size() && (absl::ascii_isdigit(static_cast<unsigned char>(v[num_end])) || v[num_end] == '.' ||
-                                  v[num_end] == '-' || v[num_end] == '+' || v[num_end] == 'e' || v[num_end] == 'E')) {
-      // 'e' only inside a number (exponent), not a unit such as "e"
-      if ((v[num_end] == 'e' || v[num_end] == 'E') &&
-          (num_end + 1 >= v.size() || !(absl::ascii_isdigit(static_cast<unsigned char>(v[num_end + 1])) ||
-                                        v[num_end + 1] == '-' || v[num_end + 1] == '+'))) {
-        break;
-      }
-      ++num_end;
-    }
+    const size_t num_end = NumberEnd(v);
     double value;
     if (num_end == 0 || !absl::SimpleAtod(v.substr(0, num_end), &value) || !std::isfinite(value)) {
-      if (v != "U") problem(absl::StrCat(label, ": \"", std::string(v), "\" is not a number"));
+      if (v != "U") problem(absl::StrCat(*label, ": \"", std::string(v), "\" is not a number"));
       continue;
     }
-    std::string uom(v.substr(num_end));
-    double scale = 1;
-    std::string unit = uom;
-    if (uom == "ms") {
-      scale = 1e-3;
-      unit = "s";
-    } else if (uom == "us") {
-      scale = 1e-6;
-      unit = "s";
-    } else if (uom == "KB") {
-      scale = 1024;
-      unit = "B";
-    } else if (uom == "MB") {
-      scale = 1024.0 * 1024;
-      unit = "B";
-    } else if (uom == "GB") {
-      scale = 1024.0 * 1024 * 1024;
-      unit = "B";
-    } else if (uom == "TB") {
-      scale = 1024.0 * 1024 * 1024 * 1024;
-      unit = "B";
-    } else if (!uom.empty() && uom != "s" && uom != "%" && uom != "B" && uom != "c") {
-      problem(absl::StrCat(label, ": unknown unit \"", uom, "\""));
-    }
+    const std::string uom(v.substr(num_end));
     PerfValue pv;
-    pv.label = label;
+    double scale;
+    if (!BaseUnit(uom, &pv.unit, &scale)) problem(absl::StrCat(*label, ": unknown unit \"", uom, "\""));
+    pv.label = *label;
     pv.value = value * scale;
-    pv.unit = unit;
     auto scaled = [&](size_t k) -> std::optional<double> {
       if (parts.size() <= k) return std::nullopt;
       auto t = Threshold(parts[k]);

@@ -2,13 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/time/clock.h"
 #include "common/units.h"
 
 namespace paraat {
 
-ProgressDisplay::ProgressDisplay(FILE* out, bool terminal, absl::Duration every)
-    : out_(out), terminal_(terminal), every_(every) {}
+ProgressDisplay::ProgressDisplay(FILE* out, bool terminal, absl::Duration every, const Clock* clock)
+    : out_(out), terminal_(terminal), every_(every), clock_(clock) {}
 
 ProgressDisplay::~ProgressDisplay() { Finish(); }
 
@@ -36,8 +35,8 @@ std::string RenderProgressLine(absl::string_view what, uint64_t done, uint64_t t
 
 void ProgressDisplay::Update(absl::string_view what, uint64_t done, uint64_t total) {
   std::lock_guard<std::mutex> lock(mu_);
-  const absl::Time now = absl::Now();
-  if (started_ == absl::InfinitePast()) started_ = now;
+  const absl::Duration now = clock_->Monotonic();
+  if (started_ == -absl::InfiniteDuration()) started_ = now;
   const bool complete = total > 0 && done >= total;
   const absl::Duration min_gap = terminal_ ? absl::Milliseconds(100) : every_;
   if (!complete && now - last_draw_ < min_gap) return;
@@ -56,7 +55,7 @@ void ProgressDisplay::Update(absl::string_view what, uint64_t done, uint64_t tot
 
 void ProgressDisplay::Note(absl::string_view line) {
   std::lock_guard<std::mutex> lock(mu_);
-  const absl::Time now = absl::Now();
+  const absl::Duration now = clock_->Monotonic();
   if (terminal_) {
     std::fprintf(out_, "\r%-100.100s", std::string(line).c_str());
     drawn_ = true;

@@ -1,4 +1,5 @@
 // Progress for `paraat-agent run-check`: a redrawn bar on a terminal, plain lines otherwise.
+// Thread-safe: a check's verification workers report from several threads.
 #ifndef PARAAT_AGENT_PROGRESS_DISPLAY_H_
 #define PARAAT_AGENT_PROGRESS_DISPLAY_H_
 
@@ -9,13 +10,16 @@
 
 #include "absl/time/time.h"
 #include "agent/check.h"
+#include "common/clock.h"
 
 namespace paraat {
 
 class ProgressDisplay : public Progress {
  public:
-  // `terminal`: redraw one line with \r; otherwise print a line every `every`.
-  ProgressDisplay(FILE* out, bool terminal, absl::Duration every = absl::Seconds(5));
+  // `terminal`: redraw one line with \r; otherwise print a line every `every` (of the clock's
+  // monotonic time, which also gives the rate and the ETA).
+  ProgressDisplay(FILE* out, bool terminal, absl::Duration every = absl::Seconds(5),
+                  const Clock* clock = Clock::Real());
   ~ProgressDisplay() override;
 
   void Update(absl::string_view what, uint64_t done, uint64_t total) override;
@@ -27,10 +31,11 @@ class ProgressDisplay : public Progress {
   FILE* out_;
   const bool terminal_;
   const absl::Duration every_;
+  const Clock* clock_;
   std::mutex mu_;
-  absl::Time started_ = absl::InfinitePast();
-  absl::Time last_draw_ = absl::InfinitePast();
-  absl::Time last_note_ = absl::InfinitePast();
+  absl::Duration started_ = -absl::InfiniteDuration();
+  absl::Duration last_draw_ = -absl::InfiniteDuration();
+  absl::Duration last_note_ = -absl::InfiniteDuration();
   bool drawn_ = false;
 };
 

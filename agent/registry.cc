@@ -14,30 +14,31 @@
 #include "agent/checks/tcp.h"
 
 namespace paraat {
+namespace {
+
+std::map<std::string, CheckKind> KindsByName(std::initializer_list<CheckKind> kinds) {
+  std::map<std::string, CheckKind> out;
+  for (const CheckKind& k : kinds) out.emplace(k.name, k);
+  return out;
+}
+
+}  // namespace
 
 const std::map<std::string, CheckKind>& CheckKinds() {
-  static const auto* kinds = new std::map<std::string, CheckKind>{
-      {"file_backup",
-       {"file_backup", "newest file matching a glob is the latest recovery point; size and checksums",
-        &FileBackupCheck::Create}},
-      {"restic", {"restic", "latest snapshot; restic check with a rotating read-data subset", &ResticCheck::Create}},
-      {"borg", {"borg", "latest archive; borg check (optionally --verify-data)", &BorgCheck::Create}},
-      {"pgbackrest",
-       {"pgbackrest", "pgbackrest info per stanza; optional pgbackrest verify", &PgBackRestCheck::Create}},
-      {"restore_test",
-       {"restore_test", "a timed restore into a scratch folder, with validation", &RestoreTestCheck::Create}},
-      {"postgres_replication",
-       {"postgres_replication", "PostgreSQL standby or primary replication, lag, slots",
-        &PostgresReplicationCheck::Create}},
-      {"mysql_replication",
-       {"mysql_replication", "MariaDB/MySQL replica threads and lag, optional heartbeat table",
-        &MysqlReplicationCheck::Create}},
-      {"tcp", {"tcp", "a failover target accepts TCP connections", &TcpCheck::Create}},
-      {"http", {"http", "an HTTP(S) endpoint answers; status, body, certificate validity", &HttpCheck::Create}},
-      {"dns", {"dns", "a name resolves, optionally to the expected addresses", &DnsCheck::Create}},
-      {"disk_space", {"disk_space", "free space on a volume against thresholds", &DiskSpaceCheck::Create}},
-      {"command", {"command", "a Nagios/Monitoring Plugins check: exit codes and perfdata", &CommandCheck::Create}},
-  };
+  static const auto* kinds = new std::map<std::string, CheckKind>(KindsByName({
+      KindOf<FileBackupCheck>(),
+      KindOf<ResticCheck>(),
+      KindOf<BorgCheck>(),
+      KindOf<PgBackRestCheck>(),
+      KindOf<RestoreTestCheck>(),
+      KindOf<PostgresReplicationCheck>(),
+      KindOf<MysqlReplicationCheck>(),
+      KindOf<TcpCheck>(),
+      KindOf<HttpCheck>(),
+      KindOf<DnsCheck>(),
+      KindOf<DiskSpaceCheck>(),
+      KindOf<CommandCheck>(),
+  }));
   return *kinds;
 }
 

@@ -1,5 +1,7 @@
-// Check kinds by name. Adding a kind: a new file pair under checks/ and one line in
-// registry.cc.
+// Check kinds by name. Adding a kind: a new file pair under checks/ (a class with kName, kSummary
+// and Create, built from the toolkit in checks/support/), one KindOf<> line in registry.cc and one
+// line in agent/CMakeLists.txt. The registry is built once, on first use, and is read-only after
+// that (thread-safe).
 #ifndef PARAAT_AGENT_REGISTRY_H_
 #define PARAAT_AGENT_REGISTRY_H_
 
@@ -20,6 +22,9 @@ struct CheckEnv {
   std::string check_id;
   absl::Duration interval;
   absl::Duration timeout;
+  // The files and programs the check needs must be there (--check-config; see
+  // checks/support/config_keys.h).
+  bool require_files = false;
 };
 
 // Reads the kind's keys from `keys` (problems go to its ConfigErrors) and returns the check,
@@ -31,6 +36,13 @@ struct CheckKind {
   std::string summary;
   CheckFactory factory;
 };
+
+// The registry row of a kind class: its `static constexpr char kName[]` and `kSummary[]`, and
+// its `static std::unique_ptr<Check> Create(YamlMap& keys, const CheckEnv& env)`.
+template <typename Kind>
+CheckKind KindOf() {
+  return CheckKind{Kind::kName, Kind::kSummary, &Kind::Create};
+}
 
 const std::map<std::string, CheckKind>& CheckKinds();
 const CheckKind* FindCheckKind(const std::string& name);

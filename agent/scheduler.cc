@@ -13,13 +13,14 @@ namespace paraat {
 paraat::v1::Result RunCheck(const CheckSpec& spec, const Clock* clock, const std::string& state_dir, Progress* progress,
                             const std::function<bool()>& stopping) {
   paraat::v1::Result r;
-  const absl::Time start = clock->Now();
-  const absl::Time deadline = start + spec.timeout;
+  const absl::Time started = clock->Now();  // for the result; the rest measures monotonic time
+  const absl::Duration start = clock->Monotonic();
+  const absl::Duration deadline = start + spec.timeout;
   CheckContext ctx;
   ctx.clock = clock;
   ctx.deadline = deadline;
   ctx.timeout = spec.timeout;
-  ctx.cancelled = [clock, deadline, &stopping] { return stopping() || clock->Now() >= deadline; };
+  ctx.cancelled = [clock, deadline, &stopping] { return stopping() || clock->Monotonic() >= deadline; };
   ctx.progress = progress;
   if (!state_dir.empty()) {
     ctx.state_dir = absl::StrCat(state_dir, "/", spec.id);
@@ -34,16 +35,16 @@ paraat::v1::Result RunCheck(const CheckSpec& spec, const Clock* clock, const std
     r.Clear();
     Error(&r, absl::StrCat("internal error in the ", spec.kind, " check"));
   }
-  const absl::Time end = clock->Now();
+  const absl::Duration end = clock->Monotonic();
   if (r.status() == paraat::v1::CHECK_STATUS_UNSPECIFIED) {
     Error(&r, "the check reported no outcome");
   }
-  if (end > deadline && r.status() == paraat::v1::CHECK_STATUS_ERROR && r.message().empty()) {
+  if (end >= deadline && r.status() == paraat::v1::CHECK_STATUS_ERROR && r.message().empty()) {
     r.set_message(absl::StrCat("timed out after ", HumanDuration(spec.timeout)));
   }
   r.set_check_id(spec.id);
   r.set_kind(spec.kind);
-  r.set_started_unix_ns(ToUnixNs(start));
+  r.set_started_unix_ns(ToUnixNs(started));
   r.set_duration_ns(ToNs(end - start));
   r.set_interval_ns(ToNs(spec.interval));
   for (const auto& [k, v] : spec.labels) {
@@ -71,7 +72,7 @@ absl::Duration Scheduler::Jitter(absl::Duration interval) {
 }
 
 void Scheduler::Start() {
-  const absl::Time now = clock_->Now();
+  const absl::Duration now = clock_->Monotonic();
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < checks_->size(); ++i) {
@@ -80,6 +81,7 @@ void Scheduler::Start() {
       const int64_t ms = std::uniform_int_distribution<int64_t>(0, absl::ToInt64Milliseconds(spread))(rng_);
       queue_.push(Due{now + absl::Milliseconds(ms), i});
     }
+    ++queue_version_;
   }
   for (int i = 0; i < concurrency_; ++i) workers_.emplace_back([this] { Worker(); });
 }
@@ -89,7 +91,7 @@ void Scheduler::Stop(absl::Duration grace) {
     std::unique_lock<std::mutex> lock(mu_);
     stopping_ = true;
     cv_.notify_all();
-    cv_.wait_for(lock, std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)), [&] { return running_ == 0; });
+    clock_->WaitFor(cv_, lock, grace, [&] { return running_ == 0; });
   }
   stop_flag_ = true;
   cv_.notify_all();
@@ -107,23 +109,21 @@ void Scheduler::Worker() {
       std::unique_lock<std::mutex> lock(mu_);
       while (true) {
         if (stopping_) return;
-        if (!queue_.empty()) {
-          const absl::Time now = clock_->Now();
-          if (queue_.top().at <= now) break;
-          // Until the next check is due (new work and Stop notify). At most a minute, so a
-          // wall clock set back or forward is noticed; an idle agent does not wake every second.
-          cv_.wait_for(lock, std::chrono::nanoseconds(
-                                 std::min<int64_t>(absl::ToInt64Nanoseconds(queue_.top().at - now), 60'000'000'000)));
-        } else {
-          cv_.wait(lock);
-        }
+        const absl::Duration now = clock_->Monotonic();
+        if (!queue_.empty() && queue_.top().at <= now) break;
+        // Until the next check is due, or the queue changes (another worker put a check back)
+        // or Stop: an idle agent does not wake every second. Monotonic time: a wall clock set
+        // back or forward moves no check.
+        const uint64_t seen = queue_version_;
+        clock_->WaitFor(cv_, lock, queue_.empty() ? absl::InfiniteDuration() : queue_.top().at - now,
+                        [&] { return stopping_ || queue_version_ != seen; });
       }
       due = queue_.top();
       queue_.pop();
       ++running_;
     }
     const CheckSpec& spec = (*checks_)[due.index];
-    const absl::Time started = clock_->Now();
+    const absl::Duration started = clock_->Monotonic();
     paraat::v1::Result r = RunCheck(spec, clock_, state_dir_, Progress::None(), stopping);
     const bool interrupted = stop_flag_ && r.status() == paraat::v1::CHECK_STATUS_ERROR;
     if (!interrupted) {
@@ -137,9 +137,10 @@ void Scheduler::Worker() {
         cv_.notify_all();
         return;
       }
-      absl::Time next = started + spec.interval + Jitter(spec.interval);
+      const absl::Duration next = started + spec.interval + Jitter(spec.interval);
       // A check that overran its interval runs again right away, not in a burst of catch-ups.
-      queue_.push(Due{std::max(next, clock_->Now()), due.index});
+      queue_.push(Due{std::max(next, clock_->Monotonic()), due.index});
+      ++queue_version_;
     }
     cv_.notify_one();
   }

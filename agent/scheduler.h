@@ -1,6 +1,9 @@
 // Runs checks on their intervals with bounded concurrency: a worker pool takes the check that
 // is due first. A check never runs twice at once; its next run is due an interval after its
-// last one started, plus a little jitter so agents do not run in lock-step.
+// last one started, plus a little jitter so agents do not run in lock-step. Due times, timeouts
+// and waits are the clock's monotonic time (wall time only stamps the results), so a FakeClock
+// drives the scheduler in tests. Thread-safe: Start and Stop from one thread, the sink is called
+// from the workers.
 #ifndef PARAAT_AGENT_SCHEDULER_H_
 #define PARAAT_AGENT_SCHEDULER_H_
 
@@ -40,7 +43,7 @@ class Scheduler {
 
  private:
   struct Due {
-    absl::Time at;
+    absl::Duration at;  // monotonic
     size_t index;
     bool operator>(const Due& o) const { return at > o.at; }
   };
@@ -58,6 +61,7 @@ class Scheduler {
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> queue_;
   bool stopping_ = false;
   int running_ = 0;
+  uint64_t queue_version_ = 0;  // changes with every push
   std::atomic<bool> stop_flag_{false};
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<std::thread> workers_;

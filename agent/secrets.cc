@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "agent/checks/support/config_keys.h"
 #include "common/fs.h"
 
 namespace paraat {
@@ -35,15 +36,16 @@ absl::StatusOr<std::string> SecretRef::Read() const {
   return absl::FailedPreconditionError("no secret configured");
 }
 
-SecretRef ReadSecretKeys(YamlMap& keys, const std::string& name, const std::string& config_dir, bool required) {
+SecretRef ReadSecretKeys(YamlMap& keys, const std::string& name, const CheckEnv& env, bool required) {
   SecretRef ref;
   const std::string file_key = name + "_file", env_key = name + "_env";
   if (auto f = keys.String(file_key)) {
-    ref.file = (*f)[0] == '/' ? *f : absl::StrCat(config_dir, "/", *f);
+    ref.file = ResolveConfigPath(env.config_dir, *f);
     struct stat st;
     if (::stat(ref.file.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
       keys.Error(file_key, absl::StrCat(ref.file, " is readable by everyone; restrict it (chmod 600 ", ref.file, ")"));
     }
+    RequireFile(keys, env, file_key, ref.file);
   }
   if (auto e = keys.String(env_key)) ref.env = *e;
   if (!ref.file.empty() && !ref.env.empty()) {

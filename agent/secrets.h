@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "agent/registry.h"
 #include "common/yaml_reader.h"
 
 namespace paraat {
@@ -21,10 +22,11 @@ struct SecretRef {
   [[nodiscard]] absl::StatusOr<std::string> Read() const;
 };
 
-// Reads `<name>_file` and `<name>_env` from a check's keys. A file must exist at config load
-// and must not be world-readable (the config is refused: chmod 600 or 640 fixes it).
+// Reads `<name>_file` (relative to the config file's directory) and `<name>_env` from a check's
+// keys. A file must not be world-readable (the config is refused: chmod 600 or 640 fixes it),
+// and with env.require_files (--check-config) it must exist and be readable.
 // `required`: one of the two must be given.
-SecretRef ReadSecretKeys(YamlMap& keys, const std::string& name, const std::string& config_dir, bool required);
+SecretRef ReadSecretKeys(YamlMap& keys, const std::string& name, const CheckEnv& env, bool required);
 
 // Replaces every occurrence of the given secrets, and of `password=...`-style assignments,
 // with [REDACTED]. Used on every piece of tool output that leaves the agent.

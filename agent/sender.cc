@@ -13,7 +13,8 @@
 
 namespace paraat {
 
-Sender::Sender(const AgentConfig& config, Spool* spool) : config_(config), spool_(spool) {}
+Sender::Sender(const AgentConfig& config, Spool* spool, const Clock* clock)
+    : config_(config), spool_(spool), clock_(clock) {}
 
 Sender::~Sender() { Stop(); }
 
@@ -57,13 +58,9 @@ void Sender::Wake() {
 }
 
 bool Sender::Flush(absl::Duration timeout) {
-  const absl::Time until = absl::Now() + timeout;
-  while (!spool_->empty()) {
-    if (absl::Now() >= until) return false;
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(50));
-  }
-  return true;
+  // Acknowledgements notify: each one may have emptied the spool.
+  std::unique_lock<std::mutex> lock(mu_);
+  return clock_->WaitFor(cv_, lock, timeout, [&] { return spool_->empty(); });
 }
 
 void Sender::FillStatus(paraat::v1::AgentStatus* status) const {
@@ -105,8 +102,99 @@ void Sender::Run() {
       LogDebug("collector still unreachable (", st.message(), "); retrying in ", HumanDuration(wait));
     }
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(absl::ToInt64Milliseconds(wait)), [&] { return stopping_; });
+    clock_->WaitFor(cv_, lock, wait, [&] { return stopping_; });
     if (!stopping_ && st.ok()) logged_down = false;
+  }
+}
+
+paraat::v1::AgentMessage Sender::Hello() const {
+  paraat::v1::AgentMessage msg;
+  auto* hello = msg.mutable_hello();
+  hello->set_agent_id(config_.agent_id);
+  hello->set_version(PARAAT_VERSION);
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  hello->set_hostname(host);
+  hello->set_spool_epoch(spool_->epoch());
+  FillStatus(hello->mutable_status());
+  for (const auto& [k, v] : config_.labels) {
+    auto* l = hello->add_labels();
+    l->set_name(k);
+    l->set_value(v);
+  }
+  for (const CheckSpec& c : config_.checks) {
+    auto* ci = hello->add_checks();
+    ci->set_id(c.id);
+    ci->set_kind(c.kind);
+    ci->set_interval_ns(absl::ToInt64Nanoseconds(c.interval));
+  }
+  return msg;
+}
+
+absl::Status Sender::Handshake(AgentStream* stream) {
+  if (!stream->Write(Hello())) {
+    grpc::Status gs = stream->Finish();
+    return absl::UnavailableError(gs.error_message().empty() ? "connection failed" : gs.error_message());
+  }
+  paraat::v1::CollectorMessage welcome;
+  if (!stream->Read(&welcome) || !welcome.has_welcome()) {
+    grpc::Status gs = stream->Finish();
+    return absl::UnavailableError(gs.ok() ? "collector closed the stream" : gs.error_message());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    window_ = std::max<uint32_t>(1, std::min<uint32_t>(welcome.welcome().max_inflight_batches(), 64));
+  }
+  connected_ = true;
+  backoff_ = absl::Seconds(1);  // a session the collector welcomed: the next retry starts afresh
+  LogInfo("connected to collector ", config_.collector_address, " (collector ", welcome.welcome().collector_version(),
+          ")");
+  return absl::OkStatus();
+}
+
+void Sender::ReadAcks(AgentStream* stream, std::atomic<bool>* broken) {
+  paraat::v1::CollectorMessage msg;
+  while (stream->Read(&msg)) {
+    if (!msg.has_ack()) continue;
+    spool_->Ack(msg.ack().sequence());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      inflight_.erase(msg.ack().sequence());
+    }
+    cv_.notify_all();
+  }
+  *broken = true;
+  cv_.notify_all();
+}
+
+void Sender::SendBatches(AgentStream* stream, const std::atomic<bool>& broken) {
+  uint64_t last_sent = 0;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      // Woken by acknowledgements, new batches (Wake), a broken stream or Stop; the timeout
+      // is only a backstop, long enough that an idle agent does not spin.
+      clock_->WaitFor(cv_, lock, absl::Seconds(60),
+                      [&] { return stopping_ || broken || wake_ || inflight_.size() < window_; });
+      wake_ = false;
+      if (stopping_ || broken) return;
+      if (inflight_.size() >= window_) continue;
+    }
+    std::optional<paraat::v1::ResultBatch> batch = spool_->Next(last_sent);
+    if (!batch) {
+      std::unique_lock<std::mutex> lock(mu_);
+      clock_->WaitFor(cv_, lock, absl::Seconds(60), [&] { return stopping_ || broken || wake_; });
+      continue;
+    }
+    last_sent = batch->sequence();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      inflight_.insert(last_sent);
+    }
+    paraat::v1::AgentMessage msg;
+    *msg.mutable_batch() = std::move(*batch);
+    FillStatus(msg.mutable_batch()->mutable_status());
+    if (!stream->Write(msg)) return;
   }
 }
 
@@ -129,89 +217,10 @@ absl::Status Sender::Session() {
   // Fail fast when the collector is away, instead of queueing the call.
   ctx.set_wait_for_ready(false);
   auto stream = stub_->Stream(&ctx);
-  paraat::v1::AgentMessage hello_msg;
-  auto* hello = hello_msg.mutable_hello();
-  hello->set_agent_id(config_.agent_id);
-  hello->set_version(PARAAT_VERSION);
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  hello->set_hostname(host);
-  hello->set_spool_epoch(spool_->epoch());
-  FillStatus(hello->mutable_status());
-  for (const auto& [k, v] : config_.labels) {
-    auto* l = hello->add_labels();
-    l->set_name(k);
-    l->set_value(v);
-  }
-  for (const CheckSpec& c : config_.checks) {
-    auto* ci = hello->add_checks();
-    ci->set_id(c.id);
-    ci->set_kind(c.kind);
-    ci->set_interval_ns(absl::ToInt64Nanoseconds(c.interval));
-  }
-  if (!stream->Write(hello_msg)) {
-    grpc::Status gs = stream->Finish();
-    return absl::UnavailableError(gs.error_message().empty() ? "connection failed" : gs.error_message());
-  }
-  paraat::v1::CollectorMessage welcome;
-  if (!stream->Read(&welcome) || !welcome.has_welcome()) {
-    grpc::Status gs = stream->Finish();
-    return absl::UnavailableError(gs.ok() ? "collector closed the stream" : gs.error_message());
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    window_ = std::max<uint32_t>(1, std::min<uint32_t>(welcome.welcome().max_inflight_batches(), 64));
-  }
-  connected_ = true;
-  backoff_ = absl::Seconds(1);
-  LogInfo("connected to collector ", config_.collector_address, " (collector ", welcome.welcome().collector_version(),
-          ")");
-
+  if (absl::Status st = Handshake(stream.get()); !st.ok()) return st;
   std::atomic<bool> broken{false};
-  std::thread reader([&] {
-    paraat::v1::CollectorMessage msg;
-    while (stream->Read(&msg)) {
-      if (!msg.has_ack()) continue;
-      spool_->Ack(msg.ack().sequence());
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        inflight_.erase(msg.ack().sequence());
-      }
-      cv_.notify_all();
-    }
-    broken = true;
-    cv_.notify_all();
-  });
-
-  uint64_t last_sent = 0;
-  absl::Status result = absl::OkStatus();
-  while (true) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      // Woken by acknowledgements, new batches (Wake), a broken stream or Stop; the timeout
-      // is only a backstop, long enough that an idle agent does not spin.
-      cv_.wait_for(lock, std::chrono::seconds(60),
-                   [&] { return stopping_ || broken || wake_ || inflight_.size() < window_; });
-      wake_ = false;
-      if (stopping_ || broken) break;
-      if (inflight_.size() >= window_) continue;
-    }
-    std::optional<paraat::v1::ResultBatch> batch = spool_->Next(last_sent);
-    if (!batch) {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(60), [&] { return stopping_ || broken || wake_; });
-      continue;
-    }
-    last_sent = batch->sequence();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      inflight_.insert(last_sent);
-    }
-    paraat::v1::AgentMessage msg;
-    *msg.mutable_batch() = std::move(*batch);
-    FillStatus(msg.mutable_batch()->mutable_status());
-    if (!stream->Write(msg)) break;
-  }
+  std::thread reader([&] { ReadAcks(stream.get(), &broken); });
+  SendBatches(stream.get(), broken);
   ctx.TryCancel();
   reader.join();
   grpc::Status gs = stream->Finish();

@@ -1,6 +1,9 @@
 // Streams spooled batches to the collector over one gRPC stream and drops each batch from the
 // spool when the collector acknowledges it. Reconnects with exponential backoff and jitter;
-// after a reconnect every unacknowledged batch is sent again (the collector deduplicates).
+// after a reconnect every unacknowledged batch is sent again (the collector deduplicates). The
+// backoff grows while the collector refuses and starts again from a second only after a session
+// in which the collector welcomed the agent. Every wait is on the injected clock.
+// Thread-safe: Start, Stop, Wake and Flush may be called from any thread.
 #ifndef PARAAT_AGENT_SENDER_H_
 #define PARAAT_AGENT_SENDER_H_
 
@@ -16,13 +19,14 @@
 #include "absl/time/time.h"
 #include "agent/config.h"
 #include "agent/spool.h"
+#include "common/clock.h"
 #include "paraat/v1/agent.grpc.pb.h"
 
 namespace paraat {
 
 class Sender {
  public:
-  Sender(const AgentConfig& config, Spool* spool);
+  Sender(const AgentConfig& config, Spool* spool, const Clock* clock = Clock::Real());
   ~Sender();
 
   // Builds the channel credentials; fails on unreadable TLS files.
@@ -36,14 +40,23 @@ class Sender {
   bool connected() const { return connected_.load(); }
 
  private:
+  using AgentStream = grpc::ClientReaderWriterInterface<paraat::v1::AgentMessage, paraat::v1::CollectorMessage>;
   void Run();
   // One connection's life: hello, then batches until the stream breaks or Stop().
   absl::Status Session();
+  paraat::v1::AgentMessage Hello() const;
+  // Hello, and the collector's welcome (which resets the backoff); UNAVAILABLE when refused.
+  absl::Status Handshake(AgentStream* stream);
+  // Until the stream ends: each acknowledged batch leaves the spool.
+  void ReadAcks(AgentStream* stream, std::atomic<bool>* broken);
+  // Sends spooled batches, at most `window_` unacknowledged, until the stream breaks or Stop().
+  void SendBatches(AgentStream* stream, const std::atomic<bool>& broken);
   absl::Duration NextBackoff();
   void FillStatus(paraat::v1::AgentStatus* status) const;
 
   const AgentConfig& config_;
   Spool* spool_;
+  const Clock* clock_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<paraat::v1::AgentService::Stub> stub_;
 

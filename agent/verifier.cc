@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -19,7 +20,7 @@ std::vector<VerifyOutcome> VerifyFiles(const CheckContext& ctx, const std::vecto
   int workers = options.parallel > 0 ? options.parallel : static_cast<int>(std::thread::hardware_concurrency());
   workers = std::max(1, std::min<int>(workers, static_cast<int>(items.size())));
   std::unique_ptr<RateLimiter> limiter;
-  if (options.max_read_rate > 0) limiter = std::make_unique<RateLimiter>(options.max_read_rate);
+  if (options.max_read_rate > 0) limiter = std::make_unique<RateLimiter>(options.max_read_rate, ctx.clock);
 
   uint64_t total = 0;
   for (const auto& i : items) total += i.size;
@@ -49,19 +50,15 @@ std::vector<VerifyOutcome> VerifyFiles(const CheckContext& ctx, const std::vecto
   return out;
 }
 
-Rotation::Rotation(nlohmann::json state, double fraction) : state_(std::move(state)), fraction_(fraction) {
-  if (!state_.is_object()) state_ = nlohmann::json::object();
-  if (!state_["files"].is_object()) state_["files"] = nlohmann::json::object();
-  run_ = state_.value("run", int64_t{0}) + 1;
-  state_["run"] = run_;
-  window_ = static_cast<int64_t>(std::ceil(1.0 / std::clamp(fraction_, 1e-6, 1.0) - 1e-9));
+Rotation::Rotation(nlohmann::json state, double fraction)
+    : fraction_(fraction), ledger_(std::move(state), "files", RotationLedger::WindowFor(fraction)) {
+  ledger_.StartRun();
 }
 
 bool Rotation::Unchanged(const VerifyItem& item) const {
-  auto it = state_["files"].find(item.key);
-  if (it == state_["files"].end()) return false;
-  return it->value("size", uint64_t{0}) == item.size && it->value("mtime", int64_t{0}) == item.mtime_ns &&
-         it->value("expected", std::string()) == item.expected;
+  const nlohmann::json* e = ledger_.Find(item.key);
+  return e && e->value("size", uint64_t{0}) == item.size && e->value("mtime", int64_t{0}) == item.mtime_ns &&
+         e->value("expected", std::string()) == item.expected;
 }
 
 std::vector<size_t> Rotation::Select(const std::vector<VerifyItem>& items) {
@@ -85,7 +82,7 @@ std::vector<size_t> Rotation::Select(const std::vector<VerifyItem>& items) {
     }
   }
   // Then the rotation, from where the last run stopped (files chosen above count as read).
-  const std::string cursor = state_.value("cursor", std::string());
+  const std::string cursor = ledger_.state().value("cursor", std::string());
   size_t start = 0;
   while (start < order.size() && items[order[start]].key <= cursor) ++start;
   std::string last;
@@ -97,46 +94,35 @@ std::vector<size_t> Rotation::Select(const std::vector<VerifyItem>& items) {
     bytes += static_cast<double>(items[i].size);
     last = items[i].key;
   }
-  if (!last.empty()) state_["cursor"] = last;
+  if (!last.empty()) ledger_.state()["cursor"] = last;
   return chosen;
 }
 
 void Rotation::Record(const VerifyItem& item, const VerifyOutcome& outcome) {
   if (outcome.kind == VerifyOutcome::kError) return;  // unknown: neither good nor bad
-  state_["files"][item.key] = {{"size", item.size},
-                               {"mtime", item.mtime_ns},
-                               {"expected", item.expected},
-                               {"run", run_},
-                               {"ok", outcome.kind == VerifyOutcome::kOk}};
+  ledger_.Record(item.key, outcome.kind == VerifyOutcome::kOk,
+                 {{"size", item.size}, {"mtime", item.mtime_ns}, {"expected", item.expected}});
 }
 
 double Rotation::Coverage(const std::vector<VerifyItem>& items) const {
-  uint64_t total = 0, covered = 0;
-  for (const auto& item : items) {
-    total += item.size;
-    if (!Unchanged(item)) continue;
-    const auto& f = state_["files"][item.key];
-    if (f.value("ok", false) && f.value("run", int64_t{0}) > run_ - window_) covered += item.size;
-  }
-  return total == 0 ? 1.0 : static_cast<double>(covered) / static_cast<double>(total);
+  std::vector<RotationLedger::Item> weighted;
+  for (const auto& item : items) weighted.push_back({item.key, static_cast<double>(item.size), Unchanged(item)});
+  return ledger_.Coverage(weighted);
 }
 
 std::vector<std::string> Rotation::KnownCorrupt(const std::vector<VerifyItem>& items) const {
   std::vector<std::string> out;
   for (const auto& item : items) {
-    if (Unchanged(item) && !state_["files"][item.key].value("ok", true)) out.push_back(item.key);
+    if (Unchanged(item) && ledger_.LastReadDamaged(item.key)) out.push_back(item.key);
   }
   return out;
 }
 
 nlohmann::json Rotation::Finish(const std::vector<VerifyItem>& items) {
-  nlohmann::json files = nlohmann::json::object();
-  for (const auto& item : items) {
-    auto it = state_["files"].find(item.key);
-    if (it != state_["files"].end()) files[item.key] = *it;
-  }
-  state_["files"] = files;
-  return state_;
+  std::set<std::string> keys;
+  for (const auto& item : items) keys.insert(item.key);
+  ledger_.Retain(keys);
+  return ledger_.state();
 }
 
 }  // namespace paraat

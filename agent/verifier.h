@@ -1,6 +1,7 @@
 // Checksum verification of many files: spread over the cores across files, limited to a read
 // rate, rotating through large sets so each run reads only a share of the bytes while every
-// byte is read within a bounded number of runs.
+// byte is read within a bounded number of runs. VerifyFiles is thread-safe (it runs its own
+// workers); a Rotation belongs to one run of one check.
 #ifndef PARAAT_AGENT_VERIFIER_H_
 #define PARAAT_AGENT_VERIFIER_H_
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "agent/check.h"
+#include "agent/checks/support/rotation_ledger.h"
 #include "nlohmann/json.hpp"
 
 namespace paraat {
@@ -36,7 +38,9 @@ struct VerifyOptions {
 std::vector<VerifyOutcome> VerifyFiles(const CheckContext& ctx, const std::vector<VerifyItem>& items,
                                        const VerifyOptions& options);
 
-// Which share of a set to verify this run, and what is known about the rest.
+// Which share of a set to verify this run, and what is known about the rest: the files of a set
+// in a RotationLedger (checks/support/rotation_ledger.h), each with the size, modification time
+// and digest it had when it was read, so a file that changed counts as not read.
 class Rotation {
  public:
   // `state` is the check's saved rotation state (may be empty). `fraction` in (0, 1].
@@ -56,10 +60,8 @@ class Rotation {
 
  private:
   bool Unchanged(const VerifyItem& item) const;
-  nlohmann::json state_;
-  double fraction_;
-  int64_t run_;
-  int64_t window_;
+  const double fraction_;
+  RotationLedger ledger_;
 };
 
 }  // namespace paraat

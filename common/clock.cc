@@ -46,11 +46,29 @@ void Clock::SleepFor(absl::Duration d) const {
 bool FakeClock::WaitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, absl::Duration timeout,
                         const std::function<bool()>& done) const {
   const absl::Duration deadline = timeout == absl::InfiniteDuration() ? timeout : Monotonic() + timeout;
+  std::multiset<absl::Duration>::iterator listed;
+  if (deadline != absl::InfiniteDuration()) {
+    std::lock_guard<std::mutex> waits_lock(waits_mu_);
+    listed = waits_.insert(deadline);
+  }
+  bool finished = true;
   while (!done()) {
-    if (Monotonic() >= deadline) return false;
+    if (Monotonic() >= deadline) {
+      finished = false;
+      break;
+    }
     cv.wait_for(lock, std::chrono::milliseconds(1));  // fake time moves on another thread
   }
-  return true;
+  if (deadline != absl::InfiniteDuration()) {
+    std::lock_guard<std::mutex> waits_lock(waits_mu_);
+    waits_.erase(listed);
+  }
+  return finished;
+}
+
+std::vector<absl::Duration> FakeClock::PendingDeadlines() const {
+  std::lock_guard<std::mutex> lock(waits_mu_);
+  return std::vector<absl::Duration>(waits_.begin(), waits_.end());
 }
 
 const Clock* Clock::Real() {

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <set>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -44,7 +46,9 @@ class Clock {
 // A clock that stands still until told to move. Advance() moves wall and monotonic time
 // together; SetWall() steps the wall clock alone, as NTP or an operator would, and leaves
 // monotonic time where it is. Waits in WaitFor() end once enough fake time has passed: they
-// poll the fake time every millisecond of real time. Thread-safe.
+// poll the fake time every millisecond of real time. PendingDeadlines() shows the waits in
+// progress, so a test can wait until the code under test waits, then advance exactly to its
+// deadline. Thread-safe.
 class FakeClock : public Clock {
  public:
   explicit FakeClock(absl::Time start) : wall_ns_(absl::ToUnixNanos(start)) {}
@@ -60,9 +64,15 @@ class FakeClock : public Clock {
   // Steps the wall clock only (monotonic time is unchanged).
   void SetWall(absl::Time t) { wall_ns_ = absl::ToUnixNanos(t); }
 
+  // The monotonic deadlines of the timed waits (WaitFor, SleepFor) in progress now, soonest
+  // first. Waits without a timeout are not listed.
+  std::vector<absl::Duration> PendingDeadlines() const;
+
  private:
   std::atomic<int64_t> wall_ns_;
   std::atomic<int64_t> mono_ns_{1'000'000'000};  // nonzero, so 0 can mean "never"
+  mutable std::mutex waits_mu_;
+  mutable std::multiset<absl::Duration> waits_;
 };
 
 }  // namespace paraat

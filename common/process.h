@@ -1,5 +1,7 @@
 // Running external programs (backup tools, plugins, restore drills) without a shell:
 // argv lists only, a timeout that kills the whole process group, bounded output capture.
+// The timeout, the kill grace and the measured duration are monotonic time of the options'
+// clock, so a FakeClock drives them in tests. Thread-safe: each call runs its own child.
 #ifndef PARAAT_COMMON_PROCESS_H_
 #define PARAAT_COMMON_PROCESS_H_
 
@@ -10,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 
 namespace paraat {
 
@@ -26,6 +29,8 @@ struct ProcessOptions {
   std::function<bool()> cancelled;
   // Called with each complete line the child writes to stderr (progress output).
   std::function<void(const std::string&)> on_stderr_line;
+  // Measures the timeout, the kill grace and the duration.
+  const Clock* clock = Clock::Real();
 };
 
 struct ProcessResult {
@@ -38,7 +43,7 @@ struct ProcessResult {
   std::string err;
   bool out_truncated = false;
   bool err_truncated = false;
-  absl::Duration duration;
+  absl::Duration duration;  // monotonic, from start to reaped
 
   bool success() const { return exited && exit_code == 0; }
   // "exit code 3", "killed by signal 9", "timed out after 2h".

@@ -2,9 +2,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "agent/checks/support/client.h"
+#include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/tool.h"
 #include "agent/json_util.h"
-#include "agent/resource_lock.h"
-#include "agent/tool.h"
 #include "common/time_util.h"
 #include "nlohmann/json.hpp"
 
@@ -12,12 +13,12 @@ namespace paraat {
 
 std::unique_ptr<Check> BorgCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
-  if (auto v = keys.String("binary")) o.binary = *v;
-  if (auto v = keys.String("repository", kRequired)) {
-    bool url = absl::StrContains(*v, "://") || ((*v)[0] != '/' && absl::StrContains(*v, ":"));
-    o.repository = url || (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+  if (auto v = keys.String("binary")) {
+    o.binary = *v;
+    RequireProgram(keys, env, "binary", o.binary);
   }
-  o.passphrase = ReadSecretKeys(keys, "passphrase", env.config_dir, false);
+  if (auto v = LocationKey(keys, env, "repository", kRequired)) o.repository = *v;
+  o.passphrase = ReadSecretKeys(keys, "passphrase", env, false);
   if (auto v = keys.String("glob_archives")) o.glob_archives = *v;
   if (auto v = keys.Bool("check")) o.check = *v;
   if (auto v = keys.Bool("verify_data")) {
@@ -29,6 +30,7 @@ std::unique_ptr<Check> BorgCheck::Create(YamlMap& keys, const CheckEnv& env) {
 }
 
 namespace {
+
 std::string BorgFailure(const std::string& out, const std::string& repo) {
   if (absl::StrContains(out, "passphrase supplied") && absl::StrContains(out, "incorrect")) {
     return "wrong passphrase for the repository";
@@ -40,18 +42,18 @@ std::string BorgFailure(const std::string& out, const std::string& repo) {
   }
   return "";
 }
-bool Locked(const std::string& out) {
-  return absl::StrContains(out, "Failed to create/acquire the lock") || absl::StrContains(out, "LockTimeout");
+
+ToolWording BorgWording(const std::string& repository) {
+  return ToolWording{
+      ContainsAny({"Failed to create/acquire the lock", "LockTimeout"}),
+      ContainsAny({"errors found", "integrity error", "mismatch", "corrupted"}),
+      [repository](const std::string& out) { return BorgFailure(out, repository); },
+  };
 }
+
 }  // namespace
 
-void BorgCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
-  ResourceGuard guard("borg:" + options_.repository, ctx);
-  if (!guard.held()) {
-    Error(r, "timed out waiting for another check of this agent on the same repository");
-    return;
-  }
-  std::vector<std::string> secrets;
+bool BorgCheck::SetEnvironment(const CheckContext& ctx, ToolSession* tool, paraat::v1::Result* r) const {
   std::map<std::string, std::string> env = {
       {"BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "yes"},
       {"BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes"},
@@ -59,49 +61,48 @@ void BorgCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
       {"BORG_CHECK_I_KNOW_WHAT_I_AM_DOING", "NO"},
   };
   if (!ctx.state_dir.empty()) env["BORG_BASE_DIR"] = ctx.state_dir + "/borg";
-  if (!options_.passphrase.empty()) {
-    auto pw = options_.passphrase.Read();
-    if (!pw.ok()) {
-      Error(r, std::string(pw.status().message()));
-      return;
-    }
-    secrets.push_back(*pw);
-    env["BORG_PASSPHRASE"] = *pw;
-  } else {
-    env["BORG_PASSPHRASE"] = "";  // never prompt
-  }
-  auto* facts = r->mutable_facts();
+  std::optional<std::string> passphrase = ReadSecret(options_.passphrase, r);
+  if (!passphrase) return false;
+  env["BORG_PASSPHRASE"] = *passphrase;  // empty when there is none: never prompt
+  std::vector<std::string> secrets;
+  if (!passphrase->empty()) secrets.push_back(*passphrase);
+  tool->SetEnvironment(std::move(env), std::move(secrets));
+  return true;
+}
+
+void BorgCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
+  ToolSession tool(ctx, r, BorgWording(options_.repository));
+  if (!tool.TakeTurn("borg:" + options_.repository)) return;
+  if (!SetEnvironment(ctx, &tool, r)) return;
   AddDetail(r, "repository", options_.repository);
-  auto version = RunTool(ctx, ToolRun{{options_.binary, "--version"}, env, secrets, "", false});
-  if (!version.ok()) {
-    Error(r, std::string(version.status().message()));
-    return;
-  }
-  AddDetail(r, "tool_version", FirstLine(version->out + version->err));
+  if (!tool.Version({options_.binary, "--version"})) return;
 
   std::vector<std::string> argv = {options_.binary, "list", "--json", "--lock-wait", "10"};
   if (!options_.glob_archives.empty()) argv.insert(argv.end(), {"--glob-archives", options_.glob_archives});
   argv.push_back(options_.repository);
-  auto list = RunTool(ctx, ToolRun{argv, env, secrets, "", false});
-  if (!list.ok()) {
-    Error(r, std::string(list.status().message()));
+  auto list = tool.Read(argv, "borg list");
+  if (!list) return;
+  std::string summary;
+  if (!ReportNewestArchive(list->out, r, &summary)) return;
+  if (!options_.check) {
+    Ok(r, summary);
     return;
   }
-  if (!list->success()) {
-    const std::string out = list->out + list->err;
-    r->set_output_tail(OutputTail(*list));
-    if (Locked(out)) {
-      Error(r, "borg list: the repository is locked by another process (a running backup?)");
-      return;
-    }
-    std::string why = BorgFailure(out, options_.repository);
-    Error(r, absl::StrCat("borg list failed: ", why.empty() ? ToolError(*list) : why));
-    return;
-  }
-  auto j = nlohmann::json::parse(list->out, nullptr, false);
+  std::vector<std::string> check = {options_.binary, "check", "--lock-wait", "10"};
+  if (options_.verify_data) check.push_back("--verify-data");
+  check.push_back(options_.repository);
+  if (!tool.Verify(check, "borg check", options_.repository, summary)) return;
+  r->mutable_facts()->set_integrity(paraat::v1::INTEGRITY_VERIFIED);
+  r->mutable_facts()->set_coverage(1.0);
+  Ok(r, absl::StrCat(summary, "; borg check", options_.verify_data ? " --verify-data" : "",
+                     " passed (every segment read back)"));
+}
+
+bool BorgCheck::ReportNewestArchive(const std::string& json, paraat::v1::Result* r, std::string* summary) const {
+  auto j = nlohmann::json::parse(json, nullptr, false);
   if (!j.is_object() || !j["archives"].is_array()) {
     Error(r, "borg list --json gave unexpected output");
-    return;
+    return false;
   }
   absl::Time newest = absl::InfinitePast();
   std::string newest_name;
@@ -121,50 +122,13 @@ void BorgCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   if (newest == absl::InfinitePast()) {
     Fail(r, absl::StrCat("no archives in ", options_.repository,
                          options_.glob_archives.empty() ? "" : " matching " + options_.glob_archives));
-    return;
+    return false;
   }
-  facts->set_recovery_point_unix_ns(ToUnixNs(newest));
+  r->mutable_facts()->set_recovery_point_unix_ns(ToUnixNs(newest));
   AddDetail(r, "archive", newest_name);
   AddDetail(r, "archive_time", FormatTimeUtc(newest));
-  const std::string summary =
-      absl::StrCat(j["archives"].size(), " archives, newest ", newest_name, " at ", FormatTimeUtc(newest));
-  if (!options_.check) {
-    Ok(r, summary);
-    return;
-  }
-  std::vector<std::string> check = {options_.binary, "check", "--lock-wait", "10"};
-  if (options_.verify_data) check.push_back("--verify-data");
-  check.push_back(options_.repository);
-  auto res = RunTool(ctx, ToolRun{check, env, secrets, "", true});
-  if (!res.ok()) {
-    Error(r, std::string(res.status().message()));
-    return;
-  }
-  const std::string out = res->out + res->err;
-  r->set_output_tail(OutputTail(*res));
-  if (res->timed_out || res->cancelled) {
-    Error(r, absl::StrCat("borg check ", res->Describe()));
-    return;
-  }
-  if (Locked(out)) {
-    Warn(r, absl::StrCat(summary, "; integrity check skipped: the repository is locked by a running backup"));
-    return;
-  }
-  if (res->success()) {
-    facts->set_integrity(paraat::v1::INTEGRITY_VERIFIED);
-    facts->set_coverage(1.0);
-    Ok(r, absl::StrCat(summary, "; borg check", options_.verify_data ? " --verify-data" : "",
-                       " passed (every segment read back)"));
-    return;
-  }
-  std::string why = BorgFailure(out, options_.repository);
-  if (why.empty() && (absl::StrContains(out, "errors found") || absl::StrContains(out, "integrity error") ||
-                      absl::StrContains(out, "mismatch") || absl::StrContains(out, "corrupted"))) {
-    facts->set_integrity(paraat::v1::INTEGRITY_CORRUPT);
-    Fail(r, absl::StrCat("borg check found errors in ", options_.repository, ": ", ToolError(*res)));
-    return;
-  }
-  Error(r, absl::StrCat("borg check failed: ", why.empty() ? ToolError(*res) : why));
+  *summary = absl::StrCat(j["archives"].size(), " archives, newest ", newest_name, " at ", FormatTimeUtc(newest));
+  return true;
 }
 
 }  // namespace paraat

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "agent/check.h"
+#include "agent/checks/support/tool.h"
 #include "agent/registry.h"
 #include "agent/secrets.h"
 
@@ -24,6 +25,8 @@ namespace paraat {
 
 class BorgCheck : public Check {
  public:
+  static constexpr char kName[] = "borg";
+  static constexpr char kSummary[] = "latest archive; borg check (optionally --verify-data)";
   struct Options {
     std::string binary = "borg";
     std::string repository;
@@ -37,6 +40,12 @@ class BorgCheck : public Check {
   void Run(const CheckContext& ctx, paraat::v1::Result* r) override;
 
  private:
+  // The environment borg runs with: never prompting, its cache in the state directory.
+  bool SetEnvironment(const CheckContext& ctx, ToolSession* tool, paraat::v1::Result* r) const;
+  // Sets the recovery point and details from `borg list --json`; false (the result filled in)
+  // when there is no archive.
+  bool ReportNewestArchive(const std::string& json, paraat::v1::Result* r, std::string* summary) const;
+
   const Options options_;
 };
 

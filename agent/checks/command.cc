@@ -2,13 +2,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/tool.h"
 #include "agent/perfdata.h"
 #include "agent/secrets.h"
-#include "agent/tool.h"
 
 namespace paraat {
 
-std::unique_ptr<Check> CommandCheck::Create(YamlMap& keys, const CheckEnv&) {
+std::unique_ptr<Check> CommandCheck::Create(YamlMap& keys, const CheckEnv& check_env) {
   auto argv = keys.StringList("command", kRequired);
   std::map<std::string, std::string> env;
   if (auto v = keys.StringMap("env")) env = *v;
@@ -17,6 +18,7 @@ std::unique_ptr<Check> CommandCheck::Create(YamlMap& keys, const CheckEnv&) {
     keys.Error("command", "is empty: give the plugin and its arguments");
     return nullptr;
   }
+  RequireProgram(keys, check_env, "command", (*argv)[0]);
   return std::make_unique<CommandCheck>(*argv, env);
 }
 

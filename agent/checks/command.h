@@ -24,6 +24,8 @@ namespace paraat {
 
 class CommandCheck : public Check {
  public:
+  static constexpr char kName[] = "command";
+  static constexpr char kSummary[] = "a Nagios/Monitoring Plugins check: exit codes and perfdata";
   CommandCheck(std::vector<std::string> argv, std::map<std::string, std::string> env)
       : argv_(std::move(argv)), env_(std::move(env)) {}
   static std::unique_ptr<Check> Create(YamlMap& keys, const CheckEnv& env);

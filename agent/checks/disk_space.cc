@@ -7,13 +7,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "agent/checks/support/config_keys.h"
 #include "common/units.h"
 
 namespace paraat {
 
 std::unique_ptr<Check> DiskSpaceCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
-  if (auto v = keys.String("path", kRequired)) o.path = (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+  if (auto v = PathKey(keys, env, "path", kRequired)) o.path = *v;
   if (auto v = keys.Size("min_free")) o.min_free = *v;
   if (auto v = keys.Percent("min_free_ratio")) o.min_free_ratio = *v;
   if (auto v = keys.Size("warn_free")) o.warn_free = *v;

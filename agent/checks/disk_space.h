@@ -16,6 +16,8 @@ namespace paraat {
 
 class DiskSpaceCheck : public Check {
  public:
+  static constexpr char kName[] = "disk_space";
+  static constexpr char kSummary[] = "free space on a volume against thresholds";
   struct Options {
     std::string path;
     uint64_t min_free = 0;

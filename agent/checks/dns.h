@@ -16,6 +16,8 @@ namespace paraat {
 
 class DnsCheck : public Check {
  public:
+  static constexpr char kName[] = "dns";
+  static constexpr char kSummary[] = "a name resolves, optionally to the expected addresses";
   DnsCheck(std::string name, std::vector<std::string> expect) : name_(std::move(name)), expect_(std::move(expect)) {}
   static std::unique_ptr<Check> Create(YamlMap& keys, const CheckEnv& env);
   void Run(const CheckContext& ctx, paraat::v1::Result* r) override;

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "agent/check_state.h"
+#include "agent/checks/support/config_keys.h"
 #include "agent/file_hasher.h"
 #include "common/fs.h"
 #include "common/time_util.h"
@@ -24,16 +25,15 @@ namespace paraat {
 
 std::unique_ptr<Check> FileBackupCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
-  auto resolve = [&](const std::string& p) { return p[0] == '/' ? p : absl::StrCat(env.config_dir, "/", p); };
   if (auto v = keys.Enum("checksum", {"none", "sidecar", "manifest"})) {
     o.checksum = *v == "sidecar" ? Checksum::kSidecar : *v == "manifest" ? Checksum::kManifest : Checksum::kNone;
   }
   const bool manifest = o.checksum == Checksum::kManifest;
-  auto path = keys.String("path", manifest ? kOptional : kRequired);
-  if (path) o.pattern = resolve(*path);
-  if (auto m = keys.String("manifest", manifest ? kRequired : kOptional)) {
+  auto path = PathKey(keys, env, "path", manifest ? kOptional : kRequired);
+  if (path) o.pattern = *path;
+  if (auto m = PathKey(keys, env, "manifest", manifest ? kRequired : kOptional)) {
     if (!manifest) keys.Error("manifest", "needs checksum: manifest");
-    o.manifest = resolve(*m);
+    o.manifest = *m;
   }
   if (manifest && path) keys.Error("path", "is not used with checksum: manifest (the manifest lists the files)");
   if (auto v = keys.Size("min_size")) o.min_size = *v;

@@ -36,6 +36,8 @@ namespace paraat {
 
 class FileBackupCheck : public Check {
  public:
+  static constexpr char kName[] = "file_backup";
+  static constexpr char kSummary[] = "newest file matching a glob is the latest recovery point; size and checksums";
   enum class Checksum { kNone, kSidecar, kManifest };
 
   struct Options {

@@ -1,7 +1,5 @@
 #include "agent/checks/http.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -9,42 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
-#include "agent/dynamic_library.h"
+#include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/http_client.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
 namespace paraat {
-
-namespace {
-
-// libcurl, loaded when an http check first needs it.
-// clang-format 14 wraps an X-macro list differently on every run: one entry a line, by hand.
-// clang-format off
-#define PARAAT_LIBCURL(X)          \
-  X(cleanup, curl_easy_cleanup)    \
-  X(getinfo, curl_easy_getinfo)    \
-  X(init, curl_easy_init)          \
-  X(perform, curl_easy_perform)    \
-  X(setopt, curl_easy_setopt)      \
-  X(strerror, curl_easy_strerror)  \
-  X(global_init, curl_global_init)
-// clang-format on
-struct LibCurl {
-  PARAAT_LIBCURL(PARAAT_DECLARE_FUNCTION)
-};
-const absl::StatusOr<LibCurl>& LoadLibCurl() {
-  return LoadLibraryOnce<LibCurl>("libcurl.so.4", "libcurl4", [](DynamicLibrary& lib, LibCurl& api) {
-    PARAAT_LIBCURL(PARAAT_BIND_FUNCTION)
-    if (lib.error().ok() && api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      lib.Fail(absl::InternalError("cannot initialise libcurl"));
-    }
-  });
-}
-// Only after LoadLibCurl() succeeded.
-const LibCurl& Curl() { return *LoadLibCurl(); }
-
-}  // namespace
 
 std::unique_ptr<Check> HttpCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
@@ -74,93 +42,42 @@ std::unique_ptr<Check> HttpCheck::Create(YamlMap& keys, const CheckEnv& env) {
     }
   }
   if (auto v = keys.String("body_contains")) o.body_contains = *v;
-  if (auto v = keys.String("ca_file")) o.ca_file = (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+  if (auto v = PathKey(keys, env, "ca_file", kOptional, Need::kFile)) o.ca_file = *v;
   if (auto v = keys.Duration("cert_min_validity")) o.cert_min_validity = *v;
   if (o.url.empty()) return nullptr;
   return std::make_unique<HttpCheck>(std::move(o));
 }
 
-namespace {
-size_t Collect(char* data, size_t size, size_t n, void* out) {
-  auto* body = static_cast<std::string*>(out);
-  if (body->size() < (1 << 20)) body->append(data, std::min(size * n, (1u << 20) - body->size()));
-  return size * n;
-}
-int Abort(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return (*static_cast<const std::function<bool()>*>(cancelled))() ? 1 : 0;
-}
-}  // namespace
-
 void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
-  if (const auto& api = LoadLibCurl(); !api.ok()) {
-    Error(r, std::string(api.status().message()));
+  auto response = HttpGet(ctx, HttpRequest{options_.url, options_.ca_file});
+  if (!response.ok()) {
+    Error(r, std::string(response.status().message()));
     return;
   }
   AddDetail(r, "url", options_.url);
-  CURL* curl = Curl().init();
-  if (curl == nullptr) {
-    Error(r, "cannot initialise libcurl");
-    return;
-  }
-  std::string body;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  const long timeout_ms = static_cast<long>(std::clamp<int64_t>(
-      ctx.deadline == absl::InfiniteFuture() ? 30000 : absl::ToInt64Milliseconds(ctx.deadline - ctx.clock->Now()), 100,
-      300000));
-  Curl().setopt(curl, CURLOPT_URL, options_.url.c_str());
-  Curl().setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);
-  Curl().setopt(curl, CURLOPT_WRITEDATA, &body);
-  Curl().setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  Curl().setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  Curl().setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  Curl().setopt(curl, CURLOPT_CERTINFO, 1L);
-  Curl().setopt(curl, CURLOPT_NOPROXY, "*");
-  Curl().setopt(curl, CURLOPT_USERAGENT, "paraat-agent");
-  Curl().setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  Curl().setopt(curl, CURLOPT_XFERINFOFUNCTION, &Abort);
-  Curl().setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::function<bool()>*>(&ctx.cancelled));
-  Curl().setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  if (!options_.ca_file.empty()) Curl().setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
-
-  const absl::Time start = ctx.clock->Now();
-  CURLcode rc = Curl().perform(curl);
-  const double secs = absl::ToDoubleSeconds(ctx.clock->Now() - start);
-  long code = 0;
-  Curl().getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-  // The server certificate's expiry, from the first certificate of the chain.
-  std::optional<absl::Time> expires;
-  curl_certinfo* certs = nullptr;
-  if (Curl().getinfo(curl, CURLINFO_CERTINFO, &certs) == CURLE_OK && certs && certs->num_of_certs > 0) {
-    for (curl_slist* s = certs->certinfo[0]; s; s = s->next) {
-      absl::string_view line = s->data;
-      if (absl::ConsumePrefix(&line, "Expire date:")) {
-        absl::Time t;
-        std::string err;
-        std::string value(absl::StripAsciiWhitespace(line));
-        if (absl::ParseTime("%b %d %H:%M:%S %Y GMT", value, &t, &err) ||
-            absl::ParseTime("%Y-%m-%d %H:%M:%S GMT", value, &t, &err)) {
-          expires = t;
-        }
-      }
-    }
-  }
-  Curl().cleanup(curl);
   auto* facts = r->mutable_facts();
+  const double secs = absl::ToDoubleSeconds(response->took);
   AddValue(r, "response_time", secs, "s");
-  if (rc != CURLE_OK) {
-    facts->set_ready(false);
-    std::string why = errbuf[0] ? errbuf : Curl().strerror(rc);
-    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+  switch (response->ending) {
+    case HttpResponse::Ending::kAnswered:
+      break;
+    case HttpResponse::Ending::kCancelled:
+      facts->set_ready(false);
       Error(r, "stopped: the agent is shutting down");
-    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-      Fail(r, absl::StrCat(options_.url, " did not answer in time: ", why));
-    } else {
+      return;
+    case HttpResponse::Ending::kTimedOut:
+      facts->set_ready(false);
+      Fail(r, absl::StrCat(options_.url, " did not answer in time: ", response->error));
+      return;
+    case HttpResponse::Ending::kFailed:
       // Refused connections, failed or untrusted TLS (an expired certificate), unresolvable
       // names: the target is not usable.
-      Fail(r, absl::StrCat(options_.url, ": ", why));
-    }
-    return;
+      facts->set_ready(false);
+      Fail(r, absl::StrCat(options_.url, ": ", response->error));
+      return;
   }
+  const long code = response->status;
+  const std::optional<absl::Time>& expires = response->certificate_expires;
   AddDetail(r, "status", absl::StrCat(code));
   if (expires) {
     AddDetail(r, "certificate_expires", FormatTimeUtc(*expires));
@@ -168,7 +85,7 @@ void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   }
   const bool status_ok =
       std::find(options_.expect_status.begin(), options_.expect_status.end(), code) != options_.expect_status.end();
-  const bool body_ok = options_.body_contains.empty() || absl::StrContains(body, options_.body_contains);
+  const bool body_ok = options_.body_contains.empty() || absl::StrContains(response->body, options_.body_contains);
   facts->set_ready(status_ok && body_ok);
   const std::string summary = absl::StrFormat("%s answered %d in %.0f ms", options_.url, code, secs * 1000);
   if (!status_ok) {

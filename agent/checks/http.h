@@ -27,6 +27,8 @@ namespace paraat {
 
 class HttpCheck : public Check {
  public:
+  static constexpr char kName[] = "http";
+  static constexpr char kSummary[] = "an HTTP(S) endpoint answers; status, body, certificate validity";
   struct Options {
     std::string url;
     std::vector<int> expect_status = {200};

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "agent/checks/support/client.h"
 #include "agent/dynamic_library.h"
 #include "common/time_util.h"
 
@@ -18,7 +19,6 @@ namespace paraat {
 namespace {
 
 // libmariadb, loaded when a mysql_replication check first needs it.
-// clang-format 14 wraps an X-macro list differently on every run: one entry a line, by hand.
 // clang-format off
 #define PARAAT_LIBMARIADB(X)                \
   X(close, mysql_close)                     \
@@ -54,7 +54,7 @@ std::unique_ptr<Check> MysqlReplicationCheck::Create(YamlMap& keys, const CheckE
   if (auto v = keys.Int("port", 1, 65535)) o.port = static_cast<int>(*v);
   if (auto v = keys.String("socket")) o.socket = *v;
   if (auto v = keys.String("user")) o.user = *v;
-  o.password = ReadSecretKeys(keys, "password", env.config_dir, false);
+  o.password = ReadSecretKeys(keys, "password", env, false);
   if (auto v = keys.String("connection_name")) o.connection_name = *v;
   if (auto hb = keys.Map("heartbeat")) {
     static const std::regex kIdent(R"([A-Za-z0-9_$]+(\.[A-Za-z0-9_$]+)?)");
@@ -80,10 +80,9 @@ std::unique_ptr<Check> MysqlReplicationCheck::Create(YamlMap& keys, const CheckE
   return std::make_unique<MysqlReplicationCheck>(std::move(o));
 }
 
+void MysqlDeleter::operator()(MYSQL* m) const { Mysql().close(m); }
+
 namespace {
-struct MysqlDeleter {
-  void operator()(MYSQL* m) const { Mysql().close(m); }
-};
 struct ResDeleter {
   void operator()(MYSQL_RES* r) const { Mysql().free_result(r); }
 };
@@ -121,39 +120,100 @@ std::string Col(const std::map<std::string, std::string>& row, std::initializer_
 }
 }  // namespace
 
+std::unique_ptr<MYSQL, MysqlDeleter> MysqlReplicationCheck::Connect(const CheckContext& ctx,
+                                                                    paraat::v1::Result* r) const {
+  std::unique_ptr<MYSQL, MysqlDeleter> db(Mysql().init(nullptr));
+  if (!db) {
+    Error(r, "cannot initialise the MySQL client");
+    return nullptr;
+  }
+  const unsigned timeout = static_cast<unsigned>(
+      absl::ToInt64Seconds(ClientTimeout(ctx, absl::Seconds(30), absl::Seconds(2), absl::Seconds(60))));
+  Mysql().options(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  Mysql().options(db.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
+  Mysql().options(db.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+  std::optional<std::string> password = ReadSecret(options_.password, r);
+  if (!password) return nullptr;
+  const bool tcp = options_.socket.empty();
+  if (!Mysql().real_connect(db.get(), tcp ? options_.host.c_str() : nullptr,
+                            options_.user.empty() ? nullptr : options_.user.c_str(),
+                            password->empty() ? nullptr : password->c_str(), nullptr,
+                            static_cast<unsigned>(options_.port), tcp ? nullptr : options_.socket.c_str(), 0)) {
+    Error(r, absl::StrCat("cannot connect to ", Where(), ": ", Mysql().error(db.get())));
+    return nullptr;
+  }
+  return db;
+}
+
+std::string MysqlReplicationCheck::Where() const {
+  return options_.socket.empty() ? absl::StrCat(options_.host, ":", options_.port) : options_.socket;
+}
+
+namespace {
+
+// The replica's own threads and positions, as details.
+void ReportReplica(const std::map<std::string, std::string>& row, paraat::v1::Result* r) {
+  AddDetail(r, "primary",
+            absl::StrCat(Col(row, {"Master_Host", "Source_Host"}), ":", Col(row, {"Master_Port", "Source_Port"})));
+  AddDetail(r, "io_thread", Col(row, {"Slave_IO_Running", "Replica_IO_Running"}));
+  AddDetail(r, "sql_thread", Col(row, {"Slave_SQL_Running", "Replica_SQL_Running"}));
+  AddDetail(r, "read_position",
+            absl::StrCat(Col(row, {"Master_Log_File", "Source_Log_File"}), ":",
+                         Col(row, {"Read_Master_Log_Pos", "Read_Source_Log_Pos"})));
+  AddDetail(r, "exec_position",
+            absl::StrCat(Col(row, {"Relay_Master_Log_File", "Relay_Source_Log_File"}), ":",
+                         Col(row, {"Exec_Master_Log_Pos", "Exec_Source_Log_Pos"})));
+  if (!Col(row, {"Gtid_IO_Pos"}).empty()) AddDetail(r, "gtid_io_pos", Col(row, {"Gtid_IO_Pos"}));
+  if (!Col(row, {"Last_IO_Error"}).empty()) AddDetail(r, "last_io_error", Col(row, {"Last_IO_Error"}));
+  if (!Col(row, {"Last_SQL_Error"}).empty()) AddDetail(r, "last_sql_error", Col(row, {"Last_SQL_Error"}));
+}
+
+// The lag the replica reports itself: Seconds_Behind_Master, unless the IO thread is down.
+double ReportedLag(const std::map<std::string, std::string>& row, std::map<std::string, bool>& nulls,
+                   const std::string& io, std::string* source) {
+  const std::string name = row.count("Seconds_Behind_Master") ? "Seconds_Behind_Master" : "Seconds_Behind_Source";
+  double sbm;
+  if (nulls[name] || !absl::SimpleAtod(Col(row, {name.c_str()}), &sbm)) return NAN;
+  if (io != "Yes") {
+    // With the IO thread down, the replica does not know what it is missing: its own lag figure
+    // reads 0 as soon as it has applied what it had. Not a recovery point.
+    *source = absl::StrCat("none (", name, " is meaningless while the IO thread is not running)");
+    return NAN;
+  }
+  *source = name;
+  return sbm;
+}
+
+}  // namespace
+
+bool MysqlReplicationCheck::HeartbeatLag(MYSQL* db, double* lag, std::string* source, paraat::v1::Result* r) const {
+  std::map<std::string, std::string> hb;
+  std::map<std::string, bool> nulls;
+  std::string error;
+  const std::string q = absl::StrCat("SELECT TIMESTAMPDIFF(MICROSECOND, MAX(", options_.heartbeat_column,
+                                     "), UTC_TIMESTAMP(6)) / 1e6 AS lag FROM ", options_.heartbeat_table);
+  if (!FirstRow(db, q, &hb, &error, &nulls)) {
+    Error(r, absl::StrCat("reading the heartbeat table ", options_.heartbeat_table, " failed: ", error));
+    return false;
+  }
+  double v;
+  if (!nulls["lag"] && absl::SimpleAtod(hb["lag"], &v)) {
+    *lag = std::max(0.0, v);
+    *source = "heartbeat";
+  } else {
+    *lag = NAN;
+    *source = "heartbeat (empty)";
+  }
+  return true;
+}
+
 void MysqlReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   if (const auto& api = LoadLibMariadb(); !api.ok()) {
     Error(r, std::string(api.status().message()));
     return;
   }
-  std::unique_ptr<MYSQL, MysqlDeleter> db(Mysql().init(nullptr));
-  if (!db) {
-    Error(r, "cannot initialise the MySQL client");
-    return;
-  }
-  const unsigned timeout = static_cast<unsigned>(std::clamp<int64_t>(
-      ctx.deadline == absl::InfiniteFuture() ? 30 : absl::ToInt64Seconds(ctx.deadline - ctx.clock->Now()), 2, 60));
-  Mysql().options(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-  Mysql().options(db.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
-  Mysql().options(db.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);
-  std::string password;
-  if (!options_.password.empty()) {
-    auto pw = options_.password.Read();
-    if (!pw.ok()) {
-      Error(r, std::string(pw.status().message()));
-      return;
-    }
-    password = *pw;
-  }
-  const std::string where = options_.socket.empty() ? absl::StrCat(options_.host, ":", options_.port) : options_.socket;
-  if (!Mysql().real_connect(db.get(), options_.socket.empty() ? options_.host.c_str() : nullptr,
-                            options_.user.empty() ? nullptr : options_.user.c_str(),
-                            password.empty() ? nullptr : password.c_str(), nullptr,
-                            static_cast<unsigned>(options_.port),
-                            options_.socket.empty() ? nullptr : options_.socket.c_str(), 0)) {
-    Error(r, absl::StrCat("cannot connect to ", where, ": ", Mysql().error(db.get())));
-    return;
-  }
+  std::unique_ptr<MYSQL, MysqlDeleter> db = Connect(ctx, r);
+  if (!db) return;
   AddDetail(r, "server_version", Mysql().get_server_info(db.get()));
   std::map<std::string, std::string> row;
   std::map<std::string, bool> nulls;
@@ -168,67 +228,23 @@ void MysqlReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) 
   auto* facts = r->mutable_facts();
   if (row.empty()) {
     facts->set_ready(false);
-    Fail(r, absl::StrCat(where, " is not a replica (SHOW SLAVE STATUS is empty)"));
+    Fail(r, absl::StrCat(Where(), " is not a replica (SHOW SLAVE STATUS is empty)"));
     return;
   }
   const std::string io = Col(row, {"Slave_IO_Running", "Replica_IO_Running"});
   const std::string sql = Col(row, {"Slave_SQL_Running", "Replica_SQL_Running"});
   const std::string io_error = Col(row, {"Last_IO_Error"}), sql_error = Col(row, {"Last_SQL_Error"});
-  AddDetail(r, "primary",
-            absl::StrCat(Col(row, {"Master_Host", "Source_Host"}), ":", Col(row, {"Master_Port", "Source_Port"})));
-  AddDetail(r, "io_thread", io);
-  AddDetail(r, "sql_thread", sql);
-  AddDetail(r, "read_position",
-            absl::StrCat(Col(row, {"Master_Log_File", "Source_Log_File"}), ":",
-                         Col(row, {"Read_Master_Log_Pos", "Read_Source_Log_Pos"})));
-  AddDetail(r, "exec_position",
-            absl::StrCat(Col(row, {"Relay_Master_Log_File", "Relay_Source_Log_File"}), ":",
-                         Col(row, {"Exec_Master_Log_Pos", "Exec_Source_Log_Pos"})));
-  if (!Col(row, {"Gtid_IO_Pos"}).empty()) AddDetail(r, "gtid_io_pos", Col(row, {"Gtid_IO_Pos"}));
-  if (!io_error.empty()) AddDetail(r, "last_io_error", io_error);
-  if (!sql_error.empty()) AddDetail(r, "last_sql_error", sql_error);
-
-  double lag = NAN;
+  ReportReplica(row, r);
   std::string lag_source;
-  const std::string sbm_name = row.count("Seconds_Behind_Master") ? "Seconds_Behind_Master" : "Seconds_Behind_Source";
-  double sbm;
-  if (!nulls[sbm_name] && absl::SimpleAtod(Col(row, {sbm_name.c_str()}), &sbm)) {
-    lag = sbm;
-    lag_source = sbm_name;
-  }
-  if (io != "Yes" && !lag_source.empty()) {
-    // With the IO thread down, the replica does not know what it is missing: its own lag figure
-    // reads 0 as soon as it has applied what it had. Not a recovery point.
-    lag = NAN;
-    lag_source = absl::StrCat("none (", sbm_name, " is meaningless while the IO thread is not running)");
-  }
-  if (!options_.heartbeat_table.empty()) {
-    std::map<std::string, std::string> hb;
-    std::map<std::string, bool> hb_nulls;
-    const std::string q = absl::StrCat("SELECT TIMESTAMPDIFF(MICROSECOND, MAX(", options_.heartbeat_column,
-                                       "), UTC_TIMESTAMP(6)) / 1e6 AS lag FROM ", options_.heartbeat_table);
-    if (!FirstRow(db.get(), q, &hb, &error, &hb_nulls)) {
-      Error(r, absl::StrCat("reading the heartbeat table ", options_.heartbeat_table, " failed: ", error));
-      return;
-    }
-    double v;
-    if (!hb_nulls["lag"] && absl::SimpleAtod(hb["lag"], &v)) {
-      lag = std::max(0.0, v);
-      lag_source = "heartbeat";
-    } else {
-      lag = NAN;
-      lag_source = "heartbeat (empty)";
-    }
-  }
+  double lag = ReportedLag(row, nulls, io, &lag_source);
+  if (!options_.heartbeat_table.empty() && !HeartbeatLag(db.get(), &lag, &lag_source, r)) return;
   AddDetail(r, "lag_source", lag_source.empty() ? "none" : lag_source);
-  const absl::Time now = ctx.clock->Now();
   if (!std::isnan(lag)) {
     facts->set_replication_lag_seconds(lag);
-    facts->set_recovery_point_unix_ns(ToUnixNs(now - absl::Seconds(lag)));
+    facts->set_recovery_point_unix_ns(ToUnixNs(ctx.clock->Now() - absl::Seconds(lag)));
     AddValue(r, "lag", lag, "s");
   }
-  const bool running = io == "Yes" && sql == "Yes";
-  facts->set_ready(running);
+  facts->set_ready(io == "Yes" && sql == "Yes");
   const std::string lag_text = std::isnan(lag) ? "lag unknown" : absl::StrFormat("lag %.1fs (%s)", lag, lag_source);
   if (sql != "Yes") {
     Fail(r, absl::StrCat("replica SQL thread is ", sql.empty() ? "not running" : sql,

@@ -26,10 +26,18 @@
 #include "agent/registry.h"
 #include "agent/secrets.h"
 
+struct st_mysql;  // libmariadb's MYSQL
+
 namespace paraat {
+
+struct MysqlDeleter {
+  void operator()(st_mysql* m) const;
+};
 
 class MysqlReplicationCheck : public Check {
  public:
+  static constexpr char kName[] = "mysql_replication";
+  static constexpr char kSummary[] = "MariaDB/MySQL replica threads and lag, optional heartbeat table";
   struct Options {
     std::string host = "127.0.0.1";
     int port = 3306;
@@ -45,6 +53,13 @@ class MysqlReplicationCheck : public Check {
   void Run(const CheckContext& ctx, paraat::v1::Result* r) override;
 
  private:
+  // Connects within the check's deadline; nullptr (the result an error) when it cannot.
+  std::unique_ptr<st_mysql, MysqlDeleter> Connect(const CheckContext& ctx, paraat::v1::Result* r) const;
+  // "host:port" or the socket, for messages.
+  std::string Where() const;
+  // The lag by the heartbeat table; false (the result an error) when it cannot be read.
+  bool HeartbeatLag(st_mysql* db, double* lag, std::string* source, paraat::v1::Result* r) const;
+
   const Options options_;
 };
 

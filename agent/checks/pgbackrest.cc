@@ -4,8 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/tool.h"
 #include "agent/json_util.h"
-#include "agent/tool.h"
 #include "common/time_util.h"
 #include "common/units.h"
 #include "nlohmann/json.hpp"
@@ -14,9 +15,12 @@ namespace paraat {
 
 std::unique_ptr<Check> PgBackRestCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
-  if (auto v = keys.String("binary")) o.binary = *v;
+  if (auto v = keys.String("binary")) {
+    o.binary = *v;
+    RequireProgram(keys, env, "binary", o.binary);
+  }
   if (auto v = keys.String("stanza", kRequired)) o.stanza = *v;
-  if (auto v = keys.String("config")) o.config = (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+  if (auto v = PathKey(keys, env, "config", kOptional, Need::kFile)) o.config = *v;
   if (auto v = keys.Bool("verify")) o.verify = *v;
   if (o.stanza.empty()) return nullptr;
   return std::make_unique<PgBackRestCheck>(std::move(o));
@@ -32,27 +36,13 @@ std::vector<std::string> PgBackRestCheck::Base() const {
 }
 
 void PgBackRestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
-  auto* facts = r->mutable_facts();
+  ToolSession tool(ctx, r);
   AddDetail(r, "stanza", options_.stanza);
-  auto version = RunTool(ctx, ToolRun{{options_.binary, "version"}, {}, {}, "", false});
-  if (!version.ok()) {
-    Error(r, std::string(version.status().message()));
-    return;
-  }
-  AddDetail(r, "tool_version", FirstLine(version->out));
-
+  if (!tool.Version({options_.binary, "version"})) return;
   std::vector<std::string> argv = Base();
   argv.insert(argv.end(), {"--output=json", "info"});
-  auto info = RunTool(ctx, ToolRun{argv, {}, {}, "", false});
-  if (!info.ok()) {
-    Error(r, std::string(info.status().message()));
-    return;
-  }
-  if (!info->success()) {
-    r->set_output_tail(OutputTail(*info));
-    Error(r, absl::StrCat("pgbackrest info failed: ", ToolError(*info)));
-    return;
-  }
+  auto info = tool.Read(argv, "pgbackrest info");
+  if (!info) return;
   auto j = nlohmann::json::parse(info->out, nullptr, false);
   const nlohmann::json* stanza = nullptr;
   if (j.is_array()) {
@@ -70,13 +60,28 @@ void PgBackRestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
     Error(r, absl::StrCat("stanza ", options_.stanza, ": ", status_msg, " (pgbackrest status ", code, ")"));
     return;
   }
+  Backups backups;
+  if (!ReportBackups(*stanza, r, &backups)) return;
+  if (!options_.verify) {
+    if (backups.newest_bad) {
+      r->mutable_facts()->set_integrity(paraat::v1::INTEGRITY_CORRUPT);
+      Fail(r, backups.summary);
+    } else {
+      Ok(r, backups.summary);
+    }
+    return;
+  }
+  Verify(&tool, backups, r);
+}
+
+bool PgBackRestCheck::ReportBackups(const nlohmann::json& stanza, paraat::v1::Result* r, Backups* out) const {
   // The newest backup without errors is the recovery point.
   const nlohmann::json* newest = nullptr;
   const nlohmann::json* newest_any = nullptr;
   std::map<std::string, int64_t> last_by_type;
   size_t count = 0;
   auto stop_of = [](const nlohmann::json& b) { return JsonInt(JsonAt(b, "timestamp"), "stop"); };
-  for (const auto& b : JsonArray(*stanza, "backup")) {
+  for (const auto& b : JsonArray(stanza, "backup")) {
     ++count;
     const int64_t stop = stop_of(b);
     const std::string type = JsonString(b, "type");
@@ -88,16 +93,17 @@ void PgBackRestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   AddValue(r, "backups", static_cast<double>(count));
   for (const auto& [type, t] : last_by_type)
     AddDetail(r, absl::StrCat("last_", type), FormatTimeUtc(absl::FromUnixSeconds(t)));
-  for (const auto& a : JsonArray(*stanza, "archive")) {
+  for (const auto& a : JsonArray(stanza, "archive")) {
     if (JsonString(a, "min").empty()) continue;
     AddDetail(r, "wal_archive",
               absl::StrCat(JsonString(a, "id"), " ", JsonString(a, "min"), " .. ", JsonString(a, "max")));
   }
+  auto* facts = r->mutable_facts();
   if (newest == nullptr) {
     Fail(r, absl::StrCat("stanza ", options_.stanza, ": no valid backup",
                          newest_any ? " (the backups there have errors)" : ""));
     if (newest_any) facts->set_integrity(paraat::v1::INTEGRITY_CORRUPT);
-    return;
+    return false;
   }
   const absl::Time rp = absl::FromUnixSeconds(stop_of(*newest));
   facts->set_recovery_point_unix_ns(ToUnixNs(rp));
@@ -106,38 +112,25 @@ void PgBackRestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   const nlohmann::json& info_sizes = JsonAt(*newest, "info");
   AddValue(r, "database_size", JsonDouble(info_sizes, "size"), "B");
   AddValue(r, "repository_size", JsonDouble(JsonAt(info_sizes, "repository"), "size"), "B");
-  std::string summary = absl::StrCat(count, " backups, newest ", JsonString(*newest, "type"), " ",
-                                     JsonString(*newest, "label"), " at ", FormatTimeUtc(rp));
-  bool newest_bad = newest_any != newest;
-  if (newest_bad) {
-    absl::StrAppend(&summary, "; the latest backup ", JsonString(*newest_any, "label"),
+  out->summary = absl::StrCat(count, " backups, newest ", JsonString(*newest, "type"), " ",
+                              JsonString(*newest, "label"), " at ", FormatTimeUtc(rp));
+  out->newest_bad = newest_any != newest;
+  if (out->newest_bad) {
+    absl::StrAppend(&out->summary, "; the latest backup ", JsonString(*newest_any, "label"),
                     " has errors (page checksum failures in the database)");
   }
-  if (!options_.verify) {
-    if (newest_bad) {
-      facts->set_integrity(paraat::v1::INTEGRITY_CORRUPT);
-      Fail(r, summary);
-    } else {
-      Ok(r, summary);
-    }
-    return;
-  }
-  std::vector<std::string> vargv = Base();
-  vargv.insert(vargv.end(), {"verify", "--output=text", "--verbose"});
-  auto verify = RunTool(ctx, ToolRun{vargv, {}, {}, "", true});
-  if (!verify.ok()) {
-    Error(r, std::string(verify.status().message()));
-    return;
-  }
-  r->set_output_tail(OutputTail(*verify));
-  if (verify->timed_out || verify->cancelled) {
-    Error(r, absl::StrCat("pgbackrest verify ", verify->Describe()));
-    return;
-  }
+  return true;
+}
+
+void PgBackRestCheck::Verify(ToolSession* tool, const Backups& backups, paraat::v1::Result* r) const {
+  std::vector<std::string> argv = Base();
+  argv.insert(argv.end(), {"verify", "--output=text", "--verbose"});
+  ProcessResult verify;
+  if (!tool->Verify(argv, "pgbackrest verify", options_.stanza, backups.summary, &verify)) return;
   // verify exits 0 even when it finds damage: its report says "status: error".
   bool ok = false, error = false;
   std::string first_problem;
-  for (absl::string_view line : absl::StrSplit(verify->out, '\n')) {
+  for (absl::string_view line : absl::StrSplit(verify.out, '\n')) {
     absl::string_view t = absl::StripAsciiWhitespace(line);
     if (t == "status: ok") ok = true;
     if (t == "status: error") error = true;
@@ -148,18 +141,20 @@ void PgBackRestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
       first_problem = std::string(t);
     }
   }
-  if (!verify->success() || (!ok && !error)) {
-    Error(r, absl::StrCat("pgbackrest verify failed: ", ToolError(*verify)));
+  auto* facts = r->mutable_facts();
+  if (!ok && !error) {
+    Error(r, absl::StrCat("pgbackrest verify failed: ", ToolError(verify)));
     return;
   }
-  if (error || newest_bad) {
+  if (error || backups.newest_bad) {
     facts->set_integrity(paraat::v1::INTEGRITY_CORRUPT);
-    Fail(r, absl::StrCat(summary, error ? absl::StrCat("; pgbackrest verify found damage: ", first_problem) : ""));
+    Fail(r,
+         absl::StrCat(backups.summary, error ? absl::StrCat("; pgbackrest verify found damage: ", first_problem) : ""));
     return;
   }
   facts->set_integrity(paraat::v1::INTEGRITY_VERIFIED);
   facts->set_coverage(1.0);
-  Ok(r, absl::StrCat(summary, "; pgbackrest verify passed"));
+  Ok(r, absl::StrCat(backups.summary, "; pgbackrest verify passed"));
 }
 
 }  // namespace paraat

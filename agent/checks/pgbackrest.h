@@ -15,12 +15,16 @@
 #include <string>
 
 #include "agent/check.h"
+#include "agent/checks/support/tool.h"
 #include "agent/registry.h"
+#include "nlohmann/json.hpp"
 
 namespace paraat {
 
 class PgBackRestCheck : public Check {
  public:
+  static constexpr char kName[] = "pgbackrest";
+  static constexpr char kSummary[] = "pgbackrest info per stanza; optional pgbackrest verify";
   struct Options {
     std::string binary = "pgbackrest";
     std::string stanza;
@@ -32,7 +36,17 @@ class PgBackRestCheck : public Check {
   void Run(const CheckContext& ctx, paraat::v1::Result* r) override;
 
  private:
+  struct Backups {
+    std::string summary;
+    bool newest_bad = false;  // the latest backup has errors (an older one is the recovery point)
+  };
   std::vector<std::string> Base() const;
+  // Sets the recovery point and details from the stanza's info; false (the result filled in)
+  // when there is no valid backup.
+  bool ReportBackups(const nlohmann::json& stanza, paraat::v1::Result* r, Backups* out) const;
+  // pgbackrest verify, and the result's verdict.
+  void Verify(ToolSession* tool, const Backups& backups, paraat::v1::Result* r) const;
+
   const Options options_;
 };
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "agent/checks/support/client.h"
 #include "agent/dynamic_library.h"
 #include "agent/secrets.h"
 #include "common/time_util.h"
@@ -22,7 +23,6 @@ namespace paraat {
 namespace {
 
 // libpq, loaded when a postgres_replication check first needs it.
-// clang-format 14 wraps an X-macro list differently on every run: one entry a line, by hand.
 // clang-format off
 #define PARAAT_LIBPQ(X)                         \
   X(conninfo_parse, PQconninfoParse)            \
@@ -113,9 +113,7 @@ std::string Trim(const char* s) { return std::string(absl::StripAsciiWhitespace(
 
 // Connects within the check's deadline; on failure, a message without secrets.
 Conn Connect(const CheckContext& ctx, const std::string& dsn, std::string* error) {
-  const int64_t left = ctx.deadline == absl::InfiniteFuture()
-                           ? 30
-                           : std::max<int64_t>(2, absl::ToInt64Seconds(ctx.deadline - ctx.clock->Now()));
+  const int64_t left = absl::ToInt64Seconds(ClientTimeout(ctx, absl::Seconds(30), absl::Seconds(2)));
   const std::string full = absl::StrCat(
       dsn, " connect_timeout=", std::min<int64_t>(left, 30),
       " application_name=paraat-agent options='-c statement_timeout=", std::min<int64_t>(left, 60) * 1000, "'");
@@ -145,6 +143,157 @@ double Number(const Rows& r, int row, int col, double def = NAN) {
   return absl::SimpleAtod(Value(r, row, col), &v) ? v : def;
 }
 
+// What a standby says about itself.
+struct StandbyView {
+  std::string receive_lsn, replay_lsn;
+  double last_replay = NAN;  // epoch seconds of the last replayed transaction (or restartpoint)
+  bool paused = false;
+  double lag_bytes = 0;
+  bool streaming = false;
+  std::string receiver_state;  // "" when there is no WAL receiver
+};
+
+// Reads the standby's replay position, pause state and WAL receiver; false (and *error) when a
+// query fails. Adds the details it finds.
+bool ReadStandby(PGconn* conn, paraat::v1::Result* r, StandbyView* v, std::string* error) {
+  // Pause state: PostgreSQL 14 and later report "pause requested" separately.
+  const char* sql = Pq().server_version(conn) >= 140000
+                        ? "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
+                          "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), "
+                          "(pg_control_checkpoint()).checkpoint_time)), "
+                          "pg_get_wal_replay_pause_state() <> 'not paused', "
+                          "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)"
+                        : "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
+                          "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), "
+                          "(pg_control_checkpoint()).checkpoint_time)), "
+                          "pg_is_wal_replay_paused(), "
+                          "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)";
+  Rows s = Query(conn, sql, error);
+  Rows w = s ? Query(conn,
+                     "SELECT status, sender_host, sender_port, extract(epoch FROM last_msg_receipt_time) "
+                     "FROM pg_stat_wal_receiver",
+                     error)
+             : nullptr;
+  if (!s || !w) return false;
+  v->receive_lsn = Value(s, 0, 0);
+  v->replay_lsn = Value(s, 0, 1);
+  v->last_replay = Number(s, 0, 2);
+  v->paused = Value(s, 0, 3) == "t";
+  v->lag_bytes = Number(s, 0, 4, 0);
+  const bool receiver = Pq().ntuples(w.get()) > 0;
+  v->receiver_state = receiver ? Value(w, 0, 0) : "";
+  v->streaming = v->receiver_state == "streaming";
+  AddDetail(r, "wal_receiver",
+            receiver ? absl::StrCat(Value(w, 0, 0), " from ", Value(w, 0, 1), ":", Value(w, 0, 2)) : "none");
+  AddDetail(r, "receive_lsn", v->receive_lsn);
+  AddDetail(r, "replay_lsn", v->replay_lsn);
+  // The last replayed transaction's time, or (before any was replayed, e.g. right after
+  // pg_basebackup) the last restartpoint's: the replayed data is at least that recent.
+  if (!std::isnan(v->last_replay)) {
+    AddDetail(r, "replayed_up_to", FormatTimeUtc(absl::FromUnixSeconds(static_cast<int64_t>(v->last_replay))));
+  }
+  return true;
+}
+
+// Against the primary, when it can be asked: the exact distance in bytes. False when it was
+// not asked or could not answer (the detail "primary" says why).
+bool LagAgainstPrimary(const CheckContext& ctx, const std::string& primary_dsn, paraat::v1::Result* r, StandbyView* v) {
+  if (primary_dsn.empty()) return false;
+  std::string error;
+  if (Conn primary = Connect(ctx, primary_dsn, &error)) {
+    const std::string q = absl::StrCat("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '",
+                                       v->replay_lsn.empty() ? "0/0" : v->replay_lsn, "'::pg_lsn)");
+    if (Rows p = Query(primary.get(), q.c_str(), &error)) {
+      v->lag_bytes = std::max(0.0, Number(p, 0, 0, 0));
+      return true;
+    }
+  }
+  AddDetail(r, "primary", absl::StrCat("not reachable: ", error));
+  return false;
+}
+
+// The standby's lag, recovery point and verdict.
+void JudgeStandby(const StandbyView& v, bool primary_known, double now, paraat::v1::Result* r) {
+  auto* facts = r->mutable_facts();
+  const bool caught_up = primary_known ? v.lag_bytes == 0 : (v.streaming && v.receive_lsn == v.replay_lsn);
+  double lag_seconds = NAN, recovery_point = NAN;
+  if (caught_up && !v.paused) {
+    // Everything written has been replayed: current as of now, however old the last
+    // transaction (an idle primary writes none).
+    lag_seconds = 0;
+    recovery_point = now;
+  } else if (!std::isnan(v.last_replay)) {
+    // Behind (paused, receiver broken, or replay slower than writes): the age of the last
+    // replayed transaction, which keeps growing while the primary takes writes.
+    lag_seconds = std::max(0.0, now - v.last_replay);
+    recovery_point = v.last_replay;
+  }
+  if (!std::isnan(lag_seconds)) facts->set_replication_lag_seconds(lag_seconds);
+  facts->set_replication_lag_bytes(static_cast<uint64_t>(std::max(0.0, v.lag_bytes)));
+  if (!std::isnan(recovery_point)) facts->set_recovery_point_unix_ns(static_cast<int64_t>(recovery_point * 1e9));
+  AddValue(r, "lag", std::isnan(lag_seconds) ? 0 : lag_seconds, "s");
+  AddValue(r, "lag_bytes", v.lag_bytes, "B");
+  const std::string lag_text = std::isnan(lag_seconds) ? "lag unknown (nothing replayed yet)"
+                                                       : absl::StrFormat("lag %.1fs, %s", lag_seconds,
+                                                                         HumanSize(static_cast<uint64_t>(v.lag_bytes)));
+  facts->set_ready(v.streaming && !v.paused);
+  if (!v.streaming) {
+    Fail(r, absl::StrCat("standby's WAL receiver is not streaming (",
+                         v.receiver_state.empty() ? "not running" : v.receiver_state, "); ", lag_text));
+  } else if (v.paused) {
+    Warn(r, absl::StrCat("standby replay is paused; ", lag_text));
+  } else {
+    Ok(r, absl::StrCat("standby streaming, ", caught_up ? "caught up" : "replaying", "; ", lag_text));
+  }
+}
+
+// A primary's standbys, from pg_stat_replication.
+struct StandbySummary {
+  int total = 0, streaming = 0;
+  double best_lag = INFINITY, worst_lag = 0, worst_bytes = 0;
+};
+
+StandbySummary ReportStandbys(const Rows& reps, paraat::v1::Result* r) {
+  StandbySummary s;
+  s.total = Pq().ntuples(reps.get());
+  for (int i = 0; i < s.total; ++i) {
+    const std::string state = Value(reps, i, 2);
+    const double bytes = Number(reps, i, 7, 0);
+    // replay_lag is NULL once a standby has caught up on an idle primary: no lag then.
+    double lag = Number(reps, i, 6, 0);
+    if (bytes == 0) lag = 0;
+    AddDetail(r, absl::StrCat("standby.", Value(reps, i, 0)),
+              absl::StrFormat("%s from %s, %s, replay lag %.1fs, %s behind", state, Value(reps, i, 1),
+                              Value(reps, i, 3), lag, HumanSize(static_cast<uint64_t>(bytes))));
+    if (state == "streaming") {
+      ++s.streaming;
+      s.best_lag = std::min(s.best_lag, lag);
+    }
+    s.worst_lag = std::max(s.worst_lag, lag);
+    s.worst_bytes = std::max(s.worst_bytes, bytes);
+  }
+  return s;
+}
+
+// A primary's replication slots: those that lost WAL their standby needs (problems) and those
+// about to (warnings).
+void ReportSlots(const Rows& slots, paraat::v1::Result* r, std::vector<std::string>* problems,
+                 std::vector<std::string>* warnings) {
+  for (int i = 0; i < Pq().ntuples(slots.get()); ++i) {
+    const std::string name = Value(slots, i, 0), wal_status = Value(slots, i, 3);
+    const double safe = Number(slots, i, 4, -1);
+    AddDetail(r, absl::StrCat("slot.", name),
+              absl::StrCat(Value(slots, i, 1), Value(slots, i, 2) == "t" ? ", active" : ", inactive",
+                           wal_status.empty() ? "" : ", wal_status " + wal_status,
+                           safe >= 0 ? ", safe_wal_size " + HumanSize(static_cast<uint64_t>(safe)) : ""));
+    // "lost": the standby behind this slot can never catch up; "unreserved": it is about to.
+    if (wal_status == "lost") problems->push_back(absl::StrCat("slot ", name, " has lost required WAL"));
+    if (wal_status == "unreserved") {
+      warnings->push_back(absl::StrCat("slot ", name, " is beyond max_slot_wal_keep_size"));
+    }
+  }
+}
+
 }  // namespace
 
 void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
@@ -166,125 +315,46 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
   }
   const bool in_recovery = Value(info, 0, 0) == "t";
   const double now = Number(info, 0, 1, absl::ToDoubleSeconds(ctx.clock->Now() - absl::UnixEpoch()));
-  auto* facts = r->mutable_facts();
-
   if (options_.role == Role::kPrimary && in_recovery) {
     Fail(r, "expected a primary, but the server is in recovery (a standby)");
-    facts->set_ready(false);
+    r->mutable_facts()->set_ready(false);
     return;
   }
   if (options_.role == Role::kStandby && !in_recovery) {
     Fail(r, "expected a standby, but the server is not in recovery (it is a primary: was it promoted?)");
-    facts->set_ready(false);
+    r->mutable_facts()->set_ready(false);
     return;
   }
-
   if (in_recovery) {
-    AddDetail(r, "role", "standby");
-    // Pause state: PostgreSQL 14 and later report "pause requested" separately.
-    const char* sql = Pq().server_version(conn.get()) >= 140000
-                          ? "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
-                            "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), "
-                            "(pg_control_checkpoint()).checkpoint_time)), "
-                            "pg_get_wal_replay_pause_state() <> 'not paused', "
-                            "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)"
-                          : "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
-                            "extract(epoch FROM greatest(pg_last_xact_replay_timestamp(), "
-                            "(pg_control_checkpoint()).checkpoint_time)), "
-                            "pg_is_wal_replay_paused(), "
-                            "coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)";
-    Rows s = Query(conn.get(), sql, &error);
-    Rows w = s ? Query(conn.get(),
-                       "SELECT status, sender_host, sender_port, extract(epoch FROM last_msg_receipt_time) "
-                       "FROM pg_stat_wal_receiver",
-                       &error)
-               : nullptr;
-    if (!s || !w) {
-      Error(r, absl::StrCat("query failed: ", error));
-      return;
-    }
-    const std::string receive_lsn = Value(s, 0, 0), replay_lsn = Value(s, 0, 1);
-    const double last_replay = Number(s, 0, 2);
-    const bool paused = Value(s, 0, 3) == "t";
-    double lag_bytes = Number(s, 0, 4, 0);
-    const bool streaming = Pq().ntuples(w.get()) > 0 && Value(w, 0, 0) == "streaming";
-    if (Pq().ntuples(w.get()) > 0) {
-      AddDetail(r, "wal_receiver", absl::StrCat(Value(w, 0, 0), " from ", Value(w, 0, 1), ":", Value(w, 0, 2)));
-    } else {
-      AddDetail(r, "wal_receiver", "none");
-    }
-    AddDetail(r, "receive_lsn", receive_lsn);
-    AddDetail(r, "replay_lsn", replay_lsn);
-    // The last replayed transaction's time, or (before any was replayed, e.g. right after
-    // pg_basebackup) the last restartpoint's: the replayed data is at least that recent.
-    if (!std::isnan(last_replay)) {
-      AddDetail(r, "replayed_up_to", FormatTimeUtc(absl::FromUnixSeconds(static_cast<int64_t>(last_replay))));
-    }
+    RunOnStandby(ctx, conn.get(), now, r);
+  } else {
+    RunOnPrimary(conn.get(), now, r);
+  }
+}
 
-    // Against the primary, when we can ask it: the exact distance.
-    bool primary_known = false;
-    if (!options_.primary_dsn.empty()) {
-      std::string perr;
-      Conn primary = Connect(ctx, options_.primary_dsn, &perr);
-      if (primary) {
-        std::string q = absl::StrCat("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '",
-                                     replay_lsn.empty() ? "0/0" : replay_lsn, "'::pg_lsn)");
-        Rows p = Query(primary.get(), q.c_str(), &perr);
-        if (p) {
-          lag_bytes = std::max(0.0, Number(p, 0, 0, 0));
-          primary_known = true;
-        }
-      }
-      if (!primary_known) AddDetail(r, "primary", absl::StrCat("not reachable: ", perr));
-    }
-    const bool caught_up = primary_known ? lag_bytes == 0 : (streaming && receive_lsn == replay_lsn);
-    double lag_seconds;
-    double recovery_point;
-    if (caught_up && !paused) {
-      // Everything written has been replayed: current as of now, however old the last
-      // transaction (an idle primary writes none).
-      lag_seconds = 0;
-      recovery_point = now;
-    } else if (!std::isnan(last_replay)) {
-      // Behind (paused, receiver broken, or replay slower than writes): the age of the last
-      // replayed transaction, which keeps growing while the primary takes writes.
-      lag_seconds = std::max(0.0, now - last_replay);
-      recovery_point = last_replay;
-    } else {
-      lag_seconds = NAN;
-      recovery_point = NAN;
-    }
-    if (!std::isnan(lag_seconds)) facts->set_replication_lag_seconds(lag_seconds);
-    facts->set_replication_lag_bytes(static_cast<uint64_t>(std::max(0.0, lag_bytes)));
-    if (!std::isnan(recovery_point)) {
-      facts->set_recovery_point_unix_ns(static_cast<int64_t>(recovery_point * 1e9));
-    }
-    AddValue(r, "lag", std::isnan(lag_seconds) ? 0 : lag_seconds, "s");
-    AddValue(r, "lag_bytes", lag_bytes, "B");
-    const std::string lag_text = std::isnan(lag_seconds) ? "lag unknown (nothing replayed yet)"
-                                                         : absl::StrFormat("lag %.1fs, %s", lag_seconds,
-                                                                           HumanSize(static_cast<uint64_t>(lag_bytes)));
-    facts->set_ready(streaming && !paused);
-    if (!streaming) {
-      Fail(r, absl::StrCat("standby's WAL receiver is not streaming (",
-                           Pq().ntuples(w.get()) ? Value(w, 0, 0) : "not running", "); ", lag_text));
-    } else if (paused) {
-      Warn(r, absl::StrCat("standby replay is paused; ", lag_text));
-    } else {
-      Ok(r, absl::StrCat("standby streaming, ", caught_up ? "caught up" : "replaying", "; ", lag_text));
-    }
+void PostgresReplicationCheck::RunOnStandby(const CheckContext& ctx, PGconn* conn, double now,
+                                            paraat::v1::Result* r) const {
+  AddDetail(r, "role", "standby");
+  StandbyView view;
+  std::string error;
+  if (!ReadStandby(conn, r, &view, &error)) {
+    Error(r, absl::StrCat("query failed: ", error));
     return;
   }
+  const bool primary_known = LagAgainstPrimary(ctx, options_.primary_dsn, r, &view);
+  JudgeStandby(view, primary_known, now, r);
+}
 
-  // A primary: its standbys and slots.
+void PostgresReplicationCheck::RunOnPrimary(PGconn* conn, double now, paraat::v1::Result* r) const {
   AddDetail(r, "role", "primary");
-  Rows reps = Query(conn.get(),
+  std::string error;
+  Rows reps = Query(conn,
                     "SELECT application_name, coalesce(client_addr::text, 'local'), state, sync_state, "
                     "extract(epoch FROM write_lag), extract(epoch FROM flush_lag), extract(epoch FROM replay_lag), "
                     "coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0) "
                     "FROM pg_stat_replication ORDER BY application_name",
                     &error);
-  Rows slots = reps ? Query(conn.get(),
+  Rows slots = reps ? Query(conn,
                             "SELECT slot_name, slot_type, active, coalesce(wal_status, ''), "
                             "coalesce(safe_wal_size, -1) FROM pg_replication_slots ORDER BY slot_name",
                             &error)
@@ -293,47 +363,18 @@ void PostgresReplicationCheck::Run(const CheckContext& ctx, paraat::v1::Result* 
     Error(r, absl::StrCat("query failed: ", error));
     return;
   }
-  int streaming = 0;
-  double best_lag = INFINITY, worst_lag = 0, worst_bytes = 0;
-  for (int i = 0; i < Pq().ntuples(reps.get()); ++i) {
-    const std::string state = Value(reps, i, 2);
-    const double bytes = Number(reps, i, 7, 0);
-    // replay_lag is NULL once a standby has caught up on an idle primary: no lag then.
-    double lag = Number(reps, i, 6, 0);
-    if (bytes == 0) lag = 0;
-    AddDetail(r, absl::StrCat("standby.", Value(reps, i, 0)),
-              absl::StrFormat("%s from %s, %s, replay lag %.1fs, %s behind", state, Value(reps, i, 1),
-                              Value(reps, i, 3), lag, HumanSize(static_cast<uint64_t>(bytes))));
-    if (state == "streaming") {
-      ++streaming;
-      best_lag = std::min(best_lag, lag);
-    }
-    worst_lag = std::max(worst_lag, lag);
-    worst_bytes = std::max(worst_bytes, bytes);
-  }
+  const StandbySummary s = ReportStandbys(reps, r);
   std::vector<std::string> slot_problems, slot_warnings;
-  for (int i = 0; i < Pq().ntuples(slots.get()); ++i) {
-    const std::string name = Value(slots, i, 0), wal_status = Value(slots, i, 3);
-    const double safe = Number(slots, i, 4, -1);
-    AddDetail(r, absl::StrCat("slot.", name),
-              absl::StrCat(Value(slots, i, 1), Value(slots, i, 2) == "t" ? ", active" : ", inactive",
-                           wal_status.empty() ? "" : ", wal_status " + wal_status,
-                           safe >= 0 ? ", safe_wal_size " + HumanSize(static_cast<uint64_t>(safe)) : ""));
-    // "lost": the standby behind this slot can never catch up; "unreserved": it is about to.
-    if (wal_status == "lost") slot_problems.push_back(absl::StrCat("slot ", name, " has lost required WAL"));
-    if (wal_status == "unreserved") {
-      slot_warnings.push_back(absl::StrCat("slot ", name, " is beyond max_slot_wal_keep_size"));
-    }
-  }
-  AddValue(r, "streaming_standbys", streaming);
-  facts->set_replication_lag_seconds(worst_lag);
-  facts->set_replication_lag_bytes(static_cast<uint64_t>(worst_bytes));
-  if (streaming > 0) facts->set_recovery_point_unix_ns(static_cast<int64_t>((now - best_lag) * 1e9));
-  facts->set_ready(streaming >= options_.min_standbys && slot_problems.empty());
-  const std::string summary =
-      absl::StrFormat("%d of %d standbys streaming, worst replay lag %.1fs (%s)", streaming, Pq().ntuples(reps.get()),
-                      worst_lag, HumanSize(static_cast<uint64_t>(worst_bytes)));
-  if (streaming < options_.min_standbys) {
+  ReportSlots(slots, r, &slot_problems, &slot_warnings);
+  auto* facts = r->mutable_facts();
+  AddValue(r, "streaming_standbys", s.streaming);
+  facts->set_replication_lag_seconds(s.worst_lag);
+  facts->set_replication_lag_bytes(static_cast<uint64_t>(s.worst_bytes));
+  if (s.streaming > 0) facts->set_recovery_point_unix_ns(static_cast<int64_t>((now - s.best_lag) * 1e9));
+  facts->set_ready(s.streaming >= options_.min_standbys && slot_problems.empty());
+  const std::string summary = absl::StrFormat("%d of %d standbys streaming, worst replay lag %.1fs (%s)", s.streaming,
+                                              s.total, s.worst_lag, HumanSize(static_cast<uint64_t>(s.worst_bytes)));
+  if (s.streaming < options_.min_standbys) {
     Fail(r, absl::StrCat(summary, "; ", options_.min_standbys, " required"));
   } else if (!slot_problems.empty()) {
     Fail(r, absl::StrCat(summary, "; ", absl::StrJoin(slot_problems, ", ")));

@@ -25,10 +25,14 @@
 #include "agent/check.h"
 #include "agent/registry.h"
 
+struct pg_conn;  // libpq's PGconn
+
 namespace paraat {
 
 class PostgresReplicationCheck : public Check {
  public:
+  static constexpr char kName[] = "postgres_replication";
+  static constexpr char kSummary[] = "PostgreSQL standby or primary replication, lag, slots";
   enum class Role { kAuto, kStandby, kPrimary };
   struct Options {
     std::string dsn;
@@ -41,6 +45,10 @@ class PostgresReplicationCheck : public Check {
   void Run(const CheckContext& ctx, paraat::v1::Result* r) override;
 
  private:
+  // `now`: the server's clock, in epoch seconds.
+  void RunOnStandby(const CheckContext& ctx, pg_conn* conn, double now, paraat::v1::Result* r) const;
+  void RunOnPrimary(pg_conn* conn, double now, paraat::v1::Result* r) const;
+
   const Options options_;
 };
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "agent/check.h"
+#include "agent/checks/support/tool.h"
 #include "agent/registry.h"
 #include "agent/secrets.h"
 
@@ -29,6 +30,8 @@ namespace paraat {
 
 class ResticCheck : public Check {
  public:
+  static constexpr char kName[] = "restic";
+  static constexpr char kSummary[] = "latest snapshot; restic check with a rotating read-data subset";
   struct Options {
     std::string binary = "restic";
     std::string repository;
@@ -47,6 +50,13 @@ class ResticCheck : public Check {
   const Options& options() const { return options_; }
 
  private:
+  // Sets the recovery point and details from `restic snapshots --json`; false (the result
+  // filled in) when there is none.
+  bool ReportNewestSnapshot(const std::string& json, paraat::v1::Result* r, std::string* summary) const;
+  // restic check, reading back the next data subset of the rotation; the result's verdict.
+  void CheckIntegrity(const CheckContext& ctx, ToolSession* tool, const std::string& summary,
+                      paraat::v1::Result* r) const;
+
   const Options options_;
 };
 

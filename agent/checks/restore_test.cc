@@ -14,10 +14,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "agent/checks/support/client.h"
+#include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/resource_lock.h"
+#include "agent/checks/support/tool.h"
 #include "agent/json_util.h"
-#include "agent/resource_lock.h"
 #include "agent/secrets.h"
-#include "agent/tool.h"
 #include "common/fs.h"
 #include "common/time_util.h"
 #include "common/units.h"
@@ -33,30 +35,39 @@ std::unique_ptr<Check> RestoreTestCheck::Create(YamlMap& keys, const CheckEnv& e
   if (o.recipe == Recipe::kCommand) {
     if (auto v = keys.StringList("command", kRequired)) {
       if (v->empty()) keys.Error("command", "is empty: give the program and its arguments");
+      if (!v->empty()) RequireProgram(keys, env, "command", (*v)[0]);
       o.command = *v;
     }
   } else if (keys.Has("command")) {
     keys.Raw("command");
     keys.Error("command", "is not used with a recipe");
   }
-  if (auto v = keys.StringList("validate")) o.validate = *v;
+  if (auto v = keys.StringList("validate")) {
+    if (!v->empty()) RequireProgram(keys, env, "validate", (*v)[0]);
+    o.validate = *v;
+  }
   if (auto v = keys.StringMap("env")) o.env = *v;
-  if (auto v = keys.String("scratch_dir")) o.scratch_dir = (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+  if (auto v = PathKey(keys, env, "scratch_dir")) o.scratch_dir = *v;
   if (o.recipe == Recipe::kRestic) {
     ReadResticKeys(keys, env, &o.restic);
     if (auto v = keys.String("snapshot")) o.snapshot = *v;
     if (auto v = keys.Bool("compare")) o.compare = *v;
   }
   if (o.recipe == Recipe::kPgRestore) {
-    if (auto v = keys.String("dump", kRequired)) o.dump = (*v)[0] == '/' ? *v : absl::StrCat(env.config_dir, "/", *v);
+    if (auto v = PathKey(keys, env, "dump", kRequired)) o.dump = *v;
     if (auto v = keys.String("host")) o.host = *v;
     if (auto v = keys.String("port")) o.port = *v;
     if (auto v = keys.String("user")) o.user = *v;
-    if (auto v = keys.String("bin_dir")) o.bin_dir = *v;
+    if (auto v = keys.String("bin_dir")) {
+      o.bin_dir = *v;
+      for (const char* program : {"createdb", "pg_restore", "psql", "dropdb"}) {
+        RequireProgram(keys, env, "bin_dir", absl::StrCat(o.bin_dir, "/", program));
+      }
+    }
     if (auto v = keys.String("database_prefix")) o.database_prefix = *v;
     if (auto v = keys.String("validate_query")) o.validate_query = *v;
     if (auto v = keys.Int("expect_min", 0, INT64_MAX)) o.expect_min = static_cast<double>(*v);
-    o.pg_password = ReadSecretKeys(keys, "password", env.config_dir, false);
+    o.pg_password = ReadSecretKeys(keys, "password", env, false);
   }
   if (o.recipe == Recipe::kCommand && o.command.empty()) return nullptr;
   if (o.recipe == Recipe::kRestic && o.restic.repository.empty()) return nullptr;
@@ -72,11 +83,6 @@ std::vector<std::string> Substitute(const std::vector<std::string>& argv, const 
   return out;
 }
 
-void AppendLog(std::string* log, const std::string& title, const ProcessResult& r,
-               const std::vector<std::string>& secrets) {
-  absl::StrAppend(log, "$ ", Redact(title, secrets), "\n", OutputTail(r, 12, 2048), "\n");
-}
-
 // Files and directories below `dir`, and the bytes in its regular files.
 void Walk(const std::string& dir, uint64_t* entries, uint64_t* bytes) {
   std::error_code ec;
@@ -89,52 +95,19 @@ void Walk(const std::string& dir, uint64_t* entries, uint64_t* bytes) {
 
 }  // namespace
 
-// Runs one command of the restore; false (with the result filled in) when it did not succeed.
-// `setup` steps (creating the scratch database) fail as errors: the test could not run.
-struct RestoreTestCheck::Step {
-  static bool Run(const CheckContext& ctx, const ToolRun& run, const std::string& what, bool setup,
-                  paraat::v1::Result* r, std::string* log, ProcessResult* out = nullptr) {
-    auto res = RunTool(ctx, run);
-    if (!res.ok()) {
-      Error(r, absl::StrCat(what, ": ", res.status().message()));
-      return false;
-    }
-    AppendLog(log, absl::StrJoin(run.argv, " "), *res, run.secrets);
-    if (out) *out = *res;
-    if (res->timed_out) {
-      Fail(r, absl::StrCat(what, " did not finish within the timeout (", HumanDuration(ctx.timeout), ")"));
-      return false;
-    }
-    if (res->cancelled) {
-      Error(r, absl::StrCat(what, " was interrupted (the agent is stopping)"));
-      return false;
-    }
-    if (!res->success()) {
-      std::string msg = absl::StrCat(what, " failed (", res->Describe(), "): ", ToolError(*res));
-      if (setup) {
-        Error(r, msg);
-      } else {
-        Fail(r, msg);
-      }
-      return false;
-    }
-    return true;
-  }
-};
-
 bool RestoreTestCheck::RunCommand(const CheckContext& ctx, const std::string& scratch, paraat::v1::Result* r,
                                   std::string* log) {
   std::map<std::string, std::string> env = options_.env;
   env["PARAAT_SCRATCH"] = scratch;
   AddDetail(r, "command", Redact(absl::StrJoin(options_.command, " "), {}));
-  if (!Step::Run(ctx, ToolRun{Substitute(options_.command, scratch), env, {}, scratch, true}, "the restore", false, r,
-                 log)) {
+  if (!RunDrillStep(ctx, ToolRun{Substitute(options_.command, scratch), env, {}, scratch, true}, "the restore",
+                    DrillStep::kTest, r, log)) {
     return false;
   }
   if (!options_.validate.empty()) {
     AddDetail(r, "validate", Redact(absl::StrJoin(options_.validate, " "), {}));
-    if (!Step::Run(ctx, ToolRun{Substitute(options_.validate, scratch), env, {}, scratch, true}, "the validation",
-                   false, r, log)) {
+    if (!RunDrillStep(ctx, ToolRun{Substitute(options_.validate, scratch), env, {}, scratch, true}, "the validation",
+                      DrillStep::kTest, r, log)) {
       return false;
     }
   }
@@ -159,7 +132,8 @@ bool RestoreTestCheck::RunRestic(const CheckContext& ctx, const std::string& scr
   which.insert(which.end(), filters.begin(), filters.end());
   if (options_.snapshot != "latest") which.push_back(options_.snapshot);
   ProcessResult listed;
-  if (!Step::Run(ctx, ToolRun{which, *env, secrets, "", false}, "listing the snapshots", true, r, log, &listed)) {
+  if (!RunDrillStep(ctx, ToolRun{which, *env, secrets, "", false}, "listing the snapshots", DrillStep::kSetup, r, log,
+                    &listed)) {
     std::string why = ResticFailure(listed.out + listed.err, options_.restic.repository);
     if (!why.empty()) Error(r, absl::StrCat("restic: ", why));
     return false;
@@ -186,23 +160,23 @@ bool RestoreTestCheck::RunRestic(const CheckContext& ctx, const std::string& scr
   r->mutable_facts()->set_recovery_point_unix_ns(ToUnixNs(snap_time));
 
   const std::string target = scratch + "/restore";
-  if (!Step::Run(ctx, ToolRun{{bin, "restore", id, "--target", target}, *env, secrets, "", true}, "restic restore",
-                 false, r, log)) {
+  if (!RunDrillStep(ctx, ToolRun{{bin, "restore", id, "--target", target}, *env, secrets, "", true}, "restic restore",
+                    DrillStep::kTest, r, log)) {
     return false;
   }
   if (!options_.validate.empty()) {
     std::map<std::string, std::string> venv = options_.env;
     venv["PARAAT_SCRATCH"] = target;
-    if (!Step::Run(ctx, ToolRun{Substitute(options_.validate, target), venv, {}, target, true}, "the validation", false,
-                   r, log)) {
+    if (!RunDrillStep(ctx, ToolRun{Substitute(options_.validate, target), venv, {}, target, true}, "the validation",
+                      DrillStep::kTest, r, log)) {
       return false;
     }
   }
   if (!options_.compare) return true;
   ProcessResult stats;
-  if (!Step::Run(ctx,
-                 ToolRun{{bin, "stats", "--json", "--no-lock", "--mode", "restore-size", id}, *env, secrets, "", false},
-                 "restic stats", true, r, log, &stats)) {
+  if (!RunDrillStep(
+          ctx, ToolRun{{bin, "stats", "--json", "--no-lock", "--mode", "restore-size", id}, *env, secrets, "", false},
+          "restic stats", DrillStep::kSetup, r, log, &stats)) {
     return false;
   }
   auto j = nlohmann::json::parse(stats.out, nullptr, false);
@@ -226,35 +200,59 @@ bool RestoreTestCheck::RunRestic(const CheckContext& ctx, const std::string& scr
   return true;
 }
 
-bool RestoreTestCheck::RunPgRestore(const CheckContext& ctx, paraat::v1::Result* r, std::string* log) {
-  const absl::Time started = ctx.clock->Now();
-  // The newest dump.
-  std::error_code ec;
+namespace {
+
+// The newest regular file matching `pattern` (a path whose last component may be a glob), and
+// its modification time; empty when nothing matches.
+std::string NewestDump(const std::string& pattern, absl::Time* mtime) {
   std::string dump;
-  absl::Time dump_time = absl::InfinitePast();
-  {
-    std::string dir = options_.dump.substr(0, options_.dump.find_last_of('/'));
-    std::string pattern = options_.dump.substr(options_.dump.find_last_of('/') + 1);
-    if (pattern.find_first_of("*?[") == std::string::npos) {
-      struct stat st;
-      if (::stat(options_.dump.c_str(), &st) == 0) {
-        dump = options_.dump;
-        dump_time = absl::TimeFromTimespec(st.st_mtim);
-      }
-    } else {
-      for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
-           it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (::fnmatch(pattern.c_str(), name.c_str(), 0) != 0) continue;
-        struct stat st;
-        if (::stat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-            absl::TimeFromTimespec(st.st_mtim) > dump_time) {
-          dump = it->path().string();
-          dump_time = absl::TimeFromTimespec(st.st_mtim);
-        }
-      }
+  *mtime = absl::InfinitePast();
+  const std::string dir = pattern.substr(0, pattern.find_last_of('/'));
+  const std::string name_glob = pattern.substr(pattern.find_last_of('/') + 1);
+  struct stat st;
+  if (name_glob.find_first_of("*?[") == std::string::npos) {
+    if (::stat(pattern.c_str(), &st) != 0) return "";
+    *mtime = absl::TimeFromTimespec(st.st_mtim);
+    return pattern;
+  }
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (::fnmatch(name_glob.c_str(), name.c_str(), 0) != 0) continue;
+    if (::stat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode) && absl::TimeFromTimespec(st.st_mtim) > *mtime) {
+      dump = it->path().string();
+      *mtime = absl::TimeFromTimespec(st.st_mtim);
     }
   }
+  return dump;
+}
+
+}  // namespace
+
+// The client programs of a pg_restore drill, with the connection arguments and environment
+// every one of them takes.
+struct RestoreTestCheck::PgClient {
+  const Options& o;
+  std::map<std::string, std::string> env;
+  std::vector<std::string> secrets;
+
+  // `program` (from bin_dir, if set) with the connection arguments, then `args`.
+  ToolRun Command(const char* program, const std::vector<std::string>& args, bool progress) const {
+    std::vector<std::string> argv = {o.bin_dir.empty() ? std::string(program) : o.bin_dir + "/" + program};
+    if (!o.host.empty()) argv.insert(argv.end(), {"-h", o.host});
+    if (!o.port.empty()) argv.insert(argv.end(), {"-p", o.port});
+    if (!o.user.empty()) argv.insert(argv.end(), {"-U", o.user});
+    argv.push_back("-w");  // never prompt for a password
+    argv.insert(argv.end(), args.begin(), args.end());
+    return ToolRun{argv, env, secrets, "", progress};
+  }
+};
+
+bool RestoreTestCheck::RunPgRestore(const CheckContext& ctx, paraat::v1::Result* r, std::string* log) {
+  const absl::Time started = ctx.clock->Now();
+  absl::Time dump_time;
+  const std::string dump = NewestDump(options_.dump, &dump_time);
   if (dump.empty()) {
     Fail(r, absl::StrCat("no dump to restore: nothing matches ", options_.dump));
     return false;
@@ -263,76 +261,62 @@ bool RestoreTestCheck::RunPgRestore(const CheckContext& ctx, paraat::v1::Result*
   AddDetail(r, "dump_time", FormatTimeUtc(dump_time));
   r->mutable_facts()->set_recovery_point_unix_ns(ToUnixNs(dump_time));
 
-  std::vector<std::string> conn;
-  if (!options_.host.empty()) conn.insert(conn.end(), {"-h", options_.host});
-  if (!options_.port.empty()) conn.insert(conn.end(), {"-p", options_.port});
-  if (!options_.user.empty()) conn.insert(conn.end(), {"-U", options_.user});
-  conn.push_back("-w");  // never prompt for a password
-  std::map<std::string, std::string> env = options_.env;
-  std::vector<std::string> secrets;
-  if (!options_.pg_password.empty()) {
-    auto pw = options_.pg_password.Read();
-    if (!pw.ok()) {
-      Error(r, std::string(pw.status().message()));
-      return false;
-    }
-    env["PGPASSWORD"] = *pw;
-    secrets.push_back(*pw);
+  PgClient pg{options_, options_.env, {}};
+  std::optional<std::string> password = ReadSecret(options_.pg_password, r);
+  if (!password) return false;
+  if (!password->empty()) {
+    pg.env["PGPASSWORD"] = *password;
+    pg.secrets.push_back(*password);
   }
-  auto bin = [&](const char* name) {
-    return options_.bin_dir.empty() ? std::string(name) : options_.bin_dir + "/" + name;
-  };
   std::mt19937_64 rng{std::random_device{}()};
   const std::string db = absl::StrFormat("%s_%d_%04x", options_.database_prefix, absl::ToUnixSeconds(started),
                                          static_cast<unsigned>(rng() & 0xffff));
   AddDetail(r, "scratch_database", db);
-  auto with = [&](std::vector<std::string> argv, std::vector<std::string> tail) {
-    argv.insert(argv.end(), conn.begin(), conn.end());
-    argv.insert(argv.end(), tail.begin(), tail.end());
-    return argv;
-  };
-  if (!Step::Run(ctx, ToolRun{with({bin("createdb")}, {db}), env, secrets, "", false}, "creating the scratch database",
-                 true, r, log)) {
+  if (!RunDrillStep(ctx, pg.Command("createdb", {db}, false), "creating the scratch database", DrillStep::kSetup, r,
+                    log)) {
     return false;
   }
-  bool ok =
-      Step::Run(ctx,
-                ToolRun{with({bin("pg_restore")}, {"--no-owner", "--no-privileges", "--exit-on-error", "-d", db, dump}),
-                        env, secrets, "", true},
-                "pg_restore", false, r, log);
-  if (ok && !options_.validate_query.empty()) {
-    ProcessResult q;
-    ok = Step::Run(ctx,
-                   ToolRun{with({bin("psql")},
-                                {"-d", db, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", options_.validate_query}),
-                           env, secrets, "", false},
-                   "the validation query", false, r, log, &q);
-    if (ok) {
-      std::string first = FirstLine(q.out);
-      size_t bar = first.find('|');
-      double value = 0;
-      if (bar != std::string::npos) first = first.substr(0, bar);
-      AddDetail(r, "validation_result", first);
-      if (!absl::SimpleAtod(first, &value)) {
-        Fail(r, absl::StrCat("the validation query returned \"", first, "\", not a number"));
-        ok = false;
-      } else if (value < options_.expect_min) {
-        Fail(r, absl::StrCat("the validation query returned ", first, ", expected at least ", options_.expect_min));
-        ok = false;
-      }
-    }
-  }
+  bool ok = RunDrillStep(
+      ctx, pg.Command("pg_restore", {"--no-owner", "--no-privileges", "--exit-on-error", "-d", db, dump}, true),
+      "pg_restore", DrillStep::kTest, r, log);
+  if (ok && !options_.validate_query.empty()) ok = ValidateQuery(ctx, pg, db, r, log);
   // Drop the scratch database, whatever happened (with a fresh deadline: cleanup must happen).
   CheckContext cleanup = ctx;
-  cleanup.deadline = ctx.clock->Now() + absl::Minutes(2);
+  cleanup.deadline = ctx.clock->Monotonic() + absl::Minutes(2);
   cleanup.cancelled = [] { return false; };
   std::string ignored;
   paraat::v1::Result dropped;
-  if (!Step::Run(cleanup, ToolRun{with({bin("dropdb")}, {"--if-exists", db}), env, secrets, "", false},
-                 "dropping the scratch database", true, &dropped, &ignored)) {
+  if (!RunDrillStep(cleanup, pg.Command("dropdb", {"--if-exists", db}, false), "dropping the scratch database",
+                    DrillStep::kSetup, &dropped, &ignored)) {
     AddDetail(r, "cleanup", dropped.message());
   }
   return ok;
+}
+
+bool RestoreTestCheck::ValidateQuery(const CheckContext& ctx, const PgClient& pg, const std::string& db,
+                                     paraat::v1::Result* r, std::string* log) const {
+  ProcessResult q;
+  if (!RunDrillStep(
+          ctx,
+          pg.Command("psql", {"-d", db, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", options_.validate_query},
+                     false),
+          "the validation query", DrillStep::kTest, r, log, &q)) {
+    return false;
+  }
+  std::string first = FirstLine(q.out);
+  size_t bar = first.find('|');
+  double value = 0;
+  if (bar != std::string::npos) first = first.substr(0, bar);
+  AddDetail(r, "validation_result", first);
+  if (!absl::SimpleAtod(first, &value)) {
+    Fail(r, absl::StrCat("the validation query returned \"", first, "\", not a number"));
+    return false;
+  }
+  if (value < options_.expect_min) {
+    Fail(r, absl::StrCat("the validation query returned ", first, ", expected at least ", options_.expect_min));
+    return false;
+  }
+  return true;
 }
 
 void RestoreTestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
@@ -347,6 +331,7 @@ void RestoreTestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
     }
   }
   const absl::Time start = ctx.clock->Now();
+  const absl::Duration start_mono = ctx.clock->Monotonic();
   std::string base = options_.scratch_dir.empty() ? ctx.state_dir : options_.scratch_dir;
   if (base.empty()) base = "/var/tmp";
   std::mt19937_64 rng{std::random_device{}()};
@@ -369,7 +354,7 @@ void RestoreTestCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
       ok = RunPgRestore(ctx, r, &log);
       break;
   }
-  const absl::Duration took = ctx.clock->Now() - start;
+  const absl::Duration took = ctx.clock->Monotonic() - start_mono;
   std::error_code ec;
   std::filesystem::remove_all(scratch, ec);
   if (ec) AddDetail(r, "cleanup", absl::StrCat("could not remove ", scratch, ": ", ec.message()));

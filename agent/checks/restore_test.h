@@ -47,6 +47,8 @@ namespace paraat {
 
 class RestoreTestCheck : public Check {
  public:
+  static constexpr char kName[] = "restore_test";
+  static constexpr char kSummary[] = "a timed restore into a scratch folder, with validation";
   enum class Recipe { kCommand, kRestic, kPgRestore };
   struct Options {
     Recipe recipe = Recipe::kCommand;
@@ -71,11 +73,13 @@ class RestoreTestCheck : public Check {
   void Run(const CheckContext& ctx, paraat::v1::Result* r) override;
 
  private:
+  struct PgClient;
   // Each returns false when the restore failed (result already filled in as failed/error).
-  struct Step;
   bool RunCommand(const CheckContext& ctx, const std::string& scratch, paraat::v1::Result* r, std::string* log);
   bool RunRestic(const CheckContext& ctx, const std::string& scratch, paraat::v1::Result* r, std::string* log);
   bool RunPgRestore(const CheckContext& ctx, paraat::v1::Result* r, std::string* log);
+  bool ValidateQuery(const CheckContext& ctx, const PgClient& pg, const std::string& db, paraat::v1::Result* r,
+                     std::string* log) const;
 
   const Options options_;
 };

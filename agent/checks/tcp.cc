@@ -1,16 +1,8 @@
 #include "agent/checks/tcp.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "agent/checks/support/tcp_client.h"
 #include "common/net.h"
 
 namespace paraat {
@@ -30,55 +22,19 @@ std::unique_ptr<Check> TcpCheck::Create(YamlMap& keys, const CheckEnv&) {
 void TcpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   const std::string target = absl::StrCat(host_, ":", port_);
   AddDetail(r, "target", target);
-  const absl::Time start = ctx.clock->Now();
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int rc = ::getaddrinfo(host_.c_str(), std::to_string(port_).c_str(), &hints, &res);
-  if (rc != 0) {
-    r->mutable_facts()->set_ready(false);
-    Fail(r, absl::StrCat("cannot resolve ", host_, ": ", gai_strerror(rc)));
+  const TcpConnection c = ConnectTcp(ctx, host_, port_);
+  const bool connected = c.ending == TcpConnection::Ending::kConnected;
+  r->mutable_facts()->set_ready(connected);
+  if (c.ending == TcpConnection::Ending::kUnresolved) {
+    Fail(r, absl::StrCat("cannot resolve ", host_, ": ", c.error));
     return;
   }
-  std::string last_error = "no address";
-  bool connected = false;
-  for (addrinfo* ai = res; ai != nullptr && !connected; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-    if (fd < 0) {
-      last_error = std::strerror(errno);
-      continue;
-    }
-    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-      connected = true;
-    } else if (errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      int wait_ms =
-          static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(ctx.deadline - ctx.clock->Now()), 1, 30000));
-      if (::poll(&p, 1, wait_ms) == 1) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err == 0) {
-          connected = true;
-        } else {
-          last_error = std::strerror(err);
-        }
-      } else {
-        last_error = "timed out";
-      }
-    } else {
-      last_error = std::strerror(errno);
-    }
-    ::close(fd);
-  }
-  ::freeaddrinfo(res);
-  const double secs = absl::ToDoubleSeconds(ctx.clock->Now() - start);
+  const double secs = absl::ToDoubleSeconds(c.took);
   AddValue(r, "connect_time", secs, "s");
-  r->mutable_facts()->set_ready(connected);
   if (connected) {
     Ok(r, absl::StrFormat("%s accepts connections (%.0f ms)", target, secs * 1000));
   } else {
-    Fail(r, absl::StrCat("cannot connect to ", target, ": ", last_error));
+    Fail(r, absl::StrCat("cannot connect to ", target, ": ", c.error));
   }
 }
 

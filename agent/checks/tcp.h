@@ -14,6 +14,8 @@ namespace paraat {
 
 class TcpCheck : public Check {
  public:
+  static constexpr char kName[] = "tcp";
+  static constexpr char kSummary[] = "a failover target accepts TCP connections";
   TcpCheck(std::string host, int port) : host_(std::move(host)), port_(port) {}
   static std::unique_ptr<Check> Create(YamlMap& keys, const CheckEnv& env);
   void Run(const CheckContext& ctx, paraat::v1::Result* r) override;

@@ -4,12 +4,14 @@
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testlib/test_util.h"
@@ -18,6 +20,7 @@ namespace paraat::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kBadPlan[] =
     "id: brp\nname: BRP\nobjectives:\n  rpo: fifteen\n  rto: 4h\nsources: {recovery_point: [a/b]}\n";
@@ -108,6 +111,49 @@ checks:
   r = RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--bogus"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("unknown option --bogus"));
+}
+
+// --check-config also requires what the checks will need: a missing password file, TLS file or
+// restore program is a config problem (exit 2, file:line: key: problem), not a surprise at the
+// first run. Starting the agent does not require them: the check reports it when it runs.
+TEST(BadInput, AgentCheckConfigRequiresTheFilesTheConfigNames) {
+  TempDir dir;
+  WriteFileOrDie(dir / "ca.pem", "");
+  WriteFileOrDie(dir / "agent.key", "");
+  WriteFileOrDie(dir / "agent.yaml", R"(agent: {id: a1}
+collector:
+  address: 127.0.0.1:7443
+  tls: {ca: ca.pem, cert: agent.pem, key: agent.key}
+spool: {dir: spool}
+checks:
+  - id: offsite
+    kind: restic
+    interval: 1h
+    repository: /srv/restic
+    password_file: restic.pass
+  - id: drill
+    kind: restore_test
+    interval: 24h
+    command: [/nonexistent/restore-drill, "{scratch}"]
+)");
+  RunResult r = RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--check-config"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  const std::string f = dir / "agent.yaml";
+  EXPECT_THAT(r.output, HasSubstr(absl::StrCat(f, ":4: collector.tls.cert: ", dir / "agent.pem", " does not exist")));
+  EXPECT_THAT(r.output,
+              HasSubstr(absl::StrCat(f, ":11: checks[0].password_file: ", dir / "restic.pass", " does not exist")));
+  EXPECT_THAT(r.output, HasSubstr(f + ":15: checks[1].command: /nonexistent/restore-drill does not exist"));
+  EXPECT_THAT(r.output, Not(HasSubstr("ca.pem")));
+
+  // With the files in place it passes.
+  WriteFileOrDie(dir / "agent.pem", "");
+  WriteFileOrDie(dir / "restic.pass", "secret\n");
+  ::chmod((dir / "restic.pass").c_str(), 0600);
+  WriteFileOrDie(dir / "agent.yaml",
+                 absl::StrReplaceAll(ReadFileOrDie(dir / "agent.yaml"), {{"/nonexistent/restore-drill", "true"}}));
+  r = RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--check-config"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("OK (agent a1, 2 checks"));
 }
 
 TEST(BadInput, AgentRunCheckAndOnce) {

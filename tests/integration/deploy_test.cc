@@ -35,6 +35,18 @@ std::set<std::string> DefinedChecks(const std::string& dir) {
   return out;
 }
 
+// The examples name files that live on the servers they are written for (TLS files, password
+// files, restore scripts under /etc/paraat and /usr/local/sbin). --check-config requires those to
+// be there, so here it may refuse an example, but for that reason only: every line of its
+// output says a file of that kind does not exist.
+bool OnlyFilesOfTheirServersAreMissing(const std::string& output) {
+  for (absl::string_view line : absl::StrSplit(output, '\n', absl::SkipWhitespace())) {
+    const bool theirs = absl::StrContains(line, ": /etc/paraat/") || absl::StrContains(line, ": /usr/local/sbin/");
+    if (!theirs || !absl::EndsWith(line, " does not exist")) return false;
+  }
+  return true;
+}
+
 TEST(Deploy, ExampleOrganisationsAreValidAndCoherent) {
   int organisations = 0;
   for (const auto& org : fs::directory_iterator(kDeploy + "/examples")) {
@@ -46,7 +58,9 @@ TEST(Deploy, ExampleOrganisationsAreValidAndCoherent) {
     for (const auto& e : fs::directory_iterator(dir)) {
       if (!absl::StartsWith(e.path().filename().string(), "agent")) continue;
       RunResult a = RunCommand({AgentBin(), "--config", e.path(), "--check-config"});
-      EXPECT_EQ(a.exit_code, 0) << e.path() << ":\n" << a.output;
+      EXPECT_TRUE(a.exit_code == 0 || (a.exit_code == 2 && OnlyFilesOfTheirServersAreMissing(a.output)))
+          << e.path() << ":\n"
+          << a.output;
     }
     // Every plan source names a check one of the organisation's agents runs: a typo here would
     // leave the plan "unknown" forever.

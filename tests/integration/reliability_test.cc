@@ -63,6 +63,24 @@ std::map<std::string, std::multiset<int>> StoredRuns(const TempDir& dir, const C
   return stored;
 }
 
+// Waits until check `name` has run `n` more times than it had when called.
+bool RunsMore(const TempDir& dir, const std::string& name, size_t n) {
+  const size_t target = RunsOnDisk(dir, name).size() + n;
+  return WaitFor([&] { return RunsOnDisk(dir, name).size() >= target; }, absl::Seconds(30));
+}
+
+// Waits until `log` (an agent's) holds `line` at least `times` times.
+bool LogSays(const Process& agent, const std::string& line, int times) {
+  return WaitFor(
+      [&] {
+        const std::string log = agent.Log();
+        int n = 0;
+        for (size_t at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) ++n;
+        return n >= times;
+      },
+      absl::Seconds(30));
+}
+
 int SpooledBatches(const TempDir& dir) {
   int n = 0;
   std::error_code ec;
@@ -97,33 +115,42 @@ TEST(Reliability, EveryRunIsStoredExactlyOnceThroughCrashesAndRestarts) {
                            dir / absl::StrCat("agent-", ++agent_starts, ".log"));
   };
   auto agent = start_agent();
-  absl::SleepFor(absl::Seconds(3));
+  const std::string kConnected = "connected to collector";
+  // Connected, and results flowing.
+  ASSERT_TRUE(LogSays(*agent, kConnected, 1)) << agent->Log();
+  ASSERT_TRUE(RunsMore(dir, "counter-a", 5));
 
   // 1. The collector dies mid-stream; the agent keeps spooling; the collector comes back.
   collector.process->Signal(SIGKILL);
   collector.process->Wait(absl::Seconds(10));
-  absl::SleepFor(absl::Seconds(2));
+  ASSERT_TRUE(LogSays(*agent, "stream to collector ended", 1)) << agent->Log();
+  ASSERT_TRUE(RunsMore(dir, "counter-a", 5));
   collector = start_collector();
-  absl::SleepFor(absl::Seconds(3));
+  ASSERT_TRUE(LogSays(*agent, kConnected, 2)) << agent->Log();
+  ASSERT_TRUE(RunsMore(dir, "counter-a", 5));
 
   // 2. The agent is stopped and started again.
   agent->Signal(SIGTERM);
   EXPECT_EQ(agent->Wait(absl::Seconds(20)), 0) << agent->Log();
   agent = start_agent();
-  absl::SleepFor(absl::Seconds(2));
+  ASSERT_TRUE(LogSays(*agent, kConnected, 1)) << agent->Log();
+  ASSERT_TRUE(RunsMore(dir, "counter-a", 5));
 
-  // 3. The collector stops and stays away for a while.
+  // 3. The collector stops and stays away for a while: the agent backs off, and its spool fills.
   collector.process->Signal(SIGTERM);
   EXPECT_EQ(collector.process->Wait(absl::Seconds(20)), 0);
-  absl::SleepFor(absl::Seconds(5));
+  ASSERT_TRUE(LogSays(*agent, "unreachable", 1)) << agent->Log();
+  ASSERT_TRUE(WaitFor([&] { return SpooledBatches(dir) >= 15; }, absl::Seconds(30)));
   collector = start_collector();
-  absl::SleepFor(absl::Seconds(2));
+  ASSERT_TRUE(LogSays(*agent, kConnected, 2)) << agent->Log();
+  ASSERT_TRUE(RunsMore(dir, "counter-a", 3));
 
   // 4. Killed again, right away restarted.
   collector.process->Signal(SIGKILL);
   collector.process->Wait(absl::Seconds(10));
   collector = start_collector();
-  absl::SleepFor(absl::Seconds(2));
+  ASSERT_TRUE(LogSays(*agent, kConnected, 3)) << agent->Log();
+  ASSERT_TRUE(RunsMore(dir, "counter-a", 3));
 
   // Stop the agent, then deliver what its spool still holds: one more run of each check with
   // --once waits until the collector has acknowledged everything.
@@ -236,7 +263,8 @@ TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
   ASSERT_TRUE(
       WaitFor([&] { return metric(*b, "paraat_check_up{agent=\"t1\",check=\"counter-a\""); }, absl::Seconds(10)));
   EXPECT_FALSE(metric(*b, "paraat_plan_ready{"));
-  absl::SleepFor(absl::Seconds(2));
+  ASSERT_TRUE(RunsMore(dir, "counter-a", 5));
+  ASSERT_TRUE(RunsMore(dir, "counter-b", 5));
 
   a->process->Signal(SIGKILL);
   a->process->Wait(absl::Seconds(10));
@@ -248,7 +276,7 @@ TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
   EXPECT_THAT(b->process->Log(), HasSubstr("this collector now leads"));
   ASSERT_TRUE(WaitFor([&] { return metric(*b, "paraat_agent_connected{agent=\"t1\"} 1"); }, absl::Seconds(60)))
       << ReadFileOrDie(dir / "t1.log");
-  absl::SleepFor(absl::Seconds(2));
+  ASSERT_TRUE(RunsMore(dir, "counter-a", 5));  // results of t1 flowing through B
 
   // Stop both agents and deliver what their spools still hold (--once waits for the acks).
   for (auto* agent : {&*t1, &*t2}) {

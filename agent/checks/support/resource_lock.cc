@@ -1,6 +1,5 @@
-#include "agent/resource_lock.h"
+#include "agent/checks/support/resource_lock.h"
 
-#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -16,7 +15,8 @@ ResourceGuard::ResourceGuard(const std::string& key, const CheckContext& ctx) : 
   std::unique_lock<std::mutex> lock(g_mu);
   while (g_busy->count(key_)) {
     if (ctx.cancelled()) return;
-    g_cv.wait_for(lock, std::chrono::milliseconds(200));
+    // Released resources notify; the timeout is how soon a cancellation is noticed.
+    ctx.clock->WaitFor(g_cv, lock, absl::Milliseconds(200), [&] { return g_busy->count(key_) == 0; });
   }
   g_busy->insert(key_);
   held_ = true;

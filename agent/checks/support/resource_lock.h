@@ -1,8 +1,9 @@
 // Checks of one agent that use the same resource (a restic or borg repository) take turns, so
 // the agent's own integrity check never finds the repository locked by the agent's own restore
-// test. Waiting ends early when the check is cancelled (deadline or shutdown).
-#ifndef PARAAT_AGENT_RESOURCE_LOCK_H_
-#define PARAAT_AGENT_RESOURCE_LOCK_H_
+// test. Waiting ends early when the check is cancelled (deadline or shutdown); it waits on the
+// check's clock. Thread-safe: guards of different threads exclude each other by key.
+#ifndef PARAAT_AGENT_CHECKS_SUPPORT_RESOURCE_LOCK_H_
+#define PARAAT_AGENT_CHECKS_SUPPORT_RESOURCE_LOCK_H_
 
 #include <string>
 
@@ -26,4 +27,4 @@ class ResourceGuard {
 
 }  // namespace paraat
 
-#endif  // PARAAT_AGENT_RESOURCE_LOCK_H_
+#endif  // PARAAT_AGENT_CHECKS_SUPPORT_RESOURCE_LOCK_H_
