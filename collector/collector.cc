@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "collector/status_page.h"
+#include "collector/serving/status_page.h"
 #include "common/fs.h"
 #include "common/ids.h"
 #include "common/log.h"

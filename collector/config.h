@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "collector/auth.h"
+#include "collector/serving/auth.h"
 
 namespace paraat {
 

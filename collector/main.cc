@@ -10,7 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "collector/collector.h"
 #include "collector/config.h"
-#include "collector/plan.h"
+#include "collector/evaluation/plan.h"
 #include "common/cli.h"
 #include "common/log.h"
 #include "common/signals.h"

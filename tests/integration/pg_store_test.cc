@@ -1,6 +1,6 @@
 // The evidence store suite (store_suite.h) against a real PostgreSQL server: a throw-away cluster
 // from Debian's postgresql package, one fresh database per test.
-#include "collector/pg_store.h"
+#include "collector/store/pg_store.h"
 
 #include <atomic>
 #include <memory>

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "collector/store.h"
+#include "collector/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "paraat/v1/evidence.pb.h"
