@@ -2,6 +2,7 @@
 
 #include <endian.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -39,6 +40,11 @@ int64_t PgResult::Int(int row, int col) const {
     default:
       return 0;
   }
+}
+
+int64_t PgResult::affected() const {
+  const char* n = PQcmdTuples(r_);
+  return n != nullptr && *n != '\0' ? std::strtoll(n, nullptr, 10) : 0;
 }
 
 PgParams& PgParams::Int(int64_t v) {

@@ -1,5 +1,6 @@
 // A thin RAII layer over libpq that turns results into absl::Status: a connection, results read
 // in binary format, parameters as text or bytes, and COPY ... FROM STDIN (BINARY) for bulk rows.
+// Used by the PostgreSQL back-end (pg_store.cc). Not thread-safe: one thread uses a connection.
 #ifndef PARAAT_COLLECTOR_STORE_PG_DB_H_
 #define PARAAT_COLLECTOR_STORE_PG_DB_H_
 
@@ -32,6 +33,8 @@ class PgResult {
     return absl::string_view(PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col)));
   }
   std::string Text(int row, int col) const { return std::string(Bytes(row, col)); }
+  // Rows an INSERT, UPDATE or DELETE changed (0 for other statements).
+  int64_t affected() const;
 
  private:
   PGresult* r_;

@@ -1,4 +1,6 @@
-// A thin RAII layer over the SQLite C API that turns result codes into absl::Status.
+// A thin RAII layer over the SQLite C API that turns result codes into absl::Status. Used by the
+// SQLite back-end (sqlite_store.cc); tests use it to tamper with a database behind the store.
+// Not thread-safe: one thread uses a connection and its statements at a time.
 #ifndef PARAAT_COLLECTOR_STORE_SQLITE_DB_H_
 #define PARAAT_COLLECTOR_STORE_SQLITE_DB_H_
 
@@ -28,6 +30,9 @@ class SqliteStmt {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   // The bytes must stay alive until the statement is stepped and reset.
+  void BindTextNoCopy(int i, absl::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
   void BindBlobNoCopy(int i, absl::string_view v) {
     sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   }

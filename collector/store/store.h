@@ -133,15 +133,6 @@ class Store {
       const std::function<void(uint64_t)>& progress = nullptr) = 0;
 };
 
-// Shared by the back-ends. The group holding the record a prune leaves behind as evidence.
-WriteGroup PruneRecord(uint64_t pruned_through_seq, const std::string& hash_at_pruned, absl::Time older_than,
-                       uint64_t pruned_records);
-// recorded_ns never decreases along seq, so the first seq in [lo, hi] recorded at or after t_ns
-// is found by binary search, without an index on time. `recorded(seq)` gives the recorded_ns
-// of the first record at or after seq (INT64_MAX past the end). hi + 1 when there is none.
-[[nodiscard]] absl::StatusOr<uint64_t> SearchFirstSeqAtOrAfter(
-    uint64_t lo, uint64_t hi, int64_t t_ns, const std::function<absl::StatusOr<int64_t>(uint64_t)>& recorded);
-
 // "sqlite:///path/to.db", "sqlite://relative.db", or "postgresql://user@host/db".
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& url);
 
