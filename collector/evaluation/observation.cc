@@ -26,6 +26,16 @@ Observation ObservationFromResult(const paraat::v1::Result& r, uint64_t evidence
   return o;
 }
 
+ExerciseObservation ObservationFromExercise(const paraat::v1::ExerciseRecord& e, uint64_t evidence_seq) {
+  ExerciseObservation o;
+  o.kind = e.kind();
+  o.performed = FromUnixNs(e.performed_unix_ns());
+  o.passed = e.passed();
+  if (e.has_duration_seconds()) o.duration_seconds = e.duration_seconds();
+  o.evidence_seq = evidence_seq;
+  return o;
+}
+
 void SourceState::Add(Observation obs, absl::Time received_at) {
   auto newer = [&](const std::optional<Observation>& slot) { return !slot || slot->started <= obs.started; };
   const bool to_latest = newer(latest);

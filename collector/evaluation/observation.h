@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "paraat/v1/evidence.pb.h"
 #include "paraat/v1/result.pb.h"
 
 namespace paraat {
@@ -64,6 +65,8 @@ struct ExerciseObservation {
   std::optional<double> duration_seconds;
   uint64_t evidence_seq = 0;
 };
+
+ExerciseObservation ObservationFromExercise(const paraat::v1::ExerciseRecord& exercise, uint64_t evidence_seq);
 
 // Latest recorded exercise of each kind, for one plan.
 struct PlanExercises {

@@ -172,6 +172,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     if (batch->has_status()) service_->agents_->UpdateStatus(agent_id_, batch->status());
     auto item = std::make_unique<Ingest::Item>();
     item->received = service_->clock_->Now();
+    item->arrived = service_->clock_->Monotonic();
     WriteGroup& g = item->group;
     g.agent_id = agent_id_;
     g.spool_epoch = epoch_;

@@ -1,10 +1,19 @@
-// The single writer of the evidence store. Agent streams and the query API submit groups of
-// records; a writer thread commits everything queued in one transaction (group commit), folds
-// committed results into the EvidenceState, and only then reports back, so an acknowledgement
-// always means "durably stored".
+// The single writer of the evidence store and of the in-memory evidence state. Agent streams,
+// the evaluation loop and the query API submit groups of records; a writer thread commits
+// everything queued in one transaction (group commit), folds what the committed results and
+// exercises say into the EvidenceState, and only then reports back, so an acknowledgement always
+// means "durably stored". What other collectors committed to a shared store (Cluster) and what
+// start-up restores are folded by the same writer: nothing else writes the state.
+//
+// The writer also keeps the store: it saves checkpoints of the state and prunes old evidence,
+// where this collector maintains the store.
+//
+// Thread-safety: every public method may be called from any thread, except Restore() (before
+// Start()). Callbacks (Done, the on-committed hook) run on the writer thread.
 #ifndef PARAAT_COLLECTOR_INGEST_INGEST_H_
 #define PARAAT_COLLECTOR_INGEST_INGEST_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -15,16 +24,35 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "collector/evaluation/observation.h"
 #include "collector/evaluation/outputs.h"
 #include "collector/evaluation/state.h"
 #include "collector/ingest/agent_registry.h"
 #include "collector/ingest/collector_metrics.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
-#include "paraat/v1/result.pb.h"
 
 namespace paraat {
+
+// Evidence committed before (restored at start-up, or stored by another collector), decoded for
+// folding into the state: what its results and exercises say.
+struct StoredEvidence {
+  struct Result {
+    std::string agent;
+    CheckObservation result;  // result.obs.evidence_seq is its seq
+    absl::Time received;      // when it was recorded
+  };
+  std::vector<Result> results;
+  std::vector<std::pair<std::string, ExerciseObservation>> exercises;  // plan id, exercise
+
+  // Adds what a stored record says when it is a result or an exercise. Anything else, and what
+  // does not parse (verification reports that), is left out.
+  void Add(const StoredRecord& record);
+  void Add(uint64_t seq, int64_t recorded_ns, RecordType type, absl::string_view payload);
+  size_t size() const { return results.size() + exercises.size(); }
+};
 
 class Ingest : public RecordSink {
  public:
@@ -34,9 +62,11 @@ class Ingest : public RecordSink {
   struct Item {
     WriteGroup group;
     // The results carried by the first results.size() records of group, folded into the
-    // EvidenceState after commit (under group.agent_id).
+    // EvidenceState after commit (under group.agent_id). Exercise records of the group are
+    // folded from their payload.
     std::vector<CheckObservation> results;
-    absl::Time received;
+    absl::Time received;     // wall time, for the state
+    absl::Duration arrived;  // monotonic time, for the ingest latency
     Done done;
   };
 
@@ -58,6 +88,10 @@ class Ingest : public RecordSink {
          Options options);
   ~Ingest() override;
 
+  // Restores the state and the agent registry from the store: the sources of the last
+  // checkpoint, the results committed after it, every exercise. Call once, before Start().
+  // Returns the seq through which the store was read.
+  [[nodiscard]] absl::StatusOr<uint64_t> Restore();
   void Start();
   // Commits what is queued, saves a last checkpoint, and stops the writer.
   void Stop();
@@ -69,7 +103,11 @@ class Ingest : public RecordSink {
   // Appends records (transitions, exercises, plan changes) and waits for the commit.
   // Returns the seq of the first record.
   [[nodiscard]] absl::StatusOr<uint64_t> AppendAndWait(std::vector<PendingRecord> records);
-  // Called on the writer thread after each commit with the sources that got new results.
+  // Folds evidence other collectors committed into the state, on the writer thread, and waits
+  // until it is folded. UNAVAILABLE when the writer has stopped.
+  [[nodiscard]] absl::Status FoldAndWait(StoredEvidence evidence);
+  // Called on the writer thread after each commit or fold with the sources that got new
+  // results (empty when only exercises came in).
   void SetOnCommitted(std::function<void(const std::vector<std::string>& sources)> fn);
 
   // Seq ranges [first, last] this writer committed since the last call (shared stores: the
@@ -81,8 +119,17 @@ class Ingest : public RecordSink {
   uint64_t head_seq() const;
 
  private:
+  // A queued unit of work: records to commit, or stored evidence to fold.
+  struct Work;
+  void Enqueue(std::unique_ptr<Work> work);
   void Run();
-  void CommitItems(std::vector<std::unique_ptr<Item>>& items);
+  void Process(std::vector<std::unique_ptr<Work>>& work);
+  // Commits the items' groups in one transaction; false when the commit failed (the items are
+  // then told so).
+  bool CommitItems(const std::vector<Item*>& items, absl::Time now);
+  // Folds what committed items carry into the state; adds the sources that changed.
+  void FoldCommitted(const std::vector<Item*>& items, std::vector<std::string>* changed, bool* exercises);
+  void FoldStored(StoredEvidence& evidence, std::vector<std::string>* changed);
   void MaybeCheckpoint(bool force);
   void MaybePrune();
 
@@ -95,7 +142,7 @@ class Ingest : public RecordSink {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::unique_ptr<Item>> queue_;
+  std::deque<std::unique_ptr<Work>> queue_;
   size_t queued_records_ = 0;
   bool stopping_ = false;
   std::function<void(const std::vector<std::string>&)> on_committed_;
@@ -103,8 +150,8 @@ class Ingest : public RecordSink {
 
   std::thread thread_;
   std::atomic<uint64_t> head_seq_{0};
-  absl::Time last_checkpoint_;
-  absl::Time last_prune_ = absl::InfinitePast();
+  absl::Duration last_checkpoint_;  // monotonic
+  absl::Duration last_prune_ = -absl::InfiniteDuration();
 };
 
 }  // namespace paraat

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
+#include "common/time_util.h"
 
 namespace paraat {
 namespace {
@@ -116,6 +117,20 @@ absl::Status ValidateBatch(const paraat::v1::ResultBatch& batch, const IngestLim
     if (g.first_sequence() > g.last_sequence() || g.reason().size() > limits.max_message) {
       return Invalid(absl::StrCat("batch.gaps[", i, "]"), "first_sequence must not exceed last_sequence");
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateExercise(const paraat::v1::ExerciseRecord& e, absl::Time now) {
+  if (e.kind() != "tabletop" && e.kind() != "failover" && e.kind() != "restore") {
+    return absl::InvalidArgumentError("kind must be tabletop, failover or restore");
+  }
+  if (e.performed_unix_ns() <= 0 || FromUnixNs(e.performed_unix_ns()) > now + absl::Hours(24)) {
+    return absl::InvalidArgumentError("the exercise date must be set and not in the future");
+  }
+  if (e.notes().size() > 16384) return absl::InvalidArgumentError("notes exceed 16 KiB");
+  if (e.has_duration_seconds() && !(e.duration_seconds() >= 0)) {
+    return absl::InvalidArgumentError("duration must not be negative");
   }
   return absl::OkStatus();
 }

@@ -1,11 +1,14 @@
-// Checks on what agents send, before anything is stored. Pure functions: fuzzed and unit-tested.
+// Checks on what agents and the query API send, before anything is stored. Pure functions:
+// fuzzed and unit-tested.
 #ifndef PARAAT_COLLECTOR_INGEST_VALIDATION_H_
 #define PARAAT_COLLECTOR_INGEST_VALIDATION_H_
 
 #include <cstddef>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "paraat/v1/agent.pb.h"
+#include "paraat/v1/evidence.pb.h"
 
 namespace paraat {
 
@@ -28,6 +31,10 @@ struct IngestLimits {
 [[nodiscard]] absl::Status ValidateHello(const paraat::v1::Hello& hello, const IngestLimits& limits);
 // InvalidArgument for malformed content, ResourceExhausted for content over the limits.
 [[nodiscard]] absl::Status ValidateBatch(const paraat::v1::ResultBatch& batch, const IngestLimits& limits);
+
+// An exercise recorded by a person (paraatctl exercise record): InvalidArgument saying what is
+// wrong. The date may not lie more than a day after `now` (wall time).
+[[nodiscard]] absl::Status ValidateExercise(const paraat::v1::ExerciseRecord& exercise, absl::Time now);
 
 }  // namespace paraat
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/evaluation/plan_status.h"
+#include "collector/ingest/validation.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/process.h"
@@ -21,7 +22,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-QueryServiceImpl::QueryServiceImpl(EvaluationLoop* loop, EvidenceState* state, Store* store, Ingest* ingest,
+QueryServiceImpl::QueryServiceImpl(EvaluationLoop* loop, const EvidenceState* state, Store* store, Ingest* ingest,
                                    const Clock* clock, QueryServiceHooks hooks)
     : loop_(loop), state_(state), store_(store), ingest_(ingest), clock_(clock), hooks_(std::move(hooks)) {}
 
@@ -248,21 +249,10 @@ grpc::Status QueryServiceImpl::RecordExercise(grpc::ServerContext* ctx, const pa
   paraat::v1::EvidenceRecord rec;
   paraat::v1::ExerciseRecord* e = rec.mutable_exercise();
   *e = req->exercise();
-  auto snap = loop_->snapshot();
-  if (snap->Find(e->plan_id()) == nullptr) {
+  if (loop_->snapshot()->Find(e->plan_id()) == nullptr) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no plan with id \"", e->plan_id(), "\""));
   }
-  if (e->kind() != "tabletop" && e->kind() != "failover" && e->kind() != "restore") {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "kind must be tabletop, failover or restore");
-  }
-  const absl::Time now = clock_->Now();
-  if (e->performed_unix_ns() <= 0 || FromUnixNs(e->performed_unix_ns()) > now + absl::Hours(24)) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the exercise date must be set and not in the future");
-  }
-  if (e->notes().size() > 16384) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "notes exceed 16 KiB");
-  if (e->has_duration_seconds() && !(e->duration_seconds() >= 0)) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "duration must not be negative");
-  }
+  if (absl::Status st = ValidateExercise(*e, clock_->Now()); !st.ok()) return ToGrpcStatus(st);
   if (!req->attachment().empty()) {
     e->set_attachment_sha256(ToHex(Sha256Of(req->attachment())));
     e->set_attachment_size(req->attachment().size());
@@ -275,15 +265,9 @@ grpc::Status QueryServiceImpl::RecordExercise(grpc::ServerContext* ctx, const pa
   rec.SerializeToString(&pr.payload);
   std::vector<PendingRecord> records;
   records.push_back(std::move(pr));
+  // The ingest writer commits the record and folds the exercise into the state.
   auto seq = ingest_->AppendAndWait(std::move(records));
   if (!seq.ok()) return ToGrpcStatus(seq.status());
-  ExerciseObservation obs;
-  obs.kind = e->kind();
-  obs.performed = FromUnixNs(e->performed_unix_ns());
-  obs.passed = e->passed();
-  if (e->has_duration_seconds()) obs.duration_seconds = e->duration_seconds();
-  obs.evidence_seq = *seq;
-  state_->AddExercise(e->plan_id(), obs);
   loop_->EvaluateNow();
   LogInfo("exercise recorded for plan ", e->plan_id(), ": ", e->kind(), " ", e->passed() ? "passed" : "failed",
           " (evidence record ", *seq, ")");

@@ -29,7 +29,7 @@ struct QueryServiceHooks {
 
 class QueryServiceImpl final : public paraat::v1::QueryService::Service {
  public:
-  QueryServiceImpl(EvaluationLoop* loop, EvidenceState* state, Store* store, Ingest* ingest, const Clock* clock,
+  QueryServiceImpl(EvaluationLoop* loop, const EvidenceState* state, Store* store, Ingest* ingest, const Clock* clock,
                    QueryServiceHooks hooks);
 
   grpc::Status GetStatus(grpc::ServerContext* ctx, const paraat::v1::GetStatusRequest* req,
@@ -49,7 +49,7 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
   grpc::Status Authorize(grpc::ServerContext* ctx, Permission p) const;
 
   EvaluationLoop* loop_;
-  EvidenceState* state_;
+  const EvidenceState* state_;  // read only: the ingest writer folds
   Store* store_;
   Ingest* ingest_;
   const Clock* clock_;
