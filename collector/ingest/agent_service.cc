@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "google/protobuf/arena.h"
@@ -108,7 +109,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     const paraat::v1::Hello& hello = in_->hello();
     absl::Status st = ValidateHello(hello, service_->options_.limits);
     if (!st.ok()) {
-      Reject(reject_reason::kInvalid, ToGrpc(st));
+      Reject(reject_reason::kInvalid, ToGrpcStatus(st));
       return;
     }
     if (service_->options_.identities) {
@@ -156,7 +157,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     absl::Status st = ValidateBatch(*batch, service_->options_.limits);
     if (!st.ok()) {
       Reject(st.code() == absl::StatusCode::kResourceExhausted ? reject_reason::kTooLarge : reject_reason::kInvalid,
-             ToGrpc(st), batch->results_size());
+             ToGrpcStatus(st), batch->results_size());
       return;
     }
 
@@ -278,10 +279,6 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
   bool MayReadLocked() const {
     if (inflight_ >= service_->options_.max_inflight_batches) return false;
     return inflight_ == 0 || service_->ingest_->queued_records() < service_->options_.max_queued_records;
-  }
-
-  static grpc::Status ToGrpc(const absl::Status& st) {
-    return grpc::Status(static_cast<grpc::StatusCode>(st.code()), std::string(st.message()));
   }
 
   void SendLocked(CollectorMessage msg, Actions& a) {

@@ -10,6 +10,7 @@
 #include "collector/evaluation/evaluation_loop.h"
 #include "collector/evaluation/state.h"
 #include "collector/ingest/ingest.h"
+#include "collector/serving/evidence_export.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
 #include "paraat/v1/query.grpc.pb.h"
@@ -54,9 +55,8 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
   Ingest* ingest_;
   const Clock* clock_;
   QueryServiceHooks hooks_;
+  EvidenceExport export_;
 };
-
-grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace paraat
 
