@@ -84,32 +84,31 @@ std::shared_ptr<const EvaluationSnapshot> EvaluationLoop::snapshot() const {
 }
 
 void EvaluationLoop::Run() {
-  absl::Time next_full = clock_->Now() + interval_;
+  absl::Duration next_full = clock_->Monotonic() + interval_;
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      auto wait = std::chrono::nanoseconds(std::max<int64_t>(0, absl::ToInt64Nanoseconds(next_full - clock_->Now())));
-      cv_.wait_for(lock, wait, [&] { return stopping_ || dirty_; });
+      clock_->WaitFor(cv_, lock, next_full - clock_->Monotonic(), [&] { return stopping_ || dirty_; });
       if (stopping_) return;
       dirty_ = false;
     }
-    const absl::Time start = clock_->Now();
+    const absl::Duration start = clock_->Monotonic();
     EvaluateNow();
-    const absl::Duration took = clock_->Now() - start;
-    if (clock_->Now() >= next_full) next_full = clock_->Now() + interval_;
+    const absl::Duration took = clock_->Monotonic() - start;
+    if (clock_->Monotonic() >= next_full) next_full = clock_->Monotonic() + interval_;
     // Results arriving in a burst are folded into one evaluation, not one each; and however
     // many plans there are, evaluating them takes at most a fifth of a core while results
     // keep arriving.
-    const auto pause = std::chrono::milliseconds(std::max<int64_t>(100, absl::ToInt64Milliseconds(4 * took)));
+    const absl::Duration pause = std::max(absl::Milliseconds(100), 4 * took);
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, pause, [&] { return stopping_; });
-    if (stopping_) return;
+    if (clock_->WaitFor(cv_, lock, pause, [&] { return stopping_; })) return;
   }
 }
 
 void EvaluationLoop::EvaluateNow() {
   std::lock_guard<std::mutex> one_at_a_time(evaluate_mu_);
-  const absl::Time now = clock_->Now();
+  const absl::Time now = clock_->Now();  // what the plans are judged at
+  const absl::Duration started = clock_->Monotonic();
   auto plans = this->plans();
   if (resolved_for_ != plans) {
     resolved_.clear();
@@ -129,7 +128,7 @@ void EvaluationLoop::EvaluateNow() {
       snap->plans.push_back(PlanView{(*plans)[j], Evaluate(*(*plans)[j], resolved_[j], now, options_), now});
     }
   }
-  if (metrics_) metrics_->Evaluated(clock_->Now() - now);
+  if (metrics_) metrics_->Evaluated(clock_->Monotonic() - started);
 
   std::vector<PendingRecord> transitions;
   std::vector<std::pair<std::string, std::optional<Previous>>> replaced;  // to undo if not recorded

@@ -161,7 +161,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       return;
     }
 
-    if (!service_->Admit(agent_id_, static_cast<size_t>(batch->results_size()))) {
+    if (!service_->limiter_.Admit(agent_id_, static_cast<size_t>(batch->results_size()))) {
       Reject(reject_reason::kRateLimited,
              grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           absl::StrCat("agent ", agent_id_, " sends more than ",
@@ -341,20 +341,12 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
 
 AgentServiceImpl::AgentServiceImpl(Ingest* ingest, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
                                    AgentServiceOptions options)
-    : ingest_(ingest), agents_(agents), metrics_(metrics), clock_(clock), options_(std::move(options)) {}
-
-bool AgentServiceImpl::Admit(const std::string& agent, size_t n) {
-  std::lock_guard<std::mutex> lock(buckets_mu_);
-  const absl::Time now = clock_->Now();
-  auto [it, inserted] = buckets_.try_emplace(agent, Bucket{options_.results_burst, now});
-  Bucket& b = it->second;
-  b.tokens =
-      std::min(options_.results_burst, b.tokens + absl::ToDoubleSeconds(now - b.last) * options_.results_per_second);
-  b.last = now;
-  if (b.tokens < static_cast<double>(n)) return false;
-  b.tokens -= static_cast<double>(n);
-  return true;
-}
+    : ingest_(ingest),
+      agents_(agents),
+      metrics_(metrics),
+      clock_(clock),
+      options_(std::move(options)),
+      limiter_(options_.results_per_second, options_.results_burst, clock) {}
 
 grpc::ServerBidiReactor<AgentMessage, CollectorMessage>* AgentServiceImpl::Stream(
     grpc::CallbackServerContext* context) {

@@ -19,6 +19,7 @@
 #include "collector/ingest/agent_registry.h"
 #include "collector/ingest/collector_metrics.h"
 #include "collector/ingest/ingest.h"
+#include "collector/ingest/rate_limiter.h"
 #include "collector/ingest/validation.h"
 #include "common/clock.h"
 #include "paraat/v1/agent.grpc.pb.h"
@@ -47,19 +48,12 @@ class AgentServiceImpl final : public paraat::v1::AgentService::CallbackService 
 
  private:
   friend class AgentStreamReactor;
-  // Takes `n` results from the agent's bucket; false when the agent is over its limit.
-  bool Admit(const std::string& agent, size_t n);
-  std::mutex buckets_mu_;
-  struct Bucket {
-    double tokens;
-    absl::Time last;
-  };
-  std::map<std::string, Bucket> buckets_;
   Ingest* ingest_;
   AgentRegistry* agents_;
   CollectorMetrics* metrics_;
   const Clock* clock_;
   const AgentServiceOptions options_;
+  AgentRateLimiter limiter_;
 };
 
 }  // namespace paraat
