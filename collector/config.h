@@ -40,7 +40,7 @@ struct CollectorConfig {
   absl::Duration verify_every = absl::Hours(24);  // the collector re-verifies the whole chain
   std::string log_level = "info";
 
-  // The query API's access control (collector/auth.h). `auth_configured` says an auth
+  // The query API's access control (collector/serving/auth.h). `auth_configured` says an auth
   // section was given; without one, a plaintext loopback collector lets local users in as admin.
   AuthConfig auth;
   bool auth_configured = false;

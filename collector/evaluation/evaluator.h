@@ -1,7 +1,8 @@
 // Plan evaluation: a pure function of (plan, latest evidence, now). No I/O, no clock reads.
 //
-// The rules are DESIGN.md's "Evaluation"; each finding is a Reason with a stable code and the
-// state it implies. The plan's state is the worst implied state, `ready` when there is none:
+// The rules are docs/design.md's "Evaluation" (under "Domain"); each finding is a Reason with a
+// stable code and the state it implies. The plan's state is the worst implied state, `ready` when
+// there is none:
 //
 //   not_ready  an objective breached: RPO exceeded, restore test failed / too slow / overdue,
 //              failover target not ready, integrity source corrupt, exercise failed / overdue,

@@ -1,4 +1,4 @@
-// Continuity plans: one YAML file per critical service or process (DESIGN.md, "Plan file").
+// Continuity plans: one YAML file per critical service or process (docs/design.md, "Plan file").
 #ifndef PARAAT_COLLECTOR_EVALUATION_PLAN_H_
 #define PARAAT_COLLECTOR_EVALUATION_PLAN_H_
 

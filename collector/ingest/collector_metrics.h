@@ -1,6 +1,6 @@
 // The collector's own instruments (prometheus-cpp). Plan, check and agent series are not kept
 // here: they are derived from the evaluation snapshot and the evidence state at scrape time
-// (see metrics_exporter.h), so there is nothing to keep in sync.
+// (see serving/metrics_exporter.h), so there is nothing to keep in sync.
 #ifndef PARAAT_COLLECTOR_INGEST_COLLECTOR_METRICS_H_
 #define PARAAT_COLLECTOR_INGEST_COLLECTOR_METRICS_H_
 

@@ -1,5 +1,5 @@
 // Plan, check and agent series for Prometheus, derived at scrape time from the latest
-// evaluation snapshot and the evidence state (DESIGN.md, "Metrics").
+// evaluation snapshot and the evidence state (docs/design.md, "Metrics").
 //
 // Rendered straight to the text exposition format: a fleet has 100,000 checks and more, and
 // building prometheus-cpp's MetricFamily objects for each series (labels as string pairs,

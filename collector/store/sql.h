@@ -6,7 +6,7 @@
 // The core writes its SQL once, with PostgreSQL's parameters ($1, $2, ...); a back-end rewrites
 // them where it must (SQLite: ?1, ?2, ...). Integer parameters in multi-row VALUES lists carry
 // CAST(... AS BIGINT), which both dialects read; schema text uses the placeholders of
-// SqlDialect, expanded by ExpandSchema() (sql_schema.h).
+// SqlDialect, expanded by Migrations() (sql_schema.h).
 #ifndef PARAAT_COLLECTOR_STORE_SQL_H_
 #define PARAAT_COLLECTOR_STORE_SQL_H_
 
