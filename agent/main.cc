@@ -22,7 +22,8 @@
 
 namespace {
 
-constexpr char kUsage[] = R"(Usage: paraat-agent [--config FILE] [--once [--no-send]] [--check-config]
+constexpr char kUsage[] = R"(Usage: paraat-agent [--config FILE] [--once [--no-send]]
+       paraat-agent [--config FILE] --check-config [--ignore-missing-files]
        paraat-agent [--config FILE] run-check ID
 
 Runs the checks named in its config (backups, replication, failover targets) on their
@@ -35,7 +36,10 @@ Options:
                       (exit code 1 if a check failed or could not run)
   --no-send           with --once: only print, do not spool or send
   --check-config      validate the config and the files and programs it names, print
-                      the checks, and exit
+                      the checks, and exit; exit 2 if a file or program is missing
+  --ignore-missing-files
+                      with --check-config: do not require those files and programs, for a
+                      config written for another machine
   --flush-timeout D   with --once: how long to try delivering (default 30s)
   --log-level LEVEL   debug, info (default), warning or error
   --version           print the version and exit
@@ -58,7 +62,8 @@ struct Args {
   std::string log_level;
   std::string flush_timeout = "30s";
   absl::Duration flush = absl::Seconds(30);
-  bool once = false, no_send = false, check_config = false, help = false, version = false;
+  bool once = false, no_send = false, check_config = false, ignore_missing_files = false;
+  bool help = false, version = false;
   std::string run_check;  // run-check ID
 };
 
@@ -72,6 +77,7 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* problem) {
   args.Flag("once", &a.once);
   args.Flag("no-send", &a.no_send);
   args.Flag("check-config", &a.check_config);
+  args.Flag("ignore-missing-files", &a.ignore_missing_files);
   args.Flag("help", &a.help);
   args.Flag("version", &a.version);
   if (absl::Status st = args.Parse(argc, argv); !st.ok()) {
@@ -85,6 +91,10 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* problem) {
     if (pos[0] == "run-check" && pos.size() != 2) *problem = "run-check needs exactly one check id";
     if (!problem->empty()) return std::nullopt;
     a.run_check = pos[1];
+  }
+  if (a.ignore_missing_files && !a.check_config) {
+    *problem = "--ignore-missing-files goes with --check-config";
+    return std::nullopt;
   }
   if (a.no_send && !a.once) {
     *problem = "--no-send only goes with --once";
@@ -192,9 +202,10 @@ int main(int argc, char** argv) {
   }
   paraat::SetLogLevel(level);
 
-  // --check-config also requires the files and programs the checks need to be there; at
-  // start-up a check whose file is missing reports that itself when it runs.
-  auto config = paraat::LoadAgentConfig(a->config_path, {.require_files = a->check_config});
+  // --check-config also requires the files and programs the checks need to be there (unless
+  // told to ignore them); at start-up a check whose file is missing reports that itself when it
+  // runs.
+  auto config = paraat::LoadAgentConfig(a->config_path, {.require_files = a->check_config && !a->ignore_missing_files});
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";
     return 2;

@@ -1,24 +1,18 @@
 #include "collector/collector.h"
 
-#include <set>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "collector/status_page.h"
+#include "collector/serving/web.h"
 #include "common/fs.h"
-#include "common/ids.h"
 #include "common/log.h"
 #include "common/net.h"
-#include "common/process.h"
 #include "common/status_macros.h"
-#include "common/time_util.h"
 #include "common/units.h"
 #include "common/version.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "prometheus/text_serializer.h"
 
 namespace paraat {
 
@@ -35,43 +29,35 @@ absl::Status Collector::Start() {
   PARAAT_ASSIGN_OR_RETURN(store_, OpenStore(config_.storage));
   absl::Status st = store_->Open();
   if (!st.ok()) return absl::Status(st.code(), absl::StrCat(store_->Describe(), ": ", st.message()));
-  PARAAT_RETURN_IF_ERROR(RestoreState());
-  shared_ = store_->Shared();
-  if (shared_) {
-    auto lead = store_->TryLead();
-    if (!lead.ok())
-      return absl::Status(lead.status().code(), absl::StrCat(store_->Describe(), ": ", lead.status().message()));
-    leading_ = *lead;
-    LogInfo(leading_ ? "this collector leads: it evaluates plans, records their state changes and exports plan metrics"
-                     : "another collector leads (evaluates plans); this one ingests and answers queries");
-  }
 
   Ingest::Options io;
   io.checkpoint_interval = config_.checkpoint_interval;
   io.retention = config_.retention;
-  if (shared_) {
-    io.maintains = [this] { return leading_.load(); };
-    io.folded_through = [this] { return tail_cursor_.load(); };
+  if (store_->Shared()) {
+    io.maintains = [this] { return cluster_->leading(); };
+    io.folded_through = [this] { return cluster_->folded_through(); };
     io.track_commits = true;
   }
   ingest_ = std::make_unique<Ingest>(store_.get(), &state_, &agents_, &metrics_, clock_, io);
+  PARAAT_ASSIGN_OR_RETURN(const uint64_t restored_through, ingest_->Restore());
   loop_ = std::make_unique<EvaluationLoop>(&state_, ingest_.get(), &metrics_, clock_, config_.evaluation_interval);
+  plans_ = std::make_unique<PlanSet>(config_.plans_dir, store_.get(), ingest_.get(), loop_.get());
+  cluster_ =
+      std::make_unique<Cluster>(store_.get(), ingest_.get(), loop_.get(), plans_.get(), clock_, restored_through);
+  PARAAT_RETURN_IF_ERROR(cluster_->Join());
   ingest_->SetOnCommitted([this](const std::vector<std::string>& sources) { loop_->SourcesChanged(sources); });
   ingest_->Start();
-
-  PARAAT_ASSIGN_OR_RETURN(auto states, store_->LoadPlanStates());
-  loop_->RestoreStates(states);
-  loop_->SetRecording(leading_);
-  if (leading_) PARAAT_RETURN_IF_ERROR(RecordPlanChanges(*plans));
   const size_t plan_count = plans->size();
-  loop_->SetPlans(*std::move(plans));
+  PARAAT_RETURN_IF_ERROR(plans_->Start(*std::move(plans), cluster_->leading()));
   loop_->Start();
-  if (shared_) coordinator_ = std::thread([this] { Coordinate(); });
+  cluster_->Start();
 
   PARAAT_RETURN_IF_ERROR(StartGrpc());
   PARAAT_RETURN_IF_ERROR(StartHttp());
   started_ = true;
-  verifier_ = std::thread([this] { VerifyLoop(); });
+  chain_monitor_ = std::make_unique<ChainMonitor>(store_.get(), &metrics_, clock_, config_.verify_every,
+                                                  [this] { return cluster_->leading(); });
+  chain_monitor_->Start();
   LogInfo("paraat-collector ", PARAAT_VERSION, " serving: gRPC on ",
           config_.listen.substr(0, config_.listen.rfind(':')), ":", grpc_port_, ", metrics on http://",
           config_.metrics_listen.substr(0, config_.metrics_listen.rfind(':')), ":", http_.port(), "/metrics, ",
@@ -81,19 +67,16 @@ absl::Status Collector::Start() {
 
 void Collector::Shutdown() {
   if (!started_) {
+    if (cluster_) cluster_->Stop();
     if (loop_) loop_->Stop();
     if (ingest_) ingest_->Stop();
     return;
   }
   started_ = false;
-  {
-    std::lock_guard<std::mutex> lock(verifier_mu_);
-    stopping_ = true;
-  }
-  verifier_cv_.notify_all();
-  if (verifier_.joinable()) verifier_.join();
-  if (coordinator_.joinable()) coordinator_.join();
+  chain_monitor_->Stop();
+  cluster_->Stop();
   http_.Stop();
+  // gRPC's own deadline for calls in flight (its clock, not ours).
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   loop_->Stop();
   ingest_->Stop();  // commits what is queued
@@ -101,252 +84,7 @@ void Collector::Shutdown() {
   LogInfo("paraat-collector stopped");
 }
 
-absl::Status Collector::RestoreState() {
-  PARAAT_ASSIGN_OR_RETURN(auto agents, store_->LoadAgents());
-  for (const AgentRow& a : agents) agents_.Restore(a);
-
-  uint64_t through = 0;
-  PARAAT_ASSIGN_OR_RETURN(auto rows, store_->LoadCheckpoint(&through));
-  std::vector<uint64_t> seqs;
-  for (const SourceCheckpoint& r : rows) {
-    for (uint64_t s : {r.latest_seq, r.conclusive_seq, r.ok_seq}) {
-      if (s) seqs.push_back(s);
-    }
-  }
-  PARAAT_ASSIGN_OR_RETURN(auto records, store_->Read(seqs));
-  std::map<uint64_t, Observation> obs;
-  for (const StoredRecord& r : records) {
-    paraat::v1::EvidenceRecord rec;
-    if (rec.ParseFromString(r.payload) && rec.has_result())
-      obs[r.seq] = ObservationFromResult(rec.result().result(), r.seq);
-  }
-  for (const SourceCheckpoint& r : rows) {
-    SourceState s;
-    size_t slash = r.source.find('/');
-    s.agent = r.source.substr(0, slash);
-    s.check = r.source.substr(slash + 1);
-    if (auto it = obs.find(r.latest_seq); it != obs.end()) s.latest = it->second;
-    if (auto it = obs.find(r.conclusive_seq); it != obs.end()) s.latest_conclusive = it->second;
-    if (auto it = obs.find(r.ok_seq); it != obs.end()) s.latest_ok = it->second;
-    s.received = FromUnixNs(r.received_ns);
-    if (s.latest) state_.RestoreSource(r.source, std::move(s));
-  }
-  // Results committed after the last checkpoint.
-  uint64_t folded = 0;
-  tail_cursor_ = through;
-  std::vector<std::string> changed;
-  PARAAT_RETURN_IF_ERROR(store_->Scan(through + 1, UINT64_MAX, [&](const StoredRecord& r) {
-    tail_cursor_ = r.seq;
-    if (r.type != RecordType::kResult) return true;
-    Fold(r, &changed);
-    ++folded;
-    return true;
-  }));
-
-  PARAAT_ASSIGN_OR_RETURN(auto ex_seqs, store_->ExerciseSeqs());
-  PARAAT_ASSIGN_OR_RETURN(auto ex_records, store_->Read(ex_seqs));
-  for (const StoredRecord& r : ex_records) Fold(r, &changed);
-  PARAAT_ASSIGN_OR_RETURN(auto versions, store_->LoadPlanVersions());
-  for (auto& [id, sha] : versions) plan_versions_[id] = sha;
-  LogInfo("restored ", state_.source_count(), " sources (", folded, " results after the checkpoint), ",
-          ex_records.size(), " exercises, ", agents.size(), " agents from ", store_->Describe());
-  return absl::OkStatus();
-}
-
-void Collector::Fold(const StoredRecord& r, std::vector<std::string>* changed) {
-  if (r.type != RecordType::kResult && r.type != RecordType::kExercise) return;
-  paraat::v1::EvidenceRecord rec;
-  if (!rec.ParseFromString(r.payload)) return;  // verification reports it
-  if (rec.has_result()) {
-    const std::string& agent = rec.result().agent_id();
-    const paraat::v1::Result& res = rec.result().result();
-    std::vector<CheckObservation> one;
-    one.push_back({res.check_id(), ObservationFromResult(res, r.seq)});
-    state_.AddResults(agent, std::move(one), r.seq, FromUnixNs(r.recorded_ns));
-    changed->push_back(SourceKey(agent, res.check_id()));
-  } else if (rec.has_exercise()) {
-    const auto& e = rec.exercise();
-    ExerciseObservation o;
-    o.kind = e.kind();
-    o.performed = FromUnixNs(e.performed_unix_ns());
-    o.passed = e.passed();
-    if (e.has_duration_seconds()) o.duration_seconds = e.duration_seconds();
-    o.evidence_seq = r.seq;
-    state_.AddExercise(e.plan_id(), o);
-  }
-}
-
-void Collector::Coordinate() {
-  absl::Time next_lead = clock_->Now() + absl::Seconds(1);
-  while (true) {
-    {
-      std::unique_lock<std::mutex> lock(verifier_mu_);
-      if (verifier_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_; })) return;
-    }
-    Tail(false);
-    if (clock_->Now() >= next_lead) {
-      UpdateLeadership();
-      next_lead = clock_->Now() + absl::Seconds(1);
-    }
-  }
-}
-
-void Collector::Tail(bool all) {
-  for (auto [first, last] : ingest_->TakeCommittedRanges()) own_ranges_[first] = last;
-  std::vector<std::string> changed;
-  uint64_t cursor = tail_cursor_;
-  constexpr size_t kSlice = 100000;  // records folded before the evaluation hears of them
-  bool more = true;
-  while (more) {
-    more = false;
-    absl::Status st = store_->Scan(cursor + 1, UINT64_MAX, [&](const StoredRecord& r) {
-      // Records this collector committed itself are in the state already.
-      auto it = own_ranges_.upper_bound(r.seq);
-      const bool mine = it != own_ranges_.begin() && std::prev(it)->second >= r.seq;
-      if (!mine) Fold(r, &changed);
-      cursor = r.seq;
-      if (changed.size() >= kSlice) {
-        more = all;
-        return false;
-      }
-      return true;
-    });
-    if (!st.ok()) {
-      LogWarning("reading what other collectors stored failed (retrying): ", st.message());
-      break;
-    }
-    tail_cursor_ = cursor;
-    while (!own_ranges_.empty() && own_ranges_.begin()->second <= cursor) own_ranges_.erase(own_ranges_.begin());
-    if (!changed.empty()) loop_->SourcesChanged(changed);
-    changed.clear();
-  }
-}
-
-void Collector::UpdateLeadership() {
-  auto lead = store_->TryLead();
-  if (!lead.ok()) LogWarning("cannot tell whether this collector leads: ", lead.status().message());
-  const bool now = lead.ok() && *lead;
-  if (now == leading_) return;
-  if (!now) {
-    leading_ = false;
-    loop_->SetRecording(false);
-    LogWarning("this collector no longer leads; another collector evaluates plans");
-    return;
-  }
-  // Taking over: fold in everything first, so no state change is recorded from missing
-  // results; start from the states the previous leader recorded.
-  Tail(true);
-  auto states = store_->LoadPlanStates();
-  auto versions = store_->LoadPlanVersions();
-  if (!states.ok() || !versions.ok()) {
-    LogWarning("cannot take over as leader yet: ",
-               states.ok() ? versions.status().message() : states.status().message());
-    return;
-  }
-  loop_->RestoreStates(*states);
-  std::vector<Plan> plans;
-  {
-    std::lock_guard<std::mutex> lock(reload_mu_);
-    plan_versions_.clear();
-    for (auto& [id, sha] : *versions) plan_versions_[id] = sha;
-    for (const auto& p : *loop_->plans()) plans.push_back(*p);
-    if (absl::Status st = RecordPlanChanges(plans); !st.ok()) LogWarning("recording plan changes: ", st.message());
-  }
-  loop_->SetRecording(true);
-  leading_ = true;
-  LogInfo("this collector now leads: it evaluates plans, records their state changes and exports plan metrics");
-  loop_->SourcesChanged({});
-}
-
-absl::Status Collector::RecordPlanChanges(const std::vector<Plan>& plans) {
-  std::vector<PendingRecord> records;
-  std::set<std::string> current;
-  auto add = [&](const std::string& id, const std::string& change, const Plan* plan) {
-    paraat::v1::EvidenceRecord rec;
-    auto* pc = rec.mutable_plan_change();
-    pc->set_plan_id(id);
-    pc->set_change(change);
-    if (plan != nullptr) {
-      pc->set_file(plan->file);
-      pc->set_sha256(plan->sha256);
-      *pc->mutable_definition() = ToProto(*plan);
-    }
-    PendingRecord pr;
-    pr.type = RecordType::kPlanChange;
-    pr.plan_id = id;
-    pr.sha256 = plan ? plan->sha256 : "";
-    rec.SerializeToString(&pr.payload);
-    records.push_back(std::move(pr));
-    LogInfo("plan ", id, " ", change, plan ? absl::StrCat(" (", plan->file, ")") : "");
-  };
-  for (const Plan& p : plans) {
-    current.insert(p.id);
-    auto it = plan_versions_.find(p.id);
-    if (it == plan_versions_.end() || it->second.empty()) {
-      add(p.id, "added", &p);
-    } else if (it->second != p.sha256) {
-      add(p.id, "changed", &p);
-    }
-  }
-  for (const auto& [id, sha] : plan_versions_) {
-    if (!sha.empty() && !current.count(id)) add(id, "removed", nullptr);
-  }
-  if (records.empty()) return absl::OkStatus();
-  auto seq = ingest_->AppendAndWait(records);
-  if (!seq.ok()) return seq.status();
-  for (const PendingRecord& r : records) plan_versions_[r.plan_id] = r.sha256;
-  return absl::OkStatus();
-}
-
-void Collector::VerifyLoop() {
-  // Background work: the scheduler gives ingest, evaluation and scrapes the CPU first. (The
-  // thread the store starts to verify the chain's second half inherits this.) A paraatctl
-  // verify runs on a request thread, at normal priority.
-  if (absl::Status st = LowerThreadPriority(19); !st.ok()) {
-    LogWarning("cannot lower the priority of chain verification: ", st.message());
-  }
-  // Soon after start, then every verify_every.
-  absl::Duration wait = std::min(absl::Seconds(10), config_.verify_every);
-  while (true) {
-    {
-      std::unique_lock<std::mutex> lock(verifier_mu_);
-      if (verifier_cv_.wait_for(lock, std::chrono::milliseconds(absl::ToInt64Milliseconds(wait)),
-                                [&] { return stopping_; })) {
-        return;
-      }
-    }
-    wait = config_.verify_every;
-    if (!leading_) continue;  // one collector verifies the shared chain
-    const absl::Time start = clock_->Now();
-    auto v = store_->Verify(nullptr);
-    if (!v.ok()) {
-      LogWarning("evidence chain verification could not run: ", v.status().message());
-      continue;
-    }
-    metrics_.chain_verified.Set(v->ok() ? 1 : 0);
-    metrics_.chain_verified_time.Set(absl::ToDoubleSeconds(clock_->Now() - absl::UnixEpoch()));
-    metrics_.chain_records.Set(static_cast<double>(v->records_checked()));
-    if (v->ok()) {
-      LogInfo("evidence chain verified: ", v->records_checked(), " records in ", HumanDuration(clock_->Now() - start));
-    } else {
-      LogError("EVIDENCE CHAIN BROKEN at record ", v->first_bad_seq(), ": ", v->problem());
-    }
-  }
-}
-
-absl::StatusOr<size_t> Collector::ReloadPlans() {
-  std::lock_guard<std::mutex> lock(reload_mu_);
-  auto plans = LoadPlansDir(config_.plans_dir);
-  if (!plans.ok()) {
-    LogError("plans not reloaded; the last good plans stay in use:\n", plans.status().message());
-    return plans.status();
-  }
-  if (leading_) PARAAT_RETURN_IF_ERROR(RecordPlanChanges(*plans));  // else the leader records them
-  const size_t n = plans->size();
-  loop_->SetPlans(*std::move(plans));
-  LogInfo("plans reloaded: ", CountOf(n, "plan"));
-  return n;
-}
+absl::StatusOr<size_t> Collector::ReloadPlans() { return plans_->Reload(); }
 
 absl::Status Collector::StartGrpc() {
   auto authorizer = Authorizer::Create(config_.auth);
@@ -407,46 +145,18 @@ absl::Status Collector::StartGrpc() {
 }
 
 absl::Status Collector::StartHttp() {
+  WebAuth auth{config_.metrics_user, ""};
   if (!config_.metrics_password_file.empty()) {
     auto pw = ReadFile(config_.metrics_password_file);
     if (!pw.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(config_.file, ": metrics_auth: ", pw.status().message()));
     }
-    metrics_password_ = std::string(absl::StripTrailingAsciiWhitespace(*pw));
+    auth.password = std::string(absl::StripTrailingAsciiWhitespace(*pw));
   }
   // With several collectors, plan series come from the leader only: no two contradicting ones.
   state_metrics_ =
-      std::make_shared<StateMetrics>(loop_.get(), &state_, &agents_, clock_, [this] { return leading_.load(); });
-  // With metrics_auth, every page needs the user and password (HTTP basic authentication).
-  auto denied = [this](const HttpRequest& req) -> std::optional<HttpResponse> {
-    if (config_.metrics_user.empty()) return std::nullopt;
-    if (req.user == config_.metrics_user && SecretEquals(req.password, metrics_password_)) return std::nullopt;
-    HttpResponse r;
-    r.status = 401;
-    r.body = "authentication required\n";
-    r.headers["WWW-Authenticate"] = "Basic realm=\"paraat\", charset=\"UTF-8\"";
-    return r;
-  };
-  http_.Handle("/metrics", [this, denied](const HttpRequest& req) {
-    if (auto d = denied(req)) return *d;
-    HttpResponse r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = prometheus::TextSerializer().Serialize(metrics_.registry()->Collect());
-    state_metrics_->Render(&r.body);
-    return r;
-  });
-  http_.Handle("/", [this, denied](const HttpRequest& req) {
-    if (auto d = denied(req)) return *d;
-    HttpResponse r;
-    r.content_type = "text/html; charset=utf-8";
-    r.body = RenderStatusPage(*loop_->snapshot(), clock_->Now());
-    return r;
-  });
-  http_.Handle("/healthz", [](const HttpRequest&) {
-    HttpResponse r;
-    r.body = "ok\n";
-    return r;
-  });
+      std::make_unique<StateMetrics>(loop_.get(), &state_, &agents_, clock_, [this] { return cluster_->leading(); });
+  RegisterWebPages(&http_, &metrics_, state_metrics_.get(), loop_.get(), clock_, std::move(auth));
   return http_.Start(config_.metrics_listen, HttpServerOptions{config_.metrics_tls_cert, config_.metrics_tls_key});
 }
 

@@ -1,29 +1,32 @@
-// Wires the collector together: evidence store, state, ingest writer, evaluation loop,
-// gRPC services (agents, query, health, reflection) and the HTTP endpoints.
+// Wires the collector together and nothing more: the evidence store, the state, the ingest
+// writer, the evaluation loop, the plans, the coordination with other collectors, the gRPC
+// services (agents, query, health, reflection) and the HTTP pages. What each part does is in its
+// own room: collector/store, evaluation, ingest, serving (docs/architecture.md).
+//
+// Thread-safety: Start() and Shutdown() from one thread; ReloadPlans() from any.
 #ifndef PARAAT_COLLECTOR_COLLECTOR_H_
 #define PARAAT_COLLECTOR_COLLECTOR_H_
 
-#include <atomic>
-#include <condition_variable>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "absl/status/status.h"
-#include "collector/agent_service.h"
-#include "collector/auth.h"
-#include "collector/collector_metrics.h"
 #include "collector/config.h"
-#include "collector/evaluation_loop.h"
-#include "collector/http_server.h"
-#include "collector/ingest.h"
-#include "collector/metrics_exporter.h"
-#include "collector/query_service.h"
-#include "collector/state.h"
-#include "collector/store.h"
+#include "collector/evaluation/evaluation_loop.h"
+#include "collector/evaluation/state.h"
+#include "collector/ingest/agent_registry.h"
+#include "collector/ingest/agent_service.h"
+#include "collector/ingest/chain_monitor.h"
+#include "collector/ingest/cluster.h"
+#include "collector/ingest/collector_metrics.h"
+#include "collector/ingest/ingest.h"
+#include "collector/ingest/plan_set.h"
+#include "collector/serving/auth.h"
+#include "collector/serving/http_server.h"
+#include "collector/serving/metrics_exporter.h"
+#include "collector/serving/query_service.h"
+#include "collector/store/store.h"
 #include "common/clock.h"
 #include "grpcpp/server.h"
 
@@ -47,20 +50,8 @@ class Collector {
   Store& store() { return *store_; }
 
  private:
-  absl::Status RestoreState();
-  absl::Status RecordPlanChanges(const std::vector<Plan>& plans);
   absl::Status StartGrpc();
   absl::Status StartHttp();
-  // Re-verifies the evidence chain every verify_every (and soon after start) for the metrics.
-  void VerifyLoop();
-  // Folds one stored result or exercise into the state; adds the source a result changed.
-  void Fold(const StoredRecord& r, std::vector<std::string>* changed);
-  // Shared stores: folds in what other collectors committed (every 250 ms) and keeps
-  // leadership current (every second).
-  void Coordinate();
-  // Folds records after tail_cursor_; with `all`, until caught up, else at most one slice.
-  void Tail(bool all);
-  void UpdateLeadership();
 
   CollectorConfig config_;
   const Clock* clock_;
@@ -70,26 +61,17 @@ class Collector {
   AgentRegistry agents_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<EvaluationLoop> loop_;
-  std::shared_ptr<StateMetrics> state_metrics_;
+  std::unique_ptr<PlanSet> plans_;
+  std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<ChainMonitor> chain_monitor_;
+  std::unique_ptr<StateMetrics> state_metrics_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<QueryServiceImpl> query_service_;
   std::optional<Authorizer> authorizer_;
-  std::string metrics_password_;
   std::unique_ptr<grpc::Server> server_;
   HttpServer http_;
   int grpc_port_ = 0;
-  std::mutex reload_mu_;
-  std::map<std::string, std::string> plan_versions_;  // plan id -> recorded sha256 ("" when removed)
   bool started_ = false;
-  bool shared_ = false;                      // other collectors write to the store too
-  std::atomic<bool> leading_{true};          // this collector evaluates, records and maintains
-  std::atomic<uint64_t> tail_cursor_{0};     // every record up to here is folded into state_
-  std::map<uint64_t, uint64_t> own_ranges_;  // seq ranges this collector committed, not yet tailed
-  std::thread coordinator_;
-  std::thread verifier_;
-  std::mutex verifier_mu_;
-  std::condition_variable verifier_cv_;
-  bool stopping_ = false;
 };
 
 }  // namespace paraat

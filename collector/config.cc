@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,32 +21,172 @@ std::string DirName(const std::string& path) {
   return abs.lexically_normal().parent_path().string();
 }
 
-std::vector<std::string> CollectorConfig::MissingFiles() const {
-  std::vector<std::string> files = {tls.ca,           tls.cert,        tls.key,
-                                    metrics_tls_cert, metrics_tls_key, metrics_password_file};
-  for (const TokenGrant& t : auth.tokens) files.push_back(t.file);
-  std::vector<std::string> missing;
-  for (const std::string& f : files) {
-    struct stat st;
-    if (!f.empty() && ::stat(f.c_str(), &st) != 0) missing.push_back(f);
-  }
-  return missing;
-}
-
 std::string ResolvePath(const std::string& base_dir, const std::string& path) {
   if (path.empty() || path[0] == '/') return path;
   return absl::StrCat(base_dir, "/", path);
 }
 
+absl::Status CollectorConfig::CheckPathsExist() const {
+  ConfigErrors errors(file);
+  for (const ConfigPath& p : paths) {
+    struct stat st;
+    if (::stat(p.path.c_str(), &st) != 0) {
+      errors.Add(p.line, p.key, absl::StrCat(p.path, " does not exist"));
+    } else if (p.directory && !S_ISDIR(st.st_mode)) {
+      errors.Add(p.line, p.key, absl::StrCat(p.path, " is not a directory"));
+    } else if (!p.directory && S_ISDIR(st.st_mode)) {
+      errors.Add(p.line, p.key, absl::StrCat(p.path, " is a directory, not a file"));
+    }
+  }
+  return errors.ToStatus();
+}
+
 namespace {
 
-void CheckAddress(YamlMap& doc, const char* key, const std::string& value) {
-  std::string host;
-  int port;
-  if (!SplitHostPort(value, &host, &port)) {
-    doc.Error(key, absl::StrCat("\"", value, "\" is not host:port (e.g. 0.0.0.0:7443)"));
+// Reads the parts of a collector config, resolving paths against the config file's directory.
+class Parser {
+ public:
+  Parser(const std::string& path, ConfigErrors* errors) : base_(DirName(path)), errors_(errors) { c_.file = path; }
+
+  CollectorConfig Parse(YamlMap& doc) {
+    if (auto v = doc.String("listen")) c_.listen = Address(doc, "listen", *v);
+    if (auto v = doc.String("metrics_listen")) c_.metrics_listen = Address(doc, "metrics_listen", *v);
+    if (auto v = doc.String("storage", kRequired)) Storage(doc, *v);
+    if (auto v = Path(doc, "plans_dir", kRequired, /*directory=*/true)) c_.plans_dir = *v;
+    if (auto tls = doc.Map("tls")) {
+      if (auto v = Path(*tls, "ca", kRequired)) c_.tls.ca = *v;
+      if (auto v = Path(*tls, "cert", kRequired)) c_.tls.cert = *v;
+      if (auto v = Path(*tls, "key", kRequired)) c_.tls.key = *v;
+      tls->Finish();
+    }
+    if (auto v = doc.Bool("insecure")) c_.insecure = *v;
+    if (auto v = doc.PositiveDuration("retention")) c_.retention = *v;
+    if (auto v = doc.PositiveDuration("evaluation_interval")) c_.evaluation_interval = *v;
+    if (auto v = doc.PositiveDuration("checkpoint_interval")) c_.checkpoint_interval = *v;
+    if (auto v = doc.PositiveDuration("verify_every")) c_.verify_every = *v;
+    if (auto v = doc.Enum("log_level", {"debug", "info", "warning", "error"})) c_.log_level = *v;
+    if (auto auth = doc.Map("auth")) Auth(*auth);
+    Metrics(doc);
+    if (auto l = doc.Map("limits")) {
+      if (auto v = l->Int("agent_results_per_second", 1, 100000000))
+        c_.agent_results_per_second = static_cast<double>(*v);
+      if (auto v = l->Int("agent_results_burst", 1, 1000000000)) c_.agent_results_burst = static_cast<double>(*v);
+      l->Finish();
+    }
+    doc.Finish();
+    Check(doc);
+    return std::move(c_);
   }
-}
+
+ private:
+  static std::string Address(YamlMap& map, const char* key, const std::string& value) {
+    std::string host;
+    int port;
+    if (!SplitHostPort(value, &host, &port)) {
+      map.Error(key, absl::StrCat("\"", value, "\" is not host:port (e.g. 0.0.0.0:7443)"));
+    }
+    return value;
+  }
+
+  // A path-valued key: resolved, and remembered with where it is named.
+  std::optional<std::string> Path(YamlMap& map, const char* key, Presence presence, bool directory = false) {
+    auto v = map.String(key, presence);
+    if (!v) return std::nullopt;
+    std::string path = ResolvePath(base_, *v);
+    c_.paths.push_back(ConfigPath{path, map.KeyPath(key), LineOf(map.Raw(key)), directory});
+    return path;
+  }
+
+  void Storage(YamlMap& doc, const std::string& url) {
+    absl::string_view rest = url;
+    if (absl::ConsumePrefix(&rest, "sqlite://")) {
+      if (rest.empty()) {
+        doc.Error("storage", "sqlite:// needs a file, e.g. sqlite:///var/lib/paraat/paraat.db");
+      } else {
+        c_.storage = absl::StrCat("sqlite://", ResolvePath(base_, std::string(rest)));
+      }
+    } else if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
+      c_.storage = url;
+    } else {
+      doc.Error("storage",
+                absl::StrCat("\"", url, "\" is not a storage URL (use sqlite:///path/paraat.db or postgresql://...)"));
+    }
+  }
+
+  void Auth(YamlMap& auth) {
+    c_.auth_configured = true;
+    // A missing key is a null node (yaml-cpp's default Node counts as defined).
+    YAML::Node tokens = auth.Raw("tokens");
+    if (!tokens.IsNull() && !tokens.IsSequence()) auth.Error("tokens", "expected a list of {file, role}");
+    int i = 0;
+    for (const YAML::Node& t : tokens.IsSequence() ? tokens : YAML::Node()) {
+      YamlMap m(t, absl::StrCat("auth.tokens[", i++, "]"), errors_, LineOf(t));
+      if (!m.valid()) continue;
+      TokenGrant g;
+      if (auto f = Path(m, "file", kRequired)) g.file = *f;
+      if (auto r = m.Enum("role", {"viewer", "auditor", "admin"}, kRequired)) ParseQueryRole(*r, &g.role);
+      m.Finish();
+      if (!g.file.empty()) c_.auth.tokens.push_back(g);
+    }
+    YAML::Node clients = auth.Raw("clients");
+    if (!clients.IsNull() && !clients.IsSequence()) auth.Error("clients", "expected a list of {subject, role}");
+    i = 0;
+    for (const YAML::Node& t : clients.IsSequence() ? clients : YAML::Node()) {
+      YamlMap m(t, absl::StrCat("auth.clients[", i++, "]"), errors_, LineOf(t));
+      if (!m.valid()) continue;
+      auto subject = m.String("subject", kRequired);
+      QueryRole role = QueryRole::kNone;
+      if (auto r = m.Enum("role", {"viewer", "auditor", "admin"}, kRequired)) ParseQueryRole(*r, &role);
+      m.Finish();
+      if (subject) c_.auth.clients[*subject] = role;
+    }
+    if (auto a = auth.Enum("anonymous", {"none", "viewer", "auditor", "admin"})) ParseQueryRole(*a, &c_.auth.anonymous);
+    auth.Finish();
+  }
+
+  void Metrics(YamlMap& doc) {
+    if (auto m = doc.Map("metrics_tls")) {
+      if (auto v = Path(*m, "cert", kRequired)) c_.metrics_tls_cert = *v;
+      if (auto v = Path(*m, "key", kRequired)) c_.metrics_tls_key = *v;
+      m->Finish();
+    }
+    if (auto m = doc.Map("metrics_auth")) {
+      if (auto v = m->String("user", kRequired)) c_.metrics_user = *v;
+      if (auto v = Path(*m, "password_file", kRequired)) {
+        c_.metrics_password_file = *v;
+        struct stat st;
+        if (::stat(v->c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
+          m->Error("password_file", absl::StrCat(*v, " is readable by everyone; chmod 600 it"));
+        }
+      }
+      m->Finish();
+    }
+  }
+
+  // What only the whole config can tell.
+  void Check(YamlMap& doc) {
+    // Token files are read at start-up (a missing one stops it there); one readable by everyone
+    // is refused here already.
+    for (const TokenGrant& t : c_.auth.tokens) {
+      struct stat st;
+      if (::stat(t.file.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
+        doc.Error("auth", absl::StrCat("token file ", t.file, " is readable by everyone; chmod 600 it"));
+      }
+    }
+    if (!c_.auth_configured) {
+      // A developer's or the demo's loopback collector: local users may do everything.
+      c_.auth.anonymous = !c_.tls.enabled() && IsLoopbackAddress(c_.listen) ? QueryRole::kAdmin : QueryRole::kNone;
+    }
+    if (errors_->empty() && !c_.tls.enabled() && !c_.insecure && !IsLoopbackAddress(c_.listen)) {
+      doc.Error("listen", absl::StrCat("plaintext gRPC on non-loopback address ", c_.listen,
+                                       " is refused: configure tls, or set insecure: true"));
+    }
+  }
+
+  const std::string base_;
+  ConfigErrors* const errors_;
+  CollectorConfig c_;
+};
 
 }  // namespace
 
@@ -62,115 +203,7 @@ absl::StatusOr<CollectorConfig> ParseCollectorConfig(const std::string& yaml, co
   if (!errors.empty()) return errors.ToStatus();
   YamlMap doc(root, "", &errors);
   if (!doc.valid()) return errors.ToStatus();
-
-  CollectorConfig c;
-  c.file = path;
-  const std::string base = DirName(path);
-  if (auto v = doc.String("listen")) {
-    c.listen = *v;
-    CheckAddress(doc, "listen", c.listen);
-  }
-  if (auto v = doc.String("metrics_listen")) {
-    c.metrics_listen = *v;
-    CheckAddress(doc, "metrics_listen", c.metrics_listen);
-  }
-  if (auto v = doc.String("storage", kRequired)) {
-    std::string url = *v;
-    absl::string_view rest = url;
-    if (absl::ConsumePrefix(&rest, "sqlite://")) {
-      if (rest.empty()) {
-        doc.Error("storage", "sqlite:// needs a file, e.g. sqlite:///var/lib/paraat/paraat.db");
-      } else {
-        c.storage = absl::StrCat("sqlite://", ResolvePath(base, std::string(rest)));
-      }
-    } else if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
-      c.storage = url;
-    } else {
-      doc.Error("storage",
-                absl::StrCat("\"", url, "\" is not a storage URL (use sqlite:///path/paraat.db or postgresql://...)"));
-    }
-  }
-  if (auto v = doc.String("plans_dir", kRequired)) c.plans_dir = ResolvePath(base, *v);
-  if (auto tls = doc.Map("tls")) {
-    if (auto v = tls->String("ca", kRequired)) c.tls.ca = ResolvePath(base, *v);
-    if (auto v = tls->String("cert", kRequired)) c.tls.cert = ResolvePath(base, *v);
-    if (auto v = tls->String("key", kRequired)) c.tls.key = ResolvePath(base, *v);
-    tls->Finish();
-  }
-  if (auto v = doc.Bool("insecure")) c.insecure = *v;
-  if (auto v = doc.PositiveDuration("retention")) c.retention = *v;
-  if (auto v = doc.PositiveDuration("evaluation_interval")) c.evaluation_interval = *v;
-  if (auto v = doc.PositiveDuration("checkpoint_interval")) c.checkpoint_interval = *v;
-  if (auto v = doc.PositiveDuration("verify_every")) c.verify_every = *v;
-  if (auto v = doc.Enum("log_level", {"debug", "info", "warning", "error"})) c.log_level = *v;
-  if (auto auth = doc.Map("auth")) {
-    c.auth_configured = true;
-    YAML::Node tokens = auth->Raw("tokens");
-    if (tokens.IsDefined() && !tokens.IsSequence()) auth->Error("tokens", "expected a list of {file, role}");
-    int i = 0;
-    for (const YAML::Node& t : tokens.IsSequence() ? tokens : YAML::Node()) {
-      YamlMap m(t, absl::StrCat("auth.tokens[", i++, "]"), &errors, LineOf(t));
-      if (!m.valid()) continue;
-      TokenGrant g;
-      if (auto f = m.String("file", kRequired)) g.file = ResolvePath(base, *f);
-      if (auto r = m.Enum("role", {"viewer", "auditor", "admin"}, kRequired)) ParseQueryRole(*r, &g.role);
-      m.Finish();
-      if (!g.file.empty()) c.auth.tokens.push_back(g);
-    }
-    YAML::Node clients = auth->Raw("clients");
-    if (clients.IsDefined() && !clients.IsSequence()) auth->Error("clients", "expected a list of {subject, role}");
-    i = 0;
-    for (const YAML::Node& t : clients.IsSequence() ? clients : YAML::Node()) {
-      YamlMap m(t, absl::StrCat("auth.clients[", i++, "]"), &errors, LineOf(t));
-      if (!m.valid()) continue;
-      auto subject = m.String("subject", kRequired);
-      QueryRole role = QueryRole::kNone;
-      if (auto r = m.Enum("role", {"viewer", "auditor", "admin"}, kRequired)) ParseQueryRole(*r, &role);
-      m.Finish();
-      if (subject) c.auth.clients[*subject] = role;
-    }
-    if (auto a = auth->Enum("anonymous", {"none", "viewer", "auditor", "admin"})) ParseQueryRole(*a, &c.auth.anonymous);
-    auth->Finish();
-  }
-  if (auto m = doc.Map("metrics_tls")) {
-    if (auto v = m->String("cert", kRequired)) c.metrics_tls_cert = ResolvePath(base, *v);
-    if (auto v = m->String("key", kRequired)) c.metrics_tls_key = ResolvePath(base, *v);
-    m->Finish();
-  }
-  if (auto m = doc.Map("metrics_auth")) {
-    if (auto v = m->String("user", kRequired)) c.metrics_user = *v;
-    if (auto v = m->String("password_file", kRequired)) {
-      c.metrics_password_file = ResolvePath(base, *v);
-      struct stat st;
-      if (::stat(c.metrics_password_file.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
-        m->Error("password_file", absl::StrCat(c.metrics_password_file, " is readable by everyone; chmod 600 it"));
-      }
-    }
-    m->Finish();
-  }
-  if (auto l = doc.Map("limits")) {
-    if (auto v = l->Int("agent_results_per_second", 1, 100000000)) c.agent_results_per_second = static_cast<double>(*v);
-    if (auto v = l->Int("agent_results_burst", 1, 1000000000)) c.agent_results_burst = static_cast<double>(*v);
-    l->Finish();
-  }
-  doc.Finish();
-  // Token files are read at start-up (a missing one stops it there); one readable by everyone is
-  // refused here already.
-  for (size_t i = 0; i < c.auth.tokens.size(); ++i) {
-    struct stat st;
-    if (::stat(c.auth.tokens[i].file.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
-      doc.Error("auth", absl::StrCat("token file ", c.auth.tokens[i].file, " is readable by everyone; chmod 600 it"));
-    }
-  }
-  if (!c.auth_configured) {
-    // A developer's or the demo's loopback collector: local users may do everything.
-    c.auth.anonymous = !c.tls.enabled() && IsLoopbackAddress(c.listen) ? QueryRole::kAdmin : QueryRole::kNone;
-  }
-
-  if (errors.empty() && !c.tls.enabled() && !c.insecure && !IsLoopbackAddress(c.listen)) {
-    doc.Error("listen", absl::StrCat("plaintext gRPC on non-loopback address ", c.listen,
-                                     " is refused: configure tls, or set insecure: true"));
-  }
+  CollectorConfig c = Parser(path, &errors).Parse(doc);
   if (!errors.empty()) return errors.ToStatus();
   return c;
 }

@@ -1,4 +1,4 @@
-// The collector's YAML config (DESIGN.md, "Collector config").
+// The collector's YAML config (docs/design.md, "Collector config").
 #ifndef PARAAT_COLLECTOR_CONFIG_H_
 #define PARAAT_COLLECTOR_CONFIG_H_
 
@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "collector/auth.h"
+#include "collector/serving/auth.h"
 
 namespace paraat {
 
@@ -16,6 +16,14 @@ struct TlsFiles {
   std::string cert;
   std::string key;
   bool enabled() const { return !cert.empty(); }
+};
+
+// A file or directory the config names, and where it names it.
+struct ConfigPath {
+  std::string path;  // absolute
+  std::string key;   // "tls.cert"
+  int line = 0;
+  bool directory = false;
 };
 
 struct CollectorConfig {
@@ -32,7 +40,7 @@ struct CollectorConfig {
   absl::Duration verify_every = absl::Hours(24);  // the collector re-verifies the whole chain
   std::string log_level = "info";
 
-  // The query API's access control (collector/auth.h). `auth_configured` says an auth
+  // The query API's access control (collector/serving/auth.h). `auth_configured` says an auth
   // section was given; without one, a plaintext loopback collector lets local users in as admin.
   AuthConfig auth;
   bool auth_configured = false;
@@ -45,9 +53,13 @@ struct CollectorConfig {
   double agent_results_per_second = 5000;
   double agent_results_burst = 50000;
 
-  // Files the config names that do not exist (yet): TLS, tokens, passwords. Start-up fails on
-  // them; --check-config warns.
-  std::vector<std::string> MissingFiles() const;
+  // Every file and directory the config names: TLS files, token files, the metrics password
+  // file, plans_dir. (The store's file is created when missing.)
+  std::vector<ConfigPath> paths;
+  // INVALID_ARGUMENT with a `file:line: key: problem` line for each of `paths` that does not
+  // exist, or is not what it must be (a directory, a file); OK when all are there. Start-up
+  // fails on them; --check-config reports them and exits 2.
+  [[nodiscard]] absl::Status CheckPathsExist() const;
 };
 
 // Relative paths (storage file, plans_dir, TLS files) are resolved against the config file's

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "collector/validation.h"
+#include "collector/ingest/validation.h"
 #include "paraat/v1/agent.pb.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -66,6 +66,23 @@ TEST(BadInput, CollectorRefusesABadConfig) {
   EXPECT_THAT(r.output, HasSubstr("Usage: paraat-collector"));
 }
 
+TEST(BadInput, CheckConfigFailsOnAMissingFileTheConfigNames) {
+  TempDir dir;
+  WriteFileOrDie(dir / "collector.yaml",
+                 "listen: 127.0.0.1:0\nstorage: sqlite://x.db\nplans_dir: plans\n"
+                 "tls: {ca: ca.pem, cert: collector.pem, key: collector.key}\n");
+  WriteFileOrDie(dir / "plans/brp.yaml", kGoodPlan);
+  RunResult check = RunCommand({CollectorBin(), "--config", dir / "collector.yaml", "--check-config"});
+  EXPECT_EQ(check.exit_code, 2) << check.output;
+  EXPECT_THAT(check.output, HasSubstr(absl::StrCat(dir / "collector.yaml", ":4: tls.cert: ", dir / "collector.pem",
+                                                   " does not exist")));
+  // A config written for another machine: the files are there, not here.
+  check = RunCommand({CollectorBin(), "--config", dir / "collector.yaml", "--check-config", "--ignore-missing-files"});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_THAT(check.output, HasSubstr("OK (1 plan in"));
+  EXPECT_THAT(check.output, HasSubstr("tls.key: " + (dir / "collector.key") + " does not exist"));
+}
+
 TEST(BadInput, SighupWithABadPlanKeepsTheLastGoodPlans) {
   TempDir dir;
   WriteFileOrDie(dir / "plans/brp.yaml", kGoodPlan);
@@ -144,6 +161,10 @@ checks:
               HasSubstr(absl::StrCat(f, ":11: checks[0].password_file: ", dir / "restic.pass", " does not exist")));
   EXPECT_THAT(r.output, HasSubstr(f + ":15: checks[1].command: /nonexistent/restore-drill does not exist"));
   EXPECT_THAT(r.output, Not(HasSubstr("ca.pem")));
+  // For a config written for another machine, the files need not be here.
+  RunResult elsewhere =
+      RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--check-config", "--ignore-missing-files"});
+  EXPECT_EQ(elsewhere.exit_code, 0) << elsewhere.output;
 
   // With the files in place it passes.
   WriteFileOrDie(dir / "agent.pem", "");

@@ -53,7 +53,9 @@ TEST(Deploy, ExampleOrganisationsAreValidAndCoherent) {
     if (!org.is_directory()) continue;
     ++organisations;
     const std::string dir = org.path();
-    RunResult c = RunCommand({CollectorBin(), "--config", dir + "/collector.yaml", "--check-config"});
+    // Written for the organisation's machines: their TLS files and tokens are not on this one.
+    RunResult c =
+        RunCommand({CollectorBin(), "--config", dir + "/collector.yaml", "--check-config", "--ignore-missing-files"});
     EXPECT_EQ(c.exit_code, 0) << dir << ":\n" << c.output;
     for (const auto& e : fs::directory_iterator(dir)) {
       if (!absl::StartsWith(e.path().filename().string(), "agent")) continue;

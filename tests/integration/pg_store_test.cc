@@ -1,6 +1,6 @@
 // The evidence store suite (store_suite.h) against a real PostgreSQL server: a throw-away cluster
 // from Debian's postgresql package, one fresh database per test.
-#include "collector/pg_store.h"
+#include "collector/store/pg_store.h"
 
 #include <atomic>
 #include <memory>
@@ -50,7 +50,8 @@ INSTANTIATE_TEST_SUITE_P(Postgresql, StoreTest, ::testing::Values([]() -> std::u
                                << "PostgreSQL is needed: scripts/test.sh installs it";
                            if (testing::PgBinDir().empty() || Cluster() == nullptr) return nullptr;
                            return std::make_unique<PgStoreFactory>();
-                         }));
+                         }),
+                         StoreBackEndName);
 
 // What only a shared store has to get right: several collectors writing one chain at once.
 class SharedPgStoreTest : public ::testing::Test {

@@ -1,6 +1,10 @@
 // Agent and collector config files: good ones load, bad ones say file:line: key: problem.
 #include "agent/config.h"
 
+#include <sys/stat.h>
+
+#include <filesystem>
+
 #include "collector/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -10,6 +14,7 @@ namespace paraat {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(AgentConfig, LoadsTheDesignExample) {
   testing::TempDir dir;
@@ -119,6 +124,41 @@ TEST(CollectorConfig, RefusesPlaintextOffLoopbackAndBadValues) {
   testing::WriteFileOrDie(dir / "collector.yaml",
                           "listen: 0.0.0.0:7443\nstorage: sqlite://x.db\nplans_dir: p\ninsecure: true\n");
   EXPECT_TRUE(LoadCollectorConfig(dir / "collector.yaml").ok());
+}
+
+TEST(CollectorConfig, NamesEveryMissingFileWhereTheConfigNamesIt) {
+  testing::TempDir dir;
+  testing::WriteFileOrDie(dir / "collector.yaml", R"(listen: 127.0.0.1:7443
+storage: sqlite://x.db
+plans_dir: plans
+tls: {ca: ca.pem, cert: c.pem, key: c.key}
+metrics_auth: {user: prometheus, password_file: metrics.pass}
+auth:
+  tokens:
+    - {file: admin.token, role: admin}
+)");
+  testing::WriteFileOrDie(dir / "ca.pem", "ca");
+  testing::WriteFileOrDie(dir / "plans", "a file, not a directory");
+  auto c = LoadCollectorConfig(dir / "collector.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  absl::Status st = c->CheckPathsExist();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  const std::string msg(st.message());
+  const std::string f = dir / "collector.yaml";
+  EXPECT_THAT(msg, HasSubstr(f + ":3: plans_dir: " + (dir / "plans") + " is not a directory"));
+  EXPECT_THAT(msg, HasSubstr(f + ":4: tls.cert: " + (dir / "c.pem") + " does not exist"));
+  EXPECT_THAT(msg, HasSubstr(f + ":4: tls.key: " + (dir / "c.key") + " does not exist"));
+  EXPECT_THAT(msg, HasSubstr(f + ":5: metrics_auth.password_file: " + (dir / "metrics.pass") + " does not exist"));
+  EXPECT_THAT(msg, HasSubstr(f + ":8: auth.tokens[0].file: " + (dir / "admin.token") + " does not exist"));
+  EXPECT_THAT(msg, Not(HasSubstr("tls.ca")));
+
+  std::filesystem::remove(dir / "plans");
+  std::filesystem::create_directory(dir / "plans");
+  for (const char* secret : {"c.pem", "c.key", "metrics.pass", "admin.token"}) {
+    testing::WriteFileOrDie(dir / secret, "x");
+    ::chmod((dir / secret).c_str(), 0600);
+  }
+  EXPECT_TRUE(c->CheckPathsExist().ok()) << c->CheckPathsExist();
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Plan evaluation with an injected clock: every rule of docs/design.md's "Evaluation", table-driven.
-#include "collector/evaluator.h"
+#include "collector/evaluation/evaluator.h"
 
 #include <functional>
 #include <map>

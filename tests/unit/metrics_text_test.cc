@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "collector/metrics_exporter.h"
+#include "collector/serving/metrics_exporter.h"
 #include "gtest/gtest.h"
 
 namespace paraat {

@@ -1,4 +1,4 @@
-#include "collector/plan.h"
+#include "collector/evaluation/plan.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

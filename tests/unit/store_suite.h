@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "collector/store.h"
+#include "collector/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "paraat/v1/evidence.pb.h"
@@ -26,6 +26,10 @@ class StoreFactory {
 };
 
 using StoreFactoryMaker = std::function<std::unique_ptr<StoreFactory>()>;
+
+// Names the single back-end of an instantiation in test names ("Sqlite/StoreTest.X/store"),
+// instead of the bytes of the factory function gtest would print.
+inline std::string StoreBackEndName(const ::testing::TestParamInfo<StoreFactoryMaker>&) { return "store"; }
 
 class StoreTest : public ::testing::TestWithParam<StoreFactoryMaker> {
  protected:

@@ -1,7 +1,7 @@
 // The evidence store: exactly-once group commits, the hash chain, tamper detection, pruning.
 // Runs against SQLite here; the PostgreSQL store runs the same suite (store_suite.h).
-#include "collector/sqlite_db.h"
-#include "collector/sqlite_store.h"
+#include "collector/store/sqlite_db.h"
+#include "collector/store/sqlite_store.h"
 #include "tests/unit/store_suite.h"
 
 namespace paraat {
@@ -23,7 +23,8 @@ class SqliteStoreFactory : public StoreFactory {
 };
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest,
-                         ::testing::Values([] { return std::unique_ptr<StoreFactory>(new SqliteStoreFactory()); }));
+                         ::testing::Values([] { return std::unique_ptr<StoreFactory>(new SqliteStoreFactory()); }),
+                         StoreBackEndName);
 
 }  // namespace
 }  // namespace paraat

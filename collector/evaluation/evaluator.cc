@@ -1,0 +1,364 @@
+#include "collector/evaluation/evaluator.h"
+
+#include <algorithm>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/time_util.h"
+#include "common/units.h"
+
+namespace paraat {
+
+using paraat::v1::PLAN_STATE_AT_RISK;
+using paraat::v1::PLAN_STATE_NOT_READY;
+using paraat::v1::PLAN_STATE_READY;
+using paraat::v1::PLAN_STATE_UNKNOWN;
+
+const char* PlanStateName(PlanState state) {
+  switch (state) {
+    case PLAN_STATE_READY:
+      return "ready";
+    case PLAN_STATE_AT_RISK:
+      return "at_risk";
+    case PLAN_STATE_UNKNOWN:
+      return "unknown";
+    case PLAN_STATE_NOT_READY:
+      return "not_ready";
+    default:
+      return "unspecified";
+  }
+}
+
+const std::vector<PlanState>& AllPlanStates() {
+  static const std::vector<PlanState> states = {PLAN_STATE_READY, PLAN_STATE_AT_RISK, PLAN_STATE_UNKNOWN,
+                                                PLAN_STATE_NOT_READY};
+  return states;
+}
+
+bool Evaluation::HasReason(const std::string& code) const {
+  return std::any_of(reasons.begin(), reasons.end(), [&](const Reason& r) { return r.code == code; });
+}
+
+absl::Duration StaleAfter(absl::Duration interval, const EvaluationOptions& options) {
+  return std::max(interval * options.stale_intervals, options.min_stale);
+}
+
+bool IsFresh(const Observation& obs, absl::Time now, const EvaluationOptions& options) {
+  return now - obs.finished <= StaleAfter(obs.interval, options);
+}
+
+namespace {
+
+// Severity order of the states: the plan takes the worst one any reason implies.
+int Severity(PlanState s) {
+  switch (s) {
+    case PLAN_STATE_NOT_READY:
+      return 3;
+    case PLAN_STATE_UNKNOWN:
+      return 2;
+    case PLAN_STATE_AT_RISK:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+bool Conclusive(const Observation& o) { return o.status != paraat::v1::CHECK_STATUS_ERROR; }
+bool Passing(const Observation& o) {
+  return o.status == paraat::v1::CHECK_STATUS_OK || o.status == paraat::v1::CHECK_STATUS_WARNING;
+}
+std::string Pct(double share) { return absl::StrFormat("%.0f%%", share * 100); }
+
+// A restore test, from a restore_test source or from a restore exercise recorded by people.
+struct RestoreTest {
+  absl::Time time;
+  bool succeeded = false;
+  std::optional<double> duration_seconds;
+  std::string from;  // source key or "exercise"
+  std::string message;
+};
+
+class PlanEvaluator {
+ public:
+  PlanEvaluator(const Plan& plan, const EvidenceView& evidence, absl::Time now, const EvaluationOptions& options)
+      : plan_(plan), evidence_(evidence), now_(now), options_(options) {}
+
+  Evaluation Run() {
+    CheckSourceHealth();
+    EvaluateRecoveryPoint();
+    EvaluateRestoreTests();
+    EvaluateFailover();
+    EvaluateIntegrity();
+    EvaluateExercises();
+    std::stable_sort(out_.reasons.begin(), out_.reasons.end(),
+                     [](const Reason& a, const Reason& b) { return Severity(a.implies) > Severity(b.implies); });
+    out_.state = out_.reasons.empty() ? PLAN_STATE_READY : out_.reasons.front().implies;
+    return std::move(out_);
+  }
+
+ private:
+  void Add(std::string code, PlanState implies, std::string source, std::string text) {
+    out_.reasons.push_back(Reason{std::move(code), implies, std::move(source), std::move(text)});
+  }
+
+  const SourceState* Source(const std::string& key) const { return evidence_.Source(key); }
+
+  // The latest result of `key` when it is fresh and conclusive; nullptr otherwise (the reason
+  // is already recorded by CheckSourceHealth).
+  const Observation* Usable(const std::string& key) const {
+    const SourceState* s = Source(key);
+    if (s == nullptr || !s->latest) return nullptr;
+    if (!IsFresh(*s->latest, now_, options_) || !Conclusive(*s->latest)) return nullptr;
+    return &*s->latest;
+  }
+
+  void CheckSourceHealth() {
+    // Every source once, in role order, as the plan's own strings: a ResolvedSources view finds
+    // those without a lookup.
+    absl::InlinedVector<const std::string*, 16> done;
+    for (Role role : {Role::kRecoveryPoint, Role::kIntegrity, Role::kRestoreTest, Role::kFailover}) {
+      for (const std::string& key : plan_.Sources(role)) {
+        if (std::find_if(done.begin(), done.end(), [&](const std::string* d) { return *d == key; }) != done.end()) {
+          continue;
+        }
+        done.push_back(&key);
+        CheckSourceHealth(key);
+      }
+    }
+  }
+
+  void CheckSourceHealth(const std::string& key) {
+    const SourceState* s = Source(key);
+    if (s == nullptr || !s->latest) {
+      ++out_.stale_sources;
+      Add("source_missing", PLAN_STATE_UNKNOWN, key, absl::StrCat(key, ": no result received yet"));
+      return;
+    }
+    const Observation& o = *s->latest;
+    if (!IsFresh(o, now_, options_)) {
+      ++out_.stale_sources;
+      Add("source_stale", PLAN_STATE_UNKNOWN, key,
+          absl::StrCat(key, ": no result for ", HumanDuration(now_ - o.finished), " (interval ",
+                       HumanDuration(o.interval), ", stale after ", HumanDuration(StaleAfter(o.interval, options_)),
+                       ")"));
+      return;
+    }
+    if (!Conclusive(o)) {
+      Add("source_error", PLAN_STATE_UNKNOWN, key, absl::StrCat(key, ": check could not run: ", o.message));
+    }
+  }
+
+  void EvaluateRecoveryPoint() {
+    if (plan_.recovery_point.empty()) return;
+    std::vector<std::string> unusable;  // concluded, but no usable recovery point
+    std::vector<std::string> corrupt;
+    for (const std::string& key : plan_.recovery_point) {
+      const Observation* o = Usable(key);
+      if (o == nullptr) continue;
+      if (o->integrity == paraat::v1::INTEGRITY_CORRUPT) {
+        corrupt.push_back(key);
+        unusable.push_back(absl::StrCat(key, " reports corrupt data"));
+        continue;
+      }
+      if (!o->recovery_point) {
+        unusable.push_back(absl::StrCat(key, " found no usable backup (", o->message, ")"));
+        continue;
+      }
+      if (!out_.recovery_point || *o->recovery_point > *out_.recovery_point) {
+        out_.recovery_point = *o->recovery_point;
+        out_.recovery_point_source = key;
+      }
+    }
+    if (!out_.recovery_point) {
+      if (!unusable.empty()) {
+        Add("no_recovery_point", PLAN_STATE_NOT_READY, unusable.size() == 1 ? corrupt.empty() ? "" : corrupt[0] : "",
+            absl::StrCat("no usable recovery point: ", absl::StrJoin(unusable, "; ")));
+      } else {
+        Add("recovery_point_unknown", PLAN_STATE_UNKNOWN, "",
+            "achieved RPO unknown: no recovery point source has a fresh result");
+      }
+      return;
+    }
+    for (const std::string& key : corrupt) {
+      Add("recovery_point_corrupt", PLAN_STATE_AT_RISK, key,
+          absl::StrCat(key, " reports corrupt data; the recovery point comes from ", out_.recovery_point_source));
+    }
+    absl::Duration achieved = std::max(absl::ZeroDuration(), now_ - *out_.recovery_point);
+    out_.achieved_rpo = achieved;
+    const std::string where = absl::StrCat("newest recovery point ", FormatTimeUtc(*out_.recovery_point), " from ",
+                                           out_.recovery_point_source);
+    if (achieved > plan_.rpo) {
+      Add("rpo_breached", PLAN_STATE_NOT_READY, out_.recovery_point_source,
+          absl::StrCat("achieved RPO ", HumanDuration(achieved), " exceeds the target ", HumanDuration(plan_.rpo), " (",
+                       where, ")"));
+    } else if (achieved > plan_.rpo * options_.margin) {
+      Add("rpo_margin", PLAN_STATE_AT_RISK, out_.recovery_point_source,
+          absl::StrCat("achieved RPO ", HumanDuration(achieved), " is above ", Pct(options_.margin), " of the target ",
+                       HumanDuration(plan_.rpo), " (", where, ")"));
+    }
+  }
+
+  // Adds the cadence reasons for one kind of test and records when it falls due.
+  void Cadence(const std::string& test, const std::optional<absl::Duration>& every,
+               const std::optional<absl::Time>& last_good, const std::string& label) {
+    if (!every) return;
+    TestDue due{test, last_good, last_good ? *last_good + *every : absl::UnixEpoch()};
+    out_.tests.push_back(due);
+    if (!last_good) return;  // the missing test is reported by the caller, with its reason
+    const absl::Duration window = std::min(options_.due_soon, *every / 5);
+    if (now_ > due.due) {
+      Add(absl::StrCat(test, "_test_overdue"), PLAN_STATE_NOT_READY, "",
+          absl::StrCat(label, " overdue since ", FormatTimeUtc(due.due), ": last passed ", FormatTimeUtc(*last_good),
+                       ", required every ", HumanDuration(*every)));
+    } else if (due.due - now_ <= window) {
+      Add(absl::StrCat(test, "_test_due"), PLAN_STATE_AT_RISK, "",
+          absl::StrCat(label, " due ", FormatTimeUtc(due.due), " (in ", HumanDuration(due.due - now_), ")"));
+    }
+  }
+
+  void EvaluateRestoreTests() {
+    std::optional<RestoreTest> latest, latest_good;
+    auto consider = [&](const RestoreTest& t) {
+      if (!latest || t.time > latest->time) latest = t;
+      if (t.succeeded && (!latest_good || t.time > latest_good->time)) latest_good = t;
+    };
+    for (const std::string& key : plan_.restore_test) {
+      const SourceState* s = Source(key);
+      if (s == nullptr || !s->latest_conclusive) continue;
+      const Observation& o = *s->latest_conclusive;
+      RestoreTest t;
+      t.time = o.finished;
+      t.succeeded = Passing(o) && o.restore_succeeded.value_or(true);
+      t.duration_seconds = o.restore_duration_seconds ? o.restore_duration_seconds
+                                                      : std::optional<double>(absl::ToDoubleSeconds(o.duration));
+      t.from = key;
+      t.message = o.message;
+      consider(t);
+    }
+    const PlanExercises* ex = evidence_.Exercises(plan_.id);
+    if (const ExerciseObservation* e = ex ? ex->Latest("restore") : nullptr) {
+      consider(RestoreTest{e->performed, e->passed, e->duration_seconds, "exercise", "restore exercise"});
+    }
+    if (plan_.restore_test.empty() && !plan_.restore_every && !latest) return;
+
+    if (latest) {
+      out_.restore_test_time = latest->time;
+      out_.restore_test_duration_seconds = latest->duration_seconds;
+      out_.restore_test_succeeded = latest->succeeded;
+    }
+    if (latest_good) {
+      out_.good_restore_time = latest_good->time;
+      out_.good_restore_duration_seconds = latest_good->duration_seconds;
+    }
+    if (!latest) {
+      Add("restore_test_missing", PLAN_STATE_UNKNOWN, "", "no restore test recorded yet");
+    } else if (!latest->succeeded) {
+      Add("restore_test_failed", PLAN_STATE_NOT_READY, latest->from == "exercise" ? "" : latest->from,
+          absl::StrCat("latest restore test failed (", FormatTimeUtc(latest->time), ", ", latest->from,
+                       "): ", latest->message));
+    } else if (!latest->duration_seconds) {
+      Add("rto_unmeasured", PLAN_STATE_UNKNOWN, "",
+          absl::StrCat("latest restore test (", FormatTimeUtc(latest->time),
+                       ") has no measured duration to compare with the RTO"));
+    } else {
+      const absl::Duration took = absl::Seconds(*latest->duration_seconds);
+      const std::string src = latest->from == "exercise" ? "" : latest->from;
+      if (took > plan_.rto) {
+        Add("rto_exceeded", PLAN_STATE_NOT_READY, src,
+            absl::StrCat("latest restore test took ", HumanDuration(took), ", longer than the RTO ",
+                         HumanDuration(plan_.rto)));
+      } else if (took > plan_.rto * options_.margin) {
+        Add("rto_margin", PLAN_STATE_AT_RISK, src,
+            absl::StrCat("latest restore test took ", HumanDuration(took), ", above ", Pct(options_.margin),
+                         " of the RTO ", HumanDuration(plan_.rto)));
+      }
+    }
+    Cadence("restore", plan_.restore_every, latest_good ? std::optional<absl::Time>(latest_good->time) : std::nullopt,
+            "restore test");
+  }
+
+  void EvaluateFailover() {
+    if (!plan_.failover.empty()) {
+      bool all_ready = true;
+      for (const std::string& key : plan_.failover) {
+        const Observation* o = Usable(key);
+        if (o == nullptr) {
+          all_ready = false;  // missing, stale or could not run: reported by CheckSourceHealth
+          continue;
+        }
+        if (!Passing(*o) || o->ready == false) {
+          all_ready = false;
+          Add("failover_not_ready", PLAN_STATE_NOT_READY, key,
+              absl::StrCat("failover target ", key, " is not ready: ", o->message));
+        }
+      }
+      out_.failover_ready = all_ready;
+    }
+    if (!plan_.failover_every) return;
+    const PlanExercises* ex = evidence_.Exercises(plan_.id);
+    const ExerciseObservation* e = ex ? ex->Latest("failover") : nullptr;
+    if (e == nullptr) {
+      Add("failover_test_missing", PLAN_STATE_UNKNOWN, "", "no failover test recorded yet");
+    } else if (!e->passed) {
+      Add("failover_test_failed", PLAN_STATE_NOT_READY, "",
+          absl::StrCat("latest failover test failed (", FormatTimeUtc(e->performed), ")"));
+    }
+    Cadence("failover", plan_.failover_every, e && e->passed ? std::optional<absl::Time>(e->performed) : std::nullopt,
+            "failover test");
+  }
+
+  void EvaluateIntegrity() {
+    for (const std::string& key : plan_.integrity) {
+      const SourceState* s = Source(key);
+      // A corrupt finding stands until a later conclusive result says otherwise, fresh or not.
+      if (s != nullptr && s->latest_conclusive && s->latest_conclusive->integrity == paraat::v1::INTEGRITY_CORRUPT) {
+        Add("integrity_corrupt", PLAN_STATE_NOT_READY, key,
+            absl::StrCat(key, " found corrupt data: ", s->latest_conclusive->message));
+        continue;
+      }
+      const Observation* o = Usable(key);
+      if (o == nullptr) continue;
+      if (o->integrity != paraat::v1::INTEGRITY_VERIFIED) {
+        Add("integrity_unverified", PLAN_STATE_UNKNOWN, key,
+            absl::StrCat(key, o->integrity == paraat::v1::INTEGRITY_UNSPECIFIED
+                                  ? " does not report integrity (its check kind verifies no data)"
+                                  : " has not verified the data's integrity"));
+      }
+    }
+  }
+
+  void EvaluateExercises() {
+    if (!plan_.exercise_every) return;
+    const PlanExercises* ex = evidence_.Exercises(plan_.id);
+    const ExerciseObservation* e = ex ? ex->Latest() : nullptr;
+    std::optional<absl::Time> last_good;
+    if (ex != nullptr) {
+      for (const auto& [kind, obs] : ex->latest_by_kind) {
+        if (obs.passed && (!last_good || obs.performed > *last_good)) last_good = obs.performed;
+      }
+    }
+    if (e == nullptr) {
+      Add("exercise_missing", PLAN_STATE_UNKNOWN, "", "no exercise recorded yet");
+    } else if (!e->passed) {
+      Add("exercise_failed", PLAN_STATE_NOT_READY, "",
+          absl::StrCat("latest exercise (", e->kind, ", ", FormatTimeUtc(e->performed), ") failed"));
+    }
+    Cadence("exercise", plan_.exercise_every, last_good, "exercise");
+  }
+
+  const Plan& plan_;
+  const EvidenceView& evidence_;
+  const absl::Time now_;
+  const EvaluationOptions& options_;
+  Evaluation out_;
+};
+
+}  // namespace
+
+Evaluation Evaluate(const Plan& plan, const EvidenceView& evidence, absl::Time now, const EvaluationOptions& options) {
+  return PlanEvaluator(plan, evidence, now, options).Run();
+}
+
+}  // namespace paraat

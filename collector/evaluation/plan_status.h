@@ -1,0 +1,21 @@
+// Converting evaluations to the query API's PlanStatus, in one place.
+#ifndef PARAAT_COLLECTOR_EVALUATION_PLAN_STATUS_H_
+#define PARAAT_COLLECTOR_EVALUATION_PLAN_STATUS_H_
+
+#include <string>
+#include <vector>
+
+#include "collector/evaluation/evaluation_loop.h"
+#include "paraat/v1/plan.pb.h"
+
+namespace paraat {
+
+paraat::v1::PlanStatus ToPlanStatus(const PlanView& view, absl::Time evaluated_at);
+void ToProto(const Reason& reason, paraat::v1::Reason* out);
+
+// Plans worst first (not_ready, unknown, at_risk, ready), then by tier and id.
+std::vector<paraat::v1::PlanStatus> SortedStatuses(const EvaluationSnapshot& snapshot);
+
+}  // namespace paraat
+
+#endif  // PARAAT_COLLECTOR_EVALUATION_PLAN_STATUS_H_

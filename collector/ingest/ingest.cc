@@ -1,0 +1,371 @@
+#include "collector/ingest/ingest.h"
+
+#include <algorithm>
+#include <future>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/time_util.h"
+#include "common/units.h"
+
+namespace paraat {
+namespace {
+
+// Stored records decoded and folded at a time while restoring: bounded memory however many
+// results came after the last checkpoint.
+constexpr size_t kRestoreSlice = 10000;
+
+}  // namespace
+
+void StoredEvidence::Add(const StoredRecord& r) { Add(r.seq, r.recorded_ns, r.type, r.payload); }
+
+void StoredEvidence::Add(uint64_t seq, int64_t recorded_ns, RecordType type, absl::string_view payload) {
+  if (type != RecordType::kResult && type != RecordType::kExercise) return;
+  paraat::v1::EvidenceRecord rec;
+  if (!rec.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;  // verification reports it
+  if (rec.has_result()) {
+    const paraat::v1::Result& res = rec.result().result();
+    results.push_back(Result{rec.result().agent_id(), CheckObservation{res.check_id(), ObservationFromResult(res, seq)},
+                             FromUnixNs(recorded_ns)});
+  } else if (rec.has_exercise()) {
+    exercises.emplace_back(rec.exercise().plan_id(), ObservationFromExercise(rec.exercise(), seq));
+  }
+}
+
+// Records to commit (item), or evidence committed before to fold (stored, then `folded`).
+struct Ingest::Work {
+  std::unique_ptr<Item> item;
+  StoredEvidence stored;
+  std::function<void(const absl::Status&)> folded;
+  size_t records() const { return item ? item->group.records.size() : 0; }
+};
+
+Ingest::Ingest(Store* store, EvidenceState* state, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
+               Options options)
+    : store_(store), state_(state), agents_(agents), metrics_(metrics), clock_(clock), options_(std::move(options)) {}
+
+Ingest::~Ingest() { Stop(); }
+
+absl::StatusOr<uint64_t> Ingest::Restore() {
+  PARAAT_ASSIGN_OR_RETURN(std::vector<AgentRow> agents, store_->LoadAgents());
+  for (const AgentRow& a : agents) agents_->Restore(a);
+
+  uint64_t through = 0;
+  PARAAT_ASSIGN_OR_RETURN(std::vector<SourceCheckpoint> rows, store_->LoadCheckpoint(&through));
+  std::vector<uint64_t> seqs;
+  for (const SourceCheckpoint& r : rows) {
+    for (uint64_t s : {r.latest_seq, r.conclusive_seq, r.ok_seq}) {
+      if (s) seqs.push_back(s);
+    }
+  }
+  PARAAT_ASSIGN_OR_RETURN(std::vector<StoredRecord> records, store_->Read(seqs));
+  std::map<uint64_t, Observation> obs;
+  for (const StoredRecord& r : records) {
+    paraat::v1::EvidenceRecord rec;
+    if (rec.ParseFromString(r.payload) && rec.has_result()) {
+      obs[r.seq] = ObservationFromResult(rec.result().result(), r.seq);
+    }
+  }
+  for (const SourceCheckpoint& r : rows) {
+    SourceState s;
+    const size_t slash = r.source.find('/');
+    s.agent = r.source.substr(0, slash);
+    s.check = r.source.substr(slash + 1);
+    if (auto it = obs.find(r.latest_seq); it != obs.end()) s.latest = it->second;
+    if (auto it = obs.find(r.conclusive_seq); it != obs.end()) s.latest_conclusive = it->second;
+    if (auto it = obs.find(r.ok_seq); it != obs.end()) s.latest_ok = it->second;
+    s.received = FromUnixNs(r.received_ns);
+    if (s.latest) state_->RestoreSource(r.source, std::move(s));
+  }
+
+  // Results committed after the last checkpoint, then every exercise.
+  uint64_t read_through = through, folded = 0;
+  StoredEvidence after;
+  std::vector<std::string> changed;
+  PARAAT_RETURN_IF_ERROR(store_->Scan(through + 1, UINT64_MAX, [&](const StoredRecord& r) {
+    read_through = r.seq;
+    if (r.type != RecordType::kResult) return true;
+    after.Add(r);
+    ++folded;
+    if (after.size() >= kRestoreSlice) {
+      FoldStored(after, &changed);
+      changed.clear();
+    }
+    return true;
+  }));
+  FoldStored(after, &changed);
+  PARAAT_ASSIGN_OR_RETURN(std::vector<uint64_t> exercise_seqs, store_->ExerciseSeqs());
+  PARAAT_ASSIGN_OR_RETURN(std::vector<StoredRecord> exercise_records, store_->Read(exercise_seqs));
+  StoredEvidence exercises;
+  for (const StoredRecord& r : exercise_records) exercises.Add(r);
+  FoldStored(exercises, &changed);
+  LogInfo("restored ", state_->source_count(), " sources (", folded, " results after the checkpoint), ",
+          exercise_records.size(), " exercises, ", agents.size(), " agents from ", store_->Describe());
+  return read_through;
+}
+
+void Ingest::Start() {
+  last_checkpoint_ = clock_->Monotonic();
+  if (auto stats = store_->Stats(); stats.ok()) head_seq_ = stats->head_seq;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Ingest::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Ingest::SetOnCommitted(std::function<void(const std::vector<std::string>&)> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_committed_ = std::move(fn);
+}
+
+void Ingest::Enqueue(std::unique_ptr<Work> work) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_ || thread_.joinable()) {
+      queued_records_ += work->records();
+      queue_.push_back(std::move(work));
+      work = nullptr;
+    }
+  }
+  if (work == nullptr) {
+    cv_.notify_one();
+    return;
+  }
+  // Not running: refuse rather than hold a record nobody will commit.
+  const absl::Status refused = absl::UnavailableError("collector is shutting down");
+  if (work->item) {
+    work->item->done(refused, work->item->group);
+  } else {
+    work->folded(refused);
+  }
+}
+
+void Ingest::Submit(std::unique_ptr<Item> item) {
+  auto work = std::make_unique<Work>();
+  work->item = std::move(item);
+  Enqueue(std::move(work));
+}
+
+void Ingest::Append(std::vector<PendingRecord> records, RecordSink::Done done) {
+  auto item = std::make_unique<Item>();
+  item->group.records = std::move(records);
+  item->received = clock_->Now();
+  item->arrived = clock_->Monotonic();
+  item->done = [done = std::move(done)](const absl::Status& st, const WriteGroup& g) {
+    done(st, st.ok() ? g.first_seq : 0);
+  };
+  Submit(std::move(item));
+}
+
+absl::StatusOr<uint64_t> Ingest::AppendAndWait(std::vector<PendingRecord> records) {
+  std::promise<absl::StatusOr<uint64_t>> promise;
+  auto future = promise.get_future();
+  Append(std::move(records), [&promise](const absl::Status& st, uint64_t first_seq) {
+    if (st.ok()) {
+      promise.set_value(first_seq);
+    } else {
+      promise.set_value(st);
+    }
+  });
+  return future.get();
+}
+
+absl::Status Ingest::FoldAndWait(StoredEvidence evidence) {
+  std::promise<absl::Status> promise;
+  auto future = promise.get_future();
+  auto work = std::make_unique<Work>();
+  work->stored = std::move(evidence);
+  work->folded = [&promise](const absl::Status& st) { promise.set_value(st); };
+  Enqueue(std::move(work));
+  return future.get();
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> Ingest::TakeCommittedRanges() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::exchange(committed_ranges_, {});
+}
+
+size_t Ingest::queued_records() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queued_records_;
+}
+
+uint64_t Ingest::head_seq() const { return head_seq_.load(); }
+
+void Ingest::Run() {
+  std::vector<std::unique_ptr<Work>> work;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      clock_->WaitFor(cv_, lock, absl::Seconds(1), [&] { return stopping_ || !queue_.empty(); });
+      size_t records = 0;
+      while (!queue_.empty() &&
+             (work.empty() || records + queue_.front()->records() <= options_.max_records_per_commit)) {
+        records += queue_.front()->records();
+        work.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_records_ -= records;
+      if (work.empty() && stopping_) break;
+    }
+    if (!work.empty()) {
+      Process(work);
+      work.clear();
+    }
+    MaybeCheckpoint(false);
+    MaybePrune();
+  }
+  MaybeCheckpoint(true);
+}
+
+void Ingest::Process(std::vector<std::unique_ptr<Work>>& work) {
+  std::vector<Item*> items;
+  for (auto& w : work) {
+    if (w->item) items.push_back(w->item.get());
+  }
+  const bool committed = items.empty() || CommitItems(items, clock_->Now());
+  std::vector<std::string> changed;
+  bool exercises = false;
+  if (committed) FoldCommitted(items, &changed, &exercises);
+  for (auto& w : work) {
+    if (w->item) continue;
+    exercises = exercises || !w->stored.exercises.empty();
+    FoldStored(w->stored, &changed);
+  }
+
+  std::function<void(const std::vector<std::string>&)> notify;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    notify = on_committed_;
+  }
+  if (notify && (!changed.empty() || exercises)) notify(changed);
+  // Only now, with the evidence durable and folded in, do the submitters hear of it.
+  const absl::Duration now = clock_->Monotonic();
+  for (auto& w : work) {
+    if (!w->item) {
+      w->folded(absl::OkStatus());
+    } else if (committed) {
+      metrics_->ingest_duration.Observe(absl::ToDoubleSeconds(now - w->item->arrived));
+      w->item->done(absl::OkStatus(), w->item->group);
+    }
+  }
+}
+
+bool Ingest::CommitItems(const std::vector<Item*>& items, absl::Time now) {
+  std::vector<WriteGroup*> groups;
+  groups.reserve(items.size());
+  size_t records = 0;
+  for (Item* item : items) {
+    groups.push_back(&item->group);
+    records += item->group.records.size();
+  }
+  const absl::Duration start = clock_->Monotonic();
+  absl::Status st = store_->Commit(groups, now);
+  metrics_->commit_duration.Observe(absl::ToDoubleSeconds(clock_->Monotonic() - start));
+  metrics_->commit_size.Observe(static_cast<double>(records));
+  if (st.ok()) return true;
+  metrics_->store_errors.Increment();
+  LogError("evidence store commit of ", records, " records failed: ", st.message());
+  for (Item* item : items) item->done(st, item->group);
+  return false;
+}
+
+void Ingest::FoldCommitted(const std::vector<Item*>& items, std::vector<std::string>* changed, bool* exercises) {
+  const absl::Time now = clock_->Now();
+  uint64_t stored_records = 0, stored_results = 0, duplicate_results = 0;
+  uint64_t first = UINT64_MAX, last = 0;
+  for (Item* item : items) {
+    const WriteGroup& g = item->group;
+    if (g.duplicate) {
+      duplicate_results += item->results.size();
+      continue;
+    }
+    stored_records += g.records.size();
+    if (!g.records.empty()) {
+      const uint64_t end = g.first_seq + g.records.size() - 1;
+      first = std::min(first, g.first_seq);
+      last = std::max(last, end);
+      if (end > head_seq_) head_seq_ = end;
+    }
+    if (!item->results.empty()) {
+      stored_results += item->results.size();
+      for (const CheckObservation& r : item->results) changed->push_back(SourceKey(g.agent_id, r.check));
+      state_->AddResults(g.agent_id, std::move(item->results), g.first_seq, item->received);
+    }
+    // Exercises recorded through the query API: folded from the records themselves.
+    StoredEvidence recorded;
+    for (size_t i = 0; i < g.records.size(); ++i) {
+      if (g.records[i].type == RecordType::kExercise) {
+        recorded.Add(g.first_seq + i, g.recorded_ns, RecordType::kExercise, g.records[i].payload);
+      }
+    }
+    *exercises = *exercises || !recorded.exercises.empty();
+    FoldStored(recorded, changed);
+    if (!g.agent_id.empty()) agents_->Seen(g.agent_id, now);
+  }
+  metrics_->results_received.Increment(static_cast<double>(stored_results));
+  metrics_->results_duplicate.Increment(static_cast<double>(duplicate_results));
+  metrics_->evidence_records.Increment(static_cast<double>(stored_records));
+  if (last > 0 && options_.track_commits) {
+    std::lock_guard<std::mutex> lock(mu_);
+    committed_ranges_.emplace_back(first, last);
+  }
+}
+
+void Ingest::FoldStored(StoredEvidence& evidence, std::vector<std::string>* changed) {
+  for (StoredEvidence::Result& r : evidence.results) {
+    changed->push_back(SourceKey(r.agent, r.result.check));
+    const uint64_t seq = r.result.obs.evidence_seq;
+    std::vector<CheckObservation> one;
+    one.push_back(std::move(r.result));
+    state_->AddResults(r.agent, std::move(one), seq, r.received);
+  }
+  for (const auto& [plan_id, exercise] : evidence.exercises) state_->AddExercise(plan_id, exercise);
+  evidence = StoredEvidence();
+}
+
+void Ingest::MaybeCheckpoint(bool force) {
+  const absl::Duration now = clock_->Monotonic();
+  if (!force && now - last_checkpoint_ < options_.checkpoint_interval) return;
+  last_checkpoint_ = now;
+  if (options_.maintains && !options_.maintains()) return;
+  std::vector<SourceCheckpoint> dirty = state_->TakeDirty();
+  if (dirty.empty() && !force) return;
+  const uint64_t through = options_.folded_through ? options_.folded_through() : head_seq_.load();
+  absl::Status st = store_->SaveCheckpoint(dirty, through);
+  if (!st.ok()) {
+    metrics_->store_errors.Increment();
+    LogWarning("saving the source checkpoint failed (start-up will scan more records): ", st.message());
+  }
+}
+
+void Ingest::MaybePrune() {
+  const absl::Duration now = clock_->Monotonic();
+  if (now - last_prune_ < options_.prune_interval) return;
+  last_prune_ = now;
+  if (options_.maintains && !options_.maintains()) return;
+  // Retention is about when evidence was recorded: wall time.
+  const absl::Time wall = clock_->Now();
+  auto removed = store_->Prune(wall - options_.retention, wall);
+  if (!removed.ok()) {
+    metrics_->store_errors.Increment();
+    LogWarning("pruning evidence older than ", HumanDuration(options_.retention),
+               " failed: ", removed.status().message());
+  } else if (*removed > 0) {
+    LogInfo("pruned ", *removed, " evidence records older than ", HumanDuration(options_.retention));
+    if (auto stats = store_->Stats(); stats.ok()) head_seq_ = stats->head_seq;  // with the prune record
+  }
+}
+
+}  // namespace paraat

@@ -1,0 +1,159 @@
+// The single writer of the evidence store and of the in-memory evidence state. Agent streams,
+// the evaluation loop and the query API submit groups of records; a writer thread commits
+// everything queued in one transaction (group commit), folds what the committed results and
+// exercises say into the EvidenceState, and only then reports back, so an acknowledgement always
+// means "durably stored". What other collectors committed to a shared store (Cluster) and what
+// start-up restores are folded by the same writer: nothing else writes the state.
+//
+// The writer also keeps the store: it saves checkpoints of the state and prunes old evidence,
+// where this collector maintains the store.
+//
+// Thread-safety: every public method may be called from any thread, except Restore() (before
+// Start()). Callbacks (Done, the on-committed hook) run on the writer thread.
+#ifndef PARAAT_COLLECTOR_INGEST_INGEST_H_
+#define PARAAT_COLLECTOR_INGEST_INGEST_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "collector/evaluation/observation.h"
+#include "collector/evaluation/outputs.h"
+#include "collector/evaluation/state.h"
+#include "collector/ingest/agent_registry.h"
+#include "collector/ingest/collector_metrics.h"
+#include "collector/store/store.h"
+#include "common/clock.h"
+
+namespace paraat {
+
+// Evidence committed before (restored at start-up, or stored by another collector), decoded for
+// folding into the state: what its results and exercises say.
+struct StoredEvidence {
+  struct Result {
+    std::string agent;
+    CheckObservation result;  // result.obs.evidence_seq is its seq
+    absl::Time received;      // when it was recorded
+  };
+  std::vector<Result> results;
+  std::vector<std::pair<std::string, ExerciseObservation>> exercises;  // plan id, exercise
+
+  // Adds what a stored record says when it is a result or an exercise. Anything else, and what
+  // does not parse (verification reports that), is left out.
+  void Add(const StoredRecord& record);
+  void Add(uint64_t seq, int64_t recorded_ns, RecordType type, absl::string_view payload);
+  size_t size() const { return results.size() + exercises.size(); }
+};
+
+class Ingest : public RecordSink {
+ public:
+  // Called on the writer thread once the group is committed (or failed). Must be quick.
+  using Done = std::function<void(const absl::Status& status, const WriteGroup& group)>;
+
+  struct Item {
+    WriteGroup group;
+    // The results carried by the first results.size() records of group, folded into the
+    // EvidenceState after commit (under group.agent_id). Exercise records of the group are
+    // folded from their payload.
+    std::vector<CheckObservation> results;
+    absl::Time received;     // wall time, for the state
+    absl::Duration arrived;  // monotonic time, for the ingest latency
+    Done done;
+  };
+
+  struct Options {
+    size_t max_records_per_commit = 50000;
+    absl::Duration checkpoint_interval = absl::Seconds(5);
+    absl::Duration retention = absl::Hours(24 * 400);
+    absl::Duration prune_interval = absl::Hours(1);
+    // Whether this collector maintains the store (checkpoints, pruning); null: always.
+    std::function<bool()> maintains;
+    // The last seq up to which every record is folded into the state, for checkpoints; null:
+    // the last seq this writer committed (right when no other collector writes).
+    std::function<uint64_t()> folded_through;
+    // Keep the seq ranges committed for TakeCommittedRanges().
+    bool track_commits = false;
+  };
+
+  Ingest(Store* store, EvidenceState* state, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
+         Options options);
+  ~Ingest() override;
+
+  // Restores the state and the agent registry from the store: the sources of the last
+  // checkpoint, the results committed after it, every exercise. Call once, before Start().
+  // Returns the seq through which the store was read.
+  [[nodiscard]] absl::StatusOr<uint64_t> Restore();
+  void Start();
+  // Commits what is queued, saves a last checkpoint, and stops the writer.
+  void Stop();
+
+  void Submit(std::unique_ptr<Item> item);
+  // Appends records (transitions, exercises, plan changes) as one group; `done` runs on the
+  // writer thread once they are committed or failed.
+  void Append(std::vector<PendingRecord> records, RecordSink::Done done) override;
+  // Appends records (transitions, exercises, plan changes) and waits for the commit.
+  // Returns the seq of the first record.
+  [[nodiscard]] absl::StatusOr<uint64_t> AppendAndWait(std::vector<PendingRecord> records);
+  // Folds evidence other collectors committed into the state, on the writer thread, and waits
+  // until it is folded. UNAVAILABLE when the writer has stopped.
+  [[nodiscard]] absl::Status FoldAndWait(StoredEvidence evidence);
+  // Called on the writer thread after each commit or fold with the sources that got new
+  // results (empty when only exercises came in).
+  void SetOnCommitted(std::function<void(const std::vector<std::string>& sources)> fn);
+
+  // Seq ranges [first, last] this writer committed since the last call (shared stores: the
+  // collector need not fold its own records in again).
+  std::vector<std::pair<uint64_t, uint64_t>> TakeCommittedRanges();
+
+  // Records queued and not yet committed.
+  size_t queued_records() const;
+  uint64_t head_seq() const;
+
+ private:
+  // A queued unit of work: records to commit, or stored evidence to fold.
+  struct Work;
+  void Enqueue(std::unique_ptr<Work> work);
+  void Run();
+  void Process(std::vector<std::unique_ptr<Work>>& work);
+  // Commits the items' groups in one transaction; false when the commit failed (the items are
+  // then told so).
+  bool CommitItems(const std::vector<Item*>& items, absl::Time now);
+  // Folds what committed items carry into the state; adds the sources that changed.
+  void FoldCommitted(const std::vector<Item*>& items, std::vector<std::string>* changed, bool* exercises);
+  void FoldStored(StoredEvidence& evidence, std::vector<std::string>* changed);
+  void MaybeCheckpoint(bool force);
+  void MaybePrune();
+
+  Store* store_;
+  EvidenceState* state_;
+  AgentRegistry* agents_;
+  CollectorMetrics* metrics_;
+  const Clock* clock_;
+  const Options options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Work>> queue_;
+  size_t queued_records_ = 0;
+  bool stopping_ = false;
+  std::function<void(const std::vector<std::string>&)> on_committed_;
+  std::vector<std::pair<uint64_t, uint64_t>> committed_ranges_;
+
+  std::thread thread_;
+  std::atomic<uint64_t> head_seq_{0};
+  absl::Duration last_checkpoint_;  // monotonic
+  absl::Duration last_prune_ = -absl::InfiniteDuration();
+};
+
+}  // namespace paraat
+
+#endif  // PARAAT_COLLECTOR_INGEST_INGEST_H_

@@ -1,0 +1,41 @@
+// Checks on what agents and the query API send, before anything is stored. Pure functions:
+// fuzzed and unit-tested.
+#ifndef PARAAT_COLLECTOR_INGEST_VALIDATION_H_
+#define PARAAT_COLLECTOR_INGEST_VALIDATION_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "paraat/v1/agent.pb.h"
+#include "paraat/v1/evidence.pb.h"
+
+namespace paraat {
+
+struct IngestLimits {
+  size_t max_results_per_batch = 10000;
+  size_t max_gaps_per_batch = 64;
+  size_t max_id = 128;
+  size_t max_kind = 64;
+  size_t max_message = 4096;
+  size_t max_output_tail = 16384;
+  size_t max_details = 64;
+  size_t max_detail_value = 4096;
+  size_t max_values = 64;
+  size_t max_labels = 32;
+  size_t max_label = 256;
+  size_t max_checks = 10000;
+};
+
+// InvalidArgument with a message naming the field, e.g. "results[3].check_id: ...".
+[[nodiscard]] absl::Status ValidateHello(const paraat::v1::Hello& hello, const IngestLimits& limits);
+// InvalidArgument for malformed content, ResourceExhausted for content over the limits.
+[[nodiscard]] absl::Status ValidateBatch(const paraat::v1::ResultBatch& batch, const IngestLimits& limits);
+
+// An exercise recorded by a person (paraatctl exercise record): InvalidArgument saying what is
+// wrong. The date may not lie more than a day after `now` (wall time).
+[[nodiscard]] absl::Status ValidateExercise(const paraat::v1::ExerciseRecord& exercise, absl::Time now);
+
+}  // namespace paraat
+
+#endif  // PARAAT_COLLECTOR_INGEST_VALIDATION_H_

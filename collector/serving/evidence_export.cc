@@ -1,0 +1,176 @@
+#include "collector/serving/evidence_export.h"
+
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "collector/evaluation/plan_status.h"
+#include "common/grpc_status.h"
+#include "common/ids.h"
+#include "common/process.h"
+#include "common/time_util.h"
+#include "common/version.h"
+
+namespace paraat {
+namespace {
+
+using Writer = grpc::ServerWriter<paraat::v1::ExportEvidenceResponse>;
+using Verification = absl::StatusOr<paraat::v1::ChainVerification>;
+
+// Records go out many to a message: one gRPC message per record cost more than the record.
+constexpr int kRecordsPerMessage = 256;
+
+const grpc::Status kClientGone(grpc::StatusCode::CANCELLED, "client went away");
+
+// The plans the request names (all when it names none), or NOT_FOUND.
+grpc::Status SelectPlans(const EvaluationSnapshot& snapshot, const paraat::v1::ExportEvidenceRequest& req,
+                         std::vector<const PlanView*>* views) {
+  if (req.plan_ids().empty()) {
+    for (const PlanView& v : snapshot.plans) views->push_back(&v);
+    return grpc::Status::OK;
+  }
+  for (const std::string& id : req.plan_ids()) {
+    const PlanView* v = snapshot.Find(id);
+    if (v == nullptr) return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no plan with id \"", id, "\""));
+    views->push_back(v);
+  }
+  return grpc::Status::OK;
+}
+
+// The verification message, when the client asked for it last (`verifying` is then valid).
+grpc::Status SendVerification(std::future<Verification>& verifying, const Clock* clock, Writer* writer) {
+  if (!verifying.valid()) return grpc::Status::OK;
+  Verification verification = verifying.get();
+  if (!verification.ok()) return ToGrpcStatus(verification.status());
+  paraat::v1::ExportEvidenceResponse last;
+  *last.mutable_verification() = *verification;
+  last.mutable_verification()->set_verified_unix_ns(ToUnixNs(clock->Now()));
+  return writer->Write(last) ? grpc::Status::OK : kClientGone;
+}
+
+}  // namespace
+
+ExportRouting::ExportRouting(const std::vector<const PlanView*>& plans) {
+  for (const PlanView* v : plans) {
+    plan_ids_.insert(v->plan->id);
+    for (const std::string& key : v->plan->AllSources()) {
+      by_source_[key].push_back(v->plan->id);
+      auto& agents = by_agent_[key.substr(0, key.find('/'))];
+      if (agents.empty() || agents.back() != v->plan->id) agents.push_back(v->plan->id);
+    }
+  }
+}
+
+const std::vector<std::string>* ExportRouting::PlansFor(RecordType type, const paraat::v1::EvidenceRecord& rec) {
+  switch (type) {
+    case RecordType::kResult: {
+      auto it = by_source_.find(SourceKey(rec.result().agent_id(), rec.result().result().check_id()));
+      return it != by_source_.end() ? &it->second : nullptr;
+    }
+    case RecordType::kGap: {
+      auto it = by_agent_.find(rec.gap().agent_id());
+      return it != by_agent_.end() ? &it->second : nullptr;
+    }
+    case RecordType::kTransition:
+    case RecordType::kExercise:
+    case RecordType::kPlanChange: {
+      const std::string& id = type == RecordType::kTransition ? rec.transition().plan_id()
+                              : type == RecordType::kExercise ? rec.exercise().plan_id()
+                                                              : rec.plan_change().plan_id();
+      if (!plan_ids_.count(id)) return nullptr;
+      one_.assign(1, id);
+      return &one_;
+    }
+    case RecordType::kPrune:
+      return &every_;
+  }
+  return nullptr;
+}
+
+grpc::Status EvidenceExport::Run(grpc::ServerContext* ctx, const EvaluationSnapshot& snapshot,
+                                 const paraat::v1::ExportEvidenceRequest& req, Writer* writer) const {
+  std::vector<const PlanView*> views;
+  if (grpc::Status st = SelectPlans(snapshot, req, &views); !st.ok()) return st;
+  const absl::Time now = clock_->Now();
+  const absl::Time until = req.until_unix_ns() > 0 ? FromUnixNs(req.until_unix_ns()) : now;
+  const absl::Time since = FromUnixNs(req.since_unix_ns());
+  if (until < since) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the export range ends before it starts");
+  }
+
+  paraat::v1::ExportEvidenceResponse header;
+  auto* h = header.mutable_header();
+  for (const PlanView* v : views) {
+    *h->add_plans() = ToProto(*v->plan);
+    *h->add_statuses() = ToPlanStatus(*v, snapshot.at);
+  }
+  // The whole chain is verified, not only the exported range: a record outside it may be what was
+  // edited. In the header, or - when the client takes it last - on another thread while the
+  // records stream (the future's destructor waits for it on every return below).
+  std::future<Verification> verifying;
+  if (req.verification_last()) {
+    verifying = std::async(std::launch::async, [this] {
+      // Behind the records on a busy collector: the export's own thread comes first.
+      (void)LowerThreadPriority(10);  // best effort: the verification runs either way
+      return store_->Verify(nullptr);
+    });
+  } else {
+    Verification verification = store_->Verify(nullptr);
+    if (!verification.ok()) return ToGrpcStatus(verification.status());
+    *h->mutable_verification() = *verification;
+    h->mutable_verification()->set_verified_unix_ns(ToUnixNs(now));
+  }
+  h->set_generated_unix_ns(ToUnixNs(now));
+  h->set_collector_version(PARAAT_VERSION);
+  if (!writer->Write(header)) return kClientGone;
+
+  auto from = store_->FirstSeqAtOrAfter(since);
+  if (!from.ok()) return ToGrpcStatus(from.status());
+  auto to = store_->FirstSeqAtOrAfter(until + absl::Nanoseconds(1));
+  if (!to.ok()) return ToGrpcStatus(to.status());
+  if (*to > *from) {
+    ExportRouting routing(views);
+    if (grpc::Status st = StreamRecords(ctx, *from, *to, routing, writer); !st.ok()) return st;
+  }
+  return SendVerification(verifying, clock_, writer);
+}
+
+grpc::Status EvidenceExport::StreamRecords(grpc::ServerContext* ctx, uint64_t from_seq, uint64_t to_seq,
+                                           ExportRouting& routing, Writer* writer) const {
+  bool client_gone = false;
+  paraat::v1::ExportEvidenceResponse out;
+  auto* batch = out.mutable_records()->mutable_records();
+  int used = 0;  // records of `batch` filled; the rest are kept for reuse
+  auto flush = [&] {
+    if (used == 0) return true;
+    batch->DeleteSubrange(used, batch->size() - used);
+    // buffer_hint: more follow, gRPC need not flush each message on its own.
+    const bool ok = writer->Write(out, grpc::WriteOptions().set_buffer_hint());
+    used = 0;
+    return ok;
+  };
+  absl::Status scan = store_->Scan(from_seq, to_seq - 1, [&](const StoredRecord& r) {
+    auto* er = used < batch->size() ? batch->Mutable(used) : batch->Add();
+    er->Clear();
+    paraat::v1::EvidenceRecord* rec = er->mutable_record();
+    if (!rec->ParseFromString(r.payload)) return true;  // verification reports it
+    const std::vector<std::string>* plans = routing.PlansFor(r.type, *rec);
+    if (plans == nullptr) return true;
+    rec->set_seq(r.seq);
+    rec->set_recorded_unix_ns(r.recorded_ns);
+    er->set_hash(r.hash);
+    for (const std::string& id : *plans) er->add_plan_ids(id);
+    // Cancellation is checked per message, not per record: IsCancelled() takes a lock gRPC's
+    // transport thread holds while it sends, and per record that contention tripled the time.
+    if (++used == kRecordsPerMessage && (!flush() || ctx->IsCancelled())) {
+      client_gone = true;
+      return false;
+    }
+    return true;
+  });
+  if (!scan.ok()) return ToGrpcStatus(scan);
+  if (!client_gone && !flush()) client_gone = true;
+  if (client_gone || ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "export cancelled");
+  return grpc::Status::OK;
+}
+
+}  // namespace paraat

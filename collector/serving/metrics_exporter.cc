@@ -1,0 +1,238 @@
+#include "collector/serving/metrics_exporter.h"
+
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <shared_mutex>
+
+#include "absl/strings/str_cat.h"
+#include "common/time_util.h"
+
+namespace paraat {
+namespace {
+
+double Seconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch()); }
+
+// Label values are free text (plan names, owners): escape as the text format requires.
+void AppendEscaped(std::string* out, absl::string_view v) {
+  for (char c : v) {
+    switch (c) {
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      default:
+        out->push_back(c);
+    }
+  }
+}
+
+std::string Labels(std::initializer_list<std::pair<absl::string_view, absl::string_view>> pairs) {
+  std::string out;
+  for (const auto& [name, value] : pairs) AppendLabel(&out, name, value);
+  return out;
+}
+
+}  // namespace
+
+TextFamily::TextFamily(absl::string_view name, absl::string_view help, absl::string_view type)
+    : name_(name), header_(absl::StrCat("# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n")) {}
+
+void TextFamily::Add(absl::string_view labels, double value) {
+  body_.append(name_);
+  if (!labels.empty()) {
+    body_.push_back('{');
+    body_.append(labels.data(), labels.size());
+    body_.push_back('}');
+  }
+  body_.push_back(' ');
+  AppendValue(&body_, value);
+  body_.push_back('\n');
+}
+
+void TextFamily::AppendTo(std::string* out) const {
+  if (body_.empty()) return;
+  out->append(header_);
+  out->append(body_);
+}
+
+void AppendLabel(std::string* labels, absl::string_view name, absl::string_view value) {
+  if (!labels->empty()) labels->push_back(',');
+  labels->append(name.data(), name.size());
+  labels->append("=\"");
+  AppendEscaped(labels, value);
+  labels->push_back('"');
+}
+
+void AppendValue(std::string* out, double value) {
+  if (std::isnan(value)) {
+    out->append("NaN");
+  } else if (std::isinf(value)) {
+    out->append(value > 0 ? "+Inf" : "-Inf");
+  } else {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    out->append(buf, ec == std::errc() ? end : buf);
+  }
+}
+
+StateMetrics::StateMetrics(const EvaluationLoop* loop, const EvidenceState* state, const AgentRegistry* agents,
+                           const Clock* clock, std::function<bool()> exports_plans)
+    : loop_(loop), state_(state), agents_(agents), clock_(clock), exports_plans_(std::move(exports_plans)) {}
+
+void StateMetrics::Render(std::string* out) const {
+  if (!exports_plans_ || exports_plans_()) RenderPlans(out);
+  RenderChecks(out);
+  RenderAgents(out);
+}
+
+void StateMetrics::RenderPlans(std::string* out) const {
+  auto snap = loop_->snapshot();
+  const absl::Time now = clock_->Now();
+  TextFamily ready("paraat_plan_ready", "1 when the plan's state is ready or at_risk");
+  TextFamily state("paraat_plan_state", "1 for the plan's current state, 0 for the other three");
+  TextFamily info("paraat_plan_info", "Plan metadata; always 1");
+  TextFamily rpo("paraat_plan_rpo_target_seconds", "Recovery point objective");
+  TextFamily rto("paraat_plan_rto_target_seconds", "Recovery time objective");
+  TextFamily mtpd("paraat_plan_mtpd_target_seconds", "Maximum tolerable period of disruption");
+  TextFamily rp_ts("paraat_plan_recovery_point_timestamp_seconds", "Newest usable recovery point");
+  TextFamily rp_age("paraat_plan_recovery_point_age_seconds",
+                    "Achieved RPO now: age of the newest usable recovery point");
+  TextFamily rt_ts("paraat_plan_restore_test_timestamp_seconds", "Last successful restore test");
+  TextFamily rt_dur("paraat_plan_restore_test_duration_seconds", "Duration of the last successful restore test");
+  TextFamily due("paraat_plan_test_due_timestamp_seconds", "When each kind of test falls due (0: never done)");
+  TextFamily failover("paraat_plan_failover_ready", "1 when every failover source is ready");
+  TextFamily stale("paraat_plan_stale_sources", "Sources without fresh results");
+  TextFamily since("paraat_plan_state_since_timestamp_seconds", "When the plan entered its current state");
+  TextFamily reasons("paraat_plan_reasons", "Number of findings behind the plan's state, by code");
+  TextFamily sources("paraat_plan_source", "The plan's evidence sources by role; always 1 (join on agent, check)");
+
+  std::string plan;
+  for (const PlanView& v : snap->plans) {
+    const Plan& p = *v.plan;
+    const Evaluation& e = v.evaluation;
+    plan.clear();
+    AppendLabel(&plan, "plan", p.id);
+    auto with = [&plan](absl::string_view name, absl::string_view value) {
+      std::string l = plan;
+      AppendLabel(&l, name, value);
+      return l;
+    };
+    ready.Add(plan, e.state == paraat::v1::PLAN_STATE_READY || e.state == paraat::v1::PLAN_STATE_AT_RISK ? 1 : 0);
+    for (PlanState s : AllPlanStates()) state.Add(with("state", PlanStateName(s)), s == e.state ? 1 : 0);
+    std::string il = with("name", p.name);
+    AppendLabel(&il, "owner", p.owner);
+    AppendLabel(&il, "tier", p.tier ? absl::StrCat(p.tier) : "");
+    info.Add(il, 1);
+    rpo.Add(plan, absl::ToDoubleSeconds(p.rpo));
+    rto.Add(plan, absl::ToDoubleSeconds(p.rto));
+    if (p.mtpd) mtpd.Add(plan, absl::ToDoubleSeconds(*p.mtpd));
+    if (e.recovery_point) {
+      rp_ts.Add(plan, Seconds(*e.recovery_point));
+      rp_age.Add(plan, std::max(0.0, absl::ToDoubleSeconds(now - *e.recovery_point)));
+    }
+    if (e.good_restore_time) {
+      rt_ts.Add(plan, Seconds(*e.good_restore_time));
+      if (e.good_restore_duration_seconds) rt_dur.Add(plan, *e.good_restore_duration_seconds);
+    }
+    for (const TestDue& t : e.tests) due.Add(with("test", t.test), t.last ? Seconds(t.due) : 0);
+    if (e.failover_ready) failover.Add(plan, *e.failover_ready ? 1 : 0);
+    stale.Add(plan, e.stale_sources);
+    since.Add(plan, Seconds(v.since));
+    std::map<std::string, int> by_code;
+    for (const Reason& r : e.reasons) ++by_code[r.code];
+    for (const auto& [code, n] : by_code) reasons.Add(with("code", code), n);
+    for (Role role : {Role::kRecoveryPoint, Role::kIntegrity, Role::kRestoreTest, Role::kFailover}) {
+      for (const std::string& key : p.Sources(role)) {
+        const size_t slash = key.find('/');
+        std::string sl = with("role", RoleName(role));
+        AppendLabel(&sl, "agent", absl::string_view(key).substr(0, slash));
+        AppendLabel(&sl, "check", absl::string_view(key).substr(slash + 1));
+        sources.Add(sl, 1);
+      }
+    }
+  }
+  for (const TextFamily* f : {&ready, &state, &info, &rpo, &rto, &mtpd, &rp_ts, &rp_age, &rt_ts, &rt_dur, &due,
+                              &failover, &stale, &since, &reasons, &sources}) {
+    f->AppendTo(out);
+  }
+}
+
+void StateMetrics::RenderChecks(std::string* out) const {
+  TextFamily up("paraat_check_up", "1 when the check's last result was ok or warning");
+  // Only the current status has a series (value 1): four series a check, three of them 0,
+  // would double what a fleet's scrape carries. `sum by (status) (paraat_check_status)` counts.
+  TextFamily status("paraat_check_status", "The status of the check's last result (one series, value 1)");
+  TextFamily last_run("paraat_check_last_run_timestamp_seconds", "When the check last ran");
+  TextFamily duration("paraat_check_duration_seconds", "How long the check's last run took");
+  TextFamily interval("paraat_check_interval_seconds", "The check's configured interval");
+  TextFamily rp("paraat_check_recovery_point_timestamp_seconds", "Newest recovery point the check found");
+  TextFamily lag("paraat_check_replication_lag_seconds", "Replication lag the check measured");
+  TextFamily verified("paraat_check_verified_bytes", "Bytes read back and verified in the last run");
+  TextFamily corrupt("paraat_check_corrupt", "1 when the check's latest verification found corrupt data");
+  TextFamily restore("paraat_check_restore_duration_seconds", "Duration of the last restore the check ran");
+  TextFamily ready("paraat_check_ready", "1 when the failover target reports ready");
+  TextFamily free("paraat_check_free_bytes", "Free bytes the check measured (disk_space)");
+  static constexpr const char* kStatus[] = {"unspecified", "ok", "warning", "failed", "error"};
+
+  std::string l, sl;
+  state_->ForEachSource([&](const std::string&, const SourceState& s) {
+    if (!s.latest) return;
+    const Observation& o = *s.latest;
+    l.clear();
+    AppendLabel(&l, "agent", s.agent);
+    AppendLabel(&l, "check", s.check);
+    AppendLabel(&l, "kind", o.kind);
+    up.Add(l, o.status == paraat::v1::CHECK_STATUS_OK || o.status == paraat::v1::CHECK_STATUS_WARNING ? 1 : 0);
+    sl = l;
+    AppendLabel(&sl, "status", kStatus[o.status >= 0 && o.status <= 4 ? o.status : 0]);
+    status.Add(sl, 1);
+    last_run.Add(l, Seconds(o.started));
+    duration.Add(l, absl::ToDoubleSeconds(o.duration));
+    interval.Add(l, absl::ToDoubleSeconds(o.interval));
+    if (o.recovery_point) rp.Add(l, Seconds(*o.recovery_point));
+    if (o.replication_lag_seconds) lag.Add(l, *o.replication_lag_seconds);
+    if (o.verified_bytes) verified.Add(l, static_cast<double>(*o.verified_bytes));
+    if (s.latest_conclusive && s.latest_conclusive->integrity != paraat::v1::INTEGRITY_UNSPECIFIED) {
+      corrupt.Add(l, s.latest_conclusive->integrity == paraat::v1::INTEGRITY_CORRUPT ? 1 : 0);
+    }
+    if (o.restore_duration_seconds) restore.Add(l, *o.restore_duration_seconds);
+    if (o.ready) ready.Add(l, *o.ready ? 1 : 0);
+    if (o.free_bytes) free.Add(l, static_cast<double>(*o.free_bytes));
+  });
+  for (const TextFamily* f :
+       {&up, &status, &last_run, &duration, &interval, &rp, &lag, &verified, &corrupt, &restore, &ready, &free}) {
+    f->AppendTo(out);
+  }
+}
+
+void StateMetrics::RenderAgents(std::string* out) const {
+  TextFamily seen("paraat_agent_last_seen_timestamp_seconds", "When the agent last said hello or sent results");
+  TextFamily connected("paraat_agent_connected", "1 while the agent has a stream open");
+  TextFamily info("paraat_agent_info", "Agent version; always 1");
+  TextFamily spool("paraat_agent_spool_bytes", "Bytes of results the agent holds, not yet acknowledged");
+  TextFamily spool_max("paraat_agent_spool_max_bytes", "The agent's spool limit (spool.max_size)");
+  TextFamily dropped("paraat_agent_spool_dropped_results_total",
+                     "Results the agent dropped from a full spool since it started", "counter");
+  std::string l;
+  for (const AgentInfo& a : agents_->Snapshot()) {
+    l.clear();
+    AppendLabel(&l, "agent", a.id);
+    seen.Add(l, Seconds(a.last_seen));
+    connected.Add(l, a.connected_streams > 0 ? 1 : 0);
+    info.Add(Labels({{"agent", a.id}, {"version", a.version}}), 1);
+    if (a.status.spool_max_bytes() > 0) {
+      spool.Add(l, static_cast<double>(a.status.spool_bytes()));
+      spool_max.Add(l, static_cast<double>(a.status.spool_max_bytes()));
+      dropped.Add(l, static_cast<double>(a.status.dropped_results_total()));
+    }
+  }
+  for (const TextFamily* f : {&seen, &connected, &info, &spool, &spool_max, &dropped}) f->AppendTo(out);
+}
+
+}  // namespace paraat

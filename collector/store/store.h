@@ -1,0 +1,141 @@
+// The evidence store: append-only records in a hash chain, plus the small indexes the collector
+// needs to restart quickly. SQLite is the embedded default; PostgreSQL has the same semantics.
+//
+// Thread-safety: Commit(), SaveCheckpoint() and Prune() are called by one writer thread at a time.
+// The read methods may be called from any thread, concurrently with the writer.
+#ifndef PARAAT_COLLECTOR_STORE_STORE_H_
+#define PARAAT_COLLECTOR_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "collector/store/evidence_chain.h"
+#include "paraat/v1/evidence.pb.h"
+#include "paraat/v1/query.pb.h"
+
+namespace paraat {
+
+// A record to append. The store assigns seq and recorded time.
+struct PendingRecord {
+  RecordType type = RecordType::kResult;
+  std::string payload;  // serialized paraat.v1.EvidenceRecord (body only)
+  std::string plan_id;  // transitions, exercises, plan changes
+  int state = 0;        // transitions: the new paraat.v1.PlanState
+  std::string sha256;   // plan changes: the plan file's digest
+};
+
+// Records committed together. With a dedup key (agent_id non-empty) the whole group is
+// stored once: a second commit with the same (agent_id, spool_epoch, sequence) stores nothing.
+struct WriteGroup {
+  std::string agent_id;
+  uint64_t spool_epoch = 0;
+  uint64_t sequence = 0;
+  std::vector<PendingRecord> records;
+
+  // Set by Commit.
+  bool duplicate = false;
+  uint64_t first_seq = 0;  // seq of records[0]
+  int64_t recorded_ns = 0;
+};
+
+struct StoredRecord {
+  uint64_t seq = 0;
+  int64_t recorded_ns = 0;
+  RecordType type = RecordType::kResult;
+  std::string payload;
+  std::string hash;
+};
+
+// Latest evidence seqs of one source, saved periodically so start-up need not scan the store.
+struct SourceCheckpoint {
+  std::string source;  // agent/check
+  uint64_t latest_seq = 0;
+  uint64_t conclusive_seq = 0;
+  uint64_t ok_seq = 0;
+  int64_t received_ns = 0;
+};
+
+struct PlanStateRow {
+  std::string plan_id;
+  int state = 0;
+  int64_t since_ns = 0;
+  uint64_t seq = 0;
+};
+
+struct AgentRow {
+  std::string agent_id;
+  std::string version;
+  std::string hostname;
+  int64_t first_seen_ns = 0;
+  int64_t last_seen_ns = 0;
+};
+
+struct StoreStats {
+  uint64_t head_seq = 0;
+  uint64_t records = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens (creating if needed) and migrates the schema to the current version.
+  [[nodiscard]] virtual absl::Status Open() = 0;
+  virtual std::string Describe() const = 0;  // "sqlite:///var/lib/paraat/paraat.db"
+
+  // Whether other collectors may write to the same store (PostgreSQL). Then each collector also
+  // folds in what the others commit, and only the leader evaluates plans and maintains the store.
+  virtual bool Shared() const { return false; }
+  // Whether this collector leads: evaluates plans, records transitions, exports plan metrics,
+  // saves checkpoints, prunes. Takes the lead when it is free. A store no other collector writes
+  // to always leads.
+  [[nodiscard]] virtual absl::StatusOr<bool> TryLead() { return true; }
+
+  // --- writer side -------------------------------------------------------------------------
+  // Appends all groups in one transaction (all or nothing); fills in duplicate/first_seq.
+  [[nodiscard]] virtual absl::Status Commit(std::vector<WriteGroup*>& groups, absl::Time now) = 0;
+  // Replaces the saved latest-seqs of these sources; `through_seq` is the last record folded in.
+  [[nodiscard]] virtual absl::Status SaveCheckpoint(const std::vector<SourceCheckpoint>& sources,
+                                                    uint64_t through_seq) = 0;
+  [[nodiscard]] virtual absl::Status UpsertAgent(const AgentRow& agent) = 0;
+  // Stores an exercise attachment under its SHA-256 (hex); storing the same bytes again is a no-op.
+  [[nodiscard]] virtual absl::Status PutAttachment(const std::string& sha256, const std::string& content) = 0;
+  // Removes records recorded before `before` and appends a prune record; the chain stays
+  // verifiable from the new anchor. Returns how many records were removed.
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> Prune(absl::Time before, absl::Time now) = 0;
+
+  // --- readers -----------------------------------------------------------------------------
+  [[nodiscard]] virtual absl::StatusOr<std::vector<SourceCheckpoint>> LoadCheckpoint(uint64_t* through_seq) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::vector<PlanStateRow>> LoadPlanStates() = 0;
+  // plan id -> sha256 of the plan file last recorded
+  [[nodiscard]] virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> LoadPlanVersions() = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::vector<uint64_t>> ExerciseSeqs() = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::vector<AgentRow>> LoadAgents() = 0;
+  // Records by seq; missing ones (pruned) are left out.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<StoredRecord>> Read(const std::vector<uint64_t>& seqs) = 0;
+  // Calls `fn` for records with from_seq <= seq <= to_seq in order, until it returns false.
+  [[nodiscard]] virtual absl::Status Scan(uint64_t from_seq, uint64_t to_seq,
+                                          const std::function<bool(const StoredRecord&)>& fn) = 0;
+  // The first seq recorded at or after `t` (head + 1 when none).
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> FirstSeqAtOrAfter(absl::Time t) = 0;
+  [[nodiscard]] virtual absl::StatusOr<StoreStats> Stats() = 0;
+  // NOT_FOUND when no attachment has this digest.
+  [[nodiscard]] virtual absl::StatusOr<std::string> GetAttachment(const std::string& sha256) = 0;
+  // Recomputes the whole chain; `progress` is called now and then with records checked.
+  [[nodiscard]] virtual absl::StatusOr<paraat::v1::ChainVerification> Verify(
+      const std::function<void(uint64_t)>& progress = nullptr) = 0;
+};
+
+// "sqlite:///path/to.db", "sqlite://relative.db", or "postgresql://user@host/db".
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& url);
+
+}  // namespace paraat
+
+#endif  // PARAAT_COLLECTOR_STORE_STORE_H_
