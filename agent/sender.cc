@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_credentials.h"
 #include "common/log.h"
+#include "common/proto_text.h"
 #include "common/units.h"
 #include "common/version.h"
 #include "grpcpp/create_channel.h"
@@ -149,6 +150,7 @@ absl::Status Sender::Session() {
     ci->set_kind(c.kind);
     ci->set_interval_ns(absl::ToInt64Nanoseconds(c.interval));
   }
+  PrepareForWire(&hello_msg);  // labels and hostname: valid UTF-8, within the collector's limits
   if (!stream->Write(hello_msg)) {
     grpc::Status gs = stream->Finish();
     return absl::UnavailableError(gs.error_message().empty() ? "connection failed" : gs.error_message());

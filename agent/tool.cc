@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "agent/secrets.h"
+#include "common/text.h"
 
 namespace paraat {
 
@@ -40,7 +41,7 @@ std::string ToolError(const ProcessResult& r) {
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
       std::string line(absl::StripAsciiWhitespace(*it));
       if (line.empty() || line.rfind("NOTE:", 0) == 0 || line.rfind("HINT:", 0) == 0) continue;
-      if (line.size() > 300) line = line.substr(0, 297) + "...";
+      if (line.size() > 300) line = TruncateUtf8(line, 300);
       return line;
     }
   }
