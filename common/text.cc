@@ -1,5 +1,6 @@
 #include "common/text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -41,22 +42,34 @@ size_t CharLength(absl::string_view s, size_t i) {
   return 0;
 }
 
-// Eight bytes at s[i] are all ASCII and none is a backslash (or a control, when asked).
-inline bool PlainBlock(absl::string_view s, size_t i, bool controls_too) {
+// Eight bytes at s[i] are all printable ASCII (no control, no DEL).
+inline bool PrintableBlock(absl::string_view s, size_t i) {
   uint64_t v;
   std::memcpy(&v, s.data() + i, 8);
-  if (v & 0x8080808080808080ULL) return false;
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  const uint64_t backslash = v ^ (kOnes * '\\');
-  // Bytes equal to zero after the xor: the classic "has zero byte" test (exact for ASCII input).
-  if ((backslash - kOnes) & ~backslash & 0x8080808080808080ULL) return false;
-  if (controls_too) {
-    // Any byte below 0x20, or DEL.
-    if ((v - kOnes * 0x20) & ~v & 0x8080808080808080ULL) return false;
-    const uint64_t del = v ^ (kOnes * 0x7F);
-    if ((del - kOnes) & ~del & 0x8080808080808080ULL) return false;
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  if (v & kHigh) return false;
+  // "Has a byte below n" (exact for ASCII): any byte below 0x20, or equal to 0x7F.
+  if ((v - kOnes * 0x20) & ~v & kHigh) return false;
+  const uint64_t del = v ^ (kOnes * 0x7F);
+  return ((del - kOnes) & ~del & kHigh) == 0;
+}
+
+// Length of the run of ASCII bytes at the start of s.
+size_t AsciiPrefixLength(absl::string_view s) {
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 32 <= s.size(); i += 32) {
+    uint64_t v[4];
+    std::memcpy(v, s.data() + i, 32);
+    if ((v[0] | v[1] | v[2] | v[3]) & kHigh) break;
   }
-  return true;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t v;
+    std::memcpy(&v, s.data() + i, 8);
+    if (v & kHigh) break;
+  }
+  while (i < s.size() && At(s, i) < 0x80) ++i;
+  return i;
 }
 
 // In EscapeUtf8's input: the backslash at s[i] must be doubled, because what follows it would
@@ -111,7 +124,7 @@ void AppendDisplay(std::string* out, absl::string_view text, bool one_line) {
   while (i < n) {
     // Runs of plain ASCII are copied as they are.
     size_t run = i;
-    while (run + 8 <= n && PlainBlock(text, run, true)) run += 8;
+    while (run + 8 <= n && PrintableBlock(text, run)) run += 8;
     while (run < n && At(text, run) >= 0x20 && At(text, run) < 0x7F) ++run;
     out->append(text.data() + i, run - i);
     i = run;
@@ -149,16 +162,8 @@ void AppendDisplay(std::string* out, absl::string_view text, bool one_line) {
 }  // namespace
 
 bool IsValidUtf8(absl::string_view s) {
-  size_t i = 0;
+  size_t i = AsciiPrefixLength(s);
   while (i < s.size()) {
-    if (i + 8 <= s.size()) {
-      uint64_t v;
-      std::memcpy(&v, s.data() + i, 8);
-      if ((v & 0x8080808080808080ULL) == 0) {
-        i += 8;
-        continue;
-      }
-    }
     const size_t n = CharLength(s, i);
     if (n == 0) return false;
     i += n;
@@ -167,15 +172,15 @@ bool IsValidUtf8(absl::string_view s) {
 }
 
 bool NeedsUtf8Escape(absl::string_view s) {
-  size_t i = 0;
+  // The common case, plain ASCII without a backslash, at memchr's and word-at-a-time speed; the
+  // full scan starts at the first byte that may need it.
+  const size_t ascii = AsciiPrefixLength(s);
+  const void* bs = std::memchr(s.data(), '\\', ascii);
+  size_t i = bs == nullptr ? ascii : static_cast<size_t>(static_cast<const char*>(bs) - s.data());
   while (i < s.size()) {
-    if (i + 8 <= s.size() && PlainBlock(s, i, false)) {
-      i += 8;
-      continue;
-    }
     const unsigned char c = At(s, i);
-    if (c == '\\') {
-      if (BackslashNeedsDoubling(s, i)) return true;
+    if (c < 0x80) {
+      if (c == '\\' && BackslashNeedsDoubling(s, i)) return true;
       ++i;
       continue;
     }

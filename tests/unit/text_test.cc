@@ -230,6 +230,71 @@ TEST(PrepareForWire, EveryStringFieldOfAResultBatchRoundTrips) {
   }
 }
 
+// Every string leaf of a message: the message holding it, the field, its index (-1: singular).
+struct Leaf {
+  Message* message;
+  const FieldDescriptor* field;
+  int index;
+};
+void Leaves(Message* m, std::vector<Leaf>* out) {
+  const Reflection* r = m->GetReflection();
+  const Descriptor* d = m->GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int k = 0; k < r->FieldSize(*m, f); ++k) Leaves(r->MutableRepeatedMessage(m, f, k), out);
+      } else if (r->HasField(*m, f)) {
+        Leaves(r->MutableMessage(m, f), out);
+      }
+    } else if (f->type() == FieldDescriptor::TYPE_STRING) {
+      if (!f->is_repeated()) out->push_back({m, f, -1});
+      for (int k = 0; f->is_repeated() && k < r->FieldSize(*m, f); ++k) out->push_back({m, f, k});
+    }
+  }
+}
+
+// The check a clean result takes (generated accessors) must miss no field: each one alone.
+TEST(PrepareForWire, EachStringFieldOfAResultAloneIsFound) {
+  EXPECT_TRUE(ResultFastPathActive()) << "a string field was added to Result or its parts: add it to ResultIsClean";
+  v1::Result clean;
+  std::map<std::string, std::string> sent;
+  FillStrings(&clean, "ok", "r", &sent);
+  std::vector<Leaf> count;
+  Leaves(&clean, &count);
+  ASSERT_GE(count.size(), 10u);
+  google::protobuf::LogSilencer quiet;
+  for (size_t i = 0; i < count.size(); ++i) {
+    v1::Result r = clean;
+    std::vector<Leaf> leaves;
+    Leaves(&r, &leaves);
+    const Leaf& l = leaves[i];
+    if (l.index < 0) {
+      l.message->GetReflection()->SetString(l.message, l.field, kBadBytes);
+    } else {
+      l.message->GetReflection()->SetRepeatedString(l.message, l.field, l.index, kBadBytes);
+    }
+    PrepareForWire(&r);
+    v1::Result back;
+    EXPECT_TRUE(back.ParseFromString(r.SerializeAsString())) << l.field->full_name();
+  }
+  // And each one too long alone.
+  for (size_t i = 0; i < count.size(); ++i) {
+    v1::Result r = clean;
+    std::vector<Leaf> leaves;
+    Leaves(&r, &leaves);
+    const Leaf& l = leaves[i];
+    const size_t limit = WireLimit(l.field);
+    if (limit == 0) continue;
+    l.message->GetReflection()->SetString(l.message, l.field, std::string(limit + 1, 'x'));
+    PrepareForWire(&r);
+    std::vector<Leaf> after;
+    Leaves(&r, &after);
+    EXPECT_LE(after[i].message->GetReflection()->GetString(*after[i].message, after[i].field).size(), limit)
+        << l.field->full_name();
+  }
+}
+
 TEST(PrepareForWire, TheCollectorAcceptsWhatTheEdgeMade) {
   google::protobuf::LogSilencer quiet;
   v1::AgentMessage m;
@@ -275,6 +340,7 @@ TEST(PrepareForWire, LimitsAreTheCollectorsAndTooLongTextIsCutNotRefused) {
     const FieldDescriptor* f = google::protobuf::DescriptorPool::generated_pool()->FindFieldByName(name);
     ASSERT_NE(f, nullptr) << name;
     EXPECT_EQ(WireLimit(f), max) << name;
+    EXPECT_GE(max, 16u) << "PrepareForWire looks no limit up for strings of 16 bytes or less";
   }
 
   google::protobuf::LogSilencer quiet;
