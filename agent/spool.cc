@@ -183,9 +183,7 @@ void Spool::SaveGapsLocked() {
   if (!st.ok()) LogWarning("spool: cannot record the gap: ", st.message());
 }
 
-void Spool::DropUnreadableLocked(uint64_t seq, const Entry& e, absl::string_view why) {
-  LogWarning("spool: batch ", seq, " cannot be read back (", why, "); dropping it and reporting ", e.results,
-             e.results == 1 ? " result" : " results", " as a gap (", kUnreadableBatch, ")");
+void Spool::RecordDropLocked(uint64_t seq, const Entry& e, const char* reason) {
   ::unlink(BatchPath(seq).c_str());
   ++dropped_batches_;
   dropped_results_ += e.results;
@@ -196,11 +194,17 @@ void Spool::DropUnreadableLocked(uint64_t seq, const Entry& e, absl::string_view
   dropped.set_dropped_results(e.results);
   dropped.set_oldest_unix_ns(e.oldest_ns);
   dropped.set_newest_unix_ns(e.newest_ns);
-  dropped.set_reason(kUnreadableBatch);
+  dropped.set_reason(reason);
   MergeGapLocked(dropped);
-  // The reports it carried are lost with it, but their holes are no less real: the collector
-  // has not stored this batch, so it has not seen them.
+  // The dropped batch may itself have carried the report of an earlier gap: the collector has
+  // not stored it, so it has not seen that report either. Keep it.
   for (const auto& g : e.gaps) MergeGapLocked(g);
+}
+
+void Spool::DropUnreadableLocked(uint64_t seq, const Entry& e, absl::string_view why) {
+  LogWarning("spool: batch ", seq, " cannot be read back (", why, "); dropping it and reporting ", e.results,
+             e.results == 1 ? " result" : " results", " as a gap (", kUnreadableBatch, ")");
+  RecordDropLocked(seq, e, kUnreadableBatch);
   SaveGapsLocked();
 }
 
@@ -214,25 +218,10 @@ void Spool::DropOldestLocked(uint64_t incoming) {
       ++it;
       continue;
     }
-    const uint64_t seq = it->first;
-    const Entry e = it->second;
-    ::unlink(BatchPath(seq).c_str());
-    bytes_ -= e.bytes;
-    results_ -= e.results;
-    ++dropped_batches_;
-    dropped_results_ += e.results;
+    bytes_ -= it->second.bytes;
+    results_ -= it->second.results;
+    RecordDropLocked(it->first, it->second, "spool full (max_size reached while the collector was unreachable)");
     it = entries_.erase(it);
-    paraat::v1::Gap dropped;
-    dropped.set_first_sequence(seq);
-    dropped.set_last_sequence(seq);
-    dropped.set_dropped_batches(1);
-    dropped.set_dropped_results(e.results);
-    dropped.set_oldest_unix_ns(e.oldest_ns);
-    dropped.set_newest_unix_ns(e.newest_ns);
-    dropped.set_reason("spool full (max_size reached while the collector was unreachable)");
-    MergeGapLocked(dropped);
-    // The dropped batch may itself have carried the report of an earlier gap: keep it.
-    for (const auto& g : e.gaps) MergeGapLocked(g);
   }
   if (!pending_gaps_.empty()) SaveGapsLocked();
 }

@@ -77,6 +77,9 @@ class Spool {
   absl::Status SaveState();
   std::string BatchPath(uint64_t seq) const;
   void DropOldestLocked(uint64_t incoming_bytes);
+  // Removes a dropped batch's file, counts it, and records its hole (and the gap reports it
+  // carried) as gaps still to be reported.
+  void RecordDropLocked(uint64_t seq, const Entry& e, const char* reason);
   // Drops a batch that cannot be read back (`why`), counting it and recording the gap.
   void DropUnreadableLocked(uint64_t seq, const Entry& e, absl::string_view why);
   // Folds a dropped range into the gap still to be reported for the same reason.
