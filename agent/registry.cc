@@ -9,6 +9,7 @@
 #include "agent/checks/mysql_replication.h"
 #include "agent/checks/pgbackrest.h"
 #include "agent/checks/postgres_replication.h"
+#include "agent/checks/redis_replication.h"
 #include "agent/checks/restic.h"
 #include "agent/checks/restore_test.h"
 #include "agent/checks/tcp.h"
@@ -33,6 +34,7 @@ const std::map<std::string, CheckKind>& CheckKinds() {
       KindOf<RestoreTestCheck>(),
       KindOf<PostgresReplicationCheck>(),
       KindOf<MysqlReplicationCheck>(),
+      KindOf<RedisReplicationCheck>(),
       KindOf<TcpCheck>(),
       KindOf<HttpCheck>(),
       KindOf<DnsCheck>(),
