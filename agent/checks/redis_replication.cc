@@ -251,8 +251,9 @@ bool RedisReplicationCheck::JudgePersistence(const CheckContext& ctx, const Info
   const int64_t last_save = GetInt(info, "rdb_last_save_time", 0);
   AddDetail(r, "rdb_last_bgsave_status", bgsave);
   AddValue(r, "rdb_changes_since_last_save", static_cast<double>(changes));
-  // Until the first save since start, rdb_last_save_time is the start time, not a snapshot.
-  const bool snapshot = saves > 0 && last_save > 0;
+  // Until the first save since start ends, rdb_last_save_time is the start time, not a snapshot
+  // (rdb_saves counts a save when it starts).
+  const bool snapshot = saves > (Get(info, "rdb_bgsave_in_progress") == "1" ? 1 : 0) && last_save > 0;
   if (snapshot) AddDetail(r, "rdb_last_save_time", FormatTimeUtc(absl::FromUnixSeconds(last_save)));
   AddDetail(r, "aof_enabled", aof ? "yes" : "no");
   std::vector<std::string> problems;

@@ -84,7 +84,13 @@ TEST_F(RedisReplicationTest, ReplicaInSyncAndThePrimaryWithItsReplica) {
   EXPECT_FALSE(r.facts().has_recovery_point_unix_ns());
 
   ASSERT_THAT(primary_->Cli({"bgsave"}).output, HasSubstr("Background saving started"));
-  ASSERT_TRUE(WaitFor([&] { return primary_->Info("persistence")["rdb_saves"] == "1"; }, absl::Seconds(10)));
+  // rdb_saves counts a save when it starts; rdb_last_save_time moves when it ends.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto p = primary_->Info("persistence");
+        return p["rdb_saves"] == "1" && p["rdb_bgsave_in_progress"] == "0";
+      },
+      absl::Seconds(10)));
   const int64_t saved = std::stoll(primary_->Info("persistence")["rdb_last_save_time"]);
   ASSERT_EQ(primary_->Cli({"set", "k2", "v"}).output, "OK\n");
   r = RunYamlCheck(dir_, Check(*primary_, "    min_replicas: 1\n"));
