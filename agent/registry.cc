@@ -9,6 +9,7 @@
 #include "agent/checks/mysql_replication.h"
 #include "agent/checks/pgbackrest.h"
 #include "agent/checks/postgres_replication.h"
+#include "agent/checks/rclone.h"
 #include "agent/checks/redis_replication.h"
 #include "agent/checks/restic.h"
 #include "agent/checks/restore_test.h"
@@ -31,6 +32,7 @@ const std::map<std::string, CheckKind>& CheckKinds() {
       KindOf<ResticCheck>(),
       KindOf<BorgCheck>(),
       KindOf<PgBackRestCheck>(),
+      KindOf<RcloneCheck>(),
       KindOf<RestoreTestCheck>(),
       KindOf<PostgresReplicationCheck>(),
       KindOf<MysqlReplicationCheck>(),
