@@ -6,6 +6,7 @@
 #include "agent/checks/dns.h"
 #include "agent/checks/file_backup.h"
 #include "agent/checks/http.h"
+#include "agent/checks/json_http.h"
 #include "agent/checks/mysql_replication.h"
 #include "agent/checks/pgbackrest.h"
 #include "agent/checks/postgres_replication.h"
@@ -39,6 +40,7 @@ const std::map<std::string, CheckKind>& CheckKinds() {
       KindOf<RedisReplicationCheck>(),
       KindOf<TcpCheck>(),
       KindOf<HttpCheck>(),
+      KindOf<JsonHttpCheck>(),
       KindOf<DnsCheck>(),
       KindOf<DiskSpaceCheck>(),
       KindOf<CommandCheck>(),
