@@ -67,6 +67,7 @@ const char* VerdictName(JsonHttpCheck::Verdict v) {
 
 void ReadAuthKeys(YamlMap& keys, const CheckEnv& env, JsonHttpCheck::Options* o) {
   o->token = ReadSecretKeys(keys, "token", env, false);
+  if (auto v = keys.String("token_prefix")) o->token_prefix = *v;
   if (auto v = keys.String("user")) o->user = *v;
   o->password = ReadSecretKeys(keys, "password", env, false);
   if (!o->user.empty() && o->password.empty()) keys.Error("user", "needs password_file or password_env");
@@ -137,7 +138,7 @@ std::optional<nlohmann::json> JsonHttpCheck::Fetch(const CheckContext& ctx, para
   for (const auto& [name, value] : options_.headers) req.headers.push_back(absl::StrCat(name, ": ", value));
   std::optional<std::string> token = ReadSecret(options_.token, r);
   if (!token) return std::nullopt;
-  if (!token->empty()) req.headers.push_back("Authorization: Bearer " + *token);
+  if (!token->empty()) req.headers.push_back(absl::StrCat("Authorization: ", options_.token_prefix, *token));
   std::optional<std::string> password = ReadSecret(options_.password, r);
   if (!password) return std::nullopt;
   req.user = options_.user;

@@ -8,6 +8,7 @@
 //     method: GET                    # or POST (with body:)
 //     headers: {x-api-version: 1.1-rev1}
 //     token_file: /etc/paraat/veeam.token   # Authorization: Bearer; or user + password_file; or cert/key
+//     token_prefix: "Bearer "       # what precedes the token in the Authorization header
 //     ca_file: /etc/paraat/veeam-ca.pem      # optional; verify_tls: false accepts any certificate
 //     items: /data                   # JSON pointer (RFC 6901) to an array of items; none: the document is one item
 //     filter: {/name: Daily DB}      # optional: pointer -> the value an item must have
@@ -48,6 +49,7 @@ class JsonHttpCheck : public Check {
     std::string body;
     std::map<std::string, std::string> headers;
     SecretRef token;
+    std::string token_prefix = "Bearer ";  // Authorization: <prefix><token>
     std::string user;
     SecretRef password;
     std::string cert, key, ca_file;

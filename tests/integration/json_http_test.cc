@@ -154,6 +154,8 @@ TEST_F(JsonHttpTest, RefusalsWrongShapesAndADownServerAreErrors) {
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
   EXPECT_THAT(r.message(), HasSubstr("refused the request (401): check the credentials"));
   WriteFileOrDie(dir_ / "token", "t0k3n-secret\n");
+  r = RunYamlCheck(dir_, Sessions("    token_prefix: \"PBSAPIToken=\"\n"));
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR) << "the server wants Bearer";
   r = RunYamlCheck(dir_, Sessions("", Url("/api/broken")));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
   EXPECT_THAT(r.message(), HasSubstr("not JSON: <html>maintenance</html>"));
