@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/serving/web.h"
 #include "common/fs.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/status_macros.h"
@@ -132,7 +133,7 @@ absl::Status Collector::StartGrpc() {
   builder.AddListeningPort(config_.listen, creds, &grpc_port_);
   builder.RegisterService(agent_service_.get());
   builder.RegisterService(query_service_.get());
-  builder.SetMaxReceiveMessageSize(8 << 20);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxReceiveMessageBytes));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   server_ = builder.BuildAndStart();
@@ -147,9 +148,10 @@ absl::Status Collector::StartGrpc() {
 absl::Status Collector::StartHttp() {
   WebAuth auth{config_.metrics_user, ""};
   if (!config_.metrics_password_file.empty()) {
-    auto pw = ReadFile(config_.metrics_password_file);
+    auto pw = ReadRegularFile(config_.metrics_password_file, kMaxSecretFileBytes);
     if (!pw.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(config_.file, ": metrics_auth: ", pw.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(config_.file, ": metrics_auth: ", config_.metrics_password_file, ": ", pw.status().message()));
     }
     auth.password = std::string(absl::StripTrailingAsciiWhitespace(*pw));
   }
