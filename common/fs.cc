@@ -85,9 +85,10 @@ std::string RealPath(const std::string& path) {
 }
 
 // Where the open descriptor really is: the file that was opened, not what `path` names now.
+// Before opening (fd < 0), where `path` leads.
 std::string RealPathOf(int fd, const std::string& path) {
   char buf[PATH_MAX];
-  const ssize_t n = ::readlink(absl::StrCat("/proc/self/fd/", fd).c_str(), buf, sizeof buf - 1);
+  const ssize_t n = fd < 0 ? -1 : ::readlink(absl::StrCat("/proc/self/fd/", fd).c_str(), buf, sizeof buf - 1);
   if (n > 0 && buf[0] == '/') return std::string(buf, static_cast<size_t>(n));
   return RealPath(path);  // no /proc
 }
@@ -141,6 +142,12 @@ absl::StatusOr<std::string> ReadRegularFile(const std::string& path, size_t max_
   // Looked at before it is opened: opening a FIFO waits for a writer, opening a device may act.
   if (::stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, "cannot read");
   if (!S_ISREG(st.st_mode)) return NotRegular(st.st_mode);
+  // Where it leads is judged before it is opened too: the answer must not depend on whether
+  // this process may read the target (/etc/shadow as root or not).
+  if (within_folder) {
+    absl::Status inside = CheckWithinFolder(-1, path);
+    if (!inside.ok()) return inside;
+  }
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, "cannot read");
   uint64_t size = 0;
