@@ -8,7 +8,7 @@
 #include "common/cli.h"
 #include "common/time_util.h"
 #include "ctl/commands.h"
-#include "ctl/export.h"
+#include "report/export.h"
 #include "google/protobuf/arena.h"
 
 namespace paraat {

@@ -3,10 +3,10 @@
 #include <regex>
 #include <sstream>
 
-#include "ctl/export.h"
-#include "ctl/report_html.h"
-#include "ctl/report_model.h"
-#include "ctl/report_oscal.h"
+#include "report/export.h"
+#include "report/report_html.h"
+#include "report/report_model.h"
+#include "report/report_oscal.h"
 #include "ctl/table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
