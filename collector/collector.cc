@@ -157,7 +157,7 @@ absl::Status Collector::StartHttp() {
   state_metrics_ =
       std::make_unique<StateMetrics>(loop_.get(), &state_, &agents_, clock_, [this] { return cluster_->leading(); });
   RegisterWebPages(&http_, &metrics_, state_metrics_.get(), loop_.get(), clock_, std::move(auth));
-  return http_.Start(config_.metrics_listen, HttpServerOptions{config_.metrics_tls_cert, config_.metrics_tls_key});
+  return http_.Start(config_.metrics_listen, HttpServerOptions{config_.metrics_tls_cert, config_.metrics_tls_key, ""});
 }
 
 }  // namespace paraat
