@@ -6,9 +6,9 @@
 #include "common/plan_format.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
+#include "nlohmann/json.hpp"
 #include "report/report_html.h"
 #include "report/report_oscal.h"
-#include "nlohmann/json.hpp"
 
 namespace paraat {
 

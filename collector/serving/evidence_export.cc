@@ -146,7 +146,7 @@ grpc::Status EvidenceExport::Run(const EvaluationSnapshot& snapshot, const paraa
   }
   h->set_generated_unix_ns(ToUnixNs(now));
   h->set_collector_version(PARAAT_VERSION);
-  if (!writer->Write(header, true)) return kClientGone;
+  if (!writer->Write(header, false)) return kClientGone;
 
   auto from = store_->FirstSeqAtOrAfter(since);
   if (!from.ok()) return ToGrpcStatus(from.status());
