@@ -68,6 +68,7 @@ absl::StatusOr<uint64_t> Ingest::Restore() {
     paraat::v1::EvidenceRecord rec;
     if (rec.ParseFromString(r.payload) && rec.has_result()) {
       obs[r.seq] = ObservationFromResult(rec.result().result(), r.seq);
+      obs[r.seq].received = FromUnixNs(r.recorded_ns);
     }
   }
   for (const SourceCheckpoint& r : rows) {
