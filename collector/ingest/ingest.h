@@ -31,6 +31,7 @@
 #include "collector/evaluation/state.h"
 #include "collector/ingest/agent_registry.h"
 #include "collector/ingest/collector_metrics.h"
+#include "collector/ingest/store_health.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
 
@@ -82,6 +83,9 @@ class Ingest : public RecordSink {
     std::function<uint64_t()> folded_through;
     // Keep the seq ranges committed for TakeCommittedRanges().
     bool track_commits = false;
+    // Told of every commit's outcome; while it says the store is down, the writer probes the
+    // store every second (Store::Ping) until it answers. Null: failures are only logged.
+    StoreHealth* health = nullptr;
   };
 
   Ingest(Store* store, EvidenceState* state, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
@@ -132,6 +136,8 @@ class Ingest : public RecordSink {
   void FoldStored(StoredEvidence& evidence, std::vector<std::string>* changed);
   void MaybeCheckpoint(bool force);
   void MaybePrune();
+  // Pings the store when it is down (every second) or nothing was written for a while.
+  void MaybeProbe();
 
   Store* store_;
   EvidenceState* state_;
@@ -152,6 +158,7 @@ class Ingest : public RecordSink {
   std::atomic<uint64_t> head_seq_{0};
   absl::Duration last_checkpoint_;  // monotonic
   absl::Duration last_prune_ = -absl::InfiniteDuration();
+  absl::Duration last_store_use_;  // monotonic: the last commit or probe
 };
 
 }  // namespace paraat
