@@ -7,6 +7,7 @@
 #ifndef PARAAT_COLLECTOR_COLLECTOR_H_
 #define PARAAT_COLLECTOR_COLLECTOR_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,12 +23,14 @@
 #include "collector/ingest/collector_metrics.h"
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/plan_set.h"
+#include "collector/ingest/store_health.h"
 #include "collector/serving/auth.h"
 #include "collector/serving/http_server.h"
 #include "collector/serving/metrics_exporter.h"
 #include "collector/serving/query_service.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 
 namespace paraat {
@@ -54,9 +57,13 @@ class Collector {
   absl::Status StartHttp();
 
   CollectorConfig config_;
+  // The collector's own time: the system clock, its steps followed only once they last
+  // (common/clock.h). Everything below takes this one.
+  std::unique_ptr<SteadyWallClock> steady_clock_;
   const Clock* clock_;
   CollectorMetrics metrics_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<StoreHealth> health_;
   EvidenceState state_;
   AgentRegistry agents_;
   std::unique_ptr<Ingest> ingest_;
@@ -69,6 +76,7 @@ class Collector {
   std::unique_ptr<QueryServiceImpl> query_service_;
   std::optional<Authorizer> authorizer_;
   std::unique_ptr<grpc::Server> server_;
+  std::atomic<grpc::HealthCheckServiceInterface*> grpc_health_{nullptr};  // follows health_
   HttpServer http_;
   int grpc_port_ = 0;
   bool started_ = false;

@@ -41,9 +41,10 @@ void AppendValue(std::string* out, double value);
 class StateMetrics {
  public:
   // `exports_plans` says whether this collector publishes plan series (with several collectors
-  // on one database, only the one evaluating does).
+  // on one database, only the one evaluating does); `verdicts_stale` whether the plans' verdicts
+  // are the last ones before a store outage (paraat_plan_verdict_stale).
   StateMetrics(const EvaluationLoop* loop, const EvidenceState* state, const AgentRegistry* agents, const Clock* clock,
-               std::function<bool()> exports_plans = nullptr);
+               std::function<bool()> exports_plans = nullptr, std::function<bool()> verdicts_stale = nullptr);
 
   // Appends every plan, check and agent family to `out`.
   void Render(std::string* out) const;
@@ -58,6 +59,7 @@ class StateMetrics {
   const AgentRegistry* agents_;
   const Clock* clock_;
   std::function<bool()> exports_plans_;
+  std::function<bool()> verdicts_stale_;
 };
 
 }  // namespace paraat

@@ -1,9 +1,12 @@
 // The collector's pages on its HTTP server: /metrics (the collector's own instruments, then the
-// plan, check and agent series), / (the status page) and /healthz. With a user set, every page
-// but /healthz asks for HTTP basic authentication.
+// plan, check and agent series), / (the status page), /healthz (liveness: the process serves)
+// and /readyz (readiness: 503 with the reason while the collector cannot do its work, e.g. its
+// evidence store is unavailable). With a user set, every page but /healthz and /readyz asks for
+// HTTP basic authentication.
 #ifndef PARAAT_COLLECTOR_SERVING_WEB_H_
 #define PARAAT_COLLECTOR_SERVING_WEB_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,9 +23,16 @@ struct WebAuth {
   std::string password;
 };
 
+struct WebHooks {
+  // Run before each /metrics scrape renders (gauges derived at scrape time). May be unset.
+  std::function<void()> before_scrape;
+  // Empty when the collector is ready; else why not, one line (/readyz answers 503 with it).
+  std::function<std::string()> not_ready;
+};
+
 // Registers the pages on `server` (before it starts). Everything passed must outlive it.
 void RegisterWebPages(HttpServer* server, const CollectorMetrics* metrics, const StateMetrics* state_metrics,
-                      const EvaluationLoop* loop, const Clock* clock, WebAuth auth);
+                      const EvaluationLoop* loop, const Clock* clock, WebAuth auth, WebHooks hooks = {});
 
 }  // namespace paraat
 
