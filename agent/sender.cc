@@ -116,9 +116,9 @@ void Sender::Run() {
     ++backoffs_;
     const std::string reason = Reason(out.status);
     const std::string line =
-        absl::StrCat(out.welcomed ? "stream to collector " : "collector ", config_.collector_address,
-                     out.welcomed ? " ended" : " unreachable or refusing", " (", reason,
-                     "); results stay in the spool; retrying in ", HumanDuration(wait));
+        absl::StrCat(out.welcomed ? "stream to collector ended"
+                                  : absl::StrCat("collector ", config_.collector_address, " unreachable or refusing"),
+                     " (", reason, "); results stay in the spool; retrying in ", HumanDuration(wait));
     if (reason != last_reason) {
       LogWarning(line);
       last_reason = reason;
