@@ -10,7 +10,7 @@ namespace {
 constexpr absl::Duration kReportEvery = absl::Minutes(1);
 }  // namespace
 
-std::string OneLine(absl::string_view message) {
+std::string JoinLines(absl::string_view message) {
   std::string out;
   out.reserve(message.size());
   for (char c : absl::StripAsciiWhitespace(message)) {
@@ -27,7 +27,7 @@ StoreHealth::StoreHealth(std::string store, const Clock* clock, prometheus::Gaug
 }
 
 void StoreHealth::Failed(absl::string_view what, const absl::Status& status) {
-  const std::string error = OneLine(absl::StrCat(what, ": ", status.message()));
+  const std::string error = JoinLines(absl::StrCat(what, ": ", status.message()));
   {
     std::lock_guard<std::mutex> lock(mu_);
     state_.error = error;

@@ -66,7 +66,7 @@ class StoreHealth {
 
 // `message` on one line: newlines and tabs become spaces, runs of spaces one (libpq's messages
 // span several lines).
-std::string OneLine(absl::string_view message);
+std::string JoinLines(absl::string_view message);
 
 }  // namespace paraat
 

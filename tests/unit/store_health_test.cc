@@ -40,8 +40,8 @@ TEST(StoreHealth, FollowsFailuresAndSuccessesAndTellsOncePerChange) {
   EXPECT_EQ(changes, (std::vector<bool>{false, true}));
 }
 
-TEST(StoreHealth, MessagesAreOneLine) {
-  EXPECT_EQ(OneLine("  could not connect:\n\tIs the server running locally\r\n  and accepting connections?\n"),
+TEST(StoreHealth, MessagesAreJoinedIntoOneLine) {
+  EXPECT_EQ(JoinLines("  could not connect:\n\tIs the server running locally\r\n  and accepting connections?\n"),
             "could not connect: Is the server running locally and accepting connections?");
 }
 
