@@ -16,6 +16,7 @@
 #include "collector/config.h"
 #include "collector/evaluation/evaluation_loop.h"
 #include "collector/evaluation/state.h"
+#include "collector/ingest/agent_quota.h"
 #include "collector/ingest/agent_registry.h"
 #include "collector/ingest/agent_service.h"
 #include "collector/ingest/chain_monitor.h"
@@ -66,6 +67,7 @@ class Collector {
   std::unique_ptr<StoreHealth> health_;
   EvidenceState state_;
   AgentRegistry agents_;
+  std::unique_ptr<AgentQuota> quota_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<EvaluationLoop> loop_;
   std::unique_ptr<PlanSet> plans_;

@@ -41,6 +41,8 @@ class AgentRegistry {
   void Seen(const std::string& id, absl::Time now);
   void UpdateStatus(const std::string& id, const paraat::v1::AgentStatus& status);
   void SetClockOffset(const std::string& id, absl::Duration offset);
+  // Forgets agents without a stream that were last seen before `silent_since` (agent_retention).
+  void Forget(absl::Time silent_since);
   std::vector<AgentInfo> Snapshot() const;
 
  private:

@@ -34,6 +34,7 @@
 #include "collector/ingest/store_health.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
+#include "common/limits.h"
 
 namespace paraat {
 
@@ -86,6 +87,10 @@ class Ingest : public RecordSink {
     // Told of every commit's outcome; while it says the store is down, the writer probes the
     // store every second (Store::Ping) until it answers. Null: failures are only logged.
     StoreHealth* health = nullptr;
+    // Sources restored per agent at start-up, the newest first: what a client once invented
+    // under one agent id (the collector now refuses it) cannot make every restart slow. The
+    // others' evidence stays in the store.
+    size_t max_sources_per_agent = kMaxChecksPerAgent;
   };
 
   Ingest(Store* store, EvidenceState* state, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
@@ -93,7 +98,8 @@ class Ingest : public RecordSink {
   ~Ingest() override;
 
   // Restores the state and the agent registry from the store: the sources of the last
-  // checkpoint, the results committed after it, every exercise. Call once, before Start().
+  // checkpoint (at most max_sources_per_agent an agent), the results committed after it,
+  // every exercise. Call once, before Start().
   // Returns the seq through which the store was read.
   [[nodiscard]] absl::StatusOr<uint64_t> Restore();
   void Start();
@@ -134,6 +140,8 @@ class Ingest : public RecordSink {
   // Folds what committed items carry into the state; adds the sources that changed.
   void FoldCommitted(const std::vector<Item*>& items, std::vector<std::string>* changed, bool* exercises);
   void FoldStored(StoredEvidence& evidence, std::vector<std::string>* changed);
+  // Restores the checkpoint's sources rows[from, to) with their latest records.
+  absl::Status RestoreSources(const std::vector<SourceCheckpoint>& rows, size_t from, size_t to);
   void MaybeCheckpoint(bool force);
   void MaybePrune();
   // Pings the store when it is down (every second) or nothing was written for a while.
