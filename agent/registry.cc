@@ -6,9 +6,12 @@
 #include "agent/checks/dns.h"
 #include "agent/checks/file_backup.h"
 #include "agent/checks/http.h"
+#include "agent/checks/json_http.h"
 #include "agent/checks/mysql_replication.h"
 #include "agent/checks/pgbackrest.h"
 #include "agent/checks/postgres_replication.h"
+#include "agent/checks/rclone.h"
+#include "agent/checks/redis_replication.h"
 #include "agent/checks/restic.h"
 #include "agent/checks/restore_test.h"
 #include "agent/checks/tcp.h"
@@ -30,11 +33,14 @@ const std::map<std::string, CheckKind>& CheckKinds() {
       KindOf<ResticCheck>(),
       KindOf<BorgCheck>(),
       KindOf<PgBackRestCheck>(),
+      KindOf<RcloneCheck>(),
       KindOf<RestoreTestCheck>(),
       KindOf<PostgresReplicationCheck>(),
       KindOf<MysqlReplicationCheck>(),
+      KindOf<RedisReplicationCheck>(),
       KindOf<TcpCheck>(),
       KindOf<HttpCheck>(),
+      KindOf<JsonHttpCheck>(),
       KindOf<DnsCheck>(),
       KindOf<DiskSpaceCheck>(),
       KindOf<CommandCheck>(),
