@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -81,8 +82,9 @@ void ParseCollectorSection(YamlMap& doc, const std::string& base, const ConfigLo
 }
 
 void ParseSpoolSection(YamlMap& doc, const std::string& base, AgentConfig* c) {
-  if (auto spool = doc.Map("spool", kRequired)) {
-    if (auto d = spool->String("dir", kRequired)) c->spool_dir = ResolveConfigPath(base, *d);
+  c->spool_dir = DefaultStateDirectory() + "/spool";
+  if (auto spool = doc.Map("spool")) {
+    if (auto d = spool->String("dir")) c->spool_dir = ResolveConfigPath(base, *d);
     if (auto m = spool->Size("max_size")) {
       if (*m < (64 << 10)) {
         spool->Error("max_size", "must be at least 64KiB");
@@ -164,6 +166,15 @@ void ParseChecks(YamlMap& doc, const std::string& base, const ConfigLoadOptions&
 }
 
 }  // namespace
+
+std::string DefaultStateDirectory() {
+  // systemd's StateDirectory= (a colon-separated list when it names several: the first).
+  if (const char* dir = std::getenv("STATE_DIRECTORY"); dir != nullptr && *dir != '\0') {
+    const std::string dirs = dir;
+    return dirs.substr(0, dirs.find(':'));
+  }
+  return "/var/lib/paraat-agent";
+}
 
 absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path, const ConfigLoadOptions& options) {
   ConfigErrors errors(path);

@@ -36,7 +36,7 @@ struct AgentConfig {
   std::string tls_ca, tls_cert, tls_key;
   bool insecure = false;
 
-  std::string spool_dir;
+  std::string spool_dir;  // default: DefaultStateDirectory()/spool
   uint64_t spool_max_size = 256ull << 20;
   std::string state_dir;  // per-check state (rotating verification); default <spool_dir>/check-state
 
@@ -52,6 +52,10 @@ struct ConfigLoadOptions {
   // missing one is reported when a check needs it, by that check.
   bool require_files = false;
 };
+
+// Where the agent keeps its state unless its config says otherwise: $STATE_DIRECTORY (systemd's
+// StateDirectory=, the first when it names several), else /var/lib/paraat-agent (the package's).
+std::string DefaultStateDirectory();
 
 // Problems are InvalidArgument with `file:line: key: problem` lines, all of them at once.
 [[nodiscard]] absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path,

@@ -81,30 +81,53 @@ absl::Duration Sender::NextBackoff() {
   return absl::Milliseconds(std::uniform_int_distribution<int64_t>(ms / 2, ms)(rng));
 }
 
+namespace {
+
+std::string Reason(const absl::Status& st) {
+  return absl::StrCat(absl::StatusCodeToString(st.code()), ": ", st.message());
+}
+
+absl::Status FromGrpc(const grpc::Status& gs, absl::string_view otherwise) {
+  if (gs.ok()) return absl::UnavailableError(otherwise);
+  return absl::Status(static_cast<absl::StatusCode>(gs.error_code()),
+                      gs.error_message().empty() ? otherwise : gs.error_message());
+}
+
+}  // namespace
+
 void Sender::Run() {
-  bool logged_down = false;
+  std::string last_reason;  // logged as a warning once, while it stays the same
   while (true) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
     }
-    absl::Status st = Session();
+    const Outcome out = Session();
     connected_ = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
     }
+    if (out.healthy) {
+      backoff_ = absl::Seconds(1);  // a session the collector kept: the next retry starts afresh
+      last_reason.clear();
+    }
     const absl::Duration wait = NextBackoff();
-    if (!logged_down) {
-      LogWarning("collector ", config_.collector_address, " unreachable (", st.message(),
-                 "); results stay in the spool; retrying in ", HumanDuration(wait));
-      logged_down = true;
+    last_backoff_ms_ = absl::ToInt64Milliseconds(wait);
+    ++backoffs_;
+    const std::string reason = Reason(out.status);
+    const std::string line =
+        absl::StrCat(out.welcomed ? "stream to collector ended"
+                                  : absl::StrCat("collector ", config_.collector_address, " unreachable or refusing"),
+                     " (", reason, "); results stay in the spool; retrying in ", HumanDuration(wait));
+    if (reason != last_reason) {
+      LogWarning(line);
+      last_reason = reason;
     } else {
-      LogDebug("collector still unreachable (", st.message(), "); retrying in ", HumanDuration(wait));
+      LogDebug(line);
     }
     std::unique_lock<std::mutex> lock(mu_);
     clock_->WaitFor(cv_, lock, wait, [&] { return stopping_; });
-    if (!stopping_ && st.ok()) logged_down = false;
   }
 }
 
@@ -118,6 +141,7 @@ paraat::v1::AgentMessage Sender::Hello() const {
   hello->set_hostname(host);
   hello->set_spool_epoch(spool_->epoch());
   FillStatus(hello->mutable_status());
+  hello->set_sent_unix_ns(absl::ToUnixNanos(clock_->Now()));
   for (const auto& [k, v] : config_.labels) {
     auto* l = hello->add_labels();
     l->set_name(k);
@@ -134,21 +158,17 @@ paraat::v1::AgentMessage Sender::Hello() const {
 }
 
 absl::Status Sender::Handshake(AgentStream* stream) {
-  if (!stream->Write(Hello())) {
-    grpc::Status gs = stream->Finish();
-    return absl::UnavailableError(gs.error_message().empty() ? "connection failed" : gs.error_message());
-  }
+  if (!stream->Write(Hello())) return FromGrpc(stream->Finish(), "connection failed");
   paraat::v1::CollectorMessage welcome;
   if (!stream->Read(&welcome) || !welcome.has_welcome()) {
-    grpc::Status gs = stream->Finish();
-    return absl::UnavailableError(gs.ok() ? "collector closed the stream" : gs.error_message());
+    return FromGrpc(stream->Finish(), "the collector closed the stream");
   }
+  welcome_received_ns_ = absl::ToUnixNanos(clock_->Now());
   {
     std::lock_guard<std::mutex> lock(mu_);
     window_ = std::max<uint32_t>(1, std::min<uint32_t>(welcome.welcome().max_inflight_batches(), 64));
   }
   connected_ = true;
-  backoff_ = absl::Seconds(1);  // a session the collector welcomed: the next retry starts afresh
   LogInfo("connected to collector ", config_.collector_address, " (collector ", welcome.welcome().collector_version(),
           ")");
   return absl::OkStatus();
@@ -169,7 +189,7 @@ void Sender::ReadAcks(AgentStream* stream, std::atomic<bool>* broken) {
   cv_.notify_all();
 }
 
-void Sender::SendBatches(AgentStream* stream, const std::atomic<bool>& broken) {
+void Sender::SendBatches(AgentStream* stream, const std::atomic<bool>& broken, int64_t welcome_received_ns) {
   uint64_t last_sent = 0;
   while (true) {
     {
@@ -196,15 +216,21 @@ void Sender::SendBatches(AgentStream* stream, const std::atomic<bool>& broken) {
     paraat::v1::AgentMessage msg;
     *msg.mutable_batch() = std::move(*batch);
     FillStatus(msg.mutable_batch()->mutable_status());
+    msg.mutable_batch()->set_welcome_received_unix_ns(welcome_received_ns);
+    msg.mutable_batch()->set_sent_unix_ns(absl::ToUnixNanos(clock_->Now()));
     if (!stream->Write(msg)) return;
   }
 }
 
-absl::Status Sender::Session() {
+Sender::Outcome Sender::Session() {
+  Outcome out;
   grpc::ClientContext ctx;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return absl::CancelledError("stopping");
+    if (stopping_) {
+      out.status = absl::CancelledError("stopping");
+      return out;
+    }
     active_ = &ctx;
     inflight_.clear();
   }
@@ -219,21 +245,28 @@ absl::Status Sender::Session() {
   // Fail fast when the collector is away, instead of queueing the call.
   ctx.set_wait_for_ready(false);
   auto stream = stub_->Stream(&ctx);
-  if (absl::Status st = Handshake(stream.get()); !st.ok()) return st;
+  if (absl::Status st = Handshake(stream.get()); !st.ok()) {
+    out.status = st;
+    return out;
+  }
+  out.welcomed = true;
+  const absl::Duration welcomed_at = clock_->Monotonic();
   std::atomic<bool> broken{false};
   std::thread reader([&] { ReadAcks(stream.get(), &broken); });
-  SendBatches(stream.get(), broken);
-  ctx.TryCancel();
-  reader.join();
-  grpc::Status gs = stream->Finish();
+  SendBatches(stream.get(), broken, welcome_received_ns_);
   bool stopping;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping = stopping_;
   }
-  if (stopping) return absl::CancelledError("stopping");
-  LogWarning("stream to collector ended: ", gs.ok() ? "closed by the collector" : gs.error_message());
-  return absl::UnavailableError(gs.ok() ? "stream closed" : gs.error_message());
+  // Only a stop cancels: a stream the collector ended carries its status (why it refused), which
+  // a cancel would replace with CANCELLED.
+  if (stopping) ctx.TryCancel();
+  reader.join();
+  grpc::Status gs = stream->Finish();
+  out.healthy = clock_->Monotonic() - welcomed_at >= kHealthySession;
+  out.status = stopping ? absl::CancelledError("stopping") : FromGrpc(gs, "the collector closed the stream");
+  return out;
 }
 
 }  // namespace paraat

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -154,6 +156,31 @@ absl::Status Spool::SaveState() {
   return WriteFileAtomic(dir_ + "/spool.state", absl::StrFormat("epoch=%016x\nreserved=%d\n", epoch_, reserved_));
 }
 
+namespace {
+
+// Adds `in`'s dropped ranges to `out`'s: sorted, adjacent and overlapping ranges joined.
+void MergeRanges(const paraat::v1::Gap& in, paraat::v1::Gap* out) {
+  std::vector<std::pair<uint64_t, uint64_t>> all;
+  for (const paraat::v1::Gap* g : {static_cast<const paraat::v1::Gap*>(out), &in}) {
+    for (const auto& r : g->dropped_ranges()) all.emplace_back(r.first(), r.last());
+  }
+  std::sort(all.begin(), all.end());
+  out->clear_dropped_ranges();
+  for (const auto& [first, last] : all) {
+    const int n = out->dropped_ranges_size();
+    if (n > 0 && first <= out->dropped_ranges(n - 1).last() + 1) {
+      auto* prev = out->mutable_dropped_ranges(n - 1);
+      prev->set_last(std::max(prev->last(), last));
+      continue;
+    }
+    auto* r = out->add_dropped_ranges();
+    r->set_first(first);
+    r->set_last(last);
+  }
+}
+
+}  // namespace
+
 void Spool::MergeGapLocked(const paraat::v1::Gap& gap) {
   auto it = std::find_if(pending_gaps_.begin(), pending_gaps_.end(),
                          [&](const paraat::v1::Gap& g) { return g.reason() == gap.reason(); });
@@ -162,6 +189,7 @@ void Spool::MergeGapLocked(const paraat::v1::Gap& gap) {
     return;
   }
   paraat::v1::Gap& g = *it;
+  MergeRanges(gap, &g);
   g.set_first_sequence(std::min(g.first_sequence(), gap.first_sequence()));
   g.set_last_sequence(std::max(g.last_sequence(), gap.last_sequence()));
   g.set_dropped_batches(g.dropped_batches() + gap.dropped_batches());
@@ -190,6 +218,9 @@ void Spool::RecordDropLocked(uint64_t seq, const Entry& e, const char* reason) {
   paraat::v1::Gap dropped;
   dropped.set_first_sequence(seq);
   dropped.set_last_sequence(seq);
+  auto* range = dropped.add_dropped_ranges();
+  range->set_first(seq);
+  range->set_last(seq);
   dropped.set_dropped_batches(1);
   dropped.set_dropped_results(e.results);
   dropped.set_oldest_unix_ns(e.oldest_ns);

@@ -1,9 +1,13 @@
 // The agent's on-disk spool: every batch of results is written and fsync'd here before it is
 // sent, and removed only when the collector acknowledges it. Survives agent restarts and
 // collector outages. Bounded: when full, the oldest batches not yet sent are dropped, counted,
-// and reported to the collector as a gap so the evidence shows the hole. (Batches already sent
-// are kept until acknowledged or the stream is retried: they may be stored already, and a gap
-// must never claim as lost what the collector holds. They are bounded by the sender's window.)
+// and reported to the collector as a gap (with exactly the sequences dropped) so the evidence
+// shows the hole. (Batches already sent are kept until acknowledged or the stream is retried:
+// they may be stored already, and a gap must never claim as lost what the collector holds. They
+// are bounded by the sender's window. What was sent before a restart is not known after it: such
+// a batch may be dropped and reported although the collector stored it, its acknowledgement
+// lost; the collector checks every report against the batches it stored and records as lost only
+// the others, collector/ingest/gap_check.h.)
 //
 // A batch that cannot be read back (truncated or damaged on disk) is dropped the same way:
 // counted and reported as a gap with reason "unreadable_spool_batch", never silently. Its result

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "common/status_macros.h"
+#include "common/time_util.h"
 #include "common/units.h"
 #include "common/version.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -18,7 +19,10 @@
 
 namespace paraat {
 
-Collector::Collector(CollectorConfig config, const Clock* clock) : config_(std::move(config)), clock_(clock) {}
+Collector::Collector(CollectorConfig config, const Clock* clock)
+    : config_(std::move(config)),
+      steady_clock_(std::make_unique<SteadyWallClock>(clock)),
+      clock_(steady_clock_.get()) {}
 
 Collector::~Collector() { Shutdown(); }
 
@@ -31,12 +35,14 @@ absl::Status Collector::Start() {
   PARAAT_ASSIGN_OR_RETURN(store_, OpenStore(config_.storage));
   absl::Status st = store_->Open();
   if (!st.ok()) return absl::Status(st.code(), absl::StrCat(store_->Describe(), ": ", st.message()));
+  health_ = std::make_unique<StoreHealth>(store_->Describe(), clock_, &metrics_.store_up);
 
   Ingest::Options io;
   io.checkpoint_interval = config_.checkpoint_interval;
   io.retention = config_.retention;
+  io.health = health_.get();
   if (store_->Shared()) {
-    io.maintains = [this] { return cluster_->leading(); };
+    io.maintains = [this] { return cluster_->lease_valid(); };
     io.folded_through = [this] { return cluster_->folded_through(); };
     io.track_commits = true;
   }
@@ -47,11 +53,21 @@ absl::Status Collector::Start() {
       std::make_unique<AgentQuota>(AgentQuotaOptions{config_.max_agents, kMaxChecksPerAgent, config_.agent_retention});
   state_.ForEachSource(
       [this](const std::string&, const SourceState& s) { quota_->Restore(s.agent, s.check, s.received); });
-  loop_ = std::make_unique<EvaluationLoop>(&state_, ingest_.get(), &metrics_, clock_, config_.evaluation_interval);
+  EvaluationOptions eo;
+  eo.min_stale = config_.min_stale;
+  eo.future_tolerance = config_.clock_tolerance;
+  loop_ = std::make_unique<EvaluationLoop>(&state_, ingest_.get(), &metrics_, clock_, config_.evaluation_interval, eo);
   plans_ = std::make_unique<PlanSet>(config_.plans_dir, store_.get(), ingest_.get(), loop_.get());
-  cluster_ =
-      std::make_unique<Cluster>(store_.get(), ingest_.get(), loop_.get(), plans_.get(), clock_, restored_through);
+  cluster_ = std::make_unique<Cluster>(store_.get(), ingest_.get(), loop_.get(), plans_.get(), clock_, restored_through,
+                                       health_.get());
   PARAAT_RETURN_IF_ERROR(cluster_->Join());
+  if (store_->Shared()) loop_->SetRecordingGuard([this] { return cluster_->lease_valid(); });
+  // While the store is away nothing new is known and nothing can be recorded: the plans keep
+  // their last verdicts (marked stale) until it is back.
+  health_->OnChange([this](bool up) {
+    loop_->SetPaused(!up);
+    if (auto* h = grpc_health_.load()) h->SetServingStatus(up);
+  });
   ingest_->SetOnCommitted([this](const std::vector<std::string>& sources) { loop_->SourcesChanged(sources); });
   ingest_->Start();
   const size_t plan_count = plans->size();
@@ -60,7 +76,7 @@ absl::Status Collector::Start() {
   cluster_->Start();
 
   chain_monitor_ = std::make_unique<ChainMonitor>(store_.get(), &metrics_, clock_, config_.verify_every,
-                                                  [this] { return cluster_->leading(); });
+                                                  [this] { return cluster_->lease_valid(); });
   PARAAT_RETURN_IF_ERROR(StartGrpc());
   PARAAT_RETURN_IF_ERROR(StartHttp());
   started_ = true;
@@ -102,6 +118,9 @@ absl::Status Collector::StartGrpc() {
   AgentServiceOptions ao;
   ao.results_per_second = config_.agent_results_per_second;
   ao.results_burst = config_.agent_results_burst;
+  ao.store_health = health_.get();
+  ao.store = store_.get();
+  ao.clock_tolerance = config_.clock_tolerance;
   if (config_.tls.enabled()) {
     // Agents prove who they are with their certificate; without one they are refused.
     ao.identities = [](const grpc::CallbackServerContext& ctx) {
@@ -115,6 +134,16 @@ absl::Status Collector::StartGrpc() {
   QueryServiceHooks hooks;
   hooks.reload_plans = [this] { return ReloadPlans(); };
   hooks.authorize = [this](const grpc::ServerContext& ctx, Permission p) { return authorizer_->Check(ctx, p); };
+  hooks.store_status = [this] {
+    const StoreHealth::State h = health_->state();
+    paraat::v1::StoreStatus s;
+    s.set_available(h.up);
+    if (!h.up) {
+      s.set_unavailable_since_unix_ns(ToUnixNs(h.down_since));
+      s.set_error(h.error);
+    }
+    return s;
+  };
   query_service_ =
       std::make_unique<QueryServiceImpl>(loop_.get(), &state_, store_.get(), ingest_.get(), clock_, std::move(hooks));
 
@@ -147,7 +176,8 @@ absl::Status Collector::StartGrpc() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen for gRPC on ", config_.listen, " (address in use, or not permitted?)"));
   }
-  server_->GetHealthCheckService()->SetServingStatus(true);
+  grpc_health_ = server_->GetHealthCheckService();
+  grpc_health_.load()->SetServingStatus(health_->up());
   return absl::OkStatus();
 }
 
@@ -163,9 +193,17 @@ absl::Status Collector::StartHttp() {
   }
   // With several collectors, plan series come from the leader only: no two contradicting ones.
   state_metrics_ = std::make_unique<StateMetrics>(
-      loop_.get(), &state_, &agents_, clock_, [this] { return cluster_->leading(); }, config_.agent_retention);
+      loop_.get(), &state_, &agents_, clock_, [this] { return cluster_->leading(); }, config_.agent_retention,
+      [this] { return !health_->up(); });
   PARAAT_RETURN_IF_ERROR(StartConsole(auth));
-  RegisterWebPages(&http_, &metrics_, state_metrics_.get(), loop_.get(), clock_, std::move(auth));
+  WebHooks hooks;
+  hooks.before_scrape = [this] { metrics_.clock_step.Set(absl::ToDoubleSeconds(steady_clock_->Step())); };
+  hooks.not_ready = [this]() -> std::string {
+    const StoreHealth::State h = health_->state();
+    if (h.up) return "";
+    return absl::StrCat("evidence store unavailable since ", FormatTimeUtc(h.down_since), ": ", h.error);
+  };
+  RegisterWebPages(&http_, &metrics_, state_metrics_.get(), loop_.get(), clock_, std::move(auth), std::move(hooks));
   // With HTTPS and a CA for the agents' certificates, people may sign in with theirs too.
   const std::string client_ca = config_.metrics_tls_cert.empty() ? "" : config_.tls.ca;
   return http_.Start(config_.metrics_listen,

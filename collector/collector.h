@@ -7,6 +7,7 @@
 #ifndef PARAAT_COLLECTOR_COLLECTOR_H_
 #define PARAAT_COLLECTOR_COLLECTOR_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 #include "collector/ingest/collector_metrics.h"
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/plan_set.h"
+#include "collector/ingest/store_health.h"
 #include "collector/serving/auth.h"
 #include "collector/serving/console/console.h"
 #include "collector/serving/evidence_export.h"
@@ -33,6 +35,7 @@
 #include "collector/serving/web.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 
 namespace paraat {
@@ -60,9 +63,13 @@ class Collector {
   absl::Status StartHttp();
 
   CollectorConfig config_;
+  // The collector's own time: the system clock, its steps followed only once they last
+  // (common/clock.h). Everything below takes this one.
+  std::unique_ptr<SteadyWallClock> steady_clock_;
   const Clock* clock_;
   CollectorMetrics metrics_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<StoreHealth> health_;
   EvidenceState state_;
   AgentRegistry agents_;
   std::unique_ptr<AgentQuota> quota_;
@@ -80,6 +87,7 @@ class Collector {
   std::unique_ptr<ExerciseRecorder> console_exercises_;
   std::unique_ptr<EvidenceExport> console_export_;
   std::unique_ptr<WebConsole> console_;
+  std::atomic<grpc::HealthCheckServiceInterface*> grpc_health_{nullptr};  // follows health_
   HttpServer http_;  // last: stopped first, before what its handlers use
   int grpc_port_ = 0;
   bool started_ = false;

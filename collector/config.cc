@@ -64,6 +64,8 @@ class Parser {
     if (auto v = doc.PositiveDuration("evaluation_interval")) c_.evaluation_interval = *v;
     if (auto v = doc.PositiveDuration("checkpoint_interval")) c_.checkpoint_interval = *v;
     if (auto v = doc.PositiveDuration("verify_every")) c_.verify_every = *v;
+    if (auto v = doc.PositiveDuration("clock_tolerance")) c_.clock_tolerance = *v;
+    if (auto v = doc.PositiveDuration("min_stale")) c_.min_stale = *v;
     if (auto v = doc.PositiveDuration("agent_retention")) c_.agent_retention = *v;
     if (auto v = doc.Enum("log_level", {"debug", "info", "warning", "error"})) c_.log_level = *v;
     if (auto auth = doc.Map("auth")) Auth(*auth);

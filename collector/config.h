@@ -38,6 +38,11 @@ struct CollectorConfig {
   absl::Duration evaluation_interval = absl::Seconds(1);
   absl::Duration checkpoint_interval = absl::Seconds(5);
   absl::Duration verify_every = absl::Hours(24);  // the collector re-verifies the whole chain
+  // How far an agent's clock, or a time it reports, may run ahead of the collector's before it
+  // is logged, alerted on (offsets) and its evidence unusable (recovery_point_in_future).
+  absl::Duration clock_tolerance = absl::Minutes(5);
+  // A source is stale after max(3 intervals, this) without a result.
+  absl::Duration min_stale = absl::Minutes(5);
   std::string log_level = "info";
 
   // The query API's access control (collector/serving/auth.h). `auth_configured` says an auth

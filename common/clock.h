@@ -75,6 +75,39 @@ class FakeClock : public Clock {
   mutable std::multiset<absl::Duration> waits_;
 };
 
+// A wall clock that does not follow steps of the system clock at once: between steps it is the
+// wall time of `base` when this clock was made, moved on by `base`'s monotonic time. A step of
+// `base`'s wall clock (an operator's `date -s`, NTP correcting a clock that ran far off) of more
+// than a second is logged and followed only once it has lasted `follow_after`; meanwhile this
+// clock goes on as before, so timestamps, staleness windows and verdicts do not jump with the
+// step. Smaller differences (a leap second) are followed at once, never backwards. Monotonic
+// time and waits are `base`'s. The collector keeps its time with one (collector.cc).
+//
+// Thread-safety: every method may be called from any thread.
+class SteadyWallClock : public Clock {
+ public:
+  explicit SteadyWallClock(const Clock* base, absl::Duration follow_after = absl::Minutes(10));
+  absl::Time Now() const override;
+  absl::Duration Monotonic() const override { return base_->Monotonic(); }
+  bool WaitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, absl::Duration timeout,
+               const std::function<bool()>& done) const override {
+    return base_->WaitFor(cv, lock, timeout, done);
+  }
+  // How far `base`'s wall clock is from this clock (positive: stepped forward), while a step is
+  // not followed yet; zero otherwise.
+  absl::Duration Step() const;
+
+ private:
+  const Clock* const base_;
+  const absl::Duration follow_after_;
+  mutable std::mutex mu_;
+  mutable absl::Time anchor_wall_;  // this clock's time at anchor_mono_
+  mutable absl::Duration anchor_mono_;
+  mutable absl::Time last_;           // never returns less than this (between followed steps)
+  mutable absl::Duration step_;       // the step not followed yet; zero when none
+  mutable absl::Duration step_seen_;  // monotonic time it was first seen
+};
+
 }  // namespace paraat
 
 #endif  // PARAAT_COMMON_CLOCK_H_

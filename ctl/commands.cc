@@ -98,13 +98,27 @@ int CmdStatus(CtlEnv& env, int argc, char** argv) {
   grpc::Status gs = env.client->stub().GetStatus(ctx.get(), {}, &resp);
   if (!gs.ok()) return Fail(env, FromGrpc(gs, env.client->target()));
   const absl::Time now = resp.now_unix_ns() ? FromUnixNs(resp.now_unix_ns()) : env.now;
+  const bool store_down = resp.has_store() && !resp.store().available();
   if (as_json) {
     json j = {{"generated", FormatTimeUtc(now)}, {"collector_version", resp.collector_version()}};
+    if (resp.has_store()) {
+      j["store"] = {{"available", resp.store().available()}};
+      if (store_down) {
+        j["store"]["unavailable_since"] = FormatUnixNs(resp.store().unavailable_since_unix_ns());
+        j["store"]["error"] = resp.store().error();
+      }
+    }
     json plans = json::array();
     for (const auto& s : resp.plans()) plans.push_back(StatusJson(s));
     j["plans"] = plans;
     env.out << j.dump(2) << "\n";
     return 0;
+  }
+  if (store_down) {
+    env.out << "evidence store unavailable since " << FormatUnixNs(resp.store().unavailable_since_unix_ns()) << " ("
+            << OneLine(resp.store().error())
+            << "): nothing is stored and the states below are the last before the outage, "
+            << "not re-evaluated until the store is back\n\n";
   }
   if (resp.plans_size() == 0) {
     env.out << "No plans loaded on the collector at " << env.client->target() << ".\n";

@@ -52,6 +52,26 @@ void EvaluationLoop::SetPlans(std::vector<Plan> plans) {
   EvaluateNow();
 }
 
+void EvaluationLoop::SetRecordingGuard(std::function<bool()> guard) {
+  std::lock_guard<std::mutex> lock(mu_);
+  recording_guard_ = std::move(guard);
+}
+
+void EvaluationLoop::SetPaused(bool paused) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (paused_ == paused) return;
+    paused_ = paused;
+    dirty_ = !paused;
+  }
+  cv_.notify_one();
+}
+
+bool EvaluationLoop::paused() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return paused_;
+}
+
 std::shared_ptr<const std::vector<std::shared_ptr<const Plan>>> EvaluationLoop::plans() const {
   std::lock_guard<std::mutex> lock(mu_);
   return plans_;
@@ -107,6 +127,14 @@ void EvaluationLoop::Run() {
 
 void EvaluationLoop::EvaluateNow() {
   std::lock_guard<std::mutex> one_at_a_time(evaluate_mu_);
+  std::function<bool()> guard;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (paused_) return;
+    guard = recording_guard_;
+  }
+  // Asked before the evaluation: a lease confirmed now covers what follows.
+  const bool may_record = !guard || guard();
   const absl::Time now = clock_->Now();  // what the plans are judged at
   const absl::Duration started = clock_->Monotonic();
   auto plans = this->plans();
@@ -143,6 +171,10 @@ void EvaluationLoop::EvaluateNow() {
       }
       if (!recording_) {  // a follower: the leader records it
         previous_[view.plan->id] = Previous{state, now};
+        continue;
+      }
+      if (!may_record) {  // a leader unsure of its lease: the next evaluation records it
+        view.since = now;
         continue;
       }
       paraat::v1::EvidenceRecord rec;

@@ -5,6 +5,7 @@
 #define PARAAT_COLLECTOR_EVALUATION_EVALUATION_LOOP_H_
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,15 @@ class EvaluationLoop {
   // Whether state changes are recorded as evidence (this collector leads). A follower still
   // evaluates, for the queries it answers.
   void SetRecording(bool record);
+  // While recording, asked before each evaluation's transitions are recorded: false means this
+  // collector cannot tell now whether it still leads (its lease is not current), and the
+  // transitions wait for an evaluation that can (nothing is recorded, nothing is forgotten).
+  void SetRecordingGuard(std::function<bool()> guard);
+  // While paused (the evidence store is unavailable: nothing new comes in, nothing can be
+  // recorded), the loop does not evaluate: the snapshot keeps the last verdicts and their time.
+  // Unpausing evaluates at once.
+  void SetPaused(bool paused);
+  bool paused() const;
   // Replaces the plan set and evaluates at once.
   void SetPlans(std::vector<Plan> plans);
   std::shared_ptr<const std::vector<std::shared_ptr<const Plan>>> plans() const;
@@ -59,6 +69,8 @@ class EvaluationLoop {
   void EvaluateNow();
 
   std::shared_ptr<const EvaluationSnapshot> snapshot() const;
+  // What plans are judged with (staleness, the clock tolerance).
+  const EvaluationOptions& options() const { return options_; }
 
  private:
   void Run();
@@ -75,6 +87,8 @@ class EvaluationLoop {
   bool stopping_ = false;
   bool dirty_ = false;
   bool recording_ = true;
+  bool paused_ = false;
+  std::function<bool()> recording_guard_;
   std::shared_ptr<const std::vector<std::shared_ptr<const Plan>>> plans_;
   std::shared_ptr<const EvaluationSnapshot> snapshot_;
   struct Previous {

@@ -46,7 +46,9 @@ absl::Duration StaleAfter(absl::Duration interval, const EvaluationOptions& opti
 }
 
 bool IsFresh(const Observation& obs, absl::Time now, const EvaluationOptions& options) {
-  return now - obs.finished <= StaleAfter(obs.interval, options);
+  // The collector's own receipt time: an agent whose clock runs ahead cannot keep its results
+  // fresh after it stops, nor one that runs behind make them stale.
+  return now - obs.received <= StaleAfter(obs.interval, options);
 }
 
 namespace {
@@ -105,13 +107,33 @@ class PlanEvaluator {
 
   const SourceState* Source(const std::string& key) const { return evidence_.Source(key); }
 
-  // The latest result of `key` when it is fresh and conclusive; nullptr otherwise (the reason
-  // is already recorded by CheckSourceHealth).
+  // The latest result of `key` when it is fresh, conclusive and not dated in the future;
+  // nullptr otherwise (the reason is already recorded by CheckSourceHealth).
   const Observation* Usable(const std::string& key) const {
     const SourceState* s = Source(key);
     if (s == nullptr || !s->latest) return nullptr;
     if (!IsFresh(*s->latest, now_, options_) || !Conclusive(*s->latest)) return nullptr;
+    if (Ahead(*s->latest, s->latest->finished)) return nullptr;
     return &*s->latest;
+  }
+
+  // How far `t` (a time `o` reports) was ahead of the collector's clock when `o` arrived, when
+  // that is more than the tolerance: such a time comes from a clock that runs ahead, and would
+  // read as fresh, or as a recent backup, for as long as the clock is off.
+  std::optional<absl::Duration> Ahead(const Observation& o, absl::Time t) const {
+    const absl::Duration ahead = t - o.received;
+    if (ahead <= options_.future_tolerance) return std::nullopt;
+    return ahead;
+  }
+
+  // Records that `key` reports `what` dated `ahead` in the future: unusable evidence. Once per source.
+  void InFuture(const std::string& key, const std::string& what, absl::Time t, absl::Duration ahead) {
+    if (std::find(in_future_.begin(), in_future_.end(), key) != in_future_.end()) return;
+    in_future_.push_back(key);
+    Add("recovery_point_in_future", PLAN_STATE_UNKNOWN, key,
+        absl::StrCat(key, ": ", what, " ", FormatTimeUtc(t), " is ",
+                     HumanDuration(absl::Trunc(ahead, absl::Seconds(1))), " ahead of the collector's clock (tolerance ",
+                     HumanDuration(options_.future_tolerance), "): not usable until that clock is right"));
   }
 
   void CheckSourceHealth() {
@@ -140,9 +162,13 @@ class PlanEvaluator {
     if (!IsFresh(o, now_, options_)) {
       ++out_.stale_sources;
       Add("source_stale", PLAN_STATE_UNKNOWN, key,
-          absl::StrCat(key, ": no result for ", HumanDuration(now_ - o.finished), " (interval ",
+          absl::StrCat(key, ": no result for ", HumanDuration(now_ - o.received), " (interval ",
                        HumanDuration(o.interval), ", stale after ", HumanDuration(StaleAfter(o.interval, options_)),
                        ")"));
+      return;
+    }
+    if (auto ahead = Ahead(o, o.finished)) {
+      InFuture(key, "result dated", o.finished, *ahead);
       return;
     }
     if (!Conclusive(o)) {
@@ -164,6 +190,10 @@ class PlanEvaluator {
       }
       if (!o->recovery_point) {
         unusable.push_back(absl::StrCat(key, " found no usable backup (", o->message, ")"));
+        continue;
+      }
+      if (auto ahead = Ahead(*o, *o->recovery_point)) {  // it must not win over honest sources
+        InFuture(key, "recovery point", *o->recovery_point, *ahead);
         continue;
       }
       if (!out_.recovery_point || *o->recovery_point > *out_.recovery_point) {
@@ -228,6 +258,10 @@ class PlanEvaluator {
       const SourceState* s = Source(key);
       if (s == nullptr || !s->latest_conclusive) continue;
       const Observation& o = *s->latest_conclusive;
+      if (auto ahead = Ahead(o, o.finished)) {  // a test "passed" in the future is never due
+        InFuture(key, "restore test dated", o.finished, *ahead);
+        continue;
+      }
       RestoreTest t;
       t.time = o.finished;
       t.succeeded = Passing(o) && o.restore_succeeded.value_or(true);
@@ -353,6 +387,7 @@ class PlanEvaluator {
   const absl::Time now_;
   const EvaluationOptions& options_;
   Evaluation out_;
+  std::vector<std::string> in_future_;  // sources already reported as dated in the future
 };
 
 }  // namespace

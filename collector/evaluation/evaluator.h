@@ -8,7 +8,8 @@
 //              failover target not ready, integrity source corrupt, exercise failed / overdue,
 //              or the sources ran and found no usable recovery point at all
 //   unknown    nothing breached, but evidence missing, stale or unusable (a check that could
-//              not run, an unverified integrity source, a test never recorded)
+//              not run, an unverified integrity source, a test never recorded, a result or
+//              recovery point dated in the future)
 //   at_risk    all met, but achieved RPO > 80 % of RPO, last restore > 80 % of RTO, a test
 //              falls due soon, or one of several recovery point sources is corrupt
 //   ready      everything met with margin
@@ -81,10 +82,14 @@ struct EvaluationOptions {
   absl::Duration due_soon = absl::Hours(24 * 14);  // at_risk when a test falls due within this
   int stale_intervals = 3;                         // stale after this many intervals without a result
   absl::Duration min_stale = absl::Minutes(5);     // ... but never sooner than this
+  // A result, recovery point or restore time later than the collector's clock (when the result
+  // arrived) plus this is not usable: recovery_point_in_future.
+  absl::Duration future_tolerance = absl::Minutes(5);
 };
 
 // How long after its last result a source with this interval becomes stale.
 absl::Duration StaleAfter(absl::Duration interval, const EvaluationOptions& options = {});
+// Whether `obs` arrived (obs.received, the collector's clock) recently enough to count.
 bool IsFresh(const Observation& obs, absl::Time now, const EvaluationOptions& options = {});
 
 Evaluation Evaluate(const Plan& plan, const EvidenceView& evidence, absl::Time now,

@@ -33,6 +33,9 @@ struct Observation {
   std::optional<uint64_t> free_bytes;
 
   uint64_t evidence_seq = 0;  // the evidence record it came from
+  // When the collector received it, on the collector's own clock: freshness is judged by this,
+  // never by the agent's times (SourceState::Add sets it).
+  absl::Time received;
 };
 
 Observation ObservationFromResult(const paraat::v1::Result& result, uint64_t evidence_seq);
@@ -53,7 +56,8 @@ struct SourceState {
   std::optional<Observation> latest_ok;          // latest whose status is ok or warning
   absl::Time received;                           // when the latest arrived
 
-  // Folds a newer result in (results older than `latest` only update the older slots).
+  // Folds a newer result in (results older than `latest` only update the older slots);
+  // `received_at` becomes obs.received.
   void Add(Observation obs, absl::Time received_at);
 };
 

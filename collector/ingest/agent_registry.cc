@@ -48,6 +48,12 @@ void AgentRegistry::UpdateStatus(const std::string& id, const paraat::v1::AgentS
   if (it != agents_.end()) it->second.status = status;
 }
 
+void AgentRegistry::SetClockOffset(const std::string& id, absl::Duration offset) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = agents_.find(id);
+  if (it != agents_.end()) it->second.clock_offset = offset;
+}
+
 void AgentRegistry::Forget(absl::Time silent_since) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = agents_.begin(); it != agents_.end();) {

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,7 @@ struct AgentInfo {
   paraat::v1::AgentStatus status;
   absl::Time first_seen;
   absl::Time last_seen;
+  std::optional<absl::Duration> clock_offset;  // agent minus collector, last measured (clock_offset.h)
 };
 
 class AgentRegistry {
@@ -38,6 +40,7 @@ class AgentRegistry {
   void Disconnected(const std::string& id);
   void Seen(const std::string& id, absl::Time now);
   void UpdateStatus(const std::string& id, const paraat::v1::AgentStatus& status);
+  void SetClockOffset(const std::string& id, absl::Duration offset);
   // Forgets agents without a stream that were last seen before `silent_since` (agent_retention).
   void Forget(absl::Time silent_since);
   std::vector<AgentInfo> Snapshot() const;

@@ -7,8 +7,11 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collector/ingest/clock_offset.h"
+#include "collector/ingest/gap_check.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
+#include "common/time_util.h"
 #include "common/version.h"
 #include "google/protobuf/arena.h"
 #include "paraat/v1/evidence.pb.h"
@@ -21,7 +24,7 @@ using paraat::v1::CollectorMessage;
 class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, CollectorMessage> {
  public:
   AgentStreamReactor(AgentServiceImpl* service, grpc::CallbackServerContext* context)
-      : service_(service), context_(context) {
+      : service_(service), context_(context), offset_(service->options_.clock_tolerance) {
     service_->metrics_->streams.Increment();
     StartNextRead();
   }
@@ -111,6 +114,14 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       return;
     }
     const paraat::v1::Hello& hello = in_->hello();
+    if (const StoreHealth* health = service_->options_.store_health; health != nullptr && !health->up()) {
+      Reject(reject_reason::kStoreError,
+             grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the collector's evidence store is unavailable; results stay in the agent's spool until it "
+                          "is back"),
+             1, /*quiet=*/true);  // StoreHealth logs the outage once
+      return;
+    }
     absl::Status st = ValidateHello(hello, service_->options_.limits);
     if (!st.ok()) {
       Reject(reject_reason::kInvalid, ToGrpcStatus(st));
@@ -142,10 +153,16 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     service_->agents_->Connected(agent_id_, hello.version(), hello.hostname(), std::move(labels),
                                  service_->clock_->Now());
     service_->agents_->UpdateStatus(agent_id_, hello.status());
+    if (auto o = offset_.Hello(agent_id_, hello.sent_unix_ns(), service_->clock_->Now())) {
+      service_->agents_->SetClockOffset(agent_id_, *o);
+    }
     LogDebug("agent ", agent_id_, " connected from ", context_->peer(), " (version ", hello.version(), ")");
     hello_done_ = true;
 
     CollectorMessage welcome;
+    const absl::Time welcomed = service_->clock_->Now();
+    welcome.mutable_welcome()->set_collector_unix_ns(ToUnixNs(welcomed));
+    offset_.Welcomed(welcomed);
     welcome.mutable_welcome()->set_collector_version(PARAAT_VERSION);
     welcome.mutable_welcome()->set_max_batch_results(
         static_cast<uint32_t>(service_->options_.limits.max_results_per_batch));
@@ -186,6 +203,9 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     auto item = std::make_unique<Ingest::Item>();
     item->received = service_->clock_->Now();
     item->arrived = service_->clock_->Monotonic();
+    if (auto o = offset_.Batch(batch->sent_unix_ns(), batch->welcome_received_unix_ns(), item->received)) {
+      service_->agents_->SetClockOffset(agent_id_, *o);
+    }
     WriteGroup& g = item->group;
     g.agent_id = agent_id_;
     g.spool_epoch = epoch_;
@@ -214,18 +234,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       item->results.push_back({result.check_id(), ObservationFromResult(result, 0)});
     }
     uint64_t dropped = 0;
-    for (const auto& gap : batch->gaps()) {
-      paraat::v1::EvidenceRecord grec;
-      grec.mutable_gap()->set_agent_id(agent_id_);
-      *grec.mutable_gap()->mutable_gap() = gap;
-      PendingRecord pr;
-      pr.type = RecordType::kGap;
-      grec.SerializeToString(&pr.payload);
-      g.records.push_back(std::move(pr));
-      dropped += gap.dropped_results();
-      LogWarning("agent ", agent_id_, " reports ", gap.dropped_results(), " results dropped from its spool (",
-                 gap.reason(), ")");
-    }
+    if (!AddGaps(*batch, &g, &dropped)) return;
     if (dropped) service_->metrics_->agent_dropped_results.Increment(static_cast<double>(dropped));
     if (unknown) service_->metrics_->Rejected(reject_reason::kUnknownCheck).Increment(static_cast<double>(unknown));
     // Nothing left to store: no dedup key either, so the batch is acknowledged in turn and nothing
@@ -248,6 +257,31 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     Apply(a);
   }
 
+  // The batch's gap reports as records of `g`, each checked against the batches stored: only what
+  // the collector never stored is lost (gap_check.h). False when the stream was refused.
+  bool AddGaps(const paraat::v1::ResultBatch& batch, WriteGroup* g, uint64_t* dropped) {
+    for (const auto& gap : batch.gaps()) {
+      absl::StatusOr<CheckedGap> checked = CheckGap(service_->options_.store, agent_id_, epoch_, gap);
+      if (!checked.ok()) {
+        Reject(reject_reason::kStoreError,
+               grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            absl::StrCat("evidence store unavailable: cannot check the gap report in batch ",
+                                         batch.sequence(), "; it stays in your spool and is sent again")),
+               batch.results_size(), /*quiet=*/true);
+        return false;
+      }
+      paraat::v1::EvidenceRecord grec;
+      *grec.mutable_gap() = std::move(checked->record);
+      PendingRecord pr;
+      pr.type = RecordType::kGap;
+      grec.SerializeToString(&pr.payload);
+      g->records.push_back(std::move(pr));
+      *dropped += checked->lost_results;
+      LogWarning(checked->description);
+    }
+    return true;
+  }
+
   // On the ingest writer thread.
   void OnCommitted(uint64_t sequence, const absl::Status& status, bool duplicate) {
     Actions a;
@@ -261,7 +295,8 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       } else if (!status.ok()) {
         service_->metrics_->Rejected(reject_reason::kStoreError).Increment();
         RequestFinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                         absl::StrCat("could not store batch ", sequence, "; resend later")),
+                                         absl::StrCat("the collector's evidence store is unavailable: batch ", sequence,
+                                                      " is not stored; it stays in your spool")),
                             a);
       } else {
         CollectorMessage ack;
@@ -282,10 +317,15 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     Apply(a);
   }
 
-  void Reject(const char* reason, const grpc::Status& status, int results = 1) {
+  // `quiet`: a debug line only (a store outage is logged once, not per agent).
+  void Reject(const char* reason, const grpc::Status& status, int results = 1, bool quiet = false) {
     service_->metrics_->Rejected(reason).Increment(std::max(results, 1));
-    LogWarning("agent stream from ", context_->peer(), agent_id_.empty() ? "" : absl::StrCat(" (", agent_id_, ")"),
-               " refused: ", status.error_message());
+    const LogLevel level = quiet ? LogLevel::kDebug : LogLevel::kWarning;
+    if (GetLogLevel() <= level) {
+      LogLine(level, absl::StrCat("agent stream from ", context_->peer(),
+                                  agent_id_.empty() ? "" : absl::StrCat(" (", agent_id_, ")"),
+                                  " refused: ", status.error_message()));
+    }
     Actions a;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -358,6 +398,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
   absl::flat_hash_set<std::string> checks_;  // the checks the hello listed
   bool unknown_logged_ = false;
   uint64_t epoch_ = 0;
+  ClockOffset offset_;  // read path only
 
   std::mutex mu_;
   std::deque<CollectorMessage> out_;

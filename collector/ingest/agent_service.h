@@ -29,6 +29,7 @@
 #include "collector/ingest/collector_metrics.h"
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/rate_limiter.h"
+#include "collector/ingest/store_health.h"
 #include "collector/ingest/validation.h"
 #include "common/clock.h"
 #include "paraat/v1/agent.grpc.pb.h"
@@ -45,6 +46,14 @@ struct AgentServiceOptions {
   // Given a stream's context, the agent ids it may speak for; empty means any (plaintext
   // loopback or no identity configured). Set when mTLS is on.
   std::function<std::vector<std::string>(const grpc::CallbackServerContext&)> identities;
+  // While it says the store is down, hellos are refused (UNAVAILABLE, with the reason): nothing
+  // could be stored. May be null.
+  const StoreHealth* store_health = nullptr;
+  // Where gap reports are checked against the batches stored (gap_check.h). May be null: taken as
+  // reported.
+  Store* store = nullptr;
+  // Agent clock offsets beyond this are logged (clock_offset.h).
+  absl::Duration clock_tolerance = absl::Minutes(5);
 };
 
 class AgentServiceImpl final : public paraat::v1::AgentService::CallbackService {

@@ -12,6 +12,9 @@ namespace {
 
 // Records handed to the ingest writer at a time: bounded memory however far behind the tail is.
 constexpr size_t kSlice = 10000;
+// The heartbeat's latency may take this much of the lease: a leader stops recording this long
+// before the store can hand the lead to another.
+constexpr absl::Duration kLeaseMargin = absl::Seconds(1);
 
 constexpr char kLeads[] =
     "this collector leads: it evaluates plans, records their state changes and exports plan metrics";
@@ -19,17 +22,34 @@ constexpr char kLeads[] =
 }  // namespace
 
 Cluster::Cluster(Store* store, Ingest* ingest, EvaluationLoop* loop, PlanSet* plans, const Clock* clock,
-                 uint64_t folded_through)
+                 uint64_t folded_through, StoreHealth* health)
     : store_(store),
       ingest_(ingest),
       loop_(loop),
       plans_(plans),
       clock_(clock),
+      health_(health),
       shared_(store->Shared()),
+      lease_(store->LeaderLease() - kLeaseMargin),
       tail_cursor_(folded_through),
-      thread_(clock) {}
+      tail_thread_(clock),
+      lease_thread_(clock) {}
 
 Cluster::~Cluster() { Stop(); }
+
+bool Cluster::lease_valid() const {
+  if (!shared_) return true;
+  if (!leading_ || !store_says_lead_) return false;
+  return clock_->Monotonic() - absl::Nanoseconds(confirmed_ns_.load()) < lease_;
+}
+
+void Cluster::Failed(absl::string_view what, const absl::Status& st) {
+  if (health_ != nullptr) {
+    health_->Failed(what, st);
+  } else {
+    LogWarning(what, ": ", st.message());
+  }
+}
 
 absl::Status Cluster::Join() {
   if (!shared_) return absl::OkStatus();
@@ -37,26 +57,65 @@ absl::Status Cluster::Join() {
   if (!lead.ok()) {
     return absl::Status(lead.status().code(), absl::StrCat(store_->Describe(), ": ", lead.status().message()));
   }
-  leading_ = *lead;
+  leading_ = store_says_lead_ = *lead;
+  confirmed_ns_ = absl::ToInt64Nanoseconds(clock_->Monotonic());
   LogInfo(leading_ ? kLeads : "another collector leads (evaluates plans); this one ingests and answers queries");
   return absl::OkStatus();
 }
 
 void Cluster::Start() {
-  if (shared_) thread_.Start([this] { Run(); });
+  if (!shared_) return;
+  tail_thread_.Start([this] { RunTail(); });
+  lease_thread_.Start([this] { RunLease(); });
 }
 
-void Cluster::Stop() { thread_.Stop(); }
+void Cluster::Stop() {
+  lease_thread_.Stop();
+  tail_thread_.Stop();
+}
 
-void Cluster::Run() {
-  absl::Duration next_lead = clock_->Monotonic() + absl::Seconds(1);
-  while (!thread_.Wait(absl::Milliseconds(250))) {
+void Cluster::RunTail() {
+  while (!tail_thread_.Wait(absl::Milliseconds(250))) {
     Tail(false);
-    if (clock_->Monotonic() >= next_lead) {
-      UpdateLeadership();
-      next_lead = clock_->Monotonic() + absl::Seconds(1);
-    }
+    FollowLease();
   }
+}
+
+// The heartbeat, and nothing else: it must not wait behind the tail or a takeover.
+void Cluster::RunLease() {
+  while (!lease_thread_.Wait(absl::Seconds(1))) {
+    const absl::Duration asked = clock_->Monotonic();
+    auto lead = store_->TryLead();
+    if (!lead.ok()) {
+      // Unreachable: nobody can tell who leads. Nothing changes here; the lease runs out by itself.
+      Failed("checking the leadership", lead.status());
+      continue;
+    }
+    if (*lead) confirmed_ns_ = absl::ToInt64Nanoseconds(asked);
+    store_says_lead_ = *lead;
+  }
+}
+
+void Cluster::FollowLease() {
+  const bool lead = store_says_lead_;
+  if (lead == leading_) return;
+  if (!lead) {
+    leading_ = false;
+    plans_->StepDown();
+    LogWarning(
+        "this collector no longer leads (its lease ended: it was frozen, cut off or its database session "
+        "ended); the collector holding the lead now evaluates plans");
+    return;
+  }
+  // Taking over: fold in everything first, so no state change is recorded from missing results.
+  Tail(true);
+  if (absl::Status st = plans_->Lead(); !st.ok()) {
+    LogWarning("cannot take over as leader yet: ", st.message());
+    return;
+  }
+  leading_ = true;
+  LogInfo("this collector now leads: it evaluates plans, records their state changes and exports plan metrics");
+  loop_->SourcesChanged({});
 }
 
 void Cluster::Tail(bool all) {
@@ -79,7 +138,7 @@ void Cluster::Tail(bool all) {
       }
       return true;
     });
-    if (!st.ok()) LogWarning("reading what other collectors stored failed (retrying): ", st.message());
+    if (!st.ok()) Failed("reading what other collectors stored", st);
     // The writer folds them in; only then does the cursor pass them (checkpoints rely on it).
     if (absl::Status folded = ingest_->FoldAndWait(std::move(evidence)); !folded.ok()) return;
     cursor = scanned;
@@ -87,28 +146,6 @@ void Cluster::Tail(bool all) {
     while (!own_ranges_.empty() && own_ranges_.begin()->second <= cursor) own_ranges_.erase(own_ranges_.begin());
     if (!st.ok()) return;
   }
-}
-
-void Cluster::UpdateLeadership() {
-  auto lead = store_->TryLead();
-  if (!lead.ok()) LogWarning("cannot tell whether this collector leads: ", lead.status().message());
-  const bool now = lead.ok() && *lead;
-  if (now == leading_) return;
-  if (!now) {
-    leading_ = false;
-    plans_->StepDown();
-    LogWarning("this collector no longer leads; another collector evaluates plans");
-    return;
-  }
-  // Taking over: fold in everything first, so no state change is recorded from missing results.
-  Tail(true);
-  if (absl::Status st = plans_->Lead(); !st.ok()) {
-    LogWarning("cannot take over as leader yet: ", st.message());
-    return;
-  }
-  leading_ = true;
-  LogInfo("this collector now leads: it evaluates plans, records their state changes and exports plan metrics");
-  loop_->SourcesChanged({});
 }
 
 }  // namespace paraat

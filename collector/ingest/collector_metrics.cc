@@ -61,7 +61,18 @@ CollectorMetrics::CollectorMetrics()
                         .Name("paraat_evidence_chain_records")
                         .Help("Evidence records checked by the last verification")
                         .Register(*registry_)
-                        .Add({})) {
+                        .Add({})),
+      store_up(prometheus::BuildGauge()
+                   .Name("paraat_collector_store_up")
+                   .Help("1 while the collector can use its evidence store, 0 while it cannot")
+                   .Register(*registry_)
+                   .Add({})),
+      clock_step(prometheus::BuildGauge()
+                     .Name("paraat_collector_clock_step_seconds")
+                     .Help("How far the system clock stepped from the collector's own time, not followed (yet)")
+                     .Register(*registry_)
+                     .Add({})) {
+  store_up.Set(1);
   chain_verified.Set(1);  // innocent until verified otherwise; the timestamp says whether it ran
   rejected_ = &prometheus::BuildCounter()
                    .Name("paraat_collector_results_rejected_total")

@@ -56,6 +56,8 @@ class CollectorMetrics : public EvaluationMetrics {
   prometheus::Gauge& chain_verified;       // 1 when the last verification found the chain intact
   prometheus::Gauge& chain_verified_time;  // when it ran
   prometheus::Gauge& chain_records;        // records it checked
+  prometheus::Gauge& store_up;             // 1 while the evidence store can be used (StoreHealth)
+  prometheus::Gauge& clock_step;           // the system clock's step the collector does not follow (yet)
 
  private:
   prometheus::Family<prometheus::Counter>* rejected_;

@@ -18,6 +18,9 @@ namespace {
 // Stored records decoded and folded at a time while restoring: bounded memory however many
 // results came after the last checkpoint.
 constexpr size_t kRestoreSlice = 10000;
+// Probes of a store that is down, and of one nothing was written to for this long.
+constexpr absl::Duration kProbeDown = absl::Seconds(1);
+constexpr absl::Duration kProbeIdle = absl::Seconds(5);
 
 // Drops all but the `cap` most recently received sources of each agent from `rows`; returns how
 // many it dropped.
@@ -134,6 +137,7 @@ absl::Status Ingest::RestoreSources(const std::vector<SourceCheckpoint>& rows, s
     paraat::v1::EvidenceRecord rec;
     if (rec.ParseFromString(r.payload) && rec.has_result()) {
       obs[r.seq] = ObservationFromResult(rec.result().result(), r.seq);
+      obs[r.seq].received = FromUnixNs(r.recorded_ns);  // freshness is by receipt
     }
   }
   records.clear();
@@ -153,7 +157,7 @@ absl::Status Ingest::RestoreSources(const std::vector<SourceCheckpoint>& rows, s
 }
 
 void Ingest::Start() {
-  last_checkpoint_ = clock_->Monotonic();
+  last_checkpoint_ = last_store_use_ = clock_->Monotonic();
   if (auto stats = store_->Stats(); stats.ok()) head_seq_ = stats->head_seq;
   thread_ = std::thread([this] { Run(); });
 }
@@ -267,10 +271,25 @@ void Ingest::Run() {
       Process(work);
       work.clear();
     }
+    MaybeProbe();
     MaybeCheckpoint(false);
     MaybePrune();
   }
   MaybeCheckpoint(true);
+}
+
+void Ingest::MaybeProbe() {
+  StoreHealth* health = options_.health;
+  if (health == nullptr) return;
+  health->Tick();
+  const absl::Duration now = clock_->Monotonic();
+  if (now - last_store_use_ < (health->up() ? kProbeIdle : kProbeDown)) return;
+  last_store_use_ = now;
+  if (absl::Status st = store_->Ping(); st.ok()) {
+    health->Succeeded();
+  } else {
+    health->Failed("probing the store", st);
+  }
 }
 
 void Ingest::Process(std::vector<std::unique_ptr<Work>>& work) {
@@ -341,11 +360,19 @@ bool Ingest::CommitItems(const std::vector<Item*>& items, absl::Time now) {
   }
   const absl::Duration start = clock_->Monotonic();
   absl::Status st = store_->Commit(groups, now);
-  metrics_->commit_duration.Observe(absl::ToDoubleSeconds(clock_->Monotonic() - start));
+  last_store_use_ = clock_->Monotonic();
+  metrics_->commit_duration.Observe(absl::ToDoubleSeconds(last_store_use_ - start));
   metrics_->commit_size.Observe(static_cast<double>(records));
-  if (st.ok()) return true;
+  if (st.ok()) {
+    if (options_.health) options_.health->Succeeded();
+    return true;
+  }
   metrics_->store_errors.Increment();
-  LogError("evidence store commit of ", records, " records failed: ", st.message());
+  if (options_.health) {
+    options_.health->Failed(absl::StrCat("commit of ", records, " records"), st);  // logs once per outage
+  } else {
+    LogError("evidence store commit of ", records, " records failed: ", st.message());
+  }
   for (Item* item : items) item->done(st, item->group);
   return false;
 }
@@ -409,13 +436,18 @@ void Ingest::MaybeCheckpoint(bool force) {
   if (!force && now - last_checkpoint_ < options_.checkpoint_interval) return;
   last_checkpoint_ = now;
   if (options_.maintains && !options_.maintains()) return;
+  if (options_.health && !options_.health->up()) return;  // dirty sources wait for the store
   std::vector<SourceCheckpoint> dirty = state_->TakeDirty();
   if (dirty.empty() && !force) return;
   const uint64_t through = options_.folded_through ? options_.folded_through() : head_seq_.load();
   absl::Status st = store_->SaveCheckpoint(dirty, through);
   if (!st.ok()) {
     metrics_->store_errors.Increment();
-    LogWarning("saving the source checkpoint failed (start-up will scan more records): ", st.message());
+    if (options_.health) {
+      options_.health->Failed("saving the source checkpoint", st);
+    } else {
+      LogWarning("saving the source checkpoint failed (start-up will scan more records): ", st.message());
+    }
   }
 }
 
@@ -424,6 +456,10 @@ void Ingest::MaybePrune() {
   if (now - last_prune_ < options_.prune_interval) return;
   last_prune_ = now;
   if (options_.maintains && !options_.maintains()) return;
+  if (options_.health && !options_.health->up()) {
+    last_prune_ = -absl::InfiniteDuration();  // once it is back
+    return;
+  }
   // Retention is about when evidence was recorded: wall time.
   const absl::Time wall = clock_->Now();
   auto removed = store_->Prune(wall - options_.retention, wall);

@@ -32,6 +32,7 @@
 #include "collector/ingest/agent_registry.h"
 #include "collector/ingest/collector_metrics.h"
 #include "collector/ingest/history_marker.h"
+#include "collector/ingest/store_health.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
 #include "common/limits.h"
@@ -84,6 +85,9 @@ class Ingest : public RecordSink {
     std::function<uint64_t()> folded_through;
     // Keep the seq ranges committed for TakeCommittedRanges().
     bool track_commits = false;
+    // Told of every commit's outcome; while it says the store is down, the writer probes the
+    // store every second (Store::Ping) until it answers. Null: failures are only logged.
+    StoreHealth* health = nullptr;
     // Sources restored per agent at start-up, the newest first: what a client once invented
     // under one agent id (the collector now refuses it) cannot make every restart slow. The
     // others' evidence stays in the store.
@@ -143,6 +147,8 @@ class Ingest : public RecordSink {
   absl::Status RestoreSources(const std::vector<SourceCheckpoint>& rows, size_t from, size_t to);
   void MaybeCheckpoint(bool force);
   void MaybePrune();
+  // Pings the store when it is down (every second) or nothing was written for a while.
+  void MaybeProbe();
 
   Store* store_;
   EvidenceState* state_;
@@ -165,6 +171,7 @@ class Ingest : public RecordSink {
   std::atomic<uint64_t> head_seq_{0};
   absl::Duration last_checkpoint_;  // monotonic
   absl::Duration last_prune_ = -absl::InfiniteDuration();
+  absl::Duration last_store_use_;  // monotonic: the last commit or probe
 };
 
 }  // namespace paraat

@@ -82,13 +82,15 @@ void AppendValue(std::string* out, double value) {
 }
 
 StateMetrics::StateMetrics(const EvaluationLoop* loop, const EvidenceState* state, const AgentRegistry* agents,
-                           const Clock* clock, std::function<bool()> exports_plans, absl::Duration retention)
+                           const Clock* clock, std::function<bool()> exports_plans, absl::Duration retention,
+                           std::function<bool()> verdicts_stale)
     : loop_(loop),
       state_(state),
       agents_(agents),
       clock_(clock),
       exports_plans_(std::move(exports_plans)),
-      retention_(retention) {}
+      retention_(retention),
+      verdicts_stale_(std::move(verdicts_stale)) {}
 
 void StateMetrics::Render(std::string* out) const {
   if (!exports_plans_ || exports_plans_()) RenderPlans(out);
@@ -116,6 +118,9 @@ void StateMetrics::RenderPlans(std::string* out) const {
   TextFamily since("paraat_plan_state_since_timestamp_seconds", "When the plan entered its current state");
   TextFamily reasons("paraat_plan_reasons", "Number of findings behind the plan's state, by code");
   TextFamily sources("paraat_plan_source", "The plan's evidence sources by role; always 1 (join on agent, check)");
+  TextFamily verdict_stale("paraat_plan_verdict_stale",
+                           "1 while the evidence store is unavailable: the verdict is the last one before the outage");
+  const double stale_now = verdicts_stale_ && verdicts_stale_() ? 1 : 0;
 
   std::string plan;
   for (const PlanView& v : snap->plans) {
@@ -148,6 +153,7 @@ void StateMetrics::RenderPlans(std::string* out) const {
     for (const TestDue& t : e.tests) due.Add(with("test", t.test), t.last ? Seconds(t.due) : 0);
     if (e.failover_ready) failover.Add(plan, *e.failover_ready ? 1 : 0);
     stale.Add(plan, e.stale_sources);
+    verdict_stale.Add(plan, stale_now);
     since.Add(plan, Seconds(v.since));
     std::map<std::string, int> by_code;
     for (const Reason& r : e.reasons) ++by_code[r.code];
@@ -163,7 +169,7 @@ void StateMetrics::RenderPlans(std::string* out) const {
     }
   }
   for (const TextFamily* f : {&ready, &state, &info, &rpo, &rto, &mtpd, &rp_ts, &rp_age, &rt_ts, &rt_dur, &due,
-                              &failover, &stale, &since, &reasons, &sources}) {
+                              &failover, &stale, &verdict_stale, &since, &reasons, &sources}) {
     f->AppendTo(out);
   }
 }
@@ -225,6 +231,8 @@ void StateMetrics::RenderAgents(std::string* out) const {
   TextFamily spool_max("paraat_agent_spool_max_bytes", "The agent's spool limit (spool.max_size)");
   TextFamily dropped("paraat_agent_spool_dropped_results_total",
                      "Results the agent dropped from a full spool since it started", "counter");
+  TextFamily offset("paraat_agent_clock_offset_seconds",
+                    "How far the agent's clock is ahead of the collector's (negative: behind), last measured");
   std::string l;
   const absl::Time silent_since = clock_->Now() - retention_;
   for (const AgentInfo& a : agents_->Snapshot()) {
@@ -239,8 +247,9 @@ void StateMetrics::RenderAgents(std::string* out) const {
       spool_max.Add(l, static_cast<double>(a.status.spool_max_bytes()));
       dropped.Add(l, static_cast<double>(a.status.dropped_results_total()));
     }
+    if (a.clock_offset) offset.Add(l, absl::ToDoubleSeconds(*a.clock_offset));
   }
-  for (const TextFamily* f : {&seen, &connected, &info, &spool, &spool_max, &dropped}) f->AppendTo(out);
+  for (const TextFamily* f : {&seen, &connected, &info, &spool, &spool_max, &dropped, &offset}) f->AppendTo(out);
 }
 
 }  // namespace paraat

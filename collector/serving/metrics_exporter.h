@@ -45,8 +45,11 @@ class StateMetrics {
   // than `retention` (agent_retention), and agent series of an agent without a stream silent
   // that long, are left out: what an agent once sent, or a client invented, does not stay on
   // every scrape forever. Plan series still name such sources; their evidence stays.
+  // `verdicts_stale` says whether the plans' verdicts are the last ones before a store outage
+  // (paraat_plan_verdict_stale).
   StateMetrics(const EvaluationLoop* loop, const EvidenceState* state, const AgentRegistry* agents, const Clock* clock,
-               std::function<bool()> exports_plans = nullptr, absl::Duration retention = absl::InfiniteDuration());
+               std::function<bool()> exports_plans = nullptr, absl::Duration retention = absl::InfiniteDuration(),
+               std::function<bool()> verdicts_stale = nullptr);
 
   // Appends every plan, check and agent family to `out`.
   void Render(std::string* out) const;
@@ -62,6 +65,7 @@ class StateMetrics {
   const Clock* clock_;
   std::function<bool()> exports_plans_;
   absl::Duration retention_;
+  std::function<bool()> verdicts_stale_;
 };
 
 }  // namespace paraat

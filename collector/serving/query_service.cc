@@ -34,6 +34,7 @@ grpc::Status QueryServiceImpl::GetStatus(grpc::ServerContext* ctx, const paraat:
   for (auto& s : SortedStatuses(*snap)) *resp->add_plans() = std::move(s);
   resp->set_now_unix_ns(ToUnixNs(clock_->Now()));
   resp->set_collector_version(PARAAT_VERSION);
+  if (hooks_.store_status) *resp->mutable_store() = hooks_.store_status();
   return grpc::Status::OK;
 }
 
@@ -63,7 +64,7 @@ grpc::Status QueryServiceImpl::GetPlan(grpc::ServerContext* ctx, const paraat::v
         if (s == nullptr || !s->latest) continue;
         src->set_seen(true);
         src->set_kind(s->latest->kind);
-        src->set_fresh(IsFresh(*s->latest, now));
+        src->set_fresh(IsFresh(*s->latest, now, loop_->options()));
         src->set_received_unix_ns(ToUnixNs(s->received));
         seqs.push_back(s->latest->evidence_seq);
         order.push_back(src);

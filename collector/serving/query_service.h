@@ -27,6 +27,8 @@ struct QueryServiceHooks {
   std::function<grpc::Status(const grpc::ServerContext&, Permission)> authorize;
   // Reloads plans from disk; returns the number loaded or the problems.
   std::function<absl::StatusOr<size_t>()> reload_plans;
+  // Whether the evidence store can be used now (GetStatusResponse.store). Unset: not reported.
+  std::function<paraat::v1::StoreStatus()> store_status;
 };
 
 class QueryServiceImpl final : public paraat::v1::QueryService::Service {

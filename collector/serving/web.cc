@@ -8,7 +8,7 @@
 namespace paraat {
 
 void RegisterWebPages(HttpServer* server, const CollectorMetrics* metrics, const StateMetrics* state_metrics,
-                      const EvaluationLoop* loop, const Clock* clock, WebAuth auth) {
+                      const EvaluationLoop* loop, const Clock* clock, WebAuth auth, WebHooks hooks) {
   // With metrics_auth, every page needs the user and password (HTTP basic authentication).
   auto denied = [auth = std::move(auth)](const HttpRequest& req) -> std::optional<HttpResponse> {
     if (auth.user.empty()) return std::nullopt;
@@ -19,8 +19,9 @@ void RegisterWebPages(HttpServer* server, const CollectorMetrics* metrics, const
     r.headers["WWW-Authenticate"] = "Basic realm=\"paraat\", charset=\"UTF-8\"";
     return r;
   };
-  server->Handle("/metrics", [metrics, state_metrics, denied](const HttpRequest& req) {
+  server->Handle("/metrics", [metrics, state_metrics, denied, before = hooks.before_scrape](const HttpRequest& req) {
     if (auto d = denied(req)) return *d;
+    if (before) before();
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = prometheus::TextSerializer().Serialize(metrics->registry()->Collect());
@@ -30,6 +31,13 @@ void RegisterWebPages(HttpServer* server, const CollectorMetrics* metrics, const
   server->Handle("/healthz", [](const HttpRequest&) {
     HttpResponse r;
     r.body = "ok\n";
+    return r;
+  });
+  server->Handle("/readyz", [not_ready = hooks.not_ready](const HttpRequest&) {
+    HttpResponse r;
+    const std::string why = not_ready ? not_ready() : "";
+    r.status = why.empty() ? 200 : 503;
+    r.body = why.empty() ? "ready\n" : why + "\n";
     return r;
   });
 }

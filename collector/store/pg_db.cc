@@ -5,8 +5,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/log.h"
 
 namespace paraat {
 
@@ -101,19 +103,45 @@ const std::string& PgCopyRows::Finish() {
   return buf_;
 }
 
+namespace {
+
+// libpq's messages span lines ("...\n\tIs the server running...?\n"): one line, for logs.
+std::string Flatten(absl::string_view message) {
+  std::string out;
+  for (char c : absl::StripAsciiWhitespace(message)) {
+    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out.push_back(space ? ' ' : c);
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& url) {
-  PGconn* c = PQconnectdb(url.c_str());
+  // Bounded waits on a dead or unreachable server: a connection attempt gives up after 5 s, and
+  // data unacknowledged for 10 s (a partition) ends the connection instead of the kernel's 15 min.
+  // Before `dbname`, so the connection string's own settings win.
+  const char* const keys[] = {"connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+                              "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* const values[] = {"5", "1", "5", "2", "2", "10000", url.c_str(), nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (c == nullptr) return absl::ResourceExhaustedError("libpq could not allocate a connection");
   if (PQstatus(c) != CONNECTION_OK) {
-    std::string msg(absl::StripTrailingAsciiWhitespace(PQerrorMessage(c)));
+    std::string msg = Flatten(PQerrorMessage(c));
     PQfinish(c);
     return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", msg));
   }
+  // The server's notices and warnings ("terminating connection due to immediate shutdown"): libpq
+  // would print them to stderr as they come, over several lines. What matters reaches the log as
+  // the failure it causes (StoreHealth); the notices themselves are debug lines.
+  PQsetNoticeProcessor(
+      c, [](void*, const char* message) { LogDebug("PostgreSQL: ", Flatten(message)); }, nullptr);
   return std::unique_ptr<PgConn>(new PgConn(c));
 }
 
 absl::Status PgConn::Error(absl::string_view what, PGresult* r) const {
-  std::string msg(absl::StripTrailingAsciiWhitespace(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_)));
+  std::string msg = Flatten(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
   // A broken connection is worth retrying (elsewhere); a failing statement is not.
   const bool broken = PQstatus(conn_) != CONNECTION_OK;
   const std::string text = absl::StrCat(what, ": ", msg);

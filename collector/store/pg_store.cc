@@ -17,6 +17,11 @@ namespace {
 constexpr int64_t kMigrateLock = 0x706172616174'01;
 constexpr int64_t kLeaderLock = 0x706172616174'02;
 
+// The leader's session ends when it has been idle this long: a leader that froze (SIGSTOP, a
+// stalled VM) or lost the network stops sending its heartbeats (TryLead, every second), the
+// server ends the session and with it the advisory lock, and another collector takes over.
+constexpr absl::Duration kLeaderLease = absl::Seconds(5);
+
 class PgRow : public SqlRow {
  public:
   explicit PgRow(const PgResult& result) : result_(result) {}
@@ -161,6 +166,8 @@ class PgBackend : public SqlBackend {
         .status();
   }
 
+  absl::Duration LeaderLease() const override { return kLeaderLease; }
+
   absl::StatusOr<bool> TryLead() override {
     std::lock_guard<std::mutex> lock(leader_mu_);
     if (leader_ && !leader_->Query("SELECT 1").ok()) {
@@ -170,6 +177,9 @@ class PgBackend : public SqlBackend {
     if (leading_) return true;  // a session-level lock is held until the session ends
     if (!leader_) {
       PARAAT_ASSIGN_OR_RETURN(leader_, PgConn::Connect(url_));
+      // The heartbeat is this session's queries; PostgreSQL 14 and later end it after the lease
+      // without one (older servers refuse the setting: then only TCP keepalives end it).
+      (void)leader_->Exec(absl::StrCat("SET idle_session_timeout = ", absl::ToInt64Milliseconds(kLeaderLease)));
     }
     PARAAT_ASSIGN_OR_RETURN(PgResult got,
                             leader_->Query("SELECT pg_try_advisory_lock($1)::int", PgParams().Int(kLeaderLock)));

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace paraat {
 
@@ -125,6 +126,8 @@ class SqlBackend {
 
   // Store::TryLead(): a store no other collector writes to always leads.
   [[nodiscard]] virtual absl::StatusOr<bool> TryLead() { return true; }
+  // Store::LeaderLease().
+  virtual absl::Duration LeaderLease() const { return absl::InfiniteDuration(); }
 };
 
 }  // namespace paraat

@@ -395,6 +395,12 @@ absl::StatusOr<uint64_t> SqlStore::Prune(absl::Time before, absl::Time now) {
   return removed;
 }
 
+absl::Status SqlStore::Ping() {
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  PARAAT_ASSIGN_OR_RETURN(SqlConnection * c, backend_->Writer());
+  return c->Exec("SELECT 1");
+}
+
 absl::Status SqlStore::ForEachRow(const std::string& sql, const SqlParams& params, const SqlRowFn& row) {
   PARAAT_ASSIGN_OR_RETURN(Lease r, Reader());
   return r.conn().Run(sql, params, row).status();
@@ -464,6 +470,25 @@ absl::StatusOr<std::vector<AgentRow>> SqlStore::LoadAgents() {
                                       out.push_back(AgentRow{q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.Int(4)});
                                       return true;
                                     }));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> SqlStore::StoredBatchesIn(
+    const std::string& agent_id, uint64_t spool_epoch, const std::vector<std::pair<uint64_t, uint64_t>>& ranges) {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  PARAAT_ASSIGN_OR_RETURN(Lease r, Reader());
+  for (const auto& [first, last] : ranges) {
+    PARAAT_RETURN_IF_ERROR(
+        r.conn()
+            .Run("SELECT sequence, first_seq FROM batches WHERE agent_id = $1 AND epoch = $2 AND "
+                 "sequence >= $3 AND sequence <= $4 ORDER BY sequence",
+                 {SqlValue::Text(agent_id), SqlValue::Seq(spool_epoch), SqlValue::Seq(first), SqlValue::Seq(last)},
+                 [&](const SqlRow& q) {
+                   out.emplace_back(q.Seq(0), q.Seq(1));
+                   return true;
+                 })
+            .status());
+  }
   return out;
 }
 

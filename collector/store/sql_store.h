@@ -31,12 +31,14 @@ class SqlStore : public Store {
   std::string Describe() const override { return backend_->Describe(); }
   bool Shared() const override { return backend_->Shared(); }
   absl::StatusOr<bool> TryLead() override { return backend_->TryLead(); }
+  absl::Duration LeaderLease() const override { return backend_->LeaderLease(); }
 
   absl::Status Commit(std::vector<WriteGroup*>& groups, absl::Time now) override;
   absl::Status SaveCheckpoint(const std::vector<SourceCheckpoint>& sources, uint64_t through_seq) override;
   absl::Status UpsertAgent(const AgentRow& agent) override;
   absl::Status PutAttachment(const std::string& sha256, const std::string& content) override;
   absl::StatusOr<uint64_t> Prune(absl::Time before, absl::Time now) override;
+  absl::Status Ping() override;
 
   absl::StatusOr<std::vector<SourceCheckpoint>> LoadCheckpoint(uint64_t* through_seq) override;
   absl::StatusOr<std::vector<PlanStateRow>> LoadPlanStates() override;
@@ -45,6 +47,9 @@ class SqlStore : public Store {
   absl::StatusOr<std::vector<AgentRow>> LoadAgents() override;
   absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& subject, uint64_t from_seq,
                                                     size_t limit) override;
+  absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> StoredBatchesIn(
+      const std::string& agent_id, uint64_t spool_epoch,
+      const std::vector<std::pair<uint64_t, uint64_t>>& ranges) override;
   absl::StatusOr<std::vector<StoredRecord>> Read(const std::vector<uint64_t>& seqs) override;
   absl::Status Scan(uint64_t from_seq, uint64_t to_seq, const std::function<bool(const StoredRecord&)>& fn) override;
   absl::StatusOr<uint64_t> FirstSeqAtOrAfter(absl::Time t) override;

@@ -108,6 +108,11 @@ class Store {
   // saves checkpoints, prunes. Takes the lead when it is free. A store no other collector writes
   // to always leads.
   [[nodiscard]] virtual absl::StatusOr<bool> TryLead() { return true; }
+  // How long leadership outlives the leader's last heartbeat (TryLead): a leader that froze or
+  // lost the network loses the lead this long after its last TryLead, and must consider itself
+  // leading only while its last successful TryLead is younger than that. Infinite for a store no
+  // other collector writes to.
+  virtual absl::Duration LeaderLease() const { return absl::InfiniteDuration(); }
 
   // --- writer side -------------------------------------------------------------------------
   // Appends all groups in one transaction (all or nothing); fills in duplicate/first_seq.
@@ -121,6 +126,8 @@ class Store {
   // Removes records recorded before `before` and appends a prune record; the chain stays
   // verifiable from the new anchor. Returns how many records were removed.
   [[nodiscard]] virtual absl::StatusOr<uint64_t> Prune(absl::Time before, absl::Time now) = 0;
+  // Checks that the writer's connection works (connecting again when it was lost).
+  [[nodiscard]] virtual absl::Status Ping() = 0;
 
   // --- readers -----------------------------------------------------------------------------
   [[nodiscard]] virtual absl::StatusOr<std::vector<SourceCheckpoint>> LoadCheckpoint(uint64_t* through_seq) = 0;
@@ -134,6 +141,11 @@ class Store {
   // results that changed what it says (PendingRecord::history).
   [[nodiscard]] virtual absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& subject, uint64_t from_seq,
                                                                           size_t limit) = 0;
+
+  // The batches of (agent_id, spool_epoch) stored with a sequence in one of `ranges` (first, last
+  // inclusive), in sequence order: sequence -> seq of the batch's first record.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> StoredBatchesIn(
+      const std::string& agent_id, uint64_t spool_epoch, const std::vector<std::pair<uint64_t, uint64_t>>& ranges) = 0;
   // Records by seq; missing ones (pruned) are left out.
   [[nodiscard]] virtual absl::StatusOr<std::vector<StoredRecord>> Read(const std::vector<uint64_t>& seqs) = 0;
   // Calls `fn` for records with from_seq <= seq <= to_seq in order, until it returns false.

@@ -77,7 +77,7 @@ class JsonHttpTest : public ::testing::Test {
     ca_ = *ca;
     auto cert = ca_.Issue("api", "localhost", "DNS:localhost,IP:127.0.0.1", 30);
     ASSERT_TRUE(cert.ok()) << cert.status();
-    ASSERT_TRUE(tls_.Start("127.0.0.1:0", HttpServerOptions{cert->cert, cert->key}).ok());
+    ASSERT_TRUE(tls_.Start("127.0.0.1:0", HttpServerOptions{cert->cert, cert->key, ""}).ok());
   }
   std::string Url(const std::string& path, bool tls = false) {
     return absl::StrCat(tls ? "https" : "http", "://127.0.0.1:", tls ? tls_.port() : plain_.port(), path);

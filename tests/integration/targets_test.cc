@@ -83,9 +83,9 @@ class HttpCheckTest : public ::testing::Test {
     auto expired = ca_.Issue("expired", "localhost", san, "20200101000000Z", "20200201000000Z");
     ASSERT_TRUE(valid.ok() && soon.ok() && expired.ok()) << valid.status() << soon.status() << expired.status();
     for (auto* s : {&valid_, &soon_, &expired_}) s->Handle("/health", handler);
-    ASSERT_TRUE(valid_.Start("127.0.0.1:0", HttpServerOptions{valid->cert, valid->key}).ok());
-    ASSERT_TRUE(soon_.Start("127.0.0.1:0", HttpServerOptions{soon->cert, soon->key}).ok());
-    ASSERT_TRUE(expired_.Start("127.0.0.1:0", HttpServerOptions{expired->cert, expired->key}).ok());
+    ASSERT_TRUE(valid_.Start("127.0.0.1:0", HttpServerOptions{valid->cert, valid->key, ""}).ok());
+    ASSERT_TRUE(soon_.Start("127.0.0.1:0", HttpServerOptions{soon->cert, soon->key, ""}).ok());
+    ASSERT_TRUE(expired_.Start("127.0.0.1:0", HttpServerOptions{expired->cert, expired->key, ""}).ok());
   }
   v1::Result Check(const std::string& url, const std::string& extra = "") {
     return RunYamlCheck(dir_, absl::StrCat("    id: portal\n    kind: http\n    interval: 1m\n    url: ", url,

@@ -10,17 +10,19 @@ namespace paraat::testing {
 std::string AgentBin() { return PARAAT_AGENT_BIN; }
 std::string CollectorBin() { return PARAAT_COLLECTOR_BIN; }
 std::string CtlBin() { return PARAAT_CTL_BIN; }
+std::string ClockShiftLib() { return PARAAT_CLOCK_SHIFT_LIB; }
 
 absl::StatusOr<CollectorProcess> StartCollector(const std::string& dir, const std::string& plans_dir,
                                                 const std::string& extra_yaml, int grpc_port,
-                                                const std::string& log_name) {
+                                                const std::string& log_name,
+                                                const std::map<std::string, std::string>& env) {
   const bool own_storage = absl::StrContains(extra_yaml, "storage:");
   WriteFileOrDie(
       dir + "/collector.yaml",
       absl::StrCat("listen: 127.0.0.1:", grpc_port, "\nmetrics_listen: 127.0.0.1:0\n",
                    own_storage ? "" : "storage: sqlite://paraat.db\n", "plans_dir: ", plans_dir, "\n", extra_yaml));
   CollectorProcess c;
-  auto p = Process::Start({CollectorBin(), "--config", dir + "/collector.yaml"}, dir + "/" + log_name);
+  auto p = Process::Start({CollectorBin(), "--config", dir + "/collector.yaml"}, dir + "/" + log_name, env);
   if (!p.ok()) return p.status();
   c.process = *std::move(p);
   // The collector logs its bound ports once it serves.

@@ -96,6 +96,8 @@ int NumberAfter(const std::string& text, const std::string& prefix);
 std::string AgentBin();
 std::string CollectorBin();
 std::string CtlBin();
+// The LD_PRELOAD library that shifts a process's wall clock (testlib/clock_shift.cc).
+std::string ClockShiftLib();
 // True when a program is on PATH (or an absolute path that exists and is executable).
 bool HaveProgram(const std::string& name);
 
@@ -118,10 +120,11 @@ struct CollectorProcess {
   std::string metrics_url() const { return "http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics"; }
 };
 // Writes <dir>/collector.yaml (listen on port 0 unless `grpc_port` is given; SQLite in `dir`
-// unless `extra_yaml` names a storage) and starts it.
+// unless `extra_yaml` names a storage) and starts it, with `env` added to its environment.
 [[nodiscard]] absl::StatusOr<CollectorProcess> StartCollector(const std::string& dir, const std::string& plans_dir,
                                                               const std::string& extra_yaml = "", int grpc_port = 0,
-                                                              const std::string& log_name = "collector.log");
+                                                              const std::string& log_name = "collector.log",
+                                                              const std::map<std::string, std::string>& env = {});
 
 }  // namespace paraat::testing
 

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "collector/config.h"
@@ -92,6 +93,52 @@ TEST(AgentConfig, MissingSectionsAndUnreadableFiles) {
   auto missing = LoadAgentConfig(dir / "nope.yaml");
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("nope.yaml: cannot read: No such file"));
+}
+
+// Without `spool:`, the spool goes to the agent's state folder: $STATE_DIRECTORY under systemd
+// (the first, when it names several), else the package's /var/lib/paraat-agent.
+TEST(AgentConfig, TheSpoolDefaultsToTheStateFolder) {
+  testing::TempDir dir;
+  testing::WriteFileOrDie(dir / "agent.yaml",
+                          "collector: {address: 127.0.0.1:7443}\nchecks:\n  - {id: up, kind: command, interval: 1m, "
+                          "command: [\"true\"]}\n");
+  const char* saved = std::getenv("STATE_DIRECTORY");
+  const std::string before = saved ? saved : "";
+  ::unsetenv("STATE_DIRECTORY");
+  auto c = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->spool_dir, "/var/lib/paraat-agent/spool");
+  EXPECT_EQ(c->state_dir, "/var/lib/paraat-agent/spool/check-state");
+  ::setenv("STATE_DIRECTORY", "/var/lib/paraat-agent:/var/lib/other", 1);
+  c = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->spool_dir, "/var/lib/paraat-agent/spool");
+  ::setenv("STATE_DIRECTORY", (dir / "state").c_str(), 1);
+  c = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->spool_dir, dir / "state/spool");
+  if (saved) {
+    ::setenv("STATE_DIRECTORY", before.c_str(), 1);
+  } else {
+    ::unsetenv("STATE_DIRECTORY");
+  }
+}
+
+TEST(CollectorConfig, ClockToleranceAndStaleness) {
+  testing::TempDir dir;
+  testing::WriteFileOrDie(dir / "collector.yaml", "storage: sqlite://x.db\nplans_dir: p\n");
+  auto c = LoadCollectorConfig(dir / "collector.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->clock_tolerance, absl::Minutes(5));
+  EXPECT_EQ(c->min_stale, absl::Minutes(5));
+  testing::WriteFileOrDie(dir / "collector.yaml",
+                          "storage: sqlite://x.db\nplans_dir: p\nclock_tolerance: 1m\nmin_stale: 10m\n");
+  c = LoadCollectorConfig(dir / "collector.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->clock_tolerance, absl::Minutes(1));
+  EXPECT_EQ(c->min_stale, absl::Minutes(10));
+  testing::WriteFileOrDie(dir / "collector.yaml", "storage: sqlite://x.db\nplans_dir: p\nclock_tolerance: 0s\n");
+  EXPECT_FALSE(LoadCollectorConfig(dir / "collector.yaml").ok());
 }
 
 // Every secret of the agent is known to every check: a result is redacted of all of them.

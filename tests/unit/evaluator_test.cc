@@ -257,9 +257,10 @@ INSTANTIATE_TEST_SUITE_P(
                p.restore_test = {"a/drill"};
                p.restore_every = 7 * kDay;
                Restore(e, absl::Hours(2), absl::Hours(1));
-               // The check itself last ran 8 days ago: overdue and stale.
-               e.sources["a/drill"].latest->finished = kNow - 8 * kDay;
-               e.sources["a/drill"].latest_conclusive->finished = kNow - 8 * kDay;
+               // The check itself last ran (and reported) 8 days ago: overdue and stale.
+               for (auto* o : {&*e.sources["a/drill"].latest, &*e.sources["a/drill"].latest_conclusive}) {
+                 o->finished = o->received = kNow - 8 * kDay;
+               }
              },
              PLAN_STATE_NOT_READY,
              {"restore_test_overdue", "source_stale"}},
@@ -496,6 +497,92 @@ TEST(Evaluate, IsDeterministic) {
   Evaluation b = Evaluate(plan, e, kNow);
   EXPECT_EQ(a.reasons, b.reasons);
   EXPECT_EQ(a.state, b.state);
+}
+
+// --- time: the collector's receipt time, and times dated in the future ---------------------------
+
+// A source whose agent dates its result `agent_ahead` ahead of the collector (received now-10s).
+Observation& Skewed(FakeEvidence& e, const std::string& key, absl::Duration agent_ahead) {
+  Observation& o = e.Add(key, CHECK_STATUS_OK, absl::Seconds(10));
+  o.finished += agent_ahead;
+  o.started += agent_ahead;
+  e.sources[key].latest_conclusive = o;
+  e.sources[key].latest_ok = o;
+  return o;
+}
+
+TEST(EvaluateTime, FreshnessIsJudgedByWhenTheCollectorReceivedTheResult) {
+  Plan plan = BasePlan();
+  plan.failover = {"a/up"};
+  FakeEvidence e;
+  // An agent three hours behind: its result looks old, yet it arrived ten seconds ago.
+  Skewed(e, "a/up", -absl::Hours(3));
+  EXPECT_EQ(Evaluate(plan, e, kNow).state, PLAN_STATE_READY);
+  // Received ten minutes ago, whatever the agent's clock says: stale.
+  for (auto* o : {&*e.sources["a/up"].latest, &*e.sources["a/up"].latest_conclusive}) {
+    o->received = kNow - absl::Minutes(10);
+    o->finished = kNow;  // an agent's clock running ten minutes ahead keeps nothing fresh
+  }
+  Evaluation ev = Evaluate(plan, e, kNow);
+  EXPECT_EQ(ev.state, PLAN_STATE_UNKNOWN);
+  EXPECT_TRUE(ev.HasReason("source_stale"));
+}
+
+TEST(EvaluateTime, AResultDatedInTheFutureIsNotUsable) {
+  Plan plan = BasePlan();
+  plan.failover = {"a/up"};
+  FakeEvidence e;
+  Skewed(e, "a/up", absl::Hours(3));
+  Evaluation ev = Evaluate(plan, e, kNow);
+  EXPECT_EQ(ev.state, PLAN_STATE_UNKNOWN);
+  ASSERT_TRUE(ev.HasReason("recovery_point_in_future"));
+  EXPECT_EQ(ev.reasons[0].source, "a/up");
+  EXPECT_THAT(ev.reasons[0].text, ::testing::HasSubstr("3h ahead of the collector's clock (tolerance 5m)"));
+  EXPECT_EQ(ev.failover_ready, false);
+  // Within the tolerance it counts.
+  FakeEvidence near;
+  Skewed(near, "a/up", absl::Minutes(4));
+  EXPECT_EQ(Evaluate(plan, near, kNow).state, PLAN_STATE_READY);
+  EvaluationOptions strict;
+  strict.future_tolerance = absl::Minutes(1);
+  EXPECT_EQ(Evaluate(plan, near, kNow, strict).state, PLAN_STATE_UNKNOWN);
+}
+
+TEST(EvaluateTime, ABackupDatedInTheFutureNeitherCountsNorWins) {
+  Plan plan = BasePlan();
+  plan.recovery_point = {"a/future", "a/honest"};
+  FakeEvidence e;
+  Backup(e, "a/honest", absl::Minutes(5));
+  Backup(e, "a/future", -absl::Hours(3));  // a backup host whose clock runs three hours ahead
+  Evaluation ev = Evaluate(plan, e, kNow);
+  EXPECT_EQ(ev.state, PLAN_STATE_UNKNOWN) << "unknown at best, never ready on it";
+  EXPECT_TRUE(ev.HasReason("recovery_point_in_future"));
+  EXPECT_EQ(ev.recovery_point_source, "a/honest");
+  EXPECT_EQ(*ev.achieved_rpo, absl::Minutes(5));
+  // Alone, it gives no recovery point at all.
+  plan.recovery_point = {"a/future"};
+  ev = Evaluate(plan, e, kNow);
+  EXPECT_EQ(ev.state, PLAN_STATE_UNKNOWN);
+  EXPECT_FALSE(ev.recovery_point);
+  EXPECT_TRUE(ev.HasReason("recovery_point_unknown"));
+}
+
+TEST(EvaluateTime, ARestoreTestDatedInTheFutureIsNotATest) {
+  Plan plan = BasePlan();
+  plan.restore_test = {"a/drill"};
+  plan.restore_every = 7 * kDay;
+  FakeEvidence e;
+  Restore(e, absl::Hours(2), absl::Minutes(10));
+  Restore(e, -absl::Hours(5), absl::Minutes(10));  // "finished" five hours from now
+  e.sources["a/drill"].latest->received = e.sources["a/drill"].latest_conclusive->received = kNow;
+  Evaluation ev = Evaluate(plan, e, kNow);
+  EXPECT_EQ(ev.state, PLAN_STATE_UNKNOWN);
+  EXPECT_TRUE(ev.HasReason("recovery_point_in_future"));
+  EXPECT_TRUE(ev.HasReason("restore_test_missing"));
+  EXPECT_EQ(std::count_if(ev.reasons.begin(), ev.reasons.end(),
+                          [](const Reason& r) { return r.code == "recovery_point_in_future"; }),
+            1)
+      << "once per source";
 }
 
 }  // namespace

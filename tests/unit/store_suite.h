@@ -113,6 +113,26 @@ TEST_P(StoreTest, DeduplicationSurvivesReopening) {
   EXPECT_TRUE(Verify().ok());
 }
 
+// The batches stored in sequence ranges (gap reports are checked against them), and the probe.
+TEST_P(StoreTest, FindsTheBatchesStoredInSequenceRanges) {
+  std::vector<WriteGroup> groups;
+  for (uint64_t seq : {3, 4, 5, 9, 12}) groups.push_back(Batch(seq, 2));
+  groups.push_back(Batch(4, 1, /*epoch=*/8));  // another epoch: not the same batch
+  std::vector<WriteGroup*> ptrs;
+  for (WriteGroup& g : groups) ptrs.push_back(&g);
+  Commit(ptrs);
+  auto found = store_->StoredBatchesIn("agent-1", 7, {{1, 4}, {8, 10}, {13, 20}});
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->size(), 3u);
+  EXPECT_EQ((*found)[0], std::make_pair(uint64_t{3}, groups[0].first_seq));
+  EXPECT_EQ((*found)[1], std::make_pair(uint64_t{4}, groups[1].first_seq));
+  EXPECT_EQ((*found)[2], std::make_pair(uint64_t{9}, groups[3].first_seq));
+  auto none = store_->StoredBatchesIn("agent-2", 7, {{1, 100}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  EXPECT_TRUE(store_->Ping().ok());
+}
+
 TEST_P(StoreTest, ReadAndScanReturnWhatWasWritten) {
   WriteGroup a = Batch(1, 5);
   Commit({&a});
