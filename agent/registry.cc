@@ -1,5 +1,6 @@
 #include "agent/registry.h"
 
+#include "agent/checks/bacula.h"
 #include "agent/checks/borg.h"
 #include "agent/checks/command.h"
 #include "agent/checks/disk_space.h"
@@ -33,6 +34,7 @@ const std::map<std::string, CheckKind>& CheckKinds() {
       KindOf<ResticCheck>(),
       KindOf<BorgCheck>(),
       KindOf<PgBackRestCheck>(),
+      KindOf<BaculaCheck>(),
       KindOf<RestoreTestCheck>(),
       KindOf<PostgresReplicationCheck>(),
       KindOf<MysqlReplicationCheck>(),
@@ -49,6 +51,7 @@ const std::map<std::string, RecipeKind>& RestoreRecipes() {
   static const auto* recipes = new std::map<std::string, RecipeKind>(ByName<RecipeKind>({
       RecipeOf<ResticRestore>(),
       RecipeOf<PgRestoreRecipe>(),
+      RecipeOf<BaculaRestore>(),
   }));
   return *recipes;
 }
