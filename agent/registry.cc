@@ -1,6 +1,7 @@
 #include "agent/registry.h"
 
 #include "agent/checks/bacula.h"
+#include "agent/checks/barman.h"
 #include "agent/checks/borg.h"
 #include "agent/checks/command.h"
 #include "agent/checks/disk_space.h"
@@ -35,6 +36,7 @@ const std::map<std::string, CheckKind>& CheckKinds() {
       KindOf<BorgCheck>(),
       KindOf<PgBackRestCheck>(),
       KindOf<BaculaCheck>(),
+      KindOf<BarmanCheck>(),
       KindOf<RestoreTestCheck>(),
       KindOf<PostgresReplicationCheck>(),
       KindOf<MysqlReplicationCheck>(),
@@ -52,6 +54,7 @@ const std::map<std::string, RecipeKind>& RestoreRecipes() {
       RecipeOf<ResticRestore>(),
       RecipeOf<PgRestoreRecipe>(),
       RecipeOf<BaculaRestore>(),
+      RecipeOf<BarmanRestore>(),
   }));
   return *recipes;
 }

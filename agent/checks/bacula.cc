@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "agent/checks/support/client.h"
 #include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/findings.h"
 #include "agent/checks/support/tool.h"
 #include "common/time_util.h"
 #include "common/units.h"
@@ -339,16 +340,6 @@ std::string ReportField(const std::vector<std::string>& lines, const std::string
   return "";
 }
 
-// The check's verdict, built from its findings: the worst status wins, every clause is said.
-struct Verdict {
-  paraat::v1::CheckStatus status = paraat::v1::CHECK_STATUS_OK;
-  std::vector<std::string> clauses;
-  void Add(paraat::v1::CheckStatus s, std::string clause) {
-    status = std::max(status, s);
-    clauses.push_back(std::move(clause));
-  }
-};
-
 std::string Level(char level) {
   switch (level) {
     case 'F':
@@ -436,7 +427,7 @@ std::string VerifyLevel(char level) {
 
 // The newest verify job as integrity evidence. Only VolumeToCatalog and Data read the volume
 // back; DiskToCatalog and Catalog compare the disk with the catalog.
-void JudgeVerify(const Job& vj, const std::vector<std::string>& log, paraat::v1::Result* r, Verdict* v) {
+void JudgeVerify(const Job& vj, const std::vector<std::string>& log, paraat::v1::Result* r, Findings* v) {
   const bool reads_volume = vj.level == 'O' || vj.level == 'A';
   const std::string verified = ReportField(log, "Verify JobId");
   AddDetail(r, "verify_job_id", absl::StrCat(vj.id));
@@ -481,7 +472,7 @@ void JudgeVerify(const Job& vj, const std::vector<std::string>& log, paraat::v1:
 }
 
 // The recovery point and its backup's size from the newest successful job.
-void ReportGood(const Job& good, const std::optional<Job>& full, paraat::v1::Result* r, Verdict* v) {
+void ReportGood(const Job& good, const std::optional<Job>& full, paraat::v1::Result* r, Findings* v) {
   auto* facts = r->mutable_facts();
   facts->set_recovery_point_unix_ns(ToUnixNs(good.start));
   facts->set_backup_bytes(static_cast<uint64_t>(good.bytes));
@@ -520,7 +511,7 @@ void Report(const BaculaCheck::Options& o, ToolSession* tool, const Bconsole& bc
       if (j) logs[j->id] = LogLines((*s)[i++]);
     }
   }
-  Verdict v;
+  Findings v;
   const std::string what = o.job.empty() ? "client " + o.client : "job " + o.job;
   if (c.good) {
     ReportGood(*c.good, c.full, r, &v);
@@ -545,7 +536,7 @@ void Report(const BaculaCheck::Options& o, ToolSession* tool, const Bconsole& bc
     r->mutable_facts()->set_integrity(paraat::v1::INTEGRITY_UNVERIFIED);
     v.Add(paraat::v1::CHECK_STATUS_WARNING, absl::StrCat("no finished run of verify job ", o.verify_job));
   }
-  SetStatus(r, v.status, absl::StrJoin(v.clauses, "; "));
+  v.Apply(r);
 }
 
 }  // namespace

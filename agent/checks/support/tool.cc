@@ -204,7 +204,11 @@ bool DrillServer::Ended() {
 bool DrillServer::WaitReady(const std::function<bool()>& ready, const std::string& what, paraat::v1::Result* r,
                             std::string* log) {
   while (!Ended()) {
-    if (ready()) return true;
+    if (ready()) {
+      absl::StrAppend(log, "$ ", Redact(absl::StrJoin(run_.argv, " "), run_.secrets), " &\n");
+      started_ = true;
+      return true;
+    }
     if (ctx_.cancelled()) break;
     std::unique_lock<std::mutex> lock(mu_);
     ctx_.clock->WaitFor(cv_, lock, std::min(absl::Milliseconds(100), std::max(ctx_.TimeLeft(), absl::ZeroDuration())),
@@ -231,8 +235,10 @@ void DrillServer::Stop(std::string* log) {
   logged_ = true;
   std::lock_guard<std::mutex> lock(mu_);
   if (!result_.ok()) return;
-  absl::StrAppend(log, "$ ", Redact(absl::StrJoin(run_.argv, " "), run_.secrets), "\n", OutputTail(*result_, 12, 2048),
-                  "\n");
+  // A server that started was logged then; its output is its log until it stopped.
+  absl::StrAppend(
+      log, started_ ? "[server stopped, its last lines]" : "$ " + Redact(absl::StrJoin(run_.argv, " "), run_.secrets),
+      "\n", OutputTail(*result_, 12, 2048), "\n");
 }
 
 }  // namespace paraat

@@ -167,12 +167,13 @@ class DrillServer {
   DrillServer(const DrillServer&) = delete;
   DrillServer& operator=(const DrillServer&) = delete;
 
-  // Calls `ready` (a client's ping) every 100 ms until it returns true. False, with the result
+  // Calls `ready` (a client's ping) every 100 ms until it returns true (its command line then
+  // goes to `log`, its output when it stops). False, with the result
   // filled in, when the server ended first ("<what> did not start (exit code 1): <its last
   // line>", the restore test failed), could not be started (error), or the check's time ran out
   // (failed, "<what> was not ready within the timeout").
   bool WaitReady(const std::function<bool()>& ready, const std::string& what, paraat::v1::Result* r, std::string* log);
-  // Ends the server and waits for it; its command line and output tail go to `log` (when given).
+  // Ends the server and waits for it; its output tail goes to `log` (when given).
   void Stop(std::string* log = nullptr);
 
  private:
@@ -186,6 +187,7 @@ class DrillServer {
   bool ended_ = false;                    // guarded by mu_
   absl::StatusOr<ProcessResult> result_;  // guarded by mu_, set once ended_
   std::thread thread_;
+  bool started_ = false;  // was ready
   bool logged_ = false;
 };
 
