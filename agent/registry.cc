@@ -8,6 +8,7 @@
 #include "agent/checks/dns.h"
 #include "agent/checks/file_backup.h"
 #include "agent/checks/http.h"
+#include "agent/checks/mariabackup.h"
 #include "agent/checks/mysql_replication.h"
 #include "agent/checks/pg_restore.h"
 #include "agent/checks/pgbackrest.h"
@@ -55,6 +56,7 @@ const std::map<std::string, RecipeKind>& RestoreRecipes() {
       RecipeOf<PgRestoreRecipe>(),
       RecipeOf<BaculaRestore>(),
       RecipeOf<BarmanRestore>(),
+      RecipeOf<MariabackupRestore>(),
   }));
   return *recipes;
 }
