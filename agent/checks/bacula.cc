@@ -145,10 +145,10 @@ class Bconsole {
 };
 
 // The output of each of a session's commands; nullopt when bconsole stopped before running them
-// all, asked a question or refused one of the first `required` commands (the result says so). A
-// refused command after those leaves its output saying "is an invalid command".
+// all, asked a question or refused a command (the result says so). Command `may_refuse` may be
+// refused: its output then says "is an invalid command".
 std::optional<std::vector<std::string>> Sections(const ProcessResult& p, const std::vector<std::string>& commands,
-                                                 paraat::v1::Result* r, size_t required = SIZE_MAX) {
+                                                 paraat::v1::Result* r, size_t may_refuse = SIZE_MAX) {
   std::vector<std::string> out(commands.size());
   std::vector<bool> seen(commands.size(), false);
   int current = -1;
@@ -175,7 +175,7 @@ std::optional<std::vector<std::string>> Sections(const ProcessResult& p, const s
     const std::string& s = out[i];
     if (!seen[i]) {
       Error(r, absl::StrCat("bconsole ended before running \"", commands[i], "\": ", ToolError(p)));
-    } else if (i < required && absl::StrContains(s, "is an invalid command")) {
+    } else if (i != may_refuse && absl::StrContains(s, "is an invalid command")) {
       Error(r, absl::StrCat("the console may not run \"", commands[i], "\" (its CommandACL?): ", FirstLine(s)));
     } else if (absl::StrContains(s, "(1-") && absl::StrContains(s, "):")) {
       Error(r, absl::StrCat("bconsole asked a question at \"", commands[i], "\": ", TailText(s, 3, 300)));
@@ -711,9 +711,9 @@ void CancelRestore(const RestoreDrill& drill, const Bconsole& bc, int64_t job_id
 bool FinishRestore(const RestoreDrill& drill, const Bconsole& bc, const Queued& q, const std::string& where,
                    paraat::v1::Result* r) {
   const int64_t newest = q.backups.empty() ? 0 : *std::max_element(q.backups.begin(), q.backups.end());
-  std::vector<std::string> commands = {absl::StrCat("wait jobid=", q.job_id), absl::StrCat("llist jobid=", q.job_id),
-                                       absl::StrCat("list joblog jobid=", q.job_id)};
+  std::vector<std::string> commands = {absl::StrCat("wait jobid=", q.job_id), absl::StrCat("llist jobid=", q.job_id)};
   if (newest > 0) commands.push_back(absl::StrCat("llist jobid=", newest));
+  commands.push_back(absl::StrCat("list joblog jobid=", q.job_id));  // last: its report ends the log
   ProcessResult out;
   if (!RunDrillStep(drill.ctx, bc.Session(commands), absl::StrCat("the Bacula restore job ", q.job_id),
                     DrillStep::kTest, r, drill.log, &out)) {
@@ -728,7 +728,7 @@ bool FinishRestore(const RestoreDrill& drill, const Bconsole& bc, const Queued& 
     return false;
   }
   if (newest > 0) {
-    std::vector<Job> backup = Jobs((*s)[3]);
+    std::vector<Job> backup = Jobs((*s)[2]);
     if (!backup.empty()) {
       r->mutable_facts()->set_recovery_point_unix_ns(ToUnixNs(backup[0].start));
       AddDetail(r, "backup_time", FormatTimeUtc(backup[0].start));
@@ -738,7 +738,7 @@ bool FinishRestore(const RestoreDrill& drill, const Bconsole& bc, const Queued& 
   if (job.status != 'T' || job.errors > 0) {
     Fail(r, absl::StrCat("the restore job ", job.id, " ",
                          job.status == 'T' ? absl::StrCat("had ", job.errors, " errors") : Ending(job.status), ": ",
-                         FirstWith(LogLines((*s)[2]), {"Fatal error", "Error:", "ERR="})));
+                         FirstWith(LogLines(s->back()), {"Fatal error", "Error:", "ERR="})));
     return false;
   }
   return CompareRestore(q, job, where, r) && drill.Validate(where, r);
@@ -758,22 +758,23 @@ bool BaculaRestore::Run(const RestoreDrill& drill, paraat::v1::Result* r) {
   if (!options_.restore_client.empty()) absl::StrAppend(&restore, " restoreclient=", options_.restore_client);
   if (!options_.restore_job.empty()) absl::StrAppend(&restore, " restorejob=", options_.restore_job);
   absl::StrAppend(&restore, " select current all done yes");
-  const std::vector<std::string> commands = {restore, "show fileset=" + options_.fileset};
+  // The FileSet first: the restore's own words end the log.
+  const std::vector<std::string> commands = {"show fileset=" + options_.fileset, restore};
   ProcessResult out;
   if (!RunDrillStep(drill.ctx, bc.Session(commands), "bconsole restore", DrillStep::kSetup, r, drill.log, &out)) {
     return false;
   }
-  auto s = Sections(out, commands, r, /*required=*/1);
+  auto s = Sections(out, commands, r, /*may_refuse=*/0);
   if (!s) return false;
-  std::optional<Queued> q = ParseQueued((*s)[0], (*s)[1]);
+  std::optional<Queued> q = ParseQueued((*s)[1], (*s)[0]);
   if (!q) {
     const std::string why =
-        FirstWith(LogLines((*s)[0]), {"No Full backup", "No backup", "No Job", "not found", "Invalid", "No files"});
+        FirstWith(LogLines((*s)[1]), {"No Full backup", "No backup", "No Job", "not found", "Invalid", "No files"});
     if (absl::StartsWith(why, "No ")) {
       Fail(r, absl::StrCat("nothing to restore for client ", options_.client, " and FileSet ", options_.fileset, ": ",
                            why));
     } else {
-      Error(r, absl::StrCat("the restore was not queued: ", why.empty() ? TailText((*s)[0], 2, 300) : why));
+      Error(r, absl::StrCat("the restore was not queued: ", why.empty() ? TailText((*s)[1], 2, 300) : why));
     }
     return false;
   }

@@ -24,13 +24,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Detail(const v1::Result& r, const std::string& key) {
-  for (const auto& d : r.details()) {
-    if (d.key() == key) return d.value();
-  }
-  return "";
-}
-
 // A job's start as the kind reports it: the director's local time (TZ of the test process).
 int64_t StartOf(const BaculaJob& j) {
   absl::Time t;
@@ -95,10 +88,10 @@ TEST_F(BaculaTest, TheNewestGoodJobIsTheRecoveryPointAndItsVerifyTheIntegrity) {
   EXPECT_EQ(r.facts().backup_files(), 5u) << "three files and two directories";
   EXPECT_EQ(r.facts().backup_bytes(), static_cast<uint64_t>((200 << 10) + (50 << 10) + 6));
   EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_VERIFIED);
-  EXPECT_EQ(Detail(r, "backup_job_id"), absl::StrCat(backup->id));
-  EXPECT_EQ(Detail(r, "verified_job_id"), absl::StrCat(backup->id));
-  EXPECT_EQ(Detail(r, "verify_level"), "VolumeToCatalog");
-  EXPECT_THAT(Detail(r, "director_version"), HasSubstr("Version: 9."));
+  EXPECT_EQ(ResultDetail(r, "backup_job_id"), absl::StrCat(backup->id));
+  EXPECT_EQ(ResultDetail(r, "verified_job_id"), absl::StrCat(backup->id));
+  EXPECT_EQ(ResultDetail(r, "verify_level"), "VolumeToCatalog");
+  EXPECT_THAT(ResultDetail(r, "director_version"), HasSubstr("Version: 9."));
   EXPECT_THAT(r.message(), HasSubstr("verify job"));
 
   // By client: the newest job of the client failed; the recovery point stays at the good one.
@@ -229,10 +222,10 @@ TEST_F(BaculaRestoreTest, RestoresTheNewestBackupComparesItAndCancelsWhatCannotF
   EXPECT_TRUE(r.facts().restore_succeeded());
   EXPECT_EQ(r.facts().verified_bytes(), static_cast<uint64_t>((200 << 10) + (50 << 10) + 6));
   EXPECT_EQ(r.facts().verified_objects(), 5u);
-  EXPECT_EQ(Detail(r, "backup_job_ids"), absl::StrCat(backup->id));
+  EXPECT_EQ(ResultDetail(r, "backup_job_ids"), absl::StrCat(backup->id));
   EXPECT_EQ(absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns())), StartOf(*backup));
   EXPECT_THAT(r.output_tail(), Not(HasSubstr(bacula_->password())));
-  const std::string restore_id = Detail(r, "restore_job_id");
+  const std::string restore_id = ResultDetail(r, "restore_job_id");
   auto restore = bacula_->WaitJob(std::stoi(restore_id));
   ASSERT_TRUE(restore.ok());
   EXPECT_EQ(restore->type, 'R');
@@ -251,7 +244,7 @@ TEST_F(BaculaRestoreTest, RestoresTheNewestBackupComparesItAndCancelsWhatCannotF
   EXPECT_FALSE(r.facts().restore_succeeded());
   EXPECT_THAT(r.message(), HasSubstr("did not finish within the timeout (5s)"));
   EXPECT_THAT(r.message(), HasSubstr("is waiting for a mount request"));
-  const int stuck = std::stoi(Detail(r, "restore_job_id"));
+  const int stuck = std::stoi(ResultDetail(r, "restore_job_id"));
   auto cancelled = bacula_->WaitJob(stuck);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(cancelled->status, 'A');

@@ -22,13 +22,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Detail(const v1::Result& r, const std::string& key) {
-  for (const auto& d : r.details()) {
-    if (d.key() == key) return d.value();
-  }
-  return "";
-}
-
 class BarmanTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -96,11 +89,11 @@ TEST_F(BarmanTest, FromNoBackupToARestoredCopyToLostWal) {
   ASSERT_TRUE(barman_->SwitchWal().ok());
   r = RunYamlCheck(dir_, Check("    verify_backup: true\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message() << r.output_tail();
-  EXPECT_EQ(Detail(r, "backup_id"), *id);
+  EXPECT_EQ(ResultDetail(r, "backup_id"), *id);
   EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_VERIFIED);
   EXPECT_GT(r.facts().backup_bytes(), 1u << 20);
   EXPECT_THAT(r.message(), HasSubstr("verify-backup passed"));
-  EXPECT_EQ(Detail(r, "last_archived_wal"), NextSegment(end_wal)) << "the segment switched to after the backup";
+  EXPECT_EQ(ResultDetail(r, "last_archived_wal"), NextSegment(end_wal)) << "the segment switched to after the backup";
   const int64_t rp = absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns()));
   EXPECT_GE(rp, end) << "the archived WAL moves the recovery point past the backup's end";
   EXPECT_NEAR(rp, absl::ToUnixSeconds(absl::Now()), 120);
@@ -109,8 +102,8 @@ TEST_F(BarmanTest, FromNoBackupToARestoredCopyToLostWal) {
   drill = RunYamlCheck(dir_, Recipe("    validate_query: \"SELECT count(*) FROM t\"\n    expect_min: 1500\n"));
   EXPECT_EQ(drill.status(), v1::CHECK_STATUS_OK) << drill.message() << drill.output_tail();
   EXPECT_TRUE(drill.facts().restore_succeeded());
-  EXPECT_EQ(Detail(drill, "validation_result"), "1500");
-  EXPECT_EQ(Detail(drill, "backup_id"), *id);
+  EXPECT_EQ(ResultDetail(drill, "validation_result"), "1500");
+  EXPECT_EQ(ResultDetail(drill, "backup_id"), *id);
   EXPECT_THAT(drill.output_tail(), HasSubstr("database system is ready to accept connections"));
   EXPECT_TRUE(std::filesystem::is_empty(dir_ / "scratch")) << "the scratch folder is removed";
 
@@ -121,7 +114,7 @@ TEST_F(BarmanTest, FromNoBackupToARestoredCopyToLostWal) {
   r = RunYamlCheck(dir_, Check("    check: false\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_WARNING) << r.message();
   EXPECT_THAT(r.message(), HasSubstr(absl::StrCat("the WAL archive has a gap after ", end_wal)));
-  EXPECT_EQ(Detail(r, "last_archived_wal"), end_wal);
+  EXPECT_EQ(ResultDetail(r, "last_archived_wal"), end_wal);
   EXPECT_LE(absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns())), rp);
   EXPECT_NE(r.facts().integrity(), v1::INTEGRITY_CORRUPT);
   // The backup's own last segment lost: check-backup marks it FAILED, and it is corrupt.
@@ -130,7 +123,7 @@ TEST_F(BarmanTest, FromNoBackupToARestoredCopyToLostWal) {
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_FAILED) << r.message();
   EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_CORRUPT);
   EXPECT_THAT(r.message(), HasSubstr("WAL file is missing"));
-  EXPECT_EQ(Detail(r, "failed_backup"), *id);
+  EXPECT_EQ(ResultDetail(r, "failed_backup"), *id);
 
   // PostgreSQL stopped: barman check says so.
   barman_->pg().Stop("immediate");

@@ -21,13 +21,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-std::string Detail(const v1::Result& r, const std::string& key) {
-  for (const auto& d : r.details()) {
-    if (d.key() == key) return d.value();
-  }
-  return "";
-}
-
 std::string Recipe(const std::string& extra) {
   return absl::StrCat(
       "    id: mariabackup-restore\n    kind: restore_test\n    interval: 24h\n    timeout: 5m\n"
@@ -65,9 +58,9 @@ TEST(MariabackupRestoreTest, TheNewestFullBackupIsPreparedStartedAndValidated) {
   v1::Result r = RunYamlCheck(dir, Recipe("    expect_min: 3\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message() << r.output_tail();
   EXPECT_TRUE(r.facts().restore_succeeded());
-  EXPECT_EQ(Detail(r, "backup"), dir / "backups/full-1");
-  EXPECT_EQ(Detail(r, "validation_result"), "3") << "the backup's rows";
-  EXPECT_THAT(Detail(r, "binlog_position"), StartsWith("mysql-bin.000001"));
+  EXPECT_EQ(ResultDetail(r, "backup"), dir / "backups/full-1");
+  EXPECT_EQ(ResultDetail(r, "validation_result"), "3") << "the backup's rows";
+  EXPECT_THAT(ResultDetail(r, "binlog_position"), StartsWith("mysql-bin.000001"));
   EXPECT_NEAR(absl::ToUnixSeconds(absl::FromUnixNanos(r.facts().recovery_point_unix_ns())),
               absl::ToUnixSeconds(absl::Now()), 300);
   EXPECT_THAT(r.output_tail(), HasSubstr("completed OK!"));
@@ -92,7 +85,7 @@ TEST(MariabackupRestoreTest, TheNewestFullBackupIsPreparedStartedAndValidated) {
                      info.substr(info.find('\n', at)));
   r = RunYamlCheck(dir, Recipe(""));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_FAILED) << r.message();
-  EXPECT_EQ(Detail(r, "backup"), dir / "backups/full-2");
+  EXPECT_EQ(ResultDetail(r, "backup"), dir / "backups/full-2");
   EXPECT_THAT(r.message(), HasSubstr("mariabackup --prepare failed"));
   EXPECT_THAT(r.message(), HasSubstr("InnoDB files do not exist"));
 
