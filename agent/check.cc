@@ -1,5 +1,7 @@
 #include "agent/check.h"
 
+#include "common/text.h"
+
 namespace paraat {
 namespace {
 class NoProgress : public Progress {
@@ -15,14 +17,15 @@ Progress* Progress::None() {
 
 void SetStatus(paraat::v1::Result* r, paraat::v1::CheckStatus status, std::string message) {
   r->set_status(status);
-  if (message.size() > 1000) message = message.substr(0, 997) + "...";
+  // On a character boundary: half a character would be escaped as bytes (common/text.h).
+  if (message.size() > 1000) message = TruncateUtf8(message, 1000);
   r->set_message(std::move(message));
 }
 
 void AddDetail(paraat::v1::Result* r, const std::string& key, const std::string& value) {
   auto* d = r->add_details();
   d->set_key(key);
-  d->set_value(value.size() > 4096 ? value.substr(0, 4096) : value);
+  d->set_value(std::string(Utf8Prefix(value, 4096)));
 }
 
 void AddValue(paraat::v1::Result* r, const std::string& name, double value, const std::string& unit) {

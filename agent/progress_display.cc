@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/text.h"
 #include "common/units.h"
 
 namespace paraat {
@@ -53,15 +54,17 @@ void ProgressDisplay::Update(absl::string_view what, uint64_t done, uint64_t tot
   std::fflush(out_);
 }
 
-void ProgressDisplay::Note(absl::string_view line) {
+void ProgressDisplay::Note(absl::string_view raw) {
+  // A tool's own line: shown, never acted on by the terminal; whole characters when cut.
+  const std::string line = OneLine(raw);
   std::lock_guard<std::mutex> lock(mu_);
   const absl::Duration now = clock_->Monotonic();
   if (terminal_) {
-    std::fprintf(out_, "\r%-100.100s", std::string(line).c_str());
+    std::fprintf(out_, "\r%-100s", std::string(Utf8Prefix(line, 100)).c_str());
     drawn_ = true;
   } else {
     if (now - last_note_ < absl::Seconds(1)) return;  // tools print progress many times a second
-    std::fprintf(out_, "tool: %s\n", std::string(line).c_str());
+    std::fprintf(out_, "tool: %s\n", line.c_str());
   }
   last_note_ = now;
   std::fflush(out_);

@@ -6,14 +6,17 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "agent/check.h"
+#include "common/text.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
 namespace paraat {
 
 std::string FormatResult(const paraat::v1::Result& r, absl::Time now) {
-  std::string out = absl::StrCat(r.check_id(), " (", r.kind(), "): ", absl::AsciiStrToUpper(StatusName(r.status())),
-                                 "  ", r.message(), "  [", HumanDuration(FromNs(r.duration_ns())), "]\n");
+  // Tools' text reaches the operator's terminal: controls shown, never acted on (common/text.h).
+  std::string out =
+      absl::StrCat(OneLine(r.check_id()), " (", OneLine(r.kind()), "): ", absl::AsciiStrToUpper(StatusName(r.status())),
+                   "  ", OneLine(r.message()), "  [", HumanDuration(FromNs(r.duration_ns())), "]\n");
   std::vector<std::string> facts;
   const auto& f = r.facts();
   if (f.has_recovery_point_unix_ns()) {
@@ -49,10 +52,12 @@ std::string FormatResult(const paraat::v1::Result& r, absl::Time now) {
                                  f.has_backup_files() ? absl::StrCat(f.backup_files(), " files") : ""));
   }
   if (!facts.empty()) absl::StrAppend(&out, "    ", absl::StrJoin(facts, " · "), "\n");
-  for (const auto& d : r.details()) absl::StrAppend(&out, "    ", d.key(), ": ", d.value(), "\n");
+  for (const auto& d : r.details()) absl::StrAppend(&out, "    ", OneLine(d.key()), ": ", OneLine(d.value()), "\n");
   if (!r.output_tail().empty()) {
     absl::StrAppend(&out, "    output (last lines):\n");
-    for (absl::string_view line : absl::StrSplit(r.output_tail(), '\n')) absl::StrAppend(&out, "      ", line, "\n");
+    for (absl::string_view line : absl::StrSplit(r.output_tail(), '\n')) {
+      absl::StrAppend(&out, "      ", OneLine(line), "\n");
+    }
   }
   return out;
 }

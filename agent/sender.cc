@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_credentials.h"
 #include "common/log.h"
+#include "common/proto_text.h"
 #include "common/units.h"
 #include "common/version.h"
 #include "grpcpp/create_channel.h"
@@ -128,6 +129,7 @@ paraat::v1::AgentMessage Sender::Hello() const {
     ci->set_kind(c.kind);
     ci->set_interval_ns(absl::ToInt64Nanoseconds(c.interval));
   }
+  PrepareForWire(&msg);  // labels and hostname: valid UTF-8, within the collector's limits
   return msg;
 }
 

@@ -5,6 +5,7 @@
 //   chain verification            vs  the same hashing without the checks (records/s)
 //   evaluation of 10,000 plans    vs  the same, looking every source up each time (target: <= 50 ms)
 //   /metrics text for 100,000 checks   vs  prometheus-cpp's TextSerializer for the same series
+//   the agent's edge (PrepareForWire) on a result   vs  copying the same strings (issue 13)
 //
 //   build/bench/micro_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <random>
@@ -19,6 +20,7 @@
 #include "collector/ingest/validation.h"
 #include "collector/serving/metrics_exporter.h"
 #include "collector/store/evidence_chain.h"
+#include "common/proto_text.h"
 #include "common/sha256.h"
 #include "paraat/v1/agent.pb.h"
 #include "paraat/v1/evidence.pb.h"
@@ -248,6 +250,100 @@ void BM_PrometheusCppText100kChecks(benchmark::State& st) {  // reference
   st.SetItemsProcessed(st.iterations() * 300'000);
 }
 BENCHMARK(BM_PrometheusCppText100kChecks)->Unit(benchmark::kMillisecond);
+
+// A result as a file_backup check reports it, with a tool's output tail and the usual details;
+// `latin1` puts a Latin-1 file name in the message and a detail.
+paraat::v1::Result TypicalResult(bool latin1) {
+  paraat::v1::Result r = BackupResult(1, absl::FromUnixSeconds(1'800'000'000));
+  const std::string file = latin1 ? "/backups/db/caf\xe9-20261129T031500.dump" : "/backups/db/db-20261129T031500.dump";
+  r.set_message(absl::StrCat("newest backup ", file, ", 1.2 GiB, sha256 verified"));
+  for (const auto& [k, v] : {std::pair<std::string, std::string>{"pattern", "/backups/db/*.dump"},
+                             {"file", file},
+                             {"size", "1288490188"},
+                             {"mtime", "2026-11-29T03:15:00Z"}}) {
+    auto* d = r.add_details();
+    d->set_key(k);
+    d->set_value(v);
+  }
+  std::string tail;
+  for (int i = 0; i < 20; ++i)
+    absl::StrAppend(&tail, "2026-11-29 03:15:", i, " INFO archived segment 0000000", i, "\n");
+  r.set_output_tail(tail);
+  auto* l = r.add_labels();
+  l->set_name("team");
+  l->set_value("burgerzaken");
+  return r;
+}
+
+// Reference: copying every string of the result once.
+void CopyStrings(const paraat::v1::Result& r, std::vector<std::string>* out) {
+  size_t i = 0;
+  auto put = [&](const std::string& s) { (*out)[i++] = s; };
+  put(r.check_id());
+  put(r.kind());
+  put(r.message());
+  put(r.output_tail());
+  for (const auto& d : r.details()) put(d.key()), put(d.value());
+  for (const auto& v : r.values()) put(v.name()), put(v.unit());
+  for (const auto& l : r.labels()) put(l.name()), put(l.value());
+}
+
+void BM_CopyResultStrings(benchmark::State& st) {
+  const paraat::v1::Result r = TypicalResult(false);
+  std::vector<std::string> out(32);
+  for (auto _ : st) {
+    CopyStrings(r, &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_CopyResultStrings);
+
+// Valid UTF-8 throughout (the common case): one scan of every string, nothing changes.
+void BM_PrepareForWire(benchmark::State& st) {
+  paraat::v1::Result r = TypicalResult(false);
+  for (auto _ : st) {
+    PrepareForWire(&r);
+    benchmark::DoNotOptimize(r);
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_PrepareForWire);
+
+// Context: serializing the same result, which the spool does right after PrepareForWire.
+void BM_SerializeResult(benchmark::State& st) {
+  const paraat::v1::Result r = TypicalResult(false);
+  std::string out;
+  for (auto _ : st) {
+    r.SerializeToString(&out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_SerializeResult);
+
+// A Latin-1 file name in two strings, escaped each time: each iteration copies the result first
+// (BM_CopyResult alone is that copy).
+void BM_CopyResult(benchmark::State& st) {
+  const paraat::v1::Result latin = TypicalResult(true);
+  for (auto _ : st) {
+    paraat::v1::Result r = latin;
+    benchmark::DoNotOptimize(r);
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_CopyResult);
+
+void BM_CopyAndPrepareLatin1Result(benchmark::State& st) {
+  const paraat::v1::Result latin = TypicalResult(true);
+  for (auto _ : st) {
+    paraat::v1::Result r = latin;
+    PrepareForWire(&r);
+    benchmark::DoNotOptimize(r);
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_CopyAndPrepareLatin1Result);
 
 }  // namespace
 }  // namespace paraat

@@ -6,6 +6,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/text.h"
 
 namespace paraat {
 namespace {
@@ -33,7 +34,11 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level) {
 void LogLine(LogLevel level, absl::string_view message) {
   static constexpr const char* kNames[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
   std::string line = absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
-                                  kNames[static_cast<int>(level)], " ", message, "\n");
+                                  kNames[static_cast<int>(level)], " ");
+  // Messages carry text from agents and tools: one line each, with every control shown, never
+  // acted on by the terminal or log viewer reading it, and no forged lines.
+  AppendOneLine(&line, message);
+  line.push_back('\n');
   std::lock_guard<std::mutex> lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);

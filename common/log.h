@@ -1,5 +1,7 @@
 // A small leveled logger writing one line per event to stderr:
 //   2026-11-29T11:51:11.123Z INFO  collector listening on 127.0.0.1:7443
+// Each message is one line whatever it holds: newlines are shown as ⏎ and control characters
+// (escape sequences from agents or tools) visibly, as common/text.h's OneLine does.
 // Thread-safe. Secrets must never be passed to it.
 #ifndef PARAAT_COMMON_LOG_H_
 #define PARAAT_COMMON_LOG_H_

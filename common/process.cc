@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "common/text.h"
 #include "common/units.h"
 
 extern char** environ;
@@ -287,7 +288,7 @@ std::string TailText(const std::string& text, size_t max_lines, size_t max_bytes
   }
   std::string tail = t.substr(pos == 0 ? 0 : pos);
   if (!tail.empty() && tail[0] == '\n') tail.erase(0, 1);
-  if (tail.size() > max_bytes) tail = tail.substr(tail.size() - max_bytes);
+  if (tail.size() > max_bytes) tail = std::string(Utf8Suffix(tail, max_bytes));  // whole characters
   return tail;
 }
 

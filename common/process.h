@@ -54,7 +54,8 @@ struct ProcessResult {
 // that happens after start is in the result.
 [[nodiscard]] absl::StatusOr<ProcessResult> RunProcess(const ProcessOptions& options);
 
-// The last `max_lines` lines of `text`, at most `max_bytes` bytes, for evidence and messages.
+// The last `max_lines` lines of `text`, at most `max_bytes` bytes (cut on a character boundary), for
+// evidence and messages.
 std::string TailText(const std::string& text, size_t max_lines, size_t max_bytes);
 // The first line of `text`, trimmed.
 std::string FirstLine(const std::string& text);

@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/plan_format.h"
 #include "common/sha256.h"
+#include "common/text.h"
 #include "common/time_util.h"
 #include "common/units.h"
 #include "ctl/table.h"
@@ -73,7 +74,7 @@ json StatusJson(const paraat::v1::PlanStatus& s) {
 }  // namespace
 
 int Fail(CtlEnv& env, const absl::Status& status) {
-  env.err << "paraatctl: " << status.message() << "\n";
+  env.err << "paraatctl: " << OneLine(status.message()) << "\n";
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kNotFound:
@@ -172,10 +173,12 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
     env.out << j.dump(2) << "\n";
     return 0;
   }
-  env.out << plan.id() << ": " << plan.name() << "\n";
-  if (!plan.owner().empty()) env.out << "  owner:       " << plan.owner() << "\n";
+  // Every string from the collector is shown with OneLine: agents' messages (and plan text) can
+  // neither act on the terminal nor forge a line.
+  env.out << OneLine(plan.id()) << ": " << OneLine(plan.name()) << "\n";
+  if (!plan.owner().empty()) env.out << "  owner:       " << OneLine(plan.owner()) << "\n";
   if (plan.tier()) env.out << "  tier:        " << plan.tier() << "\n";
-  if (!plan.description().empty()) env.out << "  description: " << plan.description() << "\n";
+  if (!plan.description().empty()) env.out << "  description: " << OneLine(plan.description()) << "\n";
   env.out << "  objectives:  RPO " << HumanDuration(FromNs(plan.rpo_ns())) << ", RTO "
           << HumanDuration(FromNs(plan.rto_ns()))
           << (plan.mtpd_ns() ? absl::StrCat(", MTPD ", HumanDuration(FromNs(plan.mtpd_ns()))) : "") << "\n";
@@ -184,16 +187,16 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
   if (plan.failover_every_ns()) cadence.push_back("failover every " + HumanDuration(FromNs(plan.failover_every_ns())));
   if (plan.exercise_every_ns()) cadence.push_back("exercise every " + HumanDuration(FromNs(plan.exercise_every_ns())));
   if (!cadence.empty()) env.out << "  tests:       " << absl::StrJoin(cadence, ", ") << "\n";
-  if (plan.controls_size()) env.out << "  controls:    " << absl::StrJoin(plan.controls(), ", ") << "\n";
-  env.out << "  file:        " << plan.file() << "\n\n";
+  if (plan.controls_size()) env.out << "  controls:    " << OneLine(absl::StrJoin(plan.controls(), ", ")) << "\n";
+  env.out << "  file:        " << OneLine(plan.file()) << "\n\n";
   env.out << "State: " << StateName(s.state()) << " since " << Rfc3339(s.state_since_unix_ns()) << "\n";
   env.out << "  achieved RPO / target: " << RpoCell(s) << "\n";
   env.out << "  last restore test / RTO: " << RestoreCell(s, env.now) << "\n";
   for (const auto& t : s.tests()) {
-    env.out << "  " << t.test() << " test: last " << (t.last_unix_ns() ? Rfc3339(t.last_unix_ns()) : "never")
+    env.out << "  " << OneLine(t.test()) << " test: last " << (t.last_unix_ns() ? Rfc3339(t.last_unix_ns()) : "never")
             << ", due " << (t.last_unix_ns() ? Rfc3339(t.due_unix_ns()) : "now") << "\n";
   }
-  for (const auto& r : s.reasons()) env.out << "  - [" << StateName(r.implies()) << "] " << r.text() << "\n";
+  for (const auto& r : s.reasons()) env.out << "  - [" << StateName(r.implies()) << "] " << OneLine(r.text()) << "\n";
   if (s.reasons_size() == 0) env.out << "  - all objectives met\n";
   env.out << "\nSources:\n";
   TextTable t({"ROLE", "SOURCE", "KIND", "STATUS", "RAN", "MESSAGE"});
@@ -211,8 +214,8 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
   if (resp.exercises_size() > 0) {
     env.out << "\nLatest exercises:\n";
     for (const auto& e : resp.exercises()) {
-      env.out << "  " << e.kind() << " " << Rfc3339(e.performed_unix_ns()) << " " << (e.passed() ? "passed" : "FAILED")
-              << (e.notes().empty() ? "" : ": " + e.notes()) << "\n";
+      env.out << "  " << OneLine(e.kind()) << " " << Rfc3339(e.performed_unix_ns()) << " "
+              << (e.passed() ? "passed" : "FAILED") << (e.notes().empty() ? "" : ": " + OneLine(e.notes())) << "\n";
     }
   }
   return 0;
@@ -233,7 +236,7 @@ int CmdEvidenceVerify(CtlEnv& env, int argc, char** argv) {
             << ToHex(reinterpret_cast<const uint8_t*>(v.head_hash().data()), v.head_hash().size()) << "\n";
     return 0;
   }
-  env.out << "evidence chain BROKEN at record " << v.first_bad_seq() << ": " << v.problem() << "\n"
+  env.out << "evidence chain BROKEN at record " << v.first_bad_seq() << ": " << OneLine(v.problem()) << "\n"
           << v.records_checked() << " records before it verified.\n";
   return 1;
 }

@@ -1,6 +1,5 @@
 #include "ctl/export.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -47,9 +46,11 @@ std::string IntegrityWord(paraat::v1::Integrity integrity) {
 void AppendCsvField(std::string* out, absl::string_view value) {
   bool quote = false;
   for (char c : value) quote |= c == ',' || c == '"' || c == '\n' || c == '\r';
-  // Guard spreadsheet formula injection: a cell starting with =, +, - or @ is text.
-  bool formula = !value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '@' ||
-                                    (value[0] == '-' && value.size() > 1 && !absl::ascii_isdigit(value[1])));
+  // Guard spreadsheet formula injection (OWASP "CSV injection"): a cell starting with =, +, -,
+  // @, TAB or CR is shown as text, with a leading apostrophe, whatever follows ("-1+1+cmd|..."
+  // is a formula too). Numbers of ours that could be negative are rare; they read as text then.
+  const bool formula = !value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' ||
+                                          value[0] == '\t' || value[0] == '\r');
   if (!quote && !formula) {
     out->append(value.data(), value.size());
     return;
@@ -128,7 +129,10 @@ class CsvSink : public ExportSink {
       if (fa.has_ready()) f[19] = fa.ready() ? "true" : "false";
       if (fa.has_free_bytes()) f[20] = absl::StrCat(fa.free_bytes());
       std::vector<std::string> details;
-      for (const auto& d : res.details()) details.push_back(absl::StrCat(d.key(), "=", d.value()));
+      for (const auto& d : res.details()) {
+        details.push_back(absl::StrCat(d.key(), "=", d.value()));
+        if (!d.raw_value().empty()) details.push_back(absl::StrCat(d.key(), ".raw_hex=", Hex(d.raw_value())));
+      }
       f[27] = absl::StrJoin(details, "; ");
     } else if (r.has_transition()) {
       f[21] = StateName(r.transition().from());
@@ -266,9 +270,14 @@ class JsonSink : public ExportSink {
       j["interval_seconds"] = absl::ToDoubleSeconds(FromNs(res.interval_ns()));
       j["message"] = res.message();
       j["facts"] = FactsJson(res.facts());
-      json details = json::object();
-      for (const auto& d : res.details()) details[d.key()] = d.value();
+      json details = json::object(), raw = json::object();
+      for (const auto& d : res.details()) {
+        details[d.key()] = d.value();
+        if (!d.raw_value().empty()) raw[d.key()] = Hex(d.raw_value());
+      }
       j["details"] = details;
+      // The exact bytes where a value's escaped form (docs/text.md) was too long to keep whole.
+      if (!raw.empty()) j["details_raw_hex"] = raw;
       if (res.values_size()) {
         json values = json::array();
         for (const auto& v : res.values())

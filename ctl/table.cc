@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/text.h"
+
 namespace paraat {
 namespace {
 // Display width of UTF-8 text: count code points, not bytes.
@@ -13,6 +15,15 @@ size_t Width(const std::string& s) {
   return n;
 }
 }  // namespace
+
+void TextTable::AddRow(std::vector<std::string> row) {
+  // Cells hold agents' text: one line each, controls shown (a TAB would break the columns).
+  for (std::string& cell : row) {
+    cell = OneLine(cell);
+    std::replace(cell.begin(), cell.end(), '\t', ' ');
+  }
+  rows_.push_back(std::move(row));
+}
 
 std::string TextTable::Render() const {
   std::vector<size_t> widths(header_.size(), 0);

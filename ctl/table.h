@@ -1,5 +1,7 @@
 // Plain-text tables for terminals: columns sized to their content, the last column left
 // unpadded so long reasons wrap naturally. Cells beyond the header's columns are dropped.
+// Every cell is one line with its controls shown (OneLine, common/text.h): agents' text can
+// neither forge a row nor reach the terminal as an escape sequence.
 // Not thread-safe (one table, one thread).
 #ifndef PARAAT_CTL_TABLE_H_
 #define PARAAT_CTL_TABLE_H_
@@ -12,7 +14,7 @@ namespace paraat {
 class TextTable {
  public:
   explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
-  void AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void AddRow(std::vector<std::string> row);
   std::string Render() const;
 
  private:

@@ -41,7 +41,7 @@ fi
 echo "==> fuzzing each target for ${fuzz_seconds}s"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for target in units plan config perfdata batch evidence; do
+for target in units plan config perfdata batch evidence text; do
   mkdir -p "$work/$target"
   cp -r fuzz/corpus/$target/. "$work/$target/"
   build-sanitize/fuzz/fuzz_$target -max_total_time="$fuzz_seconds" -max_len=65536 -print_final_stats=1 \

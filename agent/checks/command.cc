@@ -6,6 +6,7 @@
 #include "agent/checks/support/tool.h"
 #include "agent/perfdata.h"
 #include "agent/secrets.h"
+#include "common/text.h"
 
 namespace paraat {
 
@@ -39,7 +40,7 @@ void CommandCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   std::vector<std::string> problems;
   for (const PerfValue& v : ParsePerfdata(perf, &problems)) {
     auto* pv = r->add_values();
-    pv->set_name(v.label.substr(0, 128));
+    pv->set_name(std::string(Utf8Prefix(v.label, 128)));
     pv->set_value(v.value);
     pv->set_unit(v.unit);
     if (v.warn) pv->set_warn(*v.warn);

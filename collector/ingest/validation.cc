@@ -49,7 +49,8 @@ absl::Status CheckResult(const paraat::v1::Result& r, const std::string& where, 
     return TooMuch(where + ".details", r.details_size(), limits.max_details);
   }
   for (const auto& d : r.details()) {
-    if (d.key().empty() || d.key().size() > limits.max_id || d.value().size() > limits.max_detail_value) {
+    if (d.key().empty() || d.key().size() > limits.max_id || d.value().size() > limits.max_detail_value ||
+        d.raw_value().size() > limits.max_detail_value) {
       return Invalid(where + ".details", "keys must be 1 to 128 bytes, values at most 4096");
     }
   }

@@ -1,4 +1,5 @@
-// Report building: control findings, series thinning, OSCAL ids, CSV safety, self-contained HTML.
+// Report building: control findings, series thinning, OSCAL ids, CSV safety, self-contained HTML,
+// tables agents' text cannot break, exports that keep the exact text.
 #include <regex>
 #include <sstream>
 
@@ -6,6 +7,7 @@
 #include "ctl/report_html.h"
 #include "ctl/report_model.h"
 #include "ctl/report_oscal.h"
+#include "ctl/table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -171,7 +173,41 @@ TEST(Csv, QuotesAndDefusesFormulas) {
   EXPECT_EQ(Csv("a,b"), "\"a,b\"");
   EXPECT_EQ(Csv("say \"hi\""), "\"say \"\"hi\"\"\"");
   EXPECT_EQ(Csv("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-  EXPECT_EQ(Csv("-12"), "-12");
+  // Every prefix a spreadsheet starts a formula with (OWASP CSV injection), whatever follows.
+  EXPECT_EQ(Csv("-1+1+cmd|' /C calc'!A0"), "\"'-1+1+cmd|' /C calc'!A0\"");
+  EXPECT_EQ(Csv("-12"), "\"'-12\"");
+  EXPECT_EQ(Csv("+1"), "\"'+1\"");
+  EXPECT_EQ(Csv("@SUM(A1)"), "\"'@SUM(A1)\"");
+  EXPECT_EQ(Csv("\t=1"), "\"'\t=1\"");
+  EXPECT_EQ(Csv("\r=1"), "\"'\r=1\"");
+  EXPECT_EQ(Csv("a-b=c"), "a-b=c");  // only the first character matters
+  EXPECT_EQ(Csv(""), "");
+}
+
+TEST(TextTable, EveryCellIsOneLineWithItsControlsShown) {
+  TextTable t({"SOURCE", "MESSAGE"});
+  t.AddRow({"db-01/dump", "down\nok  FORGED\x1b[2J\tmore"});
+  EXPECT_EQ(t.Render(), "SOURCE      MESSAGE\ndb-01/dump  down⏎ok  FORGED\\x1B[2J more\n");
+}
+
+TEST(JsonExport, KeepsTheExactTextAndTheRawBytesOfACutValue) {
+  v1::ExportedRecord er;
+  auto* res = er.mutable_record()->mutable_result()->mutable_result();
+  res->set_check_id("dump");
+  res->set_message("\x1b]0;title\x07 two\nlines");
+  auto* d = res->add_details();
+  d->set_key("file");
+  d->set_value("caf\\xE9…");
+  d->set_raw_value("caf\xe9");
+  std::ostringstream out;
+  auto sink = MakeExportSink("json", out);
+  sink->Header(v1::ExportHeader());
+  sink->Record(er);
+  sink->Finish(absl::UnixEpoch(), absl::UnixEpoch());
+  auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["records"][0]["message"], "\x1b]0;title\x07 two\nlines");
+  EXPECT_EQ(j["records"][0]["details"]["file"], "caf\\xE9…");
+  EXPECT_EQ(j["records"][0]["details_raw_hex"]["file"], "636166e9");
 }
 
 TEST(Html, IsSelfContained) {

@@ -1,8 +1,10 @@
 #include "agent/spool.h"
 
 #include <filesystem>
+#include <map>
 #include <set>
 
+#include "common/text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testlib/test_util.h"
@@ -131,19 +133,145 @@ TEST(Spool, ABatchAlreadySentIsNotDroppedWhenTheSpoolFills) {
   EXPECT_LE((*spool)->stats().bytes, 64u << 10);
 }
 
-TEST(Spool, UnreadableBatchIsDroppedNotFatal) {
+std::string BatchFile(const testing::TempDir& dir, uint64_t seq) {
+  char name[32];
+  snprintf(name, sizeof name, "%020lu.pb", static_cast<unsigned long>(seq));
+  return dir / ("spool/batches/" + std::string(name));
+}
+
+// The gap reports of every batch left in the spool.
+std::vector<v1::Gap> ReportedGaps(Spool& spool) {
+  std::vector<v1::Gap> gaps;
+  for (uint64_t after = 0;;) {
+    auto b = spool.Next(after);
+    if (!b) return gaps;
+    after = b->sequence();
+    gaps.insert(gaps.end(), b->gaps().begin(), b->gaps().end());
+  }
+}
+
+// A Latin-1 file name in one result of a batch: protobuf would refuse to parse the batch back,
+// losing every result in it. Escaped at the spool, all of them come back, the name exactly.
+TEST(Spool, ResultsWithBytesThatAreNotUtf8AreReadBackBesideTheOthers) {
+  testing::TempDir dir;
+  auto spool = Spool::Open(dir / "spool", 1 << 20);
+  ASSERT_TRUE(spool.ok());
+  std::vector<v1::Result> results = Results(2);
+  results[0].set_message("newest backup caf\xe9.dump");
+  auto* d = results[0].add_details();
+  d->set_key("file");
+  d->set_value("/backups/caf\xe9.dump");
+  results[0].set_output_tail(std::string(5000, 'x') + "\xc3\xa9");  // cut to 4096 would halve the é
+  ASSERT_TRUE((*spool)->Append(std::move(results)).ok());
+  auto batch = (*spool)->Next(0);
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->results_size(), 2);
+  EXPECT_EQ(batch->results(0).message(), "newest backup caf\\xE9.dump");
+  EXPECT_EQ(UnescapeUtf8(batch->results(0).details(0).value()), "/backups/caf\xe9.dump");
+  EXPECT_EQ(batch->results(1).check_id(), "c1");
+  EXPECT_EQ((*spool)->stats().dropped_batches, 0u);
+}
+
+// Truncated on disk (a crash, a full disk): counted and reported as a gap, never silently.
+TEST(Spool, AnUnreadableBatchBecomesAGap) {
   testing::TempDir dir;
   uint64_t seq;
   {
     auto spool = Spool::Open(dir / "spool", 1 << 20);
-    seq = *(*spool)->Append(Results(1));
+    seq = *(*spool)->Append(Results(3));
   }
-  char name[32];
-  snprintf(name, sizeof name, "%020lu.pb", static_cast<unsigned long>(seq));
-  testing::WriteFileOrDie(dir / ("spool/batches/" + std::string(name)), "\xff\xff\xff garbage");
+  const std::string bytes = testing::ReadFileOrDie(BatchFile(dir, seq));
+  testing::WriteFileOrDie(BatchFile(dir, seq), bytes.substr(0, bytes.size() - 100));  // the third result cut
   auto spool = Spool::Open(dir / "spool", 1 << 20);
   ASSERT_TRUE(spool.ok());
   EXPECT_TRUE((*spool)->empty());
+  EXPECT_EQ((*spool)->stats().dropped_batches, 1u);
+  EXPECT_EQ((*spool)->stats().dropped_results, 3u);
+  // The report survives another restart, and travels with the next batch.
+  spool = Spool::Open(dir / "spool", 1 << 20);
+  ASSERT_TRUE(spool.ok());
+  auto next = (*spool)->Append(Results(1));
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(*next, seq);
+  std::vector<v1::Gap> gaps = ReportedGaps(**spool);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].reason(), Spool::kUnreadableBatch);
+  EXPECT_EQ(gaps[0].first_sequence(), seq);
+  EXPECT_EQ(gaps[0].last_sequence(), seq);
+  EXPECT_EQ(gaps[0].dropped_batches(), 1u);
+  EXPECT_EQ(gaps[0].dropped_results(), 3u);
+  EXPECT_GT(gaps[0].newest_unix_ns(), 0);
+}
+
+// Damaged while queued, with a spool-full gap report of its own: both holes are reported, each
+// under its own reason. (Damaged before a restart, the reports it carried are lost with it:
+// only the batch itself is known then, AnUnreadableBatchBecomesAGap.)
+TEST(Spool, ABatchDamagedWhileQueuedBecomesAGapAndKeepsTheGapItCarried) {
+  testing::TempDir dir;
+  auto spool = Spool::Open(dir / "spool", 64 << 10);
+  ASSERT_TRUE(spool.ok());
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE((*spool)->Append(Results(10, 1'700'000'000'000'000'000 + i)).ok());
+  const uint64_t full_drops = (*spool)->stats().dropped_results;
+  ASSERT_GT(full_drops, 0u);
+  // Damage the batch that carries the spool-full report.
+  std::optional<v1::ResultBatch> first;
+  for (uint64_t after = 0; !first || first->gaps_size() == 0; after = first->sequence()) {
+    first = (*spool)->Next(after);
+    ASSERT_TRUE(first) << "no batch carries the gap report";
+  }
+  testing::WriteFileOrDie(BatchFile(dir, first->sequence()), "\xff\xff\xff garbage");
+  // Read again (a reconnect resends everything): dropped, and its reports kept.
+  auto& reopened = spool;
+  ReportedGaps(**reopened);
+  ASSERT_TRUE((*reopened)->Append(Results(1, 1'800'000'000'000'000'000)).ok());
+  // Every hole is still reported: the spool-full drops in full, and the damaged batch.
+  std::map<std::string, uint64_t> batches, results;
+  for (const auto& g : ReportedGaps(**reopened)) {
+    const std::string reason = g.reason() == Spool::kUnreadableBatch ? g.reason() : g.reason().substr(0, 10);
+    batches[reason] += g.dropped_batches();
+    results[reason] += g.dropped_results();
+  }
+  EXPECT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[Spool::kUnreadableBatch], 1u);
+  EXPECT_EQ(results[Spool::kUnreadableBatch], 10u);
+  EXPECT_EQ(results["spool full"], full_drops);
+}
+
+TEST(Spool, ABatchDamagedAfterItWasReadIsAGapWhenReadAgain) {
+  testing::TempDir dir;
+  auto spool = Spool::Open(dir / "spool", 1 << 20);
+  ASSERT_TRUE(spool.ok());
+  const uint64_t seq = *(*spool)->Append(Results(2));
+  testing::WriteFileOrDie(BatchFile(dir, seq), "\x12\x05short");
+  EXPECT_FALSE((*spool)->Next(0));
+  EXPECT_EQ((*spool)->stats().dropped_results, 2u);
+  ASSERT_TRUE((*spool)->Append(Results(1)).ok());
+  std::vector<v1::Gap> gaps = ReportedGaps(**spool);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].reason(), Spool::kUnreadableBatch);
+  EXPECT_EQ(gaps[0].dropped_results(), 2u);
+}
+
+// What an agent before this version wrote: a Latin-1 string in a proto3 string field. Read back
+// with the bytes escaped and sent, not dropped.
+TEST(Spool, ABatchAnOlderAgentWroteWithBytesThatAreNotUtf8IsSent) {
+  testing::TempDir dir;
+  { ASSERT_TRUE(Spool::Open(dir / "spool", 1 << 20).ok()); }
+  v1::ResultBatch old;
+  old.set_sequence(77);
+  *old.add_results() = Results(1)[0];
+  old.mutable_results(0)->set_message("caf\xe9");
+  {
+    google::protobuf::LogSilencer quiet;
+    testing::WriteFileOrDie(BatchFile(dir, 77), old.SerializeAsString());
+  }
+  auto spool = Spool::Open(dir / "spool", 1 << 20);
+  ASSERT_TRUE(spool.ok());
+  auto batch = (*spool)->Next(0);
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->sequence(), 77u);
+  EXPECT_EQ(batch->results(0).message(), "caf\\xE9");
+  EXPECT_EQ((*spool)->stats().dropped_batches, 0u);
 }
 
 }  // namespace

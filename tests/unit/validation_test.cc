@@ -48,6 +48,11 @@ TEST(ValidateBatch, RejectsMalformedFieldsByName) {
   b = GoodBatch();
   b.clear_results();
   EXPECT_EQ(ValidateBatch(b, limits).code(), absl::StatusCode::kInvalidArgument);
+
+  b = GoodBatch();  // a detail's exact bytes, as long as its value may be
+  b.mutable_results(0)->add_details()->set_key("file");
+  b.mutable_results(0)->mutable_details(0)->set_raw_value(std::string(4097, '\xe9'));
+  EXPECT_THAT(std::string(ValidateBatch(b, limits).message()), HasSubstr("details"));
 }
 
 TEST(ValidateBatch, OversizedContentIsResourceExhausted) {

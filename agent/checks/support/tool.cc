@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "agent/secrets.h"
+#include "common/text.h"
 #include "common/units.h"
 
 namespace paraat {
@@ -44,7 +45,7 @@ std::string ToolError(const ProcessResult& r) {
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
       std::string line(absl::StripAsciiWhitespace(*it));
       if (line.empty() || line.rfind("NOTE:", 0) == 0 || line.rfind("HINT:", 0) == 0) continue;
-      if (line.size() > 300) line = line.substr(0, 297) + "...";
+      if (line.size() > 300) line = TruncateUtf8(line, 300);
       return line;
     }
   }
