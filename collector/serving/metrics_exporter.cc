@@ -209,9 +209,8 @@ void StateMetrics::RenderChecks(std::string* out) const {
     if (o.backup_bytes) backup_bytes.Add(l, static_cast<double>(*o.backup_bytes));
     if (o.backup_files) backup_files.Add(l, static_cast<double>(*o.backup_files));
   });
-  for (const TextFamily* f :
-       {&up, &status, &last_run, &duration, &interval, &rp, &lag, &verified, &corrupt, &restore, &ready, &free,
-        &backup_bytes, &backup_files}) {
+  for (const TextFamily* f : {&up, &status, &last_run, &duration, &interval, &rp, &lag, &verified, &corrupt, &restore,
+                              &ready, &free, &backup_bytes, &backup_files}) {
     f->AppendTo(out);
   }
 }
