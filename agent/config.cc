@@ -11,6 +11,7 @@
 #include "agent/checks/support/config_keys.h"
 #include "agent/registry.h"
 #include "common/ids.h"
+#include "common/limits.h"
 #include "common/net.h"
 #include "common/yaml_reader.h"
 
@@ -97,7 +98,7 @@ void ParseSpoolSection(YamlMap& doc, const std::string& base, AgentConfig* c) {
 
 // One entry of `checks`: its common keys, then its kind's. Nothing when it is wrong.
 std::optional<CheckSpec> ParseCheck(YamlMap& m, const std::string& base, const ConfigLoadOptions& options,
-                                    std::set<std::string>* ids) {
+                                    std::set<std::string>* ids, SecretSet* secrets) {
   CheckSpec spec;
   spec.line = m.line();
   auto id = m.String("id", kRequired);
@@ -126,7 +127,7 @@ std::optional<CheckSpec> ParseCheck(YamlMap& m, const std::string& base, const C
   }
   if (k != nullptr) {
     spec.kind = *kind;
-    CheckEnv env{base, spec.id, spec.interval, spec.timeout, options.require_files};
+    CheckEnv env{base, spec.id, spec.interval, spec.timeout, options.require_files, secrets};
     spec.check = k->factory(m, env);
   }
   m.Finish();
@@ -146,13 +147,20 @@ void ParseChecks(YamlMap& doc, const std::string& base, const ConfigLoadOptions&
     return;
   }
   std::set<std::string> ids;
+  auto secrets = std::make_shared<SecretSet>();
   int index = 0;
   for (const YAML::Node& node : checks) {
     YamlMap m(node, absl::StrCat("checks[", index++, "]"), errors, LineOf(node));
     if (!m.valid()) continue;
-    if (auto spec = ParseCheck(m, base, options, &ids)) c->checks.push_back(*std::move(spec));
+    if (auto spec = ParseCheck(m, base, options, &ids, secrets.get())) c->checks.push_back(*std::move(spec));
   }
+  for (CheckSpec& spec : c->checks) spec.agent_secrets = secrets;
   if (index == 0) doc.Error("checks", "is empty: list at least one check");
+  // The collector refuses a hello listing more: say so now, not as "unreachable" at every connect.
+  if (static_cast<size_t>(index) > kMaxChecksPerAgent) {
+    doc.Error("checks", absl::StrCat(index, " checks; the collector accepts at most ", kMaxChecksPerAgent,
+                                     " from one agent (give the rest to a second agent)"));
+  }
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agent/check.h"
+#include "agent/secrets.h"
 
 namespace paraat {
 
@@ -22,6 +23,8 @@ struct CheckSpec {
   std::map<std::string, std::string> labels;
   int line = 0;
   std::shared_ptr<Check> check;
+  // Every secret of the agent, to redact from this check's results (secrets.h).
+  std::shared_ptr<const SecretSet> agent_secrets;
 };
 
 struct AgentConfig {

@@ -8,11 +8,14 @@
 #include "agent/checks/dns.h"
 #include "agent/checks/file_backup.h"
 #include "agent/checks/http.h"
+#include "agent/checks/json_http.h"
 #include "agent/checks/mariabackup.h"
 #include "agent/checks/mysql_replication.h"
 #include "agent/checks/pg_restore.h"
 #include "agent/checks/pgbackrest.h"
 #include "agent/checks/postgres_replication.h"
+#include "agent/checks/rclone.h"
+#include "agent/checks/redis_replication.h"
 #include "agent/checks/restic.h"
 #include "agent/checks/restore_test.h"
 #include "agent/checks/support/restore_recipe.h"
@@ -38,11 +41,14 @@ const std::map<std::string, CheckKind>& CheckKinds() {
       KindOf<PgBackRestCheck>(),
       KindOf<BaculaCheck>(),
       KindOf<BarmanCheck>(),
+      KindOf<RcloneCheck>(),
       KindOf<RestoreTestCheck>(),
       KindOf<PostgresReplicationCheck>(),
       KindOf<MysqlReplicationCheck>(),
+      KindOf<RedisReplicationCheck>(),
       KindOf<TcpCheck>(),
       KindOf<HttpCheck>(),
+      KindOf<JsonHttpCheck>(),
       KindOf<DnsCheck>(),
       KindOf<DiskSpaceCheck>(),
       KindOf<CommandCheck>(),

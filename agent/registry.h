@@ -17,6 +17,8 @@
 
 namespace paraat {
 
+class SecretSet;
+
 // What a factory may need besides the check's own keys.
 struct CheckEnv {
   std::string config_dir;  // relative paths in the config resolve against this
@@ -26,6 +28,9 @@ struct CheckEnv {
   // The files and programs the check needs must be there (--check-config; see
   // checks/support/config_keys.h).
   bool require_files = false;
+  // Every secret of the agent (secrets.h): ReadSecretKeys adds the check's own, and each
+  // check's result is redacted of all of them. Null: not collected (unit tests).
+  SecretSet* agent_secrets = nullptr;
 };
 
 // Reads the kind's keys from `keys` (problems go to its ConfigErrors) and returns the check,

@@ -52,6 +52,9 @@ paraat::v1::Result RunCheck(const CheckSpec& spec, const Clock* clock, const std
     l->set_name(k);
     l->set_value(v);
   }
+  // Each kind redacts its own secrets from what its tools print; a check may still print
+  // another check's (a plugin reading a password file), so every result loses all of them.
+  if (spec.agent_secrets) RedactResult(&r, spec.agent_secrets->Values());
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "agent/registry.h"
 #include "common/yaml_reader.h"
+#include "paraat/v1/result.pb.h"
 
 namespace paraat {
 
@@ -31,6 +32,26 @@ SecretRef ReadSecretKeys(YamlMap& keys, const std::string& name, const CheckEnv&
 // Replaces every occurrence of the given secrets, and of `password=...`-style assignments,
 // with [REDACTED]. Used on every piece of tool output that leaves the agent.
 std::string Redact(std::string text, const std::vector<std::string>& secrets);
+
+// Every secret an agent's checks are configured with (filled by ReadSecretKeys while the config
+// loads, read-only after). A check that prints another check's secret (a plugin that cats a
+// password file) must not store it either: the scheduler redacts every result of all of them.
+// Thread-safe once loaded (Values() only reads).
+class SecretSet {
+ public:
+  void Add(SecretRef ref);
+  // The values now (a rotated password file is read again); those that cannot be read, and
+  // those shorter than 3 bytes, are left out.
+  std::vector<std::string> Values() const;
+  size_t size() const { return refs_.size(); }
+
+ private:
+  std::vector<SecretRef> refs_;
+};
+
+// Replaces each of `secrets` with [REDACTED] in every text a result carries: message, output
+// tail, detail keys and values, value names and units.
+void RedactResult(paraat::v1::Result* result, const std::vector<std::string>& secrets);
 
 }  // namespace paraat
 

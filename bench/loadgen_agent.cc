@@ -198,6 +198,10 @@ std::vector<float> ProbeResultToMetric(const Options& o, std::shared_ptr<grpc::C
   hello.mutable_hello()->set_agent_id(agent);
   hello.mutable_hello()->set_version("loadgen");
   hello.mutable_hello()->set_spool_epoch(static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())));
+  auto* check = hello.mutable_hello()->add_checks();  // the collector takes results for listed checks only
+  check->set_id("probe");
+  check->set_kind("command");
+  check->set_interval_ns(2'000'000'000);
   CollectorMessage in;
   if (!stream->Write(hello) || !stream->Read(&in)) return out;
   CURL* curl = curl_easy_init();

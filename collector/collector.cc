@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/serving/web.h"
 #include "common/fs.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/status_macros.h"
@@ -40,6 +41,11 @@ absl::Status Collector::Start() {
   }
   ingest_ = std::make_unique<Ingest>(store_.get(), &state_, &agents_, &metrics_, clock_, io);
   PARAAT_ASSIGN_OR_RETURN(const uint64_t restored_through, ingest_->Restore());
+  // The agents and checks the state holds count against the limits from the start.
+  quota_ =
+      std::make_unique<AgentQuota>(AgentQuotaOptions{config_.max_agents, kMaxChecksPerAgent, config_.agent_retention});
+  state_.ForEachSource(
+      [this](const std::string&, const SourceState& s) { quota_->Restore(s.agent, s.check, s.received); });
   loop_ = std::make_unique<EvaluationLoop>(&state_, ingest_.get(), &metrics_, clock_, config_.evaluation_interval);
   plans_ = std::make_unique<PlanSet>(config_.plans_dir, store_.get(), ingest_.get(), loop_.get());
   cluster_ =
@@ -104,7 +110,7 @@ absl::Status Collector::StartGrpc() {
   } else if (!IsLoopbackAddress(config_.listen)) {
     LogWarning("agent identities are not verified: ", config_.listen, " serves plaintext (insecure: true)");
   }
-  agent_service_ = std::make_unique<AgentServiceImpl>(ingest_.get(), &agents_, &metrics_, clock_, ao);
+  agent_service_ = std::make_unique<AgentServiceImpl>(ingest_.get(), &agents_, &metrics_, clock_, ao, quota_.get());
   QueryServiceHooks hooks;
   hooks.reload_plans = [this] { return ReloadPlans(); };
   hooks.authorize = [this](const grpc::ServerContext& ctx, Permission p) { return authorizer_->Check(ctx, p); };
@@ -132,7 +138,7 @@ absl::Status Collector::StartGrpc() {
   builder.AddListeningPort(config_.listen, creds, &grpc_port_);
   builder.RegisterService(agent_service_.get());
   builder.RegisterService(query_service_.get());
-  builder.SetMaxReceiveMessageSize(8 << 20);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxReceiveMessageBytes));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   server_ = builder.BuildAndStart();
@@ -147,15 +153,16 @@ absl::Status Collector::StartGrpc() {
 absl::Status Collector::StartHttp() {
   WebAuth auth{config_.metrics_user, ""};
   if (!config_.metrics_password_file.empty()) {
-    auto pw = ReadFile(config_.metrics_password_file);
+    auto pw = ReadRegularFile(config_.metrics_password_file, kMaxSecretFileBytes);
     if (!pw.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(config_.file, ": metrics_auth: ", pw.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(config_.file, ": metrics_auth: ", config_.metrics_password_file, ": ", pw.status().message()));
     }
     auth.password = std::string(absl::StripTrailingAsciiWhitespace(*pw));
   }
   // With several collectors, plan series come from the leader only: no two contradicting ones.
-  state_metrics_ =
-      std::make_unique<StateMetrics>(loop_.get(), &state_, &agents_, clock_, [this] { return cluster_->leading(); });
+  state_metrics_ = std::make_unique<StateMetrics>(
+      loop_.get(), &state_, &agents_, clock_, [this] { return cluster_->leading(); }, config_.agent_retention);
   RegisterWebPages(&http_, &metrics_, state_metrics_.get(), loop_.get(), clock_, std::move(auth));
   return http_.Start(config_.metrics_listen, HttpServerOptions{config_.metrics_tls_cert, config_.metrics_tls_key});
 }

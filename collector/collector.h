@@ -15,6 +15,7 @@
 #include "collector/config.h"
 #include "collector/evaluation/evaluation_loop.h"
 #include "collector/evaluation/state.h"
+#include "collector/ingest/agent_quota.h"
 #include "collector/ingest/agent_registry.h"
 #include "collector/ingest/agent_service.h"
 #include "collector/ingest/chain_monitor.h"
@@ -59,6 +60,7 @@ class Collector {
   std::unique_ptr<Store> store_;
   EvidenceState state_;
   AgentRegistry agents_;
+  std::unique_ptr<AgentQuota> quota_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<EvaluationLoop> loop_;
   std::unique_ptr<PlanSet> plans_;

@@ -64,6 +64,7 @@ class Parser {
     if (auto v = doc.PositiveDuration("evaluation_interval")) c_.evaluation_interval = *v;
     if (auto v = doc.PositiveDuration("checkpoint_interval")) c_.checkpoint_interval = *v;
     if (auto v = doc.PositiveDuration("verify_every")) c_.verify_every = *v;
+    if (auto v = doc.PositiveDuration("agent_retention")) c_.agent_retention = *v;
     if (auto v = doc.Enum("log_level", {"debug", "info", "warning", "error"})) c_.log_level = *v;
     if (auto auth = doc.Map("auth")) Auth(*auth);
     Metrics(doc);
@@ -71,6 +72,7 @@ class Parser {
       if (auto v = l->Int("agent_results_per_second", 1, 100000000))
         c_.agent_results_per_second = static_cast<double>(*v);
       if (auto v = l->Int("agent_results_burst", 1, 1000000000)) c_.agent_results_burst = static_cast<double>(*v);
+      if (auto v = l->Int("max_agents", 1, 100000000)) c_.max_agents = static_cast<size_t>(*v);
       l->Finish();
     }
     doc.Finish();

@@ -52,6 +52,10 @@ struct CollectorConfig {
   // Per-agent ingest limit: results per second, and the burst allowed above it.
   double agent_results_per_second = 5000;
   double agent_results_burst = 50000;
+  // Agents the collector keeps (limits.max_agents), and how long an agent (or one of its
+  // checks) may be silent before its series leave /metrics and it stops counting against that.
+  size_t max_agents = 100000;
+  absl::Duration agent_retention = absl::Hours(24 * 30);
 
   // Every file and directory the config names: TLS files, token files, the metrics password
   // file, plans_dir. (The store's file is created when missing.)

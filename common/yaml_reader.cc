@@ -1,12 +1,12 @@
 #include "common/yaml_reader.h"
 
 #include <algorithm>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/fs.h"
+#include "common/limits.h"
 #include "common/units.h"
 
 namespace paraat {
@@ -28,15 +28,87 @@ size_t EditDistance(absl::string_view a, absl::string_view b) {
 
 std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
+constexpr size_t kMaxProblems = 50;
+constexpr size_t kMaxProblemBytes = 400;
+constexpr size_t kMaxKeyBytes = 96;
+
+// Length of the well-formed UTF-8 character at text[i] that is not a control (C1), or 0.
+size_t PrintableCharAt(absl::string_view text, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = b(i);
+  if (c >= 0x20 && c < 0x7F) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  if (c == 0xC2 && b(i + 1) < 0xA0) return 0;                                        // C1 controls
+  if ((c == 0xE0 && b(i + 1) < 0xA0) || (c == 0xF0 && b(i + 1) < 0x90)) return 0;    // overlong
+  if ((c == 0xED && b(i + 1) >= 0xA0) || (c == 0xF4 && b(i + 1) >= 0x90)) return 0;  // surrogates, > U+10FFFF
+  return n;
+}
+
+// Controls and bytes that are not UTF-8 as \xHH; everything on one line.
+std::string OneLineText(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    if (size_t n = PrintableCharAt(text, i); n > 0) {
+      out.append(text.data() + i, n);
+      i += n;
+    } else {
+      absl::StrAppendFormat(&out, "\\x%02X", static_cast<unsigned char>(text[i]));
+      ++i;
+    }
+  }
+  return out;
+}
+
+// The longest prefix of at most max_bytes that does not end inside a UTF-8 character.
+absl::string_view Utf8Cut(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+// A problem as it is reported: every quoted value cut to an excerpt, on one line, bounded.
+std::string BoundedProblem(absl::string_view problem) {
+  std::string out;
+  size_t i = 0;
+  while (i < problem.size()) {
+    const size_t open = problem.find('"', i);
+    const size_t close = open == absl::string_view::npos ? open : problem.find('"', open + 1);
+    if (close == absl::string_view::npos) {
+      out.append(OneLineText(problem.substr(i)));
+      break;
+    }
+    absl::StrAppend(&out, OneLineText(problem.substr(i, open + 1 - i)),
+                    ConfigExcerpt(problem.substr(open + 1, close - open - 1)), "\"");
+    i = close + 1;
+  }
+  if (out.size() > kMaxProblemBytes) out = absl::StrCat(Utf8Cut(out, kMaxProblemBytes), "…");
+  return out;
+}
+
 }  // namespace
 
+std::string ConfigExcerpt(absl::string_view text, size_t max_bytes) {
+  const absl::string_view cut = Utf8Cut(text, max_bytes);
+  return cut.size() == text.size() ? OneLineText(text) : absl::StrCat(OneLineText(cut), "…");
+}
+
 void ConfigErrors::Add(int line, absl::string_view key, absl::string_view problem) {
+  if (lines_.size() >= kMaxProblems) {
+    ++dropped_;
+    return;
+  }
   line_numbers_.push_back(line);
   std::string where = line > 0 ? absl::StrCat(file_, ":", line) : file_;
   if (key.empty()) {
-    lines_.push_back(absl::StrCat(where, ": ", problem));
+    lines_.push_back(absl::StrCat(where, ": ", BoundedProblem(problem)));
   } else {
-    lines_.push_back(absl::StrCat(where, ": ", key, ": ", problem));
+    lines_.push_back(absl::StrCat(where, ": ", ConfigExcerpt(key, kMaxKeyBytes), ": ", BoundedProblem(problem)));
   }
 }
 
@@ -52,6 +124,7 @@ absl::Status ConfigErrors::ToStatus() const {
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return line_numbers_[a] < line_numbers_[b]; });
   std::vector<std::string> sorted;
   for (size_t i : order) sorted.push_back(lines_[i]);
+  if (dropped_ > 0) sorted.push_back(absl::StrCat(file_, ": ... and ", dropped_, " more problems"));
   return absl::InvalidArgumentError(absl::StrJoin(sorted, "\n"));
 }
 
@@ -71,14 +144,12 @@ YAML::Node LoadYamlString(const std::string& text, ConfigErrors* errors) {
 }
 
 bool ReadConfigFile(const std::string& path, std::string* text, ConfigErrors* errors) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    errors->Add(0, "", absl::StrCat("cannot read: ", std::strerror(errno)));
+  auto bytes = ReadRegularFile(path, kMaxConfigFileBytes, /*within_folder=*/true);
+  if (!bytes.ok()) {
+    errors->Add(0, "", bytes.status().message());
     return false;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  *text = buf.str();
+  *text = *std::move(bytes);
   return true;
 }
 

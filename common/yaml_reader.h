@@ -15,6 +15,15 @@
 //   plan.Finish();
 //   if (!errors.empty()) return errors.ToStatus();
 //
+// Problems quote what the file says only as short, one-line excerpts (ConfigExcerpt): a value
+// or key in quotes is cut to 64 bytes, control characters and bytes that are not UTF-8 are
+// shown as \xHH, a problem is at most 400 bytes and a file reports at most 50 of them. So a
+// file full of someone else's lines (a symlink to /etc/shadow, a 50 MiB value) cannot flood a
+// terminal, a log or paraatctl's reply.
+//
+// Files are read with ReadRegularFile (common/fs.h): regular files of at most
+// kMaxConfigFileBytes (common/limits.h), symlinks only within their own folder.
+//
 // Errors: nothing here throws; yaml-cpp's exceptions are caught where it is called and become
 // problems in ConfigErrors, whose ToStatus() is one InvalidArgument (callers exit 2 on it).
 // Thread-safety: none; a ConfigErrors and its YamlMaps belong to the thread reading the file.
@@ -35,6 +44,11 @@
 
 namespace paraat {
 
+// At most `max_bytes` of `text` (cut on a character boundary, "…" when cut), on one line:
+// control characters, C1 controls and bytes that are not UTF-8 shown as \xHH.
+// (Minimal on purpose; to be unified with the text sanitiser of common/text.h.)
+std::string ConfigExcerpt(absl::string_view text, size_t max_bytes = 64);
+
 class ConfigErrors {
  public:
   explicit ConfigErrors(std::string file) : file_(std::move(file)) {}
@@ -53,12 +67,14 @@ class ConfigErrors {
   std::string file_;
   std::vector<std::string> lines_;
   std::vector<int> line_numbers_;
+  size_t dropped_ = 0;  // problems beyond the first kMaxProblems
 };
 
 // 1-based line of a node, or 0 when yaml-cpp does not know it.
 int LineOf(const YAML::Node& node);
 
-// Reads a whole config file; false (with the problem in `errors`) when it cannot.
+// Reads a whole config file (a regular file of at most kMaxConfigFileBytes, symlinks only within
+// its folder); false (with the problem in `errors`) when it cannot.
 bool ReadConfigFile(const std::string& path, std::string* text, ConfigErrors* errors);
 // Reads and parses a file. Unreadable files and syntax errors go to `errors`; the result
 // is then a null node.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
 #include "common/grpc_credentials.h"
+#include "common/limits.h"
 #include "common/net.h"
 #include "grpcpp/create_channel.h"
 
@@ -22,8 +23,10 @@ absl::StatusOr<std::unique_ptr<QueryClient>> QueryClient::Connect(const ClientOp
       ClientCredentials({o.ca, o.ca.empty() ? "" : o.cert, o.ca.empty() ? "" : o.key}, "--ca", "--cert", "--key");
   if (!creds.ok()) return creds.status();
   if (!o.token_file.empty()) {
-    auto token = ReadFile(o.token_file);
-    if (!token.ok()) return absl::InvalidArgumentError(absl::StrCat("--token-file: ", token.status().message()));
+    auto token = ReadRegularFile(o.token_file, kMaxSecretFileBytes);
+    if (!token.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--token-file: ", o.token_file, ": ", token.status().message()));
+    }
     c->token_ = std::string(absl::StripAsciiWhitespace(*token));
   }
   grpc::ChannelArguments args;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "common/cli.h"
 #include "common/fs.h"
+#include "common/limits.h"
 #include "common/plan_format.h"
 #include "common/sha256.h"
 #include "common/text.h"
@@ -280,10 +281,11 @@ int CmdExerciseRecord(CtlEnv& env, int argc, char** argv) {
     e->set_duration_seconds(absl::ToDoubleSeconds(*d));
   }
   if (!attachment.empty()) {
-    auto bytes = ReadFile(attachment);
-    if (!bytes.ok()) return Usage(env, absl::StrCat("--attachment: ", bytes.status().message()), kUsage);
-    if (bytes->size() > (32 << 20)) return Usage(env, "--attachment: larger than 32 MiB", kUsage);
-    req.set_attachment(*bytes);
+    // The collector's own limit, and no FIFO or device read (a FIFO would hang, /dev/zero grow).
+    auto bytes = ReadRegularFile(attachment, kMaxAttachmentBytes);
+    if (!bytes.ok())
+      return Usage(env, absl::StrCat("--attachment: ", attachment, ": ", bytes.status().message()), kUsage);
+    req.set_attachment(*std::move(bytes));
     e->set_attachment_name(attachment.substr(attachment.find_last_of('/') + 1));
   }
   paraat::v1::RecordExerciseResponse resp;

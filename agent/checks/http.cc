@@ -49,7 +49,10 @@ std::unique_ptr<Check> HttpCheck::Create(YamlMap& keys, const CheckEnv& env) {
 }
 
 void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
-  auto response = HttpGet(ctx, HttpRequest{options_.url, options_.ca_file});
+  HttpRequest request;
+  request.url = options_.url;
+  request.ca_file = options_.ca_file;
+  auto response = HttpGet(ctx, request);
   if (!response.ok()) {
     Error(r, std::string(response.status().message()));
     return;

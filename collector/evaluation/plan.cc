@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/controls.h"
-#include "common/fs.h"
 #include "common/ids.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
@@ -96,8 +96,16 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
       doc.Error("id", absl::StrCat("\"", *id, "\" is not a valid id (", IdRule(), ")"));
     }
   }
-  if (auto name = doc.String("name", kRequired)) plan.name = *name;
-  if (auto owner = doc.String("owner")) plan.owner = *owner;
+  // Names and owners are shown in every table and series: a line, not a page.
+  for (auto [key, field, presence] : {std::tuple{"name", &plan.name, kRequired}, {"owner", &plan.owner, kOptional}}) {
+    if (auto v = doc.String(key, presence)) {
+      if (v->size() > 256) {
+        doc.Error(key, absl::StrCat("is ", v->size(), " bytes long; at most 256"));
+      } else {
+        *field = *v;
+      }
+    }
+  }
   if (auto tier = doc.Int("tier", 1, 9)) plan.tier = static_cast<int>(*tier);
   if (auto description = doc.String("description")) plan.description = *description;
 
@@ -147,11 +155,10 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
 }
 
 absl::StatusOr<Plan> LoadPlanFile(const std::string& path) {
-  auto bytes = ReadFile(path);
-  if (!bytes.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", bytes.status().message()));
-  }
-  return ParsePlan(*bytes, path);
+  ConfigErrors errors(path);
+  std::string bytes;
+  if (!ReadConfigFile(path, &bytes, &errors)) return errors.ToStatus();
+  return ParsePlan(bytes, path);
 }
 
 absl::StatusOr<std::vector<Plan>> LoadPlansDir(const std::string& dir) {
@@ -163,7 +170,7 @@ absl::StatusOr<std::vector<Plan>> LoadPlansDir(const std::string& dir) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name[0] == '.') continue;
     if (!absl::EndsWith(name, ".yaml") && !absl::EndsWith(name, ".yml")) continue;
-    if (!entry.is_regular_file(ec)) continue;
+    // Whatever it is (a FIFO, a symlink out of the folder), LoadPlanFile says why it is refused.
     files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());

@@ -48,6 +48,14 @@ void AgentRegistry::UpdateStatus(const std::string& id, const paraat::v1::AgentS
   if (it != agents_.end()) it->second.status = status;
 }
 
+void AgentRegistry::Forget(absl::Time silent_since) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = agents_.begin(); it != agents_.end();) {
+    const AgentInfo& a = it->second;
+    it = a.connected_streams == 0 && a.last_seen < silent_since ? agents_.erase(it) : std::next(it);
+  }
+}
+
 std::vector<AgentInfo> AgentRegistry::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<AgentInfo> out;

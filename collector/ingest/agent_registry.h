@@ -38,6 +38,8 @@ class AgentRegistry {
   void Disconnected(const std::string& id);
   void Seen(const std::string& id, absl::Time now);
   void UpdateStatus(const std::string& id, const paraat::v1::AgentStatus& status);
+  // Forgets agents without a stream that were last seen before `silent_since` (agent_retention).
+  void Forget(absl::Time silent_since);
   std::vector<AgentInfo> Snapshot() const;
 
  private:

@@ -4,6 +4,7 @@
 #include <deque>
 #include <mutex>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/grpc_status.h"
@@ -71,7 +72,10 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       last = pending_commits_ == 0;
     }
     service_->metrics_->streams.Decrement();
-    if (!agent_id_.empty()) service_->agents_->Disconnected(agent_id_);
+    if (!agent_id_.empty()) {
+      service_->agents_->Disconnected(agent_id_);
+      service_->Release(connection_);
+    }
     if (last) delete this;
   }
 
@@ -124,6 +128,13 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
         return;
       }
     }
+    const char* reason = nullptr;
+    if (grpc::Status admitted = service_->Admit(context_->peer(), hello, &reason); !admitted.ok()) {
+      Reject(reason, admitted);
+      return;
+    }
+    connection_ = context_->peer();
+    for (const auto& c : hello.checks()) checks_.insert(c.id());
     agent_id_ = hello.agent_id();
     epoch_ = hello.spool_epoch();
     std::vector<std::pair<std::string, std::string>> labels;
@@ -161,7 +172,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       return;
     }
 
-    if (!service_->limiter_.Admit(agent_id_, static_cast<size_t>(batch->results_size()))) {
+    if (!service_->limiter_.Admit(agent_id_, connection_, static_cast<size_t>(batch->results_size()))) {
       Reject(reject_reason::kRateLimited,
              grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           absl::StrCat("agent ", agent_id_, " sends more than ",
@@ -171,6 +182,7 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
       return;
     }
     if (batch->has_status()) service_->agents_->UpdateStatus(agent_id_, batch->status());
+    if (service_->quota_ != nullptr) service_->quota_->Seen(agent_id_, service_->clock_->Now());
     auto item = std::make_unique<Ingest::Item>();
     item->received = service_->clock_->Now();
     item->arrived = service_->clock_->Monotonic();
@@ -187,7 +199,12 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     rr->set_agent_id(agent_id_);
     rr->set_spool_epoch(epoch_);
     rr->set_batch_sequence(batch->sequence());
+    size_t unknown = 0;
     for (auto& result : *batch->mutable_results()) {
+      if (!checks_.contains(result.check_id())) {
+        NoteUnknownCheck(result.check_id(), ++unknown);
+        continue;
+      }
       PendingRecord pr;
       pr.type = RecordType::kResult;
       rr->mutable_result()->Swap(&result);
@@ -210,6 +227,10 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
                  gap.reason(), ")");
     }
     if (dropped) service_->metrics_->agent_dropped_results.Increment(static_cast<double>(dropped));
+    if (unknown) service_->metrics_->Rejected(reject_reason::kUnknownCheck).Increment(static_cast<double>(unknown));
+    // Nothing left to store: no dedup key either, so the batch is acknowledged in turn and nothing
+    // records it as stored.
+    if (g.records.empty()) g.agent_id.clear();
 
     const uint64_t sequence = batch->sequence();
     item->done = [this, sequence](const absl::Status& status, const WriteGroup& group) {
@@ -274,6 +295,16 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
     Apply(a);
   }
 
+  // Results for a check the hello did not list are refused (the rest of the batch is stored, so
+  // an agent whose config dropped a check still empties its spool); the first is logged.
+  void NoteUnknownCheck(const std::string& check, size_t nth) {
+    if (nth > 1 || unknown_logged_) return;
+    unknown_logged_ = true;
+    LogWarning("agent ", agent_id_, " sent results for check \"", check,
+               "\", which its hello did not list: refused (counted in "
+               "paraat_collector_results_rejected_total{reason=\"unknown_check\"}, logged once a stream)");
+  }
+
   // Reads the next batch unless this stream has its window full, or has a batch in flight while
   // the writer is behind (its acknowledgement will come and check again).
   bool MayReadLocked() const {
@@ -323,6 +354,9 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
   AgentMessage* in_ = nullptr;  // on arena_
   bool hello_done_ = false;     // only touched by the read path, which is sequential
   std::string agent_id_;
+  std::string connection_;                   // the peer, set once admitted
+  absl::flat_hash_set<std::string> checks_;  // the checks the hello listed
+  bool unknown_logged_ = false;
   uint64_t epoch_ = 0;
 
   std::mutex mu_;
@@ -340,13 +374,54 @@ class AgentStreamReactor final : public grpc::ServerBidiReactor<AgentMessage, Co
 };
 
 AgentServiceImpl::AgentServiceImpl(Ingest* ingest, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
-                                   AgentServiceOptions options)
+                                   AgentServiceOptions options, AgentQuota* quota)
     : ingest_(ingest),
       agents_(agents),
       metrics_(metrics),
       clock_(clock),
       options_(std::move(options)),
+      quota_(quota),
       limiter_(options_.results_per_second, options_.results_burst, clock) {}
+
+grpc::Status AgentServiceImpl::Admit(const std::string& connection, const paraat::v1::Hello& hello,
+                                     const char** reason) {
+  const std::string& agent = hello.agent_id();
+  // Without certificates nothing proves who a stream speaks for; one connection speaking for
+  // many agent ids would multiply every per-agent limit.
+  if (!options_.identities) {
+    std::lock_guard<std::mutex> lock(connections_mu_);
+    Connection& c = connections_[connection];
+    if (c.streams > 0 && c.agent != agent) {
+      *reason = reject_reason::kIdentity;
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          absl::StrCat("this connection already speaks for agent ", c.agent, "; agent ", agent,
+                                       " needs a connection of its own"));
+    }
+    c.agent = agent;
+    ++c.streams;
+  }
+  if (quota_ == nullptr) return grpc::Status::OK;
+  const absl::Time now = clock_->Now();
+  if (const int64_t ms = absl::ToInt64Milliseconds(clock_->Monotonic()); ms - last_forget_ms_.load() >= 60000) {
+    last_forget_ms_ = ms;
+    agents_->Forget(now - quota_->options().retention);
+  }
+  std::vector<std::string> checks;
+  checks.reserve(hello.checks_size());
+  for (const auto& c : hello.checks()) checks.push_back(c.id());
+  bool agents_full = false;
+  absl::Status st = quota_->Admit(agent, checks, now, &agents_full);
+  if (st.ok()) return grpc::Status::OK;
+  Release(connection);
+  *reason = agents_full ? reject_reason::kTooManyAgents : reject_reason::kTooManyChecks;
+  return ToGrpcStatus(st);
+}
+
+void AgentServiceImpl::Release(const std::string& connection) {
+  std::lock_guard<std::mutex> lock(connections_mu_);
+  auto it = connections_.find(connection);
+  if (it != connections_.end() && --it->second.streams <= 0) connections_.erase(it);
+}
 
 grpc::ServerBidiReactor<AgentMessage, CollectorMessage>* AgentServiceImpl::Stream(
     grpc::CallbackServerContext* context) {

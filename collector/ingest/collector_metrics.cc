@@ -67,8 +67,10 @@ CollectorMetrics::CollectorMetrics()
                    .Name("paraat_collector_results_rejected_total")
                    .Help("Results or streams refused, by reason")
                    .Register(*registry_);
-  for (const char* reason : {reject_reason::kInvalid, reject_reason::kTooLarge, reject_reason::kNoHello,
-                             reject_reason::kIdentity, reject_reason::kRateLimited, reject_reason::kStoreError}) {
+  for (const char* reason :
+       {reject_reason::kInvalid, reject_reason::kTooLarge, reject_reason::kNoHello, reject_reason::kIdentity,
+        reject_reason::kRateLimited, reject_reason::kStoreError, reject_reason::kUnknownCheck,
+        reject_reason::kTooManyChecks, reject_reason::kTooManyAgents}) {
     rejected_->Add({{"reason", reason}});
   }
   prometheus::BuildGauge()

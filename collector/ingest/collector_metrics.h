@@ -24,6 +24,9 @@ inline constexpr const char kNoHello[] = "no_hello";
 inline constexpr const char kIdentity[] = "identity_mismatch";
 inline constexpr const char kRateLimited[] = "rate_limited";
 inline constexpr const char kStoreError[] = "store_error";
+inline constexpr const char kUnknownCheck[] = "unknown_check";     // a result for a check the hello did not list
+inline constexpr const char kTooManyChecks[] = "too_many_checks";  // a hello beyond an agent's checks
+inline constexpr const char kTooManyAgents[] = "too_many_agents";  // a hello beyond limits.max_agents
 }  // namespace reject_reason
 
 class CollectorMetrics : public EvaluationMetrics {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <future>
-#include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -18,6 +18,36 @@ namespace {
 // Stored records decoded and folded at a time while restoring: bounded memory however many
 // results came after the last checkpoint.
 constexpr size_t kRestoreSlice = 10000;
+
+// Drops all but the `cap` most recently received sources of each agent from `rows`; returns how
+// many it dropped.
+size_t KeepNewestPerAgent(std::vector<SourceCheckpoint>* rows, size_t cap) {
+  absl::flat_hash_map<absl::string_view, std::vector<size_t>> by_agent;
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const absl::string_view source = (*rows)[i].source;
+    by_agent[source.substr(0, source.find('/'))].push_back(i);
+  }
+  std::vector<bool> drop(rows->size(), false);
+  size_t dropped = 0;
+  for (auto& [agent, index] : by_agent) {
+    if (index.size() <= cap) continue;
+    std::nth_element(index.begin(), index.begin() + static_cast<ptrdiff_t>(cap), index.end(),
+                     [rows](size_t a, size_t b) { return (*rows)[a].received_ns > (*rows)[b].received_ns; });
+    for (size_t k = cap; k < index.size(); ++k) drop[index[k]] = true;
+    dropped += index.size() - cap;
+    LogWarning("agent ", agent, " has ", index.size(), " sources in the store; restoring its ", cap,
+               " most recent (the collector keeps at most that many checks an agent; the evidence stays)");
+  }
+  if (dropped == 0) return 0;
+  size_t kept = 0;
+  for (size_t i = 0; i < rows->size(); ++i) {
+    if (drop[i]) continue;
+    if (kept != i) (*rows)[kept] = std::move((*rows)[i]);
+    ++kept;
+  }
+  rows->resize(kept);
+  return dropped;
+}
 
 }  // namespace
 
@@ -56,30 +86,10 @@ absl::StatusOr<uint64_t> Ingest::Restore() {
 
   uint64_t through = 0;
   PARAAT_ASSIGN_OR_RETURN(std::vector<SourceCheckpoint> rows, store_->LoadCheckpoint(&through));
-  std::vector<uint64_t> seqs;
-  for (const SourceCheckpoint& r : rows) {
-    for (uint64_t s : {r.latest_seq, r.conclusive_seq, r.ok_seq}) {
-      if (s) seqs.push_back(s);
-    }
-  }
-  PARAAT_ASSIGN_OR_RETURN(std::vector<StoredRecord> records, store_->Read(seqs));
-  std::map<uint64_t, Observation> obs;
-  for (const StoredRecord& r : records) {
-    paraat::v1::EvidenceRecord rec;
-    if (rec.ParseFromString(r.payload) && rec.has_result()) {
-      obs[r.seq] = ObservationFromResult(rec.result().result(), r.seq);
-    }
-  }
-  for (const SourceCheckpoint& r : rows) {
-    SourceState s;
-    const size_t slash = r.source.find('/');
-    s.agent = r.source.substr(0, slash);
-    s.check = r.source.substr(slash + 1);
-    if (auto it = obs.find(r.latest_seq); it != obs.end()) s.latest = it->second;
-    if (auto it = obs.find(r.conclusive_seq); it != obs.end()) s.latest_conclusive = it->second;
-    if (auto it = obs.find(r.ok_seq); it != obs.end()) s.latest_ok = it->second;
-    s.received = FromUnixNs(r.received_ns);
-    if (s.latest) state_->RestoreSource(r.source, std::move(s));
+  KeepNewestPerAgent(&rows, options_.max_sources_per_agent);
+  // A slice at a time: memory for the records read stays that of one slice.
+  for (size_t i = 0; i < rows.size(); i += kRestoreSlice) {
+    PARAAT_RETURN_IF_ERROR(RestoreSources(rows, i, std::min(rows.size(), i + kRestoreSlice)));
   }
 
   // Results committed after the last checkpoint, then every exercise.
@@ -106,6 +116,40 @@ absl::StatusOr<uint64_t> Ingest::Restore() {
   LogInfo("restored ", state_->source_count(), " sources (", folded, " results after the checkpoint), ",
           exercise_records.size(), " exercises, ", agents.size(), " agents from ", store_->Describe());
   return read_through;
+}
+
+absl::Status Ingest::RestoreSources(const std::vector<SourceCheckpoint>& rows, size_t from, size_t to) {
+  std::vector<uint64_t> seqs;
+  for (size_t i = from; i < to; ++i) {
+    for (uint64_t s : {rows[i].latest_seq, rows[i].conclusive_seq, rows[i].ok_seq}) {
+      if (s) seqs.push_back(s);
+    }
+  }
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());  // latest is mostly also ok
+  PARAAT_ASSIGN_OR_RETURN(std::vector<StoredRecord> records, store_->Read(seqs));
+  absl::flat_hash_map<uint64_t, Observation> obs;
+  obs.reserve(records.size());
+  for (const StoredRecord& r : records) {
+    paraat::v1::EvidenceRecord rec;
+    if (rec.ParseFromString(r.payload) && rec.has_result()) {
+      obs[r.seq] = ObservationFromResult(rec.result().result(), r.seq);
+    }
+  }
+  records.clear();
+  for (size_t i = from; i < to; ++i) {
+    const SourceCheckpoint& r = rows[i];
+    SourceState s;
+    const size_t slash = r.source.find('/');
+    s.agent = r.source.substr(0, slash);
+    s.check = r.source.substr(slash + 1);
+    if (auto it = obs.find(r.latest_seq); it != obs.end()) s.latest = it->second;
+    if (auto it = obs.find(r.conclusive_seq); it != obs.end()) s.latest_conclusive = it->second;
+    if (auto it = obs.find(r.ok_seq); it != obs.end()) s.latest_ok = it->second;
+    s.received = FromUnixNs(r.received_ns);
+    if (s.latest) state_->RestoreSource(r.source, std::move(s));
+  }
+  return absl::OkStatus();
 }
 
 void Ingest::Start() {

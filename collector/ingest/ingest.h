@@ -33,6 +33,7 @@
 #include "collector/ingest/collector_metrics.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
+#include "common/limits.h"
 
 namespace paraat {
 
@@ -82,6 +83,10 @@ class Ingest : public RecordSink {
     std::function<uint64_t()> folded_through;
     // Keep the seq ranges committed for TakeCommittedRanges().
     bool track_commits = false;
+    // Sources restored per agent at start-up, the newest first: what a client once invented
+    // under one agent id (the collector now refuses it) cannot make every restart slow. The
+    // others' evidence stays in the store.
+    size_t max_sources_per_agent = kMaxChecksPerAgent;
   };
 
   Ingest(Store* store, EvidenceState* state, AgentRegistry* agents, CollectorMetrics* metrics, const Clock* clock,
@@ -89,7 +94,8 @@ class Ingest : public RecordSink {
   ~Ingest() override;
 
   // Restores the state and the agent registry from the store: the sources of the last
-  // checkpoint, the results committed after it, every exercise. Call once, before Start().
+  // checkpoint (at most max_sources_per_agent an agent), the results committed after it,
+  // every exercise. Call once, before Start().
   // Returns the seq through which the store was read.
   [[nodiscard]] absl::StatusOr<uint64_t> Restore();
   void Start();
@@ -130,6 +136,8 @@ class Ingest : public RecordSink {
   // Folds what committed items carry into the state; adds the sources that changed.
   void FoldCommitted(const std::vector<Item*>& items, std::vector<std::string>* changed, bool* exercises);
   void FoldStored(StoredEvidence& evidence, std::vector<std::string>* changed);
+  // Restores the checkpoint's sources rows[from, to) with their latest records.
+  absl::Status RestoreSources(const std::vector<SourceCheckpoint>& rows, size_t from, size_t to);
   void MaybeCheckpoint(bool force);
   void MaybePrune();
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/limits.h"
 #include "paraat/v1/agent.pb.h"
 #include "paraat/v1/evidence.pb.h"
 
@@ -24,7 +25,7 @@ struct IngestLimits {
   size_t max_values = 64;
   size_t max_labels = 32;
   size_t max_label = 256;
-  size_t max_checks = 10000;
+  size_t max_checks = kMaxChecksPerAgent;
 };
 
 // InvalidArgument with a message naming the field, e.g. "results[3].check_id: ...".

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/fs.h"
+#include "common/limits.h"
 
 namespace paraat {
 
@@ -63,7 +64,7 @@ absl::StatusOr<Authorizer> Authorizer::Create(const AuthConfig& config) {
       return absl::FailedPreconditionError(
           absl::StrCat("token file ", g.file, " is readable by everyone; chmod 600 it"));
     }
-    auto token = ReadFile(g.file);
+    auto token = ReadRegularFile(g.file, kMaxSecretFileBytes);
     if (!token.ok())
       return absl::FailedPreconditionError(absl::StrCat("token file ", g.file, ": ", token.status().message()));
     std::string t(absl::StripAsciiWhitespace(*token));

@@ -82,8 +82,13 @@ void AppendValue(std::string* out, double value) {
 }
 
 StateMetrics::StateMetrics(const EvaluationLoop* loop, const EvidenceState* state, const AgentRegistry* agents,
-                           const Clock* clock, std::function<bool()> exports_plans)
-    : loop_(loop), state_(state), agents_(agents), clock_(clock), exports_plans_(std::move(exports_plans)) {}
+                           const Clock* clock, std::function<bool()> exports_plans, absl::Duration retention)
+    : loop_(loop),
+      state_(state),
+      agents_(agents),
+      clock_(clock),
+      exports_plans_(std::move(exports_plans)),
+      retention_(retention) {}
 
 void StateMetrics::Render(std::string* out) const {
   if (!exports_plans_ || exports_plans_()) RenderPlans(out);
@@ -183,8 +188,9 @@ void StateMetrics::RenderChecks(std::string* out) const {
   static constexpr const char* kStatus[] = {"unspecified", "ok", "warning", "failed", "error"};
 
   std::string l, sl;
+  const absl::Time silent_since = clock_->Now() - retention_;
   state_->ForEachSource([&](const std::string&, const SourceState& s) {
-    if (!s.latest) return;
+    if (!s.latest || s.received < silent_since) return;
     const Observation& o = *s.latest;
     l.clear();
     AppendLabel(&l, "agent", s.agent);
@@ -224,7 +230,9 @@ void StateMetrics::RenderAgents(std::string* out) const {
   TextFamily dropped("paraat_agent_spool_dropped_results_total",
                      "Results the agent dropped from a full spool since it started", "counter");
   std::string l;
+  const absl::Time silent_since = clock_->Now() - retention_;
   for (const AgentInfo& a : agents_->Snapshot()) {
+    if (a.connected_streams == 0 && a.last_seen < silent_since) continue;
     l.clear();
     AppendLabel(&l, "agent", a.id);
     seen.Add(l, Seconds(a.last_seen));

@@ -41,9 +41,12 @@ void AppendValue(std::string* out, double value);
 class StateMetrics {
  public:
   // `exports_plans` says whether this collector publishes plan series (with several collectors
-  // on one database, only the one evaluating does).
+  // on one database, only the one evaluating does). Check series of a source silent for longer
+  // than `retention` (agent_retention), and agent series of an agent without a stream silent
+  // that long, are left out: what an agent once sent, or a client invented, does not stay on
+  // every scrape forever. Plan series still name such sources; their evidence stays.
   StateMetrics(const EvaluationLoop* loop, const EvidenceState* state, const AgentRegistry* agents, const Clock* clock,
-               std::function<bool()> exports_plans = nullptr);
+               std::function<bool()> exports_plans = nullptr, absl::Duration retention = absl::InfiniteDuration());
 
   // Appends every plan, check and agent family to `out`.
   void Render(std::string* out) const;
@@ -58,6 +61,7 @@ class StateMetrics {
   const AgentRegistry* agents_;
   const Clock* clock_;
   std::function<bool()> exports_plans_;
+  absl::Duration retention_;
 };
 
 }  // namespace paraat

@@ -7,8 +7,10 @@
 #include "absl/strings/str_join.h"
 #include "collector/evaluation/plan_status.h"
 #include "collector/ingest/validation.h"
+#include "common/fs.h"
 #include "common/grpc_status.h"
 #include "common/ids.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
@@ -118,6 +120,10 @@ grpc::Status QueryServiceImpl::RecordExercise(grpc::ServerContext* ctx, const pa
     return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no plan with id \"", e->plan_id(), "\""));
   }
   if (absl::Status st = ValidateExercise(*e, clock_->Now()); !st.ok()) return ToGrpcStatus(st);
+  if (req->attachment().size() > kMaxAttachmentBytes) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("the attachment is larger than ", LimitText(kMaxAttachmentBytes)));
+  }
   if (!req->attachment().empty()) {
     e->set_attachment_sha256(ToHex(Sha256Of(req->attachment())));
     e->set_attachment_size(req->attachment().size());

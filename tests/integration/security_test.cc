@@ -223,6 +223,9 @@ class RawStream {
     v1::AgentMessage m;
     m.mutable_hello()->set_agent_id(id);
     m.mutable_hello()->set_spool_epoch(42);
+    auto* check = m.mutable_hello()->add_checks();  // results for checks a hello does not list are refused
+    check->set_id("dump");
+    check->set_kind("file_backup");
     return m;
   }
   static v1::AgentMessage Batch(uint64_t seq, int results, const std::string& check = "dump") {

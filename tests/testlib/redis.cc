@@ -21,6 +21,9 @@ absl::StatusOr<std::unique_ptr<Redis>> Redis::Start(const std::string& dir, cons
   std::filesystem::create_directories(dir);
   r->password_file_ = dir + "/password";
   WriteFileOrDie(r->password_file_, options.password + "\n");
+  // As an operator keeps it: the agent refuses a password file readable by everyone.
+  std::filesystem::permissions(r->password_file_,
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::string conf =
       absl::StrCat("port ", r->port_, "\nbind 127.0.0.1\ndaemonize no\nlogfile \"\"\ndir ", dir, "\nrequirepass ",
                    options.password, "\nmasterauth ", options.password, "\nsave \"", options.save, "\"\nappendonly ",

@@ -1,6 +1,6 @@
 // A throw-away Redis server from Debian's redis-server (7.0) on a free loopback port: its config,
 // data (RDB, AOF) and log in a directory, a password required (requirepass; masterauth for a
-// replica) and kept in password_file() as well, newline-terminated as `echo pw > file` writes it.
+// replica) and kept in password_file() as well, newline-terminated as `echo pw > file` writes it, mode 0600.
 // A replica of another Redis is started with Options::primary. Killed on destruction.
 //
 // The primary starts a replica's full sync at once (repl-diskless-sync-delay 0: Redis 7 waits

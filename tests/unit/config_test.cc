@@ -94,6 +94,40 @@ TEST(AgentConfig, MissingSectionsAndUnreadableFiles) {
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("nope.yaml: cannot read: No such file"));
 }
 
+// Every secret of the agent is known to every check: a result is redacted of all of them.
+TEST(AgentConfig, EveryCheckRedactsEverySecretOfTheAgent) {
+  testing::TempDir dir;
+  testing::WriteFileOrDie(dir / "restic.pass", "Horse-Battery-Staple\n");
+  ::chmod((dir / "restic.pass").c_str(), 0600);
+  ::setenv("PARAAT_TEST_DB_PASSWORD", "db-pw-0815", 1);
+  testing::WriteFileOrDie(dir / "agent.yaml", R"(collector: {address: 127.0.0.1:7443}
+spool: {dir: spool}
+checks:
+  - {id: offsite, kind: restic, interval: 1h, repository: /srv/restic, password_file: restic.pass}
+  - {id: replica, kind: mysql_replication, interval: 1m, host: db, password_env: PARAAT_TEST_DB_PASSWORD}
+  - {id: plugin, kind: command, interval: 1m, command: [/bin/true]}
+)");
+  auto c = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->checks.size(), 3u);
+  const CheckSpec& plugin = c->checks[2];
+  ASSERT_NE(plugin.agent_secrets, nullptr);
+  EXPECT_EQ(plugin.agent_secrets, c->checks[0].agent_secrets) << "one set for the agent";
+  EXPECT_THAT(plugin.agent_secrets->Values(), ::testing::UnorderedElementsAre("Horse-Battery-Staple", "db-pw-0815"));
+
+  paraat::v1::Result r;
+  r.set_message("key Horse-Battery-Staple and db-pw-0815");
+  r.set_output_tail("...Horse-Battery-Staple\n");
+  AddDetail(&r, "dsn", "mysql://app:db-pw-0815@db");
+  AddValue(&r, "db-pw-0815", 1);
+  RedactResult(&r, plugin.agent_secrets->Values());
+  EXPECT_EQ(r.message(), "key [REDACTED] and [REDACTED]");
+  EXPECT_EQ(r.output_tail(), "...[REDACTED]\n");
+  EXPECT_EQ(r.details(0).value(), "mysql://app:[REDACTED]@db");
+  EXPECT_EQ(r.values(0).name(), "[REDACTED]");
+  ::unsetenv("PARAAT_TEST_DB_PASSWORD");
+}
+
 TEST(CollectorConfig, ResolvesRelativePathsAgainstTheConfigFile) {
   testing::TempDir dir;
   testing::WriteFileOrDie(

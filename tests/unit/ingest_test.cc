@@ -190,6 +190,32 @@ TEST_F(IngestTest, ARestartRestoresTheStateFromTheStore) {
   EXPECT_EQ(restored.Source("a/x2")->latest->evidence_seq, 3u);
 }
 
+// What a client once invented under one agent id does not come back at every restart: at most
+// max_sources_per_agent sources an agent are restored, the most recent ones.
+TEST_F(IngestTest, ARestartRestoresAtMostTheNewestSourcesOfAnAgent) {
+  ingest_->Start();
+  absl::Status status;
+  for (uint64_t b = 1; b <= 3; ++b) {  // x0..x3 three times; x0 and x1 last
+    std::promise<WriteGroup> acked;
+    ingest_->Submit(Batch(b, b < 3 ? 4 : 2, &acked, &status));
+    acked.get_future().wait();
+    clock_.Advance(absl::Seconds(1));
+  }
+  ingest_->Stop();
+
+  EvidenceState restored;
+  AgentRegistry agents;
+  Ingest::Options options;
+  options.max_sources_per_agent = 2;
+  Ingest again(&store_, &restored, &agents, &metrics_, &clock_, options);
+  ASSERT_TRUE(again.Restore().ok());
+  EXPECT_EQ(restored.source_count(), 2u);
+  ASSERT_NE(restored.Source("a/x0"), nullptr);
+  EXPECT_EQ(restored.Source("a/x0")->latest->evidence_seq, 9u);
+  EXPECT_NE(restored.Source("a/x1"), nullptr);
+  EXPECT_EQ(restored.Source("a/x3"), nullptr);
+}
+
 TEST_F(IngestTest, CheckpointsFollowMonotonicTimeNotTheWallClock) {
   ingest_->Start();
   std::promise<WriteGroup> first, second;

@@ -2,6 +2,7 @@
 // change nothing.
 #include "collector/ingest/rate_limiter.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "gtest/gtest.h"
 
@@ -49,6 +50,28 @@ TEST_F(RateLimiterTest, TheWallClockSteppingForwardGrantsNothing) {
   EXPECT_TRUE(limiter_.Admit("a", 20));
   clock_.SetWall(clock_.Now() + absl::Hours(1));
   EXPECT_FALSE(limiter_.Admit("a", 1));
+}
+
+// A connection has its bucket too: however many agent ids (a certificate naming several) or
+// streams it carries, it gets one agent's rate.
+TEST_F(RateLimiterTest, AConnectionIsLimitedAcrossTheAgentsItSpeaksFor) {
+  EXPECT_TRUE(limiter_.Admit("a", "ipv4:10.0.0.5:4000", 15));
+  EXPECT_FALSE(limiter_.Admit("b", "ipv4:10.0.0.5:4000", 10)) << "the connection has 5 left";
+  EXPECT_TRUE(limiter_.Admit("b", "ipv4:10.0.0.6:4000", 10)) << "b from elsewhere";
+  EXPECT_FALSE(limiter_.Admit("a", "ipv4:10.0.0.7:4000", 10)) << "a's own bucket has 5 left";
+  EXPECT_TRUE(limiter_.Admit("a", "ipv4:10.0.0.7:4000", 5));
+  EXPECT_TRUE(limiter_.Admit("c", "ipv4:10.0.0.5:4000", 5)) << "a refusal took nothing";
+}
+
+// Buckets that refilled to the burst are dropped: a flood of connections leaves nothing behind.
+TEST_F(RateLimiterTest, FullBucketsAreDropped) {
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_TRUE(limiter_.Admit(absl::StrCat("agent-", i), absl::StrCat("ipv4:10.0.0.5:", i), 1));
+  }
+  EXPECT_EQ(limiter_.buckets(), 2000u);
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_TRUE(limiter_.Admit("b", 1));
+  EXPECT_EQ(limiter_.buckets(), 1u);
 }
 
 }  // namespace

@@ -1,5 +1,12 @@
 #include "common/yaml_reader.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "common/fs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -8,6 +15,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(YamlMap, ReportsEveryProblemWithFileLineAndKey) {
   ConfigErrors errors("plans/brp.yaml");
@@ -88,6 +96,109 @@ TEST(YamlMap, ANonMappingDocumentIsReported) {
   YamlMap doc(LoadYamlString("- a\n- b\n", &errors), "", &errors);
   EXPECT_FALSE(doc.valid());
   EXPECT_THAT(errors.lines(), ElementsAre("x.yaml:1: expected a mapping of keys to values"));
+}
+
+// Values a problem quotes are short excerpts on one line: a file full of someone else's lines or
+// of escape sequences cannot flood or drive a terminal, a log or paraatctl's reply.
+TEST(ConfigErrors, QuoteOnlyShortOneLineExcerpts) {
+  EXPECT_EQ(ConfigExcerpt("fifteen"), "fifteen");
+  EXPECT_EQ(ConfigExcerpt(std::string(100, 'y')), std::string(64, 'y') + "…");
+  EXPECT_EQ(ConfigExcerpt("a\x1b[2Jb\nc\x7f"), "a\\x1B[2Jb\\x0Ac\\x7F");
+  EXPECT_EQ(ConfigExcerpt("caf\xe9 \xc2\x9b x"), "caf\\xE9 \\xC2\\x9B x") << "not UTF-8, and a C1 control";
+  EXPECT_EQ(ConfigExcerpt("één"), "één");
+  EXPECT_EQ(ConfigExcerpt(std::string(63, 'x') + "é", 64), std::string(63, 'x') + "…") << "cut on a character";
+
+  ConfigErrors errors("plans/x.yaml");
+  errors.Add(3, "objectives.rpo", absl::StrCat("\"", std::string(100000, 'y'), "\x1b]0;pwned\x07\" is not a duration"));
+  errors.Add(4, std::string(500, 'k'), "unknown key");
+  errors.Add(5, "", std::string(5000, 'z'));
+  ASSERT_EQ(errors.lines().size(), 3u);
+  EXPECT_EQ(errors.lines()[0],
+            absl::StrCat("plans/x.yaml:3: objectives.rpo: \"", std::string(64, 'y'), "…\" is not a duration"));
+  EXPECT_EQ(errors.lines()[1], absl::StrCat("plans/x.yaml:4: ", std::string(96, 'k'), "…: unknown key"));
+  EXPECT_LT(errors.lines()[2].size(), 450u);
+  for (int i = 0; i < 100; ++i) errors.Add(10 + i, "k", "problem");
+  EXPECT_EQ(errors.lines().size(), 50u);
+  EXPECT_THAT(std::string(errors.ToStatus().message()), HasSubstr("plans/x.yaml: ... and 53 more problems"));
+}
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/paraat-yaml-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    ASSERT_EQ(::mkdir((dir_ + "/plans").c_str(), 0700), 0);
+    ASSERT_EQ(::mkdir((dir_ + "/plans/..data").c_str(), 0700), 0);
+  }
+  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void Write(const std::string& name, const std::string& content) { std::ofstream(dir_ + "/" + name) << content; }
+  // ReadConfigFile's text, or its problem.
+  std::string Read(const std::string& name) {
+    ConfigErrors errors(name);
+    std::string text;
+    if (ReadConfigFile(dir_ + "/" + name, &text, &errors)) return text;
+    return std::string(errors.ToStatus().message());
+  }
+  std::string dir_;
+};
+
+TEST_F(ConfigFileTest, RegularFilesInTheirFolderOnly) {
+  Write("plans/brp.yaml", "id: brp\n");
+  EXPECT_EQ(Read("plans/brp.yaml"), "id: brp\n");
+  // A ConfigMap: symlinks within the folder are followed.
+  Write("plans/..data/zaak.yaml", "id: zaak\n");
+  ASSERT_EQ(::symlink("..data/zaak.yaml", (dir_ + "/plans/zaak.yaml").c_str()), 0);
+  EXPECT_EQ(Read("plans/zaak.yaml"), "id: zaak\n");
+  // Out of the folder: refused, naming where it leads, reading nothing.
+  Write("secret", "root:$6$hash:20228:0:99999:7:::\n");
+  ASSERT_EQ(::symlink((dir_ + "/secret").c_str(), (dir_ + "/plans/evil.yaml").c_str()), 0);
+  EXPECT_THAT(Read("plans/evil.yaml"), HasSubstr("evil.yaml: a symlink to " + dir_ + "/secret, outside its folder"));
+  EXPECT_THAT(Read("plans/evil.yaml"), Not(HasSubstr("$6$hash")));
+  ASSERT_EQ(::symlink("../secret", (dir_ + "/plans/dots.yaml").c_str()), 0);
+  EXPECT_THAT(Read("plans/dots.yaml"), HasSubstr("outside its folder"));
+  // A folder that is itself a symlink (a mounted plans folder) is the folder.
+  ASSERT_EQ(::symlink((dir_ + "/plans").c_str(), (dir_ + "/mounted").c_str()), 0);
+  EXPECT_EQ(Read("mounted/brp.yaml"), "id: brp\n");
+  EXPECT_EQ(Read("mounted/zaak.yaml"), "id: zaak\n");
+}
+
+TEST_F(ConfigFileTest, FifosDevicesAndLargeFilesAreRefusedUpFront) {
+  ASSERT_EQ(::mkfifo((dir_ + "/plans/fifo.yaml").c_str(), 0600), 0);
+  EXPECT_THAT(Read("plans/fifo.yaml"), HasSubstr("fifo.yaml: not a regular file (a FIFO)"));
+  ASSERT_EQ(::symlink("/dev/zero", (dir_ + "/plans/zero.yaml").c_str()), 0);
+  EXPECT_THAT(Read("plans/zero.yaml"), HasSubstr("not a regular file (a character device)"));
+  EXPECT_THAT(Read("plans"), HasSubstr("not a regular file (a directory)"));
+  EXPECT_THAT(Read("plans/none.yaml"), HasSubstr("none.yaml: cannot read: No such file"));
+  Write("plans/big.yaml", std::string((1 << 20) + 1, 'x'));
+  EXPECT_THAT(Read("plans/big.yaml"), HasSubstr("big.yaml: larger than 1 MiB (1048577 bytes)"));
+  Write("plans/limit.yaml", std::string(1 << 20, 'x'));
+  EXPECT_EQ(Read("plans/limit.yaml").size(), 1u << 20);
+}
+
+TEST(ReadRegularFile, ReadsAtMostTheLimit) {
+  auto zero = ReadRegularFile("/dev/zero", 1 << 20);
+  EXPECT_EQ(zero.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(zero.status().message(), "not a regular file (a character device)");
+  auto missing = ReadRegularFile("/nonexistent/file", 10);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  char path[] = "/tmp/paraat-read-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "0123456789", 10), 10);
+  ::close(fd);
+  EXPECT_EQ(*ReadRegularFile(path, 10), "0123456789");
+  EXPECT_EQ(ReadRegularFile(path, 9).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReadRegularFile(path, 9).status().message(), "larger than 9 bytes (10 bytes)");
+  // Outside the within-folder rule a symlink anywhere is fine (an attachment, a mounted secret).
+  const std::string link = std::string(path) + ".link";
+  ASSERT_EQ(::symlink(path, link.c_str()), 0);
+  EXPECT_EQ(*ReadRegularFile(link, 10), "0123456789");
+  ::unlink(link.c_str());
+  ::unlink(path);
+  EXPECT_EQ(LimitText(8 << 20), "8 MiB");
+  EXPECT_EQ(LimitText(64 << 10), "64 KiB");
+  EXPECT_EQ(LimitText(1000), "1000 bytes");
 }
 
 }  // namespace

@@ -21,7 +21,9 @@ namespace {
   X(perform, curl_easy_perform)    \
   X(setopt, curl_easy_setopt)      \
   X(strerror, curl_easy_strerror)  \
-  X(global_init, curl_global_init)
+  X(global_init, curl_global_init) \
+  X(slist_append, curl_slist_append) \
+  X(slist_free_all, curl_slist_free_all)
 // clang-format on
 struct LibCurl {
   PARAAT_LIBCURL(PARAAT_DECLARE_FUNCTION)
@@ -38,9 +40,38 @@ const absl::StatusOr<LibCurl>& LoadLibCurl() {
 const LibCurl& Curl() { return *LoadLibCurl(); }
 
 size_t Collect(char* data, size_t size, size_t n, void* out) {
-  auto* body = static_cast<std::string*>(out);
-  if (body->size() < (1 << 20)) body->append(data, std::min(size * n, (1u << 20) - body->size()));
+  auto* response = static_cast<HttpResponse*>(out);
+  std::string* body = &response->body;
+  const size_t room = (1u << 20) - body->size();
+  if (size * n > room) response->truncated = true;
+  body->append(data, std::min(size * n, room));
   return size * n;
+}
+
+// Method, headers, authentication and TLS; the returned list is freed after the request.
+curl_slist* SetRequestOptions(CURL* curl, const HttpRequest& request) {
+  if (request.method == "POST") {
+    Curl().setopt(curl, CURLOPT_POST, 1L);
+    Curl().setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+    Curl().setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
+  } else if (request.method != "GET") {
+    Curl().setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  curl_slist* headers = nullptr;
+  for (const std::string& h : request.headers) headers = Curl().slist_append(headers, h.c_str());
+  if (headers != nullptr) Curl().setopt(curl, CURLOPT_HTTPHEADER, headers);
+  if (!request.user.empty()) {
+    Curl().setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    Curl().setopt(curl, CURLOPT_USERNAME, request.user.c_str());
+    Curl().setopt(curl, CURLOPT_PASSWORD, request.password.c_str());
+  }
+  if (!request.cert_file.empty()) Curl().setopt(curl, CURLOPT_SSLCERT, request.cert_file.c_str());
+  if (!request.key_file.empty()) Curl().setopt(curl, CURLOPT_SSLKEY, request.key_file.c_str());
+  if (!request.verify_tls) {
+    Curl().setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    Curl().setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  return headers;
 }
 
 int Abort(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -80,7 +111,7 @@ absl::StatusOr<HttpResponse> HttpGet(const CheckContext& ctx, const HttpRequest&
       absl::ToInt64Milliseconds(ClientTimeout(ctx, absl::Seconds(30), absl::Milliseconds(100), absl::Seconds(300))));
   Curl().setopt(curl, CURLOPT_URL, request.url.c_str());
   Curl().setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);
-  Curl().setopt(curl, CURLOPT_WRITEDATA, &out.body);
+  Curl().setopt(curl, CURLOPT_WRITEDATA, &out);
   Curl().setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   Curl().setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   Curl().setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -92,6 +123,7 @@ absl::StatusOr<HttpResponse> HttpGet(const CheckContext& ctx, const HttpRequest&
   Curl().setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::function<bool()>*>(&ctx.cancelled));
   Curl().setopt(curl, CURLOPT_NOPROGRESS, 0L);
   if (!request.ca_file.empty()) Curl().setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
+  curl_slist* headers = SetRequestOptions(curl, request);
 
   const absl::Duration start = ctx.clock->Monotonic();
   const CURLcode rc = Curl().perform(curl);
@@ -99,6 +131,7 @@ absl::StatusOr<HttpResponse> HttpGet(const CheckContext& ctx, const HttpRequest&
   Curl().getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
   out.certificate_expires = CertificateExpiry(curl);
   Curl().cleanup(curl);
+  if (headers != nullptr) Curl().slist_free_all(headers);
   if (rc == CURLE_OK) {
     out.ending = HttpResponse::Ending::kAnswered;
   } else {

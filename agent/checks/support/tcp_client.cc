@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -28,7 +29,60 @@ std::string ConnectOne(const CheckContext& ctx, int fd, const addrinfo* ai) {
   return err == 0 ? "" : std::strerror(err);
 }
 
+// Waits until `fd` is ready for `events`, in slices so that a stopping agent is noticed: "" when
+// ready, else why not.
+std::string WaitReady(const CheckContext& ctx, int fd, short events) {
+  const absl::Duration limit = ClientTimeout(ctx, absl::Seconds(30), absl::Milliseconds(1), absl::Seconds(30));
+  const absl::Duration until = ctx.clock->Monotonic() + limit;
+  while (true) {
+    if (ctx.cancelled()) return "cancelled";
+    const absl::Duration left = until - ctx.clock->Monotonic();
+    if (left <= absl::ZeroDuration()) return "timed out";
+    pollfd p{fd, events, 0};
+    const int slice_ms = static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 100));
+    const int n = ::poll(&p, 1, slice_ms);
+    if (n > 0) return "";
+    if (n < 0 && errno != EINTR) return std::strerror(errno);
+  }
+}
+
 }  // namespace
+
+bool SendAll(const CheckContext& ctx, const TcpSocket& socket, absl::string_view data, std::string* error) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(socket.fd(), data.data(), data.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      *error = std::strerror(errno);
+      return false;
+    }
+    if (*error = WaitReady(ctx, socket.fd(), POLLOUT); !error->empty()) return false;
+  }
+  return true;
+}
+
+bool ReceiveSome(const CheckContext& ctx, const TcpSocket& socket, std::string* buffer, std::string* error) {
+  char chunk[64 << 10];
+  while (true) {
+    const ssize_t n = ::recv(socket.fd(), chunk, sizeof chunk, 0);
+    if (n > 0) {
+      buffer->append(chunk, static_cast<size_t>(n));
+      return true;
+    }
+    if (n == 0) {
+      *error = "connection closed by the server";
+      return false;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      *error = std::strerror(errno);
+      return false;
+    }
+    if (*error = WaitReady(ctx, socket.fd(), POLLIN); !error->empty()) return false;
+  }
+}
 
 TcpSocket& TcpSocket::operator=(TcpSocket&& o) noexcept {
   if (this != &o) {

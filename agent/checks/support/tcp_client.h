@@ -1,12 +1,14 @@
-// A TCP connection for check kinds that talk a protocol over a socket (tcp; redis next): the
-// name resolved through the system resolver, each address tried in turn, each connect bounded by
-// the check's time left (at most 30 s). The socket is non-blocking, for poll()-driven exchanges
-// that end with the check's deadline. Thread-safe: each call makes its own socket.
+// A TCP connection for check kinds that talk a protocol over a socket (tcp, redis_replication):
+// the name resolved through the system resolver, each address tried in turn, each connect bounded
+// by the check's time left (at most 30 s). The socket is non-blocking; Send and Receive are
+// poll()-driven exchanges that end with the check's deadline or its cancellation. Thread-safe:
+// each call makes its own socket.
 #ifndef PARAAT_AGENT_CHECKS_SUPPORT_TCP_CLIENT_H_
 #define PARAAT_AGENT_CHECKS_SUPPORT_TCP_CLIENT_H_
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "agent/check.h"
 
@@ -38,6 +40,14 @@ struct TcpConnection {
 };
 
 TcpConnection ConnectTcp(const CheckContext& ctx, const std::string& host, int port);
+
+// Writes all of `data` within the check's time left (at most 30 s without progress). False with
+// `error` set: "timed out", "cancelled", or the system's words ("Broken pipe").
+bool SendAll(const CheckContext& ctx, const TcpSocket& socket, absl::string_view data, std::string* error);
+// Appends what arrives next (at least one byte, at most 64 KiB) to `buffer`, waiting within the
+// check's time left (at most 30 s). False with `error` set: "connection closed by the server",
+// "timed out", "cancelled", or the system's words.
+bool ReceiveSome(const CheckContext& ctx, const TcpSocket& socket, std::string* buffer, std::string* error);
 
 }  // namespace paraat
 
