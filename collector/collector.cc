@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/serving/web.h"
 #include "common/fs.h"
+#include "common/i18n.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -58,11 +59,11 @@ absl::Status Collector::Start() {
   loop_->Start();
   cluster_->Start();
 
+  chain_monitor_ = std::make_unique<ChainMonitor>(store_.get(), &metrics_, clock_, config_.verify_every,
+                                                  [this] { return cluster_->leading(); });
   PARAAT_RETURN_IF_ERROR(StartGrpc());
   PARAAT_RETURN_IF_ERROR(StartHttp());
   started_ = true;
-  chain_monitor_ = std::make_unique<ChainMonitor>(store_.get(), &metrics_, clock_, config_.verify_every,
-                                                  [this] { return cluster_->leading(); });
   chain_monitor_->Start();
   LogInfo("paraat-collector ", PARAAT_VERSION, " serving: gRPC on ",
           config_.listen.substr(0, config_.listen.rfind(':')), ":", grpc_port_, ", metrics on http://",
@@ -163,8 +164,53 @@ absl::Status Collector::StartHttp() {
   // With several collectors, plan series come from the leader only: no two contradicting ones.
   state_metrics_ = std::make_unique<StateMetrics>(
       loop_.get(), &state_, &agents_, clock_, [this] { return cluster_->leading(); }, config_.agent_retention);
+  PARAAT_RETURN_IF_ERROR(StartConsole(auth));
   RegisterWebPages(&http_, &metrics_, state_metrics_.get(), loop_.get(), clock_, std::move(auth));
-  return http_.Start(config_.metrics_listen, HttpServerOptions{config_.metrics_tls_cert, config_.metrics_tls_key});
+  // With HTTPS and a CA for the agents' certificates, people may sign in with theirs too.
+  const std::string client_ca = config_.metrics_tls_cert.empty() ? "" : config_.tls.ca;
+  return http_.Start(config_.metrics_listen,
+                     HttpServerOptions{config_.metrics_tls_cert, config_.metrics_tls_key, client_ca});
+}
+
+absl::Status Collector::StartConsole(const WebAuth& auth) {
+  ConsoleOptions o;
+  // As the status page was: without an auth section, local users may do everything on a
+  // loopback collector, and anyone may read the overview on another address.
+  if (config_.auth_configured) {
+    o.anonymous = authorizer_->anonymous();
+  } else {
+    o.anonymous = IsLoopbackAddress(config_.metrics_listen) ? QueryRole::kAdmin : QueryRole::kViewer;
+  }
+  o.tokens = !config_.auth.tokens.empty();
+  if (!config_.web_theme.empty()) {
+    auto css = ReadFile(config_.web_theme);
+    if (!css.ok())
+      return absl::InvalidArgumentError(absl::StrCat(config_.file, ": web.theme: ", css.status().message()));
+    o.theme_css = *css;
+  }
+  auto zone = LoadZone(config_.web_time_zone);
+  if (!zone.ok())
+    return absl::InvalidArgumentError(absl::StrCat(config_.file, ": web.time_zone: ", zone.status().message()));
+  o.zone = *zone;
+  o.default_lang = ParseLang(config_.web_language).value_or(Lang::kNl);
+  o.session_ttl = config_.web_session_ttl;
+  o.basic_user = auth.user;
+  o.basic_password = auth.password;
+  console_exercises_ = std::make_unique<ExerciseRecorder>(loop_.get(), store_.get(), ingest_.get(), clock_);
+  console_export_ = std::make_unique<EvidenceExport>(store_.get(), clock_);
+  ConsoleDeps d;
+  d.loop = loop_.get();
+  d.state = &state_;
+  d.store = store_.get();
+  d.agents = &agents_;
+  d.authorizer = &*authorizer_;
+  d.exercises = console_exercises_.get();
+  d.exporter = console_export_.get();
+  d.chain = [this] { return chain_monitor_->last(); };
+  d.clock = clock_;
+  console_ = std::make_unique<WebConsole>(std::move(d), std::move(o));
+  console_->Register(&http_);
+  return absl::OkStatus();
 }
 
 }  // namespace paraat

@@ -24,9 +24,13 @@
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/plan_set.h"
 #include "collector/serving/auth.h"
+#include "collector/serving/console/console.h"
+#include "collector/serving/evidence_export.h"
+#include "collector/serving/exercise_recorder.h"
 #include "collector/serving/http_server.h"
 #include "collector/serving/metrics_exporter.h"
 #include "collector/serving/query_service.h"
+#include "collector/serving/web.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
 #include "grpcpp/server.h"
@@ -52,6 +56,7 @@ class Collector {
 
  private:
   absl::Status StartGrpc();
+  absl::Status StartConsole(const WebAuth& auth);
   absl::Status StartHttp();
 
   CollectorConfig config_;
@@ -71,7 +76,11 @@ class Collector {
   std::unique_ptr<QueryServiceImpl> query_service_;
   std::optional<Authorizer> authorizer_;
   std::unique_ptr<grpc::Server> server_;
-  HttpServer http_;
+  // The web console's own recorder and exporter (stateless, as the query API's).
+  std::unique_ptr<ExerciseRecorder> console_exercises_;
+  std::unique_ptr<EvidenceExport> console_export_;
+  std::unique_ptr<WebConsole> console_;
+  HttpServer http_;  // last: stopped first, before what its handlers use
   int grpc_port_ = 0;
   bool started_ = false;
 };

@@ -68,6 +68,7 @@ class Parser {
     if (auto v = doc.Enum("log_level", {"debug", "info", "warning", "error"})) c_.log_level = *v;
     if (auto auth = doc.Map("auth")) Auth(*auth);
     Metrics(doc);
+    if (auto w = doc.Map("web")) Web(*w);
     if (auto l = doc.Map("limits")) {
       if (auto v = l->Int("agent_results_per_second", 1, 100000000))
         c_.agent_results_per_second = static_cast<double>(*v);
@@ -163,6 +164,21 @@ class Parser {
       }
       m->Finish();
     }
+  }
+
+  void Web(YamlMap& w) {
+    if (auto v = Path(w, "theme", kOptional)) c_.web_theme = *v;
+    if (auto v = w.String("time_zone", kOptional)) {
+      absl::TimeZone tz;
+      if (!absl::LoadTimeZone(*v, &tz)) {
+        w.Error("time_zone",
+                absl::StrCat("\"", *v, "\" is not a time zone of the system's database (e.g. Europe/Amsterdam)"));
+      }
+      c_.web_time_zone = *v;
+    }
+    if (auto v = w.Enum("language", {"nl", "en"})) c_.web_language = *v;
+    if (auto v = w.PositiveDuration("session_ttl")) c_.web_session_ttl = *v;
+    w.Finish();
   }
 
   // What only the whole config can tell.

@@ -49,6 +49,12 @@ struct CollectorConfig {
   std::string metrics_tls_cert, metrics_tls_key;
   std::string metrics_user, metrics_password_file;
 
+  // The web console (collector/serving/console/console.h), on metrics_listen.
+  std::string web_theme;  // a CSS file of design tokens, served after the base
+  std::string web_time_zone = "Europe/Amsterdam";
+  std::string web_language = "nl";  // when Accept-Language names neither nl nor en
+  absl::Duration web_session_ttl = absl::Hours(8);
+
   // Per-agent ingest limit: results per second, and the burst allowed above it.
   double agent_results_per_second = 5000;
   double agent_results_burst = 50000;

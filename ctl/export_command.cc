@@ -8,8 +8,8 @@
 #include "common/cli.h"
 #include "common/time_util.h"
 #include "ctl/commands.h"
-#include "ctl/export.h"
 #include "google/protobuf/arena.h"
+#include "report/export.h"
 
 namespace paraat {
 

@@ -7,7 +7,7 @@ PARAAT_BUILD_PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev prometheus-cpp-dev libmicrohttpd-dev libyaml-cpp-dev
   libsqlite3-dev libjemalloc-dev libssl-dev libpq-dev libcurl4-openssl-dev libmariadb-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libkainjow-mustache-dev libgnutls28-dev libgtest-dev libgmock-dev libbenchmark-dev
   openssl ca-certificates
 )
 

@@ -21,7 +21,9 @@ if ((format_rc == 1)); then
   echo "==> formatting differs (see above): the suite runs on, and its format.check will fail"
 fi
 if [ -f tests/js/package.json ]; then
-  (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+  # --ignore-scripts and PUPPETEER_SKIP_DOWNLOAD: nothing downloads a browser; the web console's
+  # tests drive Debian's chromium (scripts/packages.sh).
+  (cd tests/js && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
 echo "==> the test suite (release build)"
 (cd build && ctest --output-on-failure -j2 --timeout 900 "$@")

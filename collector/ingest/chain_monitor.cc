@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/process.h"
+#include "common/time_util.h"
 #include "common/units.h"
 
 namespace paraat {
@@ -36,12 +37,22 @@ void ChainMonitor::Run() {
   }
 }
 
+std::optional<paraat::v1::ChainVerification> ChainMonitor::last() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_;
+}
+
 void ChainMonitor::VerifyOnce() {
   const absl::Duration start = clock_->Monotonic();
   auto v = store_->Verify(nullptr);
   if (!v.ok()) {
     LogWarning("evidence chain verification could not run: ", v.status().message());
     return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_ = *v;
+    last_->set_verified_unix_ns(ToUnixNs(clock_->Now()));
   }
   metrics_->chain_verified.Set(v->ok() ? 1 : 0);
   metrics_->chain_verified_time.Set(absl::ToDoubleSeconds(clock_->Now() - absl::UnixEpoch()));

@@ -8,6 +8,8 @@
 #define PARAAT_COLLECTOR_INGEST_CHAIN_MONITOR_H_
 
 #include <functional>
+#include <mutex>
+#include <optional>
 
 #include "absl/time/time.h"
 #include "collector/ingest/collector_metrics.h"
@@ -26,6 +28,9 @@ class ChainMonitor {
 
   void Start();
   void Stop();
+  // The latest verification's outcome (for the web console), or nullopt before the first.
+  // Any thread.
+  std::optional<paraat::v1::ChainVerification> last() const;
 
  private:
   void Run();
@@ -38,6 +43,8 @@ class ChainMonitor {
   const std::function<bool()> leading_;
 
   BackgroundThread thread_;
+  mutable std::mutex mu_;
+  std::optional<paraat::v1::ChainVerification> last_;  // guarded by mu_
 };
 
 }  // namespace paraat

@@ -306,7 +306,32 @@ void Ingest::Process(std::vector<std::unique_ptr<Work>>& work) {
   }
 }
 
+void Ingest::MarkHistory(const std::vector<Item*>& items) {
+  // The previous result of a source: the one before it in this commit, else the state's latest
+  // (the writer is the state's only writer, so it reads it without a lock).
+  absl::flat_hash_map<std::string, const Observation*> previous;
+  for (Item* item : items) {
+    const size_t n = std::min(item->results.size(), item->group.records.size());
+    for (size_t i = 0; i < n; ++i) {
+      std::string key = SourceKey(item->group.agent_id, item->results[i].check);
+      const Observation& next = item->results[i].obs;
+      auto [it, inserted] = previous.try_emplace(key, nullptr);
+      if (inserted) {
+        const SourceState* s = state_->Source(key);
+        it->second = s != nullptr && s->latest ? &*s->latest : nullptr;
+      }
+      const HistoryMarker::Mark mark = history_.Decide(key, next, it->second);
+      it->second = &next;
+      if (!mark.marked) continue;
+      PendingRecord& rec = item->group.records[i];
+      rec.history = std::move(key);
+      rec.history_previous_point_ns = mark.previous_point_ns;
+    }
+  }
+}
+
 bool Ingest::CommitItems(const std::vector<Item*>& items, absl::Time now) {
+  MarkHistory(items);
   std::vector<WriteGroup*> groups;
   groups.reserve(items.size());
   size_t records = 0;

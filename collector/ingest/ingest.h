@@ -31,6 +31,7 @@
 #include "collector/evaluation/state.h"
 #include "collector/ingest/agent_registry.h"
 #include "collector/ingest/collector_metrics.h"
+#include "collector/ingest/history_marker.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
 #include "common/limits.h"
@@ -133,6 +134,8 @@ class Ingest : public RecordSink {
   // Commits the items' groups in one transaction; false when the commit failed (the items are
   // then told so).
   bool CommitItems(const std::vector<Item*>& items, absl::Time now);
+  // Marks the results that go into their source's history (HistoryMarker).
+  void MarkHistory(const std::vector<Item*>& items);
   // Folds what committed items carry into the state; adds the sources that changed.
   void FoldCommitted(const std::vector<Item*>& items, std::vector<std::string>* changed, bool* exercises);
   void FoldStored(StoredEvidence& evidence, std::vector<std::string>* changed);
@@ -155,6 +158,8 @@ class Ingest : public RecordSink {
   bool stopping_ = false;
   std::function<void(const std::vector<std::string>&)> on_committed_;
   std::vector<std::pair<uint64_t, uint64_t>> committed_ranges_;
+
+  HistoryMarker history_;  // writer thread only
 
   std::thread thread_;
   std::atomic<uint64_t> head_seq_{0};

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "common/i18n.h"
 #include "common/ids.h"
 #include "common/time_util.h"
 
@@ -122,18 +123,25 @@ absl::Status ValidateBatch(const paraat::v1::ResultBatch& batch, const IngestLim
   return absl::OkStatus();
 }
 
-absl::Status ValidateExercise(const paraat::v1::ExerciseRecord& e, absl::Time now) {
+std::vector<FieldProblem> ExerciseProblems(const paraat::v1::ExerciseRecord& e, absl::Time now) {
+  std::vector<FieldProblem> out;
   if (e.kind() != "tabletop" && e.kind() != "failover" && e.kind() != "restore") {
-    return absl::InvalidArgumentError("kind must be tabletop, failover or restore");
+    out.push_back({"kind", "exercise.error.kind"});
   }
   if (e.performed_unix_ns() <= 0 || FromUnixNs(e.performed_unix_ns()) > now + absl::Hours(24)) {
-    return absl::InvalidArgumentError("the exercise date must be set and not in the future");
+    out.push_back({"date", "exercise.error.date"});
   }
-  if (e.notes().size() > 16384) return absl::InvalidArgumentError("notes exceed 16 KiB");
+  if (e.notes().size() > 16384) out.push_back({"notes", "exercise.error.notes"});
   if (e.has_duration_seconds() && !(e.duration_seconds() >= 0)) {
-    return absl::InvalidArgumentError("duration must not be negative");
+    out.push_back({"duration", "exercise.error.duration_negative"});
   }
-  return absl::OkStatus();
+  return out;
+}
+
+absl::Status ValidateExercise(const paraat::v1::ExerciseRecord& e, absl::Time now) {
+  std::vector<FieldProblem> problems = ExerciseProblems(e, now);
+  if (problems.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(Catalog::Builtin().Text(Lang::kEn, problems[0].message_key));
 }
 
 }  // namespace paraat

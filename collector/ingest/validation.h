@@ -4,6 +4,8 @@
 #define PARAAT_COLLECTOR_INGEST_VALIDATION_H_
 
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -33,8 +35,18 @@ struct IngestLimits {
 // InvalidArgument for malformed content, ResourceExhausted for content over the limits.
 [[nodiscard]] absl::Status ValidateBatch(const paraat::v1::ResultBatch& batch, const IngestLimits& limits);
 
-// An exercise recorded by a person (paraatctl exercise record): InvalidArgument saying what is
-// wrong. The date may not lie more than a day after `now` (wall time).
+// What is wrong with one field a person filled in: the field ("kind", "date", ...) and the
+// message catalogue's key for the problem (common/i18n.h), so that the web console shows it in
+// the reader's language and paraatctl in English, with the same words.
+struct FieldProblem {
+  std::string field;
+  std::string message_key;
+};
+
+// Every problem of an exercise recorded by a person (paraatctl exercise record, the web
+// console's form). The date may not lie more than a day after `now` (wall time).
+std::vector<FieldProblem> ExerciseProblems(const paraat::v1::ExerciseRecord& exercise, absl::Time now);
+// The first of them as InvalidArgument, in English; OK when there is none.
 [[nodiscard]] absl::Status ValidateExercise(const paraat::v1::ExerciseRecord& exercise, absl::Time now);
 
 }  // namespace paraat

@@ -4,6 +4,8 @@
 #include <openssl/crypto.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -78,6 +80,23 @@ absl::StatusOr<Authorizer> Authorizer::Create(const AuthConfig& config) {
   return a;
 }
 
+QueryRole Authorizer::RoleOfToken(const std::string& token) const {
+  QueryRole role = QueryRole::kNone;
+  for (const auto& [t, r] : tokens_) {
+    if (SecretEquals(token, t) && r > role) role = r;
+  }
+  return role;
+}
+
+QueryRole Authorizer::RoleOfIdentities(const std::vector<std::string>& identities) const {
+  QueryRole role = QueryRole::kNone;
+  for (const std::string& id : identities) {
+    auto c = clients_.find(id);
+    if (c != clients_.end() && c->second > role) role = c->second;
+  }
+  return role;
+}
+
 QueryRole Authorizer::RoleOf(const grpc::ServerContext& context) const {
   QueryRole role = anonymous_;
   const auto& md = context.client_metadata();
@@ -85,25 +104,21 @@ QueryRole Authorizer::RoleOf(const grpc::ServerContext& context) const {
   if (it != md.end()) {
     std::string value(it->second.data(), it->second.size());
     if (absl::StartsWithIgnoreCase(value, "bearer ")) {
-      const std::string token(absl::StripAsciiWhitespace(value.substr(7)));
-      for (const auto& [t, r] : tokens_) {
-        if (SecretEquals(token, t) && r > role) role = r;
-      }
+      role = std::max(role, RoleOfToken(std::string(absl::StripAsciiWhitespace(value.substr(7)))));
     }
   }
-  if (auto ac = context.auth_context()) {
-    for (const std::string& id : PeerIdentities(*ac)) {
-      auto c = clients_.find(id);
-      if (c != clients_.end() && c->second > role) role = c->second;
-    }
-  }
+  if (auto ac = context.auth_context()) role = std::max(role, RoleOfIdentities(PeerIdentities(*ac)));
   return role;
 }
 
+QueryRole NeededRole(Permission permission) {
+  return permission == Permission::kView    ? QueryRole::kViewer
+         : permission == Permission::kAudit ? QueryRole::kAuditor
+                                            : QueryRole::kAdmin;
+}
+
 grpc::Status Authorizer::Check(const grpc::ServerContext& context, Permission permission) const {
-  const QueryRole need = permission == Permission::kView    ? QueryRole::kViewer
-                         : permission == Permission::kAudit ? QueryRole::kAuditor
-                                                            : QueryRole::kAdmin;
+  const QueryRole need = NeededRole(permission);
   const QueryRole have = RoleOf(context);
   if (have >= need) return grpc::Status::OK;
   if (have == QueryRole::kNone) {

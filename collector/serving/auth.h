@@ -48,6 +48,11 @@ class Authorizer {
 
   // The caller's role: the highest of its token's, its certificate's and the anonymous role.
   QueryRole RoleOf(const grpc::ServerContext& context) const;
+  // What a bearer token grants (kNone for an unknown one), what certificate identities grant,
+  // and what callers without either get: for the web console, which reads them from HTTP.
+  QueryRole RoleOfToken(const std::string& token) const;
+  QueryRole RoleOfIdentities(const std::vector<std::string>& identities) const;
+  QueryRole anonymous() const { return anonymous_; }
   // OK, UNAUTHENTICATED (no credentials and no anonymous access) or PERMISSION_DENIED.
   grpc::Status Check(const grpc::ServerContext& context, Permission permission) const;
 
@@ -56,6 +61,9 @@ class Authorizer {
   std::map<std::string, QueryRole> clients_;
   QueryRole anonymous_ = QueryRole::kNone;
 };
+
+// The role a permission needs.
+QueryRole NeededRole(Permission permission);
 
 // Constant-time comparison for secrets.
 bool SecretEquals(const std::string& a, const std::string& b);

@@ -13,7 +13,7 @@
 namespace paraat {
 namespace {
 
-using Writer = grpc::ServerWriter<paraat::v1::ExportEvidenceResponse>;
+using Writer = ExportWriter;
 using Verification = absl::StatusOr<paraat::v1::ChainVerification>;
 
 // Records go out many to a message: one gRPC message per record cost more than the record.
@@ -44,8 +44,26 @@ grpc::Status SendVerification(std::future<Verification>& verifying, const Clock*
   paraat::v1::ExportEvidenceResponse last;
   *last.mutable_verification() = *verification;
   last.mutable_verification()->set_verified_unix_ns(ToUnixNs(clock->Now()));
-  return writer->Write(last) ? grpc::Status::OK : kClientGone;
+  return writer->Write(last, false) ? grpc::Status::OK : kClientGone;
 }
+
+// The query API's stream.
+class GrpcExportWriter : public ExportWriter {
+ public:
+  GrpcExportWriter(grpc::ServerContext* context, grpc::ServerWriter<paraat::v1::ExportEvidenceResponse>* writer)
+      : context_(context), writer_(writer) {}
+  bool Write(const paraat::v1::ExportEvidenceResponse& message, bool more) override {
+    // buffer_hint: more follow, gRPC need not flush each message on its own.
+    return more ? writer_->Write(message, grpc::WriteOptions().set_buffer_hint()) : writer_->Write(message);
+  }
+  // IsCancelled() takes a lock gRPC's transport thread holds while it sends: the export asks once
+  // a message, not once a record (per record that contention tripled the time).
+  bool Cancelled() override { return context_->IsCancelled(); }
+
+ private:
+  grpc::ServerContext* context_;
+  grpc::ServerWriter<paraat::v1::ExportEvidenceResponse>* writer_;
+};
 
 }  // namespace
 
@@ -87,7 +105,14 @@ const std::vector<std::string>* ExportRouting::PlansFor(RecordType type, const p
 }
 
 grpc::Status EvidenceExport::Run(grpc::ServerContext* ctx, const EvaluationSnapshot& snapshot,
-                                 const paraat::v1::ExportEvidenceRequest& req, Writer* writer) const {
+                                 const paraat::v1::ExportEvidenceRequest& req,
+                                 grpc::ServerWriter<paraat::v1::ExportEvidenceResponse>* writer) const {
+  GrpcExportWriter w(ctx, writer);
+  return Run(snapshot, req, &w);
+}
+
+grpc::Status EvidenceExport::Run(const EvaluationSnapshot& snapshot, const paraat::v1::ExportEvidenceRequest& req,
+                                 Writer* writer) const {
   std::vector<const PlanView*> views;
   if (grpc::Status st = SelectPlans(snapshot, req, &views); !st.ok()) return st;
   const absl::Time now = clock_->Now();
@@ -121,7 +146,7 @@ grpc::Status EvidenceExport::Run(grpc::ServerContext* ctx, const EvaluationSnaps
   }
   h->set_generated_unix_ns(ToUnixNs(now));
   h->set_collector_version(PARAAT_VERSION);
-  if (!writer->Write(header)) return kClientGone;
+  if (!writer->Write(header, false)) return kClientGone;
 
   auto from = store_->FirstSeqAtOrAfter(since);
   if (!from.ok()) return ToGrpcStatus(from.status());
@@ -129,13 +154,13 @@ grpc::Status EvidenceExport::Run(grpc::ServerContext* ctx, const EvaluationSnaps
   if (!to.ok()) return ToGrpcStatus(to.status());
   if (*to > *from) {
     ExportRouting routing(views);
-    if (grpc::Status st = StreamRecords(ctx, *from, *to, routing, writer); !st.ok()) return st;
+    if (grpc::Status st = StreamRecords(*from, *to, routing, writer); !st.ok()) return st;
   }
   return SendVerification(verifying, clock_, writer);
 }
 
-grpc::Status EvidenceExport::StreamRecords(grpc::ServerContext* ctx, uint64_t from_seq, uint64_t to_seq,
-                                           ExportRouting& routing, Writer* writer) const {
+grpc::Status EvidenceExport::StreamRecords(uint64_t from_seq, uint64_t to_seq, ExportRouting& routing,
+                                           Writer* writer) const {
   bool client_gone = false;
   paraat::v1::ExportEvidenceResponse out;
   auto* batch = out.mutable_records()->mutable_records();
@@ -143,8 +168,7 @@ grpc::Status EvidenceExport::StreamRecords(grpc::ServerContext* ctx, uint64_t fr
   auto flush = [&] {
     if (used == 0) return true;
     batch->DeleteSubrange(used, batch->size() - used);
-    // buffer_hint: more follow, gRPC need not flush each message on its own.
-    const bool ok = writer->Write(out, grpc::WriteOptions().set_buffer_hint());
+    const bool ok = writer->Write(out, true);
     used = 0;
     return ok;
   };
@@ -159,9 +183,8 @@ grpc::Status EvidenceExport::StreamRecords(grpc::ServerContext* ctx, uint64_t fr
     rec->set_recorded_unix_ns(r.recorded_ns);
     er->set_hash(r.hash);
     for (const std::string& id : *plans) er->add_plan_ids(id);
-    // Cancellation is checked per message, not per record: IsCancelled() takes a lock gRPC's
-    // transport thread holds while it sends, and per record that contention tripled the time.
-    if (++used == kRecordsPerMessage && (!flush() || ctx->IsCancelled())) {
+    // Cancellation is checked per message, not per record (GrpcExportWriter::Cancelled).
+    if (++used == kRecordsPerMessage && (!flush() || writer->Cancelled())) {
       client_gone = true;
       return false;
     }
@@ -169,7 +192,7 @@ grpc::Status EvidenceExport::StreamRecords(grpc::ServerContext* ctx, uint64_t fr
   });
   if (!scan.ok()) return ToGrpcStatus(scan);
   if (!client_gone && !flush()) client_gone = true;
-  if (client_gone || ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "export cancelled");
+  if (client_gone || writer->Cancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "export cancelled");
   return grpc::Status::OK;
 }
 

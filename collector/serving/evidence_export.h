@@ -37,6 +37,15 @@ class ExportRouting {
   const std::vector<std::string> every_;
 };
 
+// Where an export goes: the query API's stream, or a download from the web console.
+class ExportWriter {
+ public:
+  virtual ~ExportWriter() = default;
+  // False when the receiver went away. `more`: further messages follow at once.
+  virtual bool Write(const paraat::v1::ExportEvidenceResponse& message, bool more) = 0;
+  virtual bool Cancelled() = 0;
+};
+
 class EvidenceExport {
  public:
   EvidenceExport(Store* store, const Clock* clock) : store_(store), clock_(clock) {}
@@ -47,11 +56,12 @@ class EvidenceExport {
   grpc::Status Run(grpc::ServerContext* context, const EvaluationSnapshot& snapshot,
                    const paraat::v1::ExportEvidenceRequest& request,
                    grpc::ServerWriter<paraat::v1::ExportEvidenceResponse>* writer) const;
+  grpc::Status Run(const EvaluationSnapshot& snapshot, const paraat::v1::ExportEvidenceRequest& request,
+                   ExportWriter* writer) const;
 
  private:
   // Streams records from_seq <= seq < to_seq that concern the plans, many to a message.
-  grpc::Status StreamRecords(grpc::ServerContext* context, uint64_t from_seq, uint64_t to_seq, ExportRouting& routing,
-                             grpc::ServerWriter<paraat::v1::ExportEvidenceResponse>* writer) const;
+  grpc::Status StreamRecords(uint64_t from_seq, uint64_t to_seq, ExportRouting& routing, ExportWriter* writer) const;
 
   Store* const store_;
   const Clock* const clock_;

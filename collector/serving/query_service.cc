@@ -6,13 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/evaluation/plan_status.h"
-#include "collector/ingest/validation.h"
-#include "common/fs.h"
 #include "common/grpc_status.h"
 #include "common/ids.h"
-#include "common/limits.h"
-#include "common/log.h"
-#include "common/sha256.h"
 #include "common/time_util.h"
 #include "common/version.h"
 
@@ -23,10 +18,10 @@ QueryServiceImpl::QueryServiceImpl(EvaluationLoop* loop, const EvidenceState* st
     : loop_(loop),
       state_(state),
       store_(store),
-      ingest_(ingest),
       clock_(clock),
       hooks_(std::move(hooks)),
-      export_(store, clock) {}
+      export_(store, clock),
+      exercises_(loop, store, ingest, clock) {}
 
 grpc::Status QueryServiceImpl::Authorize(grpc::ServerContext* ctx, Permission p) const {
   return hooks_.authorize ? hooks_.authorize(*ctx, p) : grpc::Status::OK;
@@ -113,35 +108,8 @@ grpc::Status QueryServiceImpl::ExportEvidence(grpc::ServerContext* ctx, const pa
 grpc::Status QueryServiceImpl::RecordExercise(grpc::ServerContext* ctx, const paraat::v1::RecordExerciseRequest* req,
                                               paraat::v1::RecordExerciseResponse* resp) {
   if (auto st = Authorize(ctx, Permission::kAdmin); !st.ok()) return st;
-  paraat::v1::EvidenceRecord rec;
-  paraat::v1::ExerciseRecord* e = rec.mutable_exercise();
-  *e = req->exercise();
-  if (loop_->snapshot()->Find(e->plan_id()) == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no plan with id \"", e->plan_id(), "\""));
-  }
-  if (absl::Status st = ValidateExercise(*e, clock_->Now()); !st.ok()) return ToGrpcStatus(st);
-  if (req->attachment().size() > kMaxAttachmentBytes) {
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("the attachment is larger than ", LimitText(kMaxAttachmentBytes)));
-  }
-  if (!req->attachment().empty()) {
-    e->set_attachment_sha256(ToHex(Sha256Of(req->attachment())));
-    e->set_attachment_size(req->attachment().size());
-    absl::Status st = store_->PutAttachment(e->attachment_sha256(), req->attachment());
-    if (!st.ok()) return ToGrpcStatus(st);
-  }
-  PendingRecord pr;
-  pr.type = RecordType::kExercise;
-  pr.plan_id = e->plan_id();
-  rec.SerializeToString(&pr.payload);
-  std::vector<PendingRecord> records;
-  records.push_back(std::move(pr));
-  // The ingest writer commits the record and folds the exercise into the state.
-  auto seq = ingest_->AppendAndWait(std::move(records));
+  auto seq = exercises_.Record(req->exercise(), req->attachment());
   if (!seq.ok()) return ToGrpcStatus(seq.status());
-  loop_->EvaluateNow();
-  LogInfo("exercise recorded for plan ", e->plan_id(), ": ", e->kind(), " ", e->passed() ? "passed" : "failed",
-          " (evidence record ", *seq, ")");
   resp->set_seq(*seq);
   return grpc::Status::OK;
 }

@@ -11,6 +11,7 @@
 #include "collector/evaluation/state.h"
 #include "collector/ingest/ingest.h"
 #include "collector/serving/evidence_export.h"
+#include "collector/serving/exercise_recorder.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
 #include "paraat/v1/query.grpc.pb.h"
@@ -52,10 +53,10 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
   EvaluationLoop* loop_;
   const EvidenceState* state_;  // read only: the ingest writer folds
   Store* store_;
-  Ingest* ingest_;
   const Clock* clock_;
   QueryServiceHooks hooks_;
   EvidenceExport export_;
+  ExerciseRecorder exercises_;
 };
 
 }  // namespace paraat

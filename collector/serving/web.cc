@@ -3,7 +3,6 @@
 #include <optional>
 
 #include "collector/serving/auth.h"
-#include "collector/serving/status_page.h"
 #include "prometheus/text_serializer.h"
 
 namespace paraat {
@@ -26,13 +25,6 @@ void RegisterWebPages(HttpServer* server, const CollectorMetrics* metrics, const
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = prometheus::TextSerializer().Serialize(metrics->registry()->Collect());
     state_metrics->Render(&r.body);
-    return r;
-  });
-  server->Handle("/", [loop, clock, denied](const HttpRequest& req) {
-    if (auto d = denied(req)) return *d;
-    HttpResponse r;
-    r.content_type = "text/html; charset=utf-8";
-    r.body = RenderStatusPage(*loop->snapshot(), clock->Now());
     return r;
   });
   server->Handle("/healthz", [](const HttpRequest&) {

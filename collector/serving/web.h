@@ -1,6 +1,6 @@
-// The collector's pages on its HTTP server: /metrics (the collector's own instruments, then the
-// plan, check and agent series), / (the status page) and /healthz. With a user set, every page
-// but /healthz asks for HTTP basic authentication.
+// The collector's machine pages on its HTTP server: /metrics (the collector's own instruments,
+// then the plan, check and agent series) and /healthz. With a user set, /metrics asks for HTTP
+// basic authentication. The web console (console/console.h) serves the pages for people.
 #ifndef PARAAT_COLLECTOR_SERVING_WEB_H_
 #define PARAAT_COLLECTOR_SERVING_WEB_H_
 

@@ -79,6 +79,19 @@ const char* const kMigrations[] = {
       last_seen_ns  {i64} NOT NULL
     ){keyed};
     )sql",
+    // 2: each plan's and each source's history, for the web console's plan page without a scan
+    // of the chain: a plan's own records (transitions, exercises, plan changes) and the results
+    // of a source that changed what it says (collector/ingest/history_marker.h), with the
+    // recovery point the source reported before (0: none). Kept from this version on.
+    R"sql(
+    CREATE TABLE history (
+      subject           TEXT NOT NULL,
+      seq               {i64} NOT NULL,
+      previous_point_ns {i64} NOT NULL,
+      PRIMARY KEY (subject, seq)
+    ){keyed};
+    CREATE INDEX history_seq ON history (seq);
+    )sql",
 };
 
 const TableWrite kExercises{"exercises", {{"seq", Type::kInt64}, {"plan_id", Type::kText}}, {}, {}};
@@ -87,10 +100,18 @@ const TableWrite kPlanState{
     {{"plan_id", Type::kText}, {"state", Type::kInt32}, {"since_ns", Type::kInt64}, {"seq", Type::kInt64}},
     {"plan_id"},
     {"state", "since_ns", "seq"}};
+const TableWrite kHistory{
+    "history", {{"subject", Type::kText}, {"seq", Type::kInt64}, {"previous_point_ns", Type::kInt64}}, {}, {}};
 const TableWrite kPlanVersion{"plan_version",
                               {{"plan_id", Type::kText}, {"sha256", Type::kText}, {"seq", Type::kInt64}},
                               {"plan_id"},
                               {"sha256", "seq"}};
+
+SqlParams HistoryRow(const PendingRecord& r, uint64_t seq, int64_t) {
+  const std::string& subject = r.type == RecordType::kResult ? r.history : r.plan_id;
+  if (subject.empty()) return {};
+  return {SqlValue::Text(subject), SqlValue::Seq(seq), SqlValue::Int(r.history_previous_point_ns)};
+}
 
 // Appends a value's key form: rows with equal keys have equal key strings.
 void AppendKey(std::string* key, const SqlValue& v) {
@@ -169,6 +190,11 @@ const std::vector<SideTable>& SideTables() {
        [](const PendingRecord& r, uint64_t seq, int64_t) -> SqlParams {
          return {SqlValue::Text(r.plan_id), SqlValue::Text(r.sha256), SqlValue::Seq(seq)};
        }},
+      // A plan's own records, and the results that changed what their source says.
+      {RecordType::kTransition, &kHistory, &HistoryRow},
+      {RecordType::kExercise, &kHistory, &HistoryRow},
+      {RecordType::kPlanChange, &kHistory, &HistoryRow},
+      {RecordType::kResult, &kHistory, &HistoryRow},
   };
   return *side;
 }

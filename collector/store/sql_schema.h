@@ -52,7 +52,8 @@ extern const TableWrite kAttachments;
 struct SideTable {
   RecordType type;
   const TableWrite* table;
-  // The row for `record`, stored as `seq` at `recorded_ns`. Views into `record`.
+  // The row for `record`, stored as `seq` at `recorded_ns`. Views into `record`. Empty: no row
+  // for this record.
   SqlParams (*row)(const PendingRecord& record, uint64_t seq, int64_t recorded_ns);
 };
 const std::vector<SideTable>& SideTables();

@@ -310,7 +310,8 @@ absl::Status SqlStore::AppendGroups(SqlConnection& c, std::vector<WriteGroup*>& 
                       {SqlValue::Seq(seq), SqlValue::Int(recorded_ns), SqlValue::Int32(static_cast<int32_t>(rec.type)),
                        SqlValue::Bytes(rec.payload), SqlValue::Bytes(DigestBytes(hashes.back()))});
       for (size_t i = 0; i < side_tables.size(); ++i) {
-        if (side_tables[i].type == rec.type) side[i].Add(side_tables[i].row(rec, seq, recorded_ns));
+        if (side_tables[i].type != rec.type) continue;
+        if (SqlParams row = side_tables[i].row(rec, seq, recorded_ns); !row.empty()) side[i].Add(std::move(row));
       }
     }
   }
@@ -378,6 +379,7 @@ absl::StatusOr<uint64_t> SqlStore::Prune(absl::Time before, absl::Time now) {
     PARAAT_ASSIGN_OR_RETURN(int64_t deleted, c->Run("DELETE FROM evidence WHERE seq <= $1", through));
     removed = static_cast<uint64_t>(deleted);
     PARAAT_RETURN_IF_ERROR(c->Run("DELETE FROM exercises WHERE seq <= $1", through).status());
+    PARAAT_RETURN_IF_ERROR(c->Run("DELETE FROM history WHERE seq <= $1", through).status());
     PARAAT_RETURN_IF_ERROR(
         c->Run("DELETE FROM batches WHERE stored_ns < $1", {SqlValue::Int(ToUnixNs(before))}).status());
     return c
@@ -439,6 +441,19 @@ absl::StatusOr<std::vector<uint64_t>> SqlStore::ExerciseSeqs() {
     out.push_back(q.Seq(0));
     return true;
   }));
+  return out;
+}
+
+absl::StatusOr<std::vector<HistoryEntry>> SqlStore::History(const std::string& subject, uint64_t from_seq,
+                                                            size_t limit) {
+  std::vector<HistoryEntry> out;
+  PARAAT_RETURN_IF_ERROR(ForEachRow(
+      "SELECT seq, previous_point_ns FROM history WHERE subject = $1 AND seq >= $2 ORDER BY seq DESC LIMIT $3",
+      {SqlValue::Text(subject), SqlValue::Seq(from_seq), SqlValue::Seq(limit)}, [&](const SqlRow& q) {
+        out.push_back(HistoryEntry{q.Seq(0), q.Int(1)});
+        return true;
+      }));
+  std::reverse(out.begin(), out.end());
   return out;
 }
 

@@ -43,6 +43,8 @@ class SqlStore : public Store {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> LoadPlanVersions() override;
   absl::StatusOr<std::vector<uint64_t>> ExerciseSeqs() override;
   absl::StatusOr<std::vector<AgentRow>> LoadAgents() override;
+  absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& subject, uint64_t from_seq,
+                                                    size_t limit) override;
   absl::StatusOr<std::vector<StoredRecord>> Read(const std::vector<uint64_t>& seqs) override;
   absl::Status Scan(uint64_t from_seq, uint64_t to_seq, const std::function<bool(const StoredRecord&)>& fn) override;
   absl::StatusOr<uint64_t> FirstSeqAtOrAfter(absl::Time t) override;

@@ -29,6 +29,11 @@ struct PendingRecord {
   std::string plan_id;  // transitions, exercises, plan changes
   int state = 0;        // transitions: the new paraat.v1.PlanState
   std::string sha256;   // plan changes: the plan file's digest
+  // Results: the source (agent/check) whose history this result belongs in, because it changed
+  // what the source says (collector/ingest/history_marker.h); empty for the rest. With the
+  // recovery point the source reported before it (0: none), the achieved RPO just before it.
+  std::string history;
+  int64_t history_previous_point_ns = 0;
 };
 
 // Records committed together. With a dedup key (agent_id non-empty) the whole group is
@@ -77,6 +82,12 @@ struct AgentRow {
   int64_t last_seen_ns = 0;
 };
 
+// One record in a plan's or a source's history (Store::History).
+struct HistoryEntry {
+  uint64_t seq = 0;
+  int64_t previous_point_ns = 0;  // results: the recovery point the source reported before
+};
+
 struct StoreStats {
   uint64_t head_seq = 0;
   uint64_t records = 0;
@@ -118,6 +129,11 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> LoadPlanVersions() = 0;
   [[nodiscard]] virtual absl::StatusOr<std::vector<uint64_t>> ExerciseSeqs() = 0;
   [[nodiscard]] virtual absl::StatusOr<std::vector<AgentRow>> LoadAgents() = 0;
+  // The newest `limit` seqs at or after `from_seq` in the history of `subject`, in seq order. A
+  // plan id's history: its transitions, exercises and plan changes; an agent/check's: the
+  // results that changed what it says (PendingRecord::history).
+  [[nodiscard]] virtual absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& subject, uint64_t from_seq,
+                                                                          size_t limit) = 0;
   // Records by seq; missing ones (pruned) are left out.
   [[nodiscard]] virtual absl::StatusOr<std::vector<StoredRecord>> Read(const std::vector<uint64_t>& seqs) = 0;
   // Calls `fn` for records with from_seq <= seq <= to_seq in order, until it returns false.

@@ -84,7 +84,7 @@ class SecurityTest : public ::testing::Test {
   }
   std::string Metrics() {
     return HttpGet(absl::StrCat("https://127.0.0.1:", collector_.metrics_port, "/metrics"), nullptr,
-                   HttpOptions{ca_.ca_pem(), "prometheus", "scrape-secret"})
+                   HttpOptions{ca_.ca_pem(), "prometheus", "scrape-secret", {}})
         .value_or("");
   }
 
@@ -172,12 +172,12 @@ TEST_F(SecurityTest, QueryRolesByTokenAndCertificate) {
 TEST_F(SecurityTest, MetricsNeedTlsAndThePassword) {
   int status = 0;
   const std::string url = absl::StrCat("https://127.0.0.1:", collector_.metrics_port, "/metrics");
-  auto body = HttpGet(url, &status, HttpOptions{ca_.ca_pem(), "", ""});
+  auto body = HttpGet(url, &status, HttpOptions{ca_.ca_pem(), "", "", {}});
   ASSERT_TRUE(body.ok());
   EXPECT_EQ(status, 401);
-  body = HttpGet(url, &status, HttpOptions{ca_.ca_pem(), "prometheus", "wrong"});
+  body = HttpGet(url, &status, HttpOptions{ca_.ca_pem(), "prometheus", "wrong", {}});
   EXPECT_EQ(status, 401);
-  body = HttpGet(url, &status, HttpOptions{ca_.ca_pem(), "prometheus", "scrape-secret"});
+  body = HttpGet(url, &status, HttpOptions{ca_.ca_pem(), "prometheus", "scrape-secret", {}});
   EXPECT_EQ(status, 200);
   EXPECT_THAT(*body, HasSubstr("paraat_build_info"));
   // Secrets appear nowhere in what the collector exposes.

@@ -232,6 +232,9 @@ absl::StatusOr<std::string> HttpGet(const std::string& url, int* status, const H
     curl_easy_setopt(curl, CURLOPT_USERNAME, options.user.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, options.password.c_str());
   }
+  curl_slist* headers = nullptr;
+  for (const std::string& h : options.headers) headers = curl_slist_append(headers, h.c_str());
+  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   std::string body;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);
@@ -242,6 +245,7 @@ absl::StatusOr<std::string> HttpGet(const std::string& url, int* status, const H
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_cleanup(curl);
+  curl_slist_free_all(headers);
   if (rc != CURLE_OK) return absl::UnavailableError(absl::StrCat("GET ", url, ": ", curl_easy_strerror(rc)));
   if (status) *status = static_cast<int>(code);
   return body;

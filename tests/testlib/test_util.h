@@ -73,8 +73,9 @@ RunResult RunCommand(const std::vector<std::string>& argv, absl::Duration timeou
 // outgoing connections get theirs), never the same twice in one test process.
 int FreePort();
 struct HttpOptions {
-  std::string ca_file;         // trust this CA for https
-  std::string user, password;  // basic authentication
+  std::string ca_file;               // trust this CA for https
+  std::string user, password;        // basic authentication
+  std::vector<std::string> headers;  // "Name: value"
 };
 // GET over HTTP(S); the body, with the status code in *status.
 [[nodiscard]] absl::StatusOr<std::string> HttpGet(const std::string& url, int* status = nullptr,

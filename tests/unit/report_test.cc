@@ -3,14 +3,14 @@
 #include <regex>
 #include <sstream>
 
-#include "ctl/export.h"
-#include "ctl/report_html.h"
-#include "ctl/report_model.h"
-#include "ctl/report_oscal.h"
 #include "ctl/table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "report/export.h"
+#include "report/report_html.h"
+#include "report/report_model.h"
+#include "report/report_oscal.h"
 
 namespace paraat {
 namespace {

@@ -303,6 +303,48 @@ TEST_P(StoreTest, SideTablesFollowTheirRecords) {
   EXPECT_EQ((*versions)[0].second, "abc");
 }
 
+TEST_P(StoreTest, HistoryKeepsEachPlansAndSourcesRecordsNewestLast) {
+  // A plan's own records go into its history; results only when marked, with the recovery
+  // point before them.
+  PendingRecord t;
+  t.type = RecordType::kTransition;
+  t.plan_id = "brp";
+  t.payload = "t";
+  PendingRecord other = t;
+  other.plan_id = "other";
+  WriteGroup g = Batch(1, 3);
+  g.records[0].history = "agent-1/check-0";
+  g.records[0].history_previous_point_ns = 1234;
+  g.records[2].history = "agent-1/check-2";
+  g.records.push_back(t);
+  g.records.push_back(other);
+  g.records.push_back(t);
+  Commit({&g});
+  auto plan = store_->History("brp", 1, 10);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->size(), 2u);
+  EXPECT_EQ((*plan)[0].seq, 4u);
+  EXPECT_EQ((*plan)[1].seq, 6u);
+  // The newest `limit` of them, still in seq order; and from a seq on.
+  EXPECT_EQ((*store_->History("brp", 1, 1))[0].seq, 6u);
+  EXPECT_EQ(store_->History("brp", 5, 10)->size(), 1u);
+  auto source = store_->History("agent-1/check-0", 0, 10);
+  ASSERT_EQ(source->size(), 1u);
+  EXPECT_EQ((*source)[0].seq, 1u);
+  EXPECT_EQ((*source)[0].previous_point_ns, 1234);
+  EXPECT_TRUE(store_->History("agent-1/check-1", 0, 10)->empty());
+  // Pruned records leave the history too.
+  const absl::Time later = absl::FromUnixSeconds(1'700'000'000) + absl::Hours(48);
+  WriteGroup g2 = Batch(2, 1);
+  g2.records[0].history = "agent-1/check-0";
+  Commit({&g2}, later);
+  ASSERT_TRUE(store_->Prune(later - absl::Hours(1), later).ok());
+  source = store_->History("agent-1/check-0", 0, 10);
+  ASSERT_EQ(source->size(), 1u);
+  EXPECT_EQ((*source)[0].seq, 7u);
+  EXPECT_TRUE(store_->History("brp", 0, 10)->empty());
+}
+
 TEST_P(StoreTest, CheckpointRoundTrips) {
   std::vector<SourceCheckpoint> rows = {{"a/x", 5, 4, 3, 100}, {"b/y", 9, 9, 9, 200}};
   ASSERT_TRUE(store_->SaveCheckpoint(rows, 9).ok());

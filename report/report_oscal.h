@@ -2,15 +2,15 @@
 // for its evidence sources, exercises and evaluation, and a finding per control
 // (satisfied / not-satisfied). Control ids become OSCAL tokens (bio2:8.13.04 -> bio2_8.13.04).
 // UUIDs are name-based (v5), so the same export yields the same document.
-#ifndef PARAAT_CTL_REPORT_OSCAL_H_
-#define PARAAT_CTL_REPORT_OSCAL_H_
+#ifndef PARAAT_REPORT_REPORT_OSCAL_H_
+#define PARAAT_REPORT_REPORT_OSCAL_H_
 
 #include <memory>
 #include <ostream>
 #include <string>
 
-#include "ctl/export.h"
-#include "ctl/report_model.h"
+#include "report/export.h"
+#include "report/report_model.h"
 
 namespace paraat {
 
@@ -22,4 +22,4 @@ std::string UuidV5(const std::string& name);
 
 }  // namespace paraat
 
-#endif  // PARAAT_CTL_REPORT_OSCAL_H_
+#endif  // PARAAT_REPORT_REPORT_OSCAL_H_

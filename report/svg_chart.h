@@ -1,13 +1,13 @@
 // Inline SVG charts for the HTML report: no scripts, no external resources. Pure functions of
 // their arguments (labels are escaped here); safe to call from any thread.
-#ifndef PARAAT_CTL_SVG_CHART_H_
-#define PARAAT_CTL_SVG_CHART_H_
+#ifndef PARAAT_REPORT_SVG_CHART_H_
+#define PARAAT_REPORT_SVG_CHART_H_
 
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
-#include "ctl/report_model.h"
+#include "report/report_model.h"
 
 namespace paraat {
 
@@ -30,4 +30,4 @@ std::string TimelineChart(const std::vector<StateSpan>& spans, absl::Time from, 
 
 }  // namespace paraat
 
-#endif  // PARAAT_CTL_SVG_CHART_H_
+#endif  // PARAAT_REPORT_SVG_CHART_H_

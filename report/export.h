@@ -5,8 +5,8 @@
 //
 // Errors: sinks cannot fail; they write to the stream they were given, and the caller checks
 // that stream after Finish(). Thread-safety: a sink is used by one thread.
-#ifndef PARAAT_CTL_EXPORT_H_
-#define PARAAT_CTL_EXPORT_H_
+#ifndef PARAAT_REPORT_EXPORT_H_
+#define PARAAT_REPORT_EXPORT_H_
 
 #include <memory>
 #include <ostream>
@@ -38,4 +38,4 @@ void AppendCsvField(std::string* out, absl::string_view value);
 
 }  // namespace paraat
 
-#endif  // PARAAT_CTL_EXPORT_H_
+#endif  // PARAAT_REPORT_EXPORT_H_

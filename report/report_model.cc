@@ -1,4 +1,4 @@
-#include "ctl/report_model.h"
+#include "report/report_model.h"
 
 #include <algorithm>
 

@@ -2,15 +2,15 @@
 // scripts, no network resources). Per plan: objectives, controls with their findings, the
 // readiness timeline, achieved RPO over time against the target, restore test durations
 // against the RTO, tests and exercises with dates, sources, and the chain verification.
-#ifndef PARAAT_CTL_REPORT_HTML_H_
-#define PARAAT_CTL_REPORT_HTML_H_
+#ifndef PARAAT_REPORT_REPORT_HTML_H_
+#define PARAAT_REPORT_REPORT_HTML_H_
 
 #include <memory>
 #include <ostream>
 #include <string>
 
-#include "ctl/export.h"
-#include "ctl/report_model.h"
+#include "report/export.h"
+#include "report/report_model.h"
 
 namespace paraat {
 
@@ -19,4 +19,4 @@ std::string RenderHtml(const ReportModel& model);
 
 }  // namespace paraat
 
-#endif  // PARAAT_CTL_REPORT_HTML_H_
+#endif  // PARAAT_REPORT_REPORT_HTML_H_

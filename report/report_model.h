@@ -3,8 +3,8 @@
 // changes, agent gaps, and a finding per control. Memory is bounded: series are thinned and
 // lists capped, whatever the number of records. Records for plans the header did not name are
 // ignored; nothing here fails. Not thread-safe: one export, one thread.
-#ifndef PARAAT_CTL_REPORT_MODEL_H_
-#define PARAAT_CTL_REPORT_MODEL_H_
+#ifndef PARAAT_REPORT_REPORT_MODEL_H_
+#define PARAAT_REPORT_REPORT_MODEL_H_
 
 #include <cstdint>
 #include <map>
@@ -112,4 +112,4 @@ std::vector<SeriesPoint> Thin(const std::vector<SeriesPoint>& points, size_t max
 
 }  // namespace paraat
 
-#endif  // PARAAT_CTL_REPORT_MODEL_H_
+#endif  // PARAAT_REPORT_REPORT_MODEL_H_

@@ -1,4 +1,4 @@
-#include "ctl/export.h"
+#include "report/export.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -6,9 +6,9 @@
 #include "common/plan_format.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
-#include "ctl/report_html.h"
-#include "ctl/report_oscal.h"
 #include "nlohmann/json.hpp"
+#include "report/report_html.h"
+#include "report/report_oscal.h"
 
 namespace paraat {
 

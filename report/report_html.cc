@@ -1,4 +1,4 @@
-#include "ctl/report_html.h"
+#include "report/report_html.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -9,7 +9,7 @@
 #include "common/time_util.h"
 #include "common/units.h"
 #include "common/version.h"
-#include "ctl/svg_chart.h"
+#include "report/svg_chart.h"
 
 namespace paraat {
 namespace {

@@ -1,4 +1,4 @@
-#include "ctl/report_oscal.h"
+#include "report/report_oscal.h"
 
 #include <openssl/evp.h>
 

@@ -1,0 +1,193 @@
+// The web console in a real browser: Debian's chromium driven by puppeteer-core, against a
+// collector and agents a C++ test (tests/integration/web_console_test.cc) started.
+//
+//   node console-test.js BASE_URL ADMIN_TOKEN VIEWER_TOKEN STATUS_JSON [SCREENSHOT_DIR]
+//
+// Every page renders in Dutch and English without a missing text; axe-core finds no serious or
+// critical WCAG 2.1 AA violation; Tab reaches every link and form control; the overview's
+// numbers equal `paraatctl status --json`; the hostile file name an agent reported stays inert
+// (no dialog, no request anywhere else); a viewer cannot post the exercise form; a form without
+// its CSRF token is refused; an admin records an exercise through the form. Exit 0 when all
+// hold, 1 with the failures on standard error.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const puppeteer = require('puppeteer-core');
+const { AxePuppeteer } = require('@axe-core/puppeteer');
+
+const [base, adminToken, viewerToken, statusFile, shotDir] = process.argv.slice(2);
+const failures = [];
+const fail = (what) => { failures.push(what); console.error('FAIL: ' + what); };
+const PAGES = [
+  ['overview', '/'], ['plan', '/plans/brp'], ['evidence', '/evidence'], ['agents', '/agents'],
+  ['exercise', '/plans/brp/exercise'],
+];
+
+async function signIn(page, token) {
+  await page.goto(base + '/login', { waitUntil: 'load' });
+  await page.type('#token', token);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('button[type=submit]')]);
+}
+
+// Tab through the page; every focusable element must be reached.
+async function keyboardReachesEverything(page, name) {
+  const focusable = await page.$$eval(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary',
+      (els) => els.filter((e) => !e.disabled && e.getClientRects().length > 0).length);
+  await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
+  const seen = new Set();
+  for (let i = 0; i < focusable + 10; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return null;
+      if (!e.dataset.kbd) e.dataset.kbd = String(Math.random());
+      return e.dataset.kbd;
+    });
+    if (id) seen.add(id);
+  }
+  const missed = await page.$$eval(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary',
+      (els) => els.filter((e) => !e.disabled && e.getClientRects().length > 0 && !e.dataset.kbd)
+          .map((e) => e.outerHTML.slice(0, 80)));
+  // Radio groups take one Tab stop: the others are reached with the arrow keys.
+  const missedReal = missed.filter((m) => !m.includes('type="radio"'));
+  if (missedReal.length) fail(`${name}: Tab does not reach ${missedReal.join(' | ')}`);
+}
+
+async function checkPage(page, name, url, lang) {
+  const resp = await page.goto(`${base}${url}${url.includes('?') ? '&' : '?'}lang=${lang}`, { waitUntil: 'load' });
+  if (resp.status() !== 200) fail(`${name} (${lang}): HTTP ${resp.status()}`);
+  const csp = resp.headers()['content-security-policy'] || '';
+  if (!csp.includes("default-src 'none'")) fail(`${name}: no strict Content-Security-Policy`);
+  const text = await page.evaluate(() => document.body.innerText);
+  const htmlLang = await page.evaluate(() => document.documentElement.lang);
+  if (htmlLang !== lang) fail(`${name}: <html lang=${htmlLang}>, wanted ${lang}`);
+  const missing = text.match(/\[\[[a-z_.]+\]\]/g);
+  if (missing) fail(`${name} (${lang}): missing texts ${missing.join(', ')}`);
+  if (!(await page.$('main h1'))) fail(`${name} (${lang}): no h1 in main`);
+  const axe = await new AxePuppeteer(page).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  for (const v of axe.violations) {
+    if (v.impact === 'serious' || v.impact === 'critical') {
+      fail(`${name} (${lang}): axe ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    }
+  }
+  await keyboardReachesEverything(page, `${name} (${lang})`);
+  if (shotDir) {
+    await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.screenshot({ path: path.join(shotDir, `console-${name}-${lang}.png`), fullPage: true });
+  }
+}
+
+async function numbersMatchStatus(page) {
+  const status = JSON.parse(fs.readFileSync(statusFile, 'utf8'));
+  const plans = status.plans || [];
+  await page.goto(base + '/?lang=en', { waitUntil: 'load' });
+  const rows = await page.$$eval('#plans tbody tr', (trs) => trs.map((t) => [t.dataset.plan, t.dataset.state]));
+  const want = plans.map((p) => [p.plan, p.state]);
+  if (JSON.stringify(rows) !== JSON.stringify(want)) {
+    fail(`overview rows ${JSON.stringify(rows)} differ from paraatctl status --json ${JSON.stringify(want)}`);
+  }
+  const counts = await page.$$eval('[data-count-state]', (lis) => lis.map((l) => [l.dataset.countState, l.querySelector('.paraat-count').textContent.trim()]));
+  for (const [state, n] of counts) {
+    const expected = plans.filter((p) => p.state === state).length;
+    if (String(expected) !== n) fail(`overview count ${state} = ${n}, paraatctl says ${expected}`);
+  }
+}
+
+// Form posts outside the browser: a viewer's, and one without its CSRF token.
+async function formsAreGuarded(adminCookie, viewerCookie, viewerCsrf) {
+  const post = (cookie, body) => fetch(base + '/plans/brp/exercise', {
+    method: 'POST', redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
+    body: new URLSearchParams(body).toString(),
+  });
+  const form = { kind: 'tabletop', date: '2026-01-05', passed: 'yes', notes: 'forged' };
+  let r = await post(viewerCookie, { ...form, csrf: viewerCsrf });
+  if (r.status !== 403) fail(`a viewer's exercise post answered ${r.status}, wanted 403`);
+  r = await post(adminCookie, form);
+  if (r.status !== 403) fail(`an exercise post without a CSRF token answered ${r.status}, wanted 403`);
+  r = await post(adminCookie, { ...form, csrf: 'a'.repeat(64) });
+  if (r.status !== 403) fail(`an exercise post with a wrong CSRF token answered ${r.status}, wanted 403`);
+}
+
+async function adminRecordsAnExercise(page) {
+  await page.goto(base + '/plans/brp/exercise?lang=en', { waitUntil: 'load' });
+  // Invalid first: a date in the future is refused with paraatctl's message, next to the field.
+  await page.$eval('#x-date', (e) => { e.value = ''; });
+  await page.type('#x-date', '2999-01-01');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('main button[type=submit]')]);
+  const errors = await page.$eval('main', (m) => m.innerText);
+  if (!errors.includes('the exercise date must be set and not in the future')) fail('the form does not say the date is wrong');
+  await page.$eval('#x-date', (e) => { e.value = ''; });
+  await page.type('#x-date', '2026-01-05');
+  await page.type('#x-notes', 'Tabletop via the web console');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('main button[type=submit]')]);
+  if (!page.url().includes('/plans/brp?recorded=')) fail(`recording an exercise led to ${page.url()}`);
+  const text = await page.$eval('main', (m) => m.innerText);
+  if (!text.includes('Tabletop via the web console')) fail('the recorded exercise is not on the plan page');
+}
+
+async function cookieHeader(page) {
+  const cookies = await page.cookies();
+  return cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+}
+
+(async () => {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'paraat-chromium-'));
+  const browser = await puppeteer.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    userDataDir: profile,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+           '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    page.on('dialog', async (d) => { fail(`a dialog opened: ${d.message()}`); await d.dismiss(); });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) fail(`a request left the console: ${r.url()}`);
+    });
+    page.on('pageerror', (e) => fail(`a script ran and failed: ${e.message}`));
+    // Signed out: the pages ask to sign in.
+    const r = await page.goto(base + '/', { waitUntil: 'load' });
+    if (!page.url().includes('/login')) fail(`signed out, / led to ${page.url()} (HTTP ${r.status()})`);
+    await checkPage(page, 'login', '/login', 'nl');
+    await checkPage(page, 'login', '/login', 'en');
+    await signIn(page, adminToken);
+    for (const lang of ['nl', 'en']) {
+      for (const [name, url] of PAGES) await checkPage(page, name, url, lang);
+    }
+    await numbersMatchStatus(page);
+    const html = await (await page.goto(base + '/plans/brp', { waitUntil: 'load' })).text();
+    if (!html.includes('&lt;img src=x onerror=alert(1)&gt;')) fail('the hostile file name is not shown escaped on the plan page');
+    const imgs = await page.$$eval('img', (is) => is.length);
+    if (imgs) fail(`the plan page holds ${imgs} <img> elements: agent text became markup`);
+
+    const viewerContext = await browser.createBrowserContext();
+    const viewer = await viewerContext.newPage();
+    await signIn(viewer, viewerToken);
+    const vr = await viewer.goto(base + '/plans/brp/exercise', { waitUntil: 'load' });
+    if (vr.status() !== 403) fail(`a viewer opened the exercise form: HTTP ${vr.status()}`);
+    const vr2 = await viewer.goto(base + '/evidence', { waitUntil: 'load' });
+    if (vr2.status() !== 403) fail(`a viewer opened the evidence page: HTTP ${vr2.status()}`);
+    await viewer.goto(base + '/', { waitUntil: 'load' });
+    const viewerCsrf = await viewer.$eval('input[name=csrf]', (e) => e.value);
+    await formsAreGuarded(await cookieHeader(page), await cookieHeader(viewer), viewerCsrf);
+    await adminRecordsAnExercise(page);
+    // A download reuses paraatctl's export: the CSV header line.
+    const csv = await (await fetch(base + '/evidence/export?format=csv&plan=brp',
+                                   { headers: { Cookie: await cookieHeader(page) } })).text();
+    if (!csv.startsWith('seq,recorded_at,type,plans,agent,check,kind,status')) fail(`the CSV download starts ${csv.slice(0, 60)}`);
+  } catch (e) {
+    fail(`the test itself failed: ${e.stack || e}`);
+  } finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  console.log(failures.length ? `${failures.length} failures` : 'web console: every check passed');
+  process.exit(failures.length ? 1 : 0);
+})();
