@@ -1,7 +1,8 @@
 // Check kinds by name. Adding a kind: a new file pair under checks/ (a class with kName, kSummary
 // and Create, built from the toolkit in checks/support/), one KindOf<> line in registry.cc and one
-// line in agent/CMakeLists.txt. The registry is built once, on first use, and is read-only after
-// that (thread-safe).
+// line in agent/CMakeLists.txt. A restore_test recipe likewise: a class with kName and Create in
+// its backup system's file pair and one RecipeOf<> line (checks/support/restore_recipe.h). The
+// registry is built once, on first use, and is read-only after that (thread-safe).
 #ifndef PARAAT_AGENT_REGISTRY_H_
 #define PARAAT_AGENT_REGISTRY_H_
 

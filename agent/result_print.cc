@@ -46,6 +46,11 @@ std::string FormatResult(const paraat::v1::Result& r, absl::Time now) {
   }
   if (f.has_ready()) facts.push_back(f.ready() ? "ready" : "NOT ready");
   if (f.has_free_bytes()) facts.push_back(absl::StrCat("free ", HumanSize(f.free_bytes())));
+  if (f.has_backup_bytes() || f.has_backup_files()) {
+    facts.push_back(absl::StrCat("backup ", f.has_backup_bytes() ? HumanSize(f.backup_bytes()) : "",
+                                 f.has_backup_bytes() && f.has_backup_files() ? ", " : "",
+                                 f.has_backup_files() ? absl::StrCat(f.backup_files(), " files") : ""));
+  }
   if (!facts.empty()) absl::StrAppend(&out, "    ", absl::StrJoin(facts, " · "), "\n");
   for (const auto& d : r.details()) absl::StrAppend(&out, "    ", OneLine(d.key()), ": ", OneLine(d.value()), "\n");
   if (!r.output_tail().empty()) {

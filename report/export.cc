@@ -200,6 +200,8 @@ json FactsJson(const paraat::v1::Facts& fa) {
   if (fa.has_free_bytes()) j["free_bytes"] = fa.free_bytes();
   if (fa.has_free_ratio()) j["free_ratio"] = fa.free_ratio();
   if (fa.has_total_bytes()) j["total_bytes"] = fa.total_bytes();
+  if (fa.has_backup_bytes()) j["backup_bytes"] = fa.backup_bytes();
+  if (fa.has_backup_files()) j["backup_files"] = fa.backup_files();
   return j;
 }
 

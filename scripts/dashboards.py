@@ -198,8 +198,8 @@ def plan_detail():
 def backups():
     b = Board("paraat-backups", "Paraat — backups and integrity",
               "Backup sources: age of the newest recovery point, integrity findings, bytes read back, restore tests.")
-    b.var("kind", 'label_values(paraat_check_up{kind=~"file_backup|restic|borg|pgbackrest|restore_test"}, kind)',
-          multi=True, include_all=True)
+    b.var("kind", 'label_values(paraat_check_up{kind=~"file_backup|restic|borg|pgbackrest|bacula|barman|restore_test"}, '
+          'kind)', multi=True, include_all=True)
     b.add(timeseries("Age of the newest recovery point", [
         target('time() - paraat_check_recovery_point_timestamp_seconds{kind=~"$kind"}', "A", "{{agent}}/{{check}}")]),
         h=8)
@@ -219,6 +219,15 @@ def backups():
         w=12, h=8, x=0, newline=False)
     b.add(timeseries("Restore test durations", [
         target("paraat_check_restore_duration_seconds", "A", "{{agent}}/{{check}}")]), w=12, h=8, x=12)
+    b.add(timeseries("Size of the newest backup", [
+        target('paraat_check_backup_bytes{kind=~"$kind"}', "A", "{{agent}}/{{check}}")], unit="bytes",
+        description="What the backup tool says the backup behind the recovery point holds (Bacula JobBytes, "
+                    "Barman's backup size). A drop to 0 is a backup that succeeded with nothing in it."),
+        w=12, h=8, x=0, newline=False)
+    b.add(timeseries("Files in the newest backup", [
+        target('paraat_check_backup_files{kind=~"$kind"}', "A", "{{agent}}/{{check}}")], unit="short",
+        description="Files and directories in the backup behind the recovery point (Bacula JobFiles)."),
+        w=12, h=8, x=12)
     b.add(timeseries("Checks failing or unable to run", [
         target('sum by (status) (paraat_check_status{kind=~"$kind", status=~"failed|error"})', "A", "{{status}}")],
         unit="short"), h=6)

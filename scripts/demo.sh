@@ -2,7 +2,7 @@
 # Sets Paraat up (Debian packages, build) and runs it on its embedded default: a collector on
 # SQLite with the example plans in examples/demo/plans, and an agent verifying example backups
 # that a simulated backup job keeps writing into a scratch folder. Prints where the metrics and
-# the status page are and a readiness summary every minute. Ctrl-C stops everything cleanly.
+# the web console are and a readiness summary every minute. Ctrl-C stops everything cleanly.
 #
 # Environment: PARAAT_DEMO_DIR (scratch folder, default /tmp/paraat-demo),
 #              PARAAT_DEMO_GRPC_PORT (7443), PARAAT_DEMO_METRICS_PORT (9464),
@@ -81,7 +81,7 @@ cat <<MSG
 
 Paraat is running.
   metrics       http://127.0.0.1:$metrics_port/metrics
-  status page   http://127.0.0.1:$metrics_port/
+  web console   http://127.0.0.1:$metrics_port/
   query API     127.0.0.1:$grpc_port   (e.g. build/ctl/paraatctl --collector 127.0.0.1:$grpc_port plan show brp)
   logs          $demo/collector.log, $demo/agent.log
 Press Ctrl-C to stop.

@@ -13,7 +13,9 @@
 #include "nlohmann/json.hpp"
 
 namespace paraat {
+namespace {
 
+// The restic connection keys (repository, password, filters, binary) of the check and the recipe.
 void ReadResticKeys(YamlMap& keys, const CheckEnv& env, ResticCheck::Options* o) {
   if (auto v = keys.String("binary")) {
     o->binary = *v;
@@ -27,6 +29,7 @@ void ReadResticKeys(YamlMap& keys, const CheckEnv& env, ResticCheck::Options* o)
   if (auto v = keys.StringList("paths")) o->paths = *v;
 }
 
+// Environment for running restic: the password (by file or value) and a cache in `state_dir`.
 absl::StatusOr<std::map<std::string, std::string>> ResticEnv(const ResticCheck::Options& o,
                                                              const std::string& state_dir,
                                                              std::vector<std::string>* secrets) {
@@ -45,6 +48,7 @@ absl::StatusOr<std::map<std::string, std::string>> ResticEnv(const ResticCheck::
   return env;
 }
 
+// `restic snapshots` filter arguments.
 std::vector<std::string> ResticFilters(const ResticCheck::Options& o) {
   std::vector<std::string> f;
   if (!o.host.empty()) f.insert(f.end(), {"--host", o.host});
@@ -53,6 +57,7 @@ std::vector<std::string> ResticFilters(const ResticCheck::Options& o) {
   return f;
 }
 
+// A failed restic invocation in a short message, or "".
 std::string ResticFailure(const std::string& output, const std::string& repository) {
   if (absl::StrContains(output, "wrong password")) return "wrong password or no key found for the repository";
   if (absl::StrContains(output, "unable to open config file") || absl::StrContains(output, "Is there a repository")) {
@@ -61,6 +66,8 @@ std::string ResticFailure(const std::string& output, const std::string& reposito
   if (absl::StrContains(output, "already locked")) return "the repository is locked by another process";
   return "";
 }
+
+}  // namespace
 
 std::unique_ptr<Check> ResticCheck::Create(YamlMap& keys, const CheckEnv& env) {
   Options o;
@@ -190,6 +197,105 @@ void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, con
   Ok(r, absl::StrFormat("%s; check passed, data subset %d/%d read back (%.0f%% of the data within the rotation)",
                         summary, n, subsets, coverage * 100));
   (void)SaveCheckState(ctx.state_dir, ledger.state(), "restic.json");
+}
+
+std::unique_ptr<RestoreRecipe> ResticRestore::Create(YamlMap& keys, const CheckEnv& env) {
+  Options o;
+  ReadResticKeys(keys, env, &o.restic);
+  if (auto v = keys.String("snapshot")) o.snapshot = *v;
+  if (auto v = keys.Bool("compare")) o.compare = *v;
+  if (o.restic.repository.empty()) return nullptr;
+  return std::make_unique<ResticRestore>(std::move(o));
+}
+
+std::string ResticRestore::Resolve(const RestoreDrill& drill, const std::map<std::string, std::string>& env,
+                                   const std::vector<std::string>& secrets, paraat::v1::Result* r) const {
+  std::vector<std::string> which = {options_.restic.binary, "snapshots", "--json", "--no-lock"};
+  for (const auto& f : ResticFilters(options_.restic)) which.push_back(f);
+  if (options_.snapshot != "latest") which.push_back(options_.snapshot);
+  ProcessResult listed;
+  if (!RunDrillStep(drill.ctx, ToolRun{which, env, secrets, "", false}, "listing the snapshots", DrillStep::kSetup, r,
+                    drill.log, &listed)) {
+    std::string why = ResticFailure(listed.out + listed.err, options_.restic.repository);
+    if (!why.empty()) Error(r, absl::StrCat("restic: ", why));
+    return "";
+  }
+  auto snaps = nlohmann::json::parse(listed.out, nullptr, false);
+  std::string id;
+  absl::Time snap_time = absl::InfinitePast();
+  if (snaps.is_array()) {
+    for (const auto& s : snaps) {
+      absl::Time t;
+      std::string err;
+      if (absl::ParseTime(absl::RFC3339_full, JsonString(s, "time"), &t, &err) && t > snap_time) {
+        snap_time = t;
+        id = JsonString(s, "id");
+      }
+    }
+  }
+  if (id.empty()) {
+    Fail(r, absl::StrCat("no snapshot to restore in ", options_.restic.repository));
+    return "";
+  }
+  AddDetail(r, "snapshot_id", id.substr(0, 8));
+  AddDetail(r, "snapshot_time", FormatTimeUtc(snap_time));
+  r->mutable_facts()->set_recovery_point_unix_ns(ToUnixNs(snap_time));
+  return id;
+}
+
+bool ResticRestore::Run(const RestoreDrill& drill, paraat::v1::Result* r) {
+  std::vector<std::string> secrets;
+  auto env = ResticEnv(options_.restic, drill.ctx.state_dir, &secrets);
+  if (!env.ok()) {
+    Error(r, std::string(env.status().message()));
+    return false;
+  }
+  for (const auto& [k, v] : drill.env) (*env)[k] = v;
+  AddDetail(r, "repository", options_.restic.repository);
+  // Which snapshot: resolve "latest" (with the filters) to an id and a time first.
+  const std::string id = Resolve(drill, *env, secrets, r);
+  if (id.empty()) return false;
+  const std::string target = drill.scratch + "/restore";
+  if (!RunDrillStep(drill.ctx, ToolRun{{options_.restic.binary, "restore", id, "--target", target}, *env, secrets},
+                    "restic restore", DrillStep::kTest, r, drill.log)) {
+    return false;
+  }
+  if (!drill.Validate(target, r)) return false;
+  return !options_.compare || Compare(drill, *env, secrets, id, target, r);
+}
+
+bool ResticRestore::Compare(const RestoreDrill& drill, const std::map<std::string, std::string>& env,
+                            const std::vector<std::string>& secrets, const std::string& id, const std::string& target,
+                            paraat::v1::Result* r) const {
+  ProcessResult stats;
+  if (!RunDrillStep(drill.ctx,
+                    ToolRun{{options_.restic.binary, "stats", "--json", "--no-lock", "--mode", "restore-size", id},
+                            env,
+                            secrets,
+                            "",
+                            false},
+                    "restic stats", DrillStep::kSetup, r, drill.log, &stats)) {
+    return false;
+  }
+  auto j = nlohmann::json::parse(stats.out, nullptr, false);
+  if (!j.is_object()) {
+    Error(r, "restic stats --json gave unexpected output");
+    return false;
+  }
+  const uint64_t want_entries = static_cast<uint64_t>(JsonInt(j, "total_file_count"));
+  const uint64_t want_bytes = static_cast<uint64_t>(JsonInt(j, "total_size"));
+  uint64_t entries = 0, bytes = 0;
+  CountTree(target, &entries, &bytes);
+  AddValue(r, "restored_entries", static_cast<double>(entries));
+  AddValue(r, "restored_bytes", static_cast<double>(bytes), "B");
+  r->mutable_facts()->set_verified_bytes(bytes);
+  r->mutable_facts()->set_verified_objects(entries);
+  if (entries != want_entries || bytes != want_bytes) {
+    Fail(r, absl::StrCat("the restore differs from snapshot ", id.substr(0, 8), ": ", entries, " entries and ", bytes,
+                         " bytes restored, the snapshot has ", want_entries, " and ", want_bytes));
+    return false;
+  }
+  return true;
 }
 
 }  // namespace paraat

@@ -14,6 +14,18 @@
 //
 // Snapshots are listed without a lock; the check takes restic's own lock and never removes
 // one: a repository locked by a running backup is reported as locked (a warning), not corrupt.
+//
+// The restore_test recipe `restic` restores the latest snapshot (with the same filters) into the
+// scratch folder and compares the number of entries and bytes with `restic stats`:
+//
+//   - id: restic-restore
+//     kind: restore_test
+//     interval: 24h
+//     recipe: restic
+//     repository: /srv/restic
+//     password_file: /etc/paraat/restic.pass
+//     snapshot: latest                     # or an id
+//     compare: true
 #ifndef PARAAT_AGENT_CHECKS_RESTIC_H_
 #define PARAAT_AGENT_CHECKS_RESTIC_H_
 
@@ -22,6 +34,7 @@
 #include <vector>
 
 #include "agent/check.h"
+#include "agent/checks/support/restore_recipe.h"
 #include "agent/checks/support/tool.h"
 #include "agent/registry.h"
 #include "agent/secrets.h"
@@ -46,9 +59,6 @@ class ResticCheck : public Check {
   static std::unique_ptr<Check> Create(YamlMap& keys, const CheckEnv& env);
   void Run(const CheckContext& ctx, paraat::v1::Result* r) override;
 
-  // Exposed for the restore_test recipe.
-  const Options& options() const { return options_; }
-
  private:
   // Sets the recovery point and details from `restic snapshots --json`; false (the result
   // filled in) when there is none.
@@ -60,17 +70,32 @@ class ResticCheck : public Check {
   const Options options_;
 };
 
-// Reads the restic connection keys (repository, password, filters, binary) shared by the
-// restic check and the restic restore recipe.
-void ReadResticKeys(YamlMap& keys, const CheckEnv& env, ResticCheck::Options* o);
-// Environment for running restic: the password (by file or value) and a cache in `state_dir`.
-absl::StatusOr<std::map<std::string, std::string>> ResticEnv(const ResticCheck::Options& o,
-                                                             const std::string& state_dir,
-                                                             std::vector<std::string>* secrets);
-// Classifies a failed restic invocation into a short message.
-std::string ResticFailure(const std::string& output, const std::string& repository);
-// `restic snapshots` filter arguments.
-std::vector<std::string> ResticFilters(const ResticCheck::Options& o);
+// restore_test recipe `restic`: restores a snapshot and compares it with restic's own count.
+class ResticRestore : public RestoreRecipe {
+ public:
+  static constexpr char kName[] = "restic";
+  struct Options {
+    ResticCheck::Options restic;
+    std::string snapshot = "latest";
+    bool compare = true;
+  };
+  explicit ResticRestore(Options o) : options_(std::move(o)) {}
+  static std::unique_ptr<RestoreRecipe> Create(YamlMap& keys, const CheckEnv& env);
+  std::string Resource() const override { return "restic:" + options_.restic.repository; }
+  bool Run(const RestoreDrill& drill, paraat::v1::Result* r) override;
+
+ private:
+  // The snapshot to restore, resolved to an id (with its time as the recovery point); "" when
+  // there is none or it cannot be listed (the result filled in).
+  std::string Resolve(const RestoreDrill& drill, const std::map<std::string, std::string>& env,
+                      const std::vector<std::string>& secrets, paraat::v1::Result* r) const;
+  // Compares what was restored in `target` with `restic stats` of snapshot `id`.
+  bool Compare(const RestoreDrill& drill, const std::map<std::string, std::string>& env,
+               const std::vector<std::string>& secrets, const std::string& id, const std::string& target,
+               paraat::v1::Result* r) const;
+
+  const Options options_;
+};
 
 }  // namespace paraat
 

@@ -22,6 +22,8 @@ Observation ObservationFromResult(const paraat::v1::Result& r, uint64_t evidence
   if (f.has_ready()) o.ready = f.ready();
   if (f.has_replication_lag_seconds()) o.replication_lag_seconds = f.replication_lag_seconds();
   if (f.has_free_bytes()) o.free_bytes = f.free_bytes();
+  if (f.has_backup_bytes()) o.backup_bytes = f.backup_bytes();
+  if (f.has_backup_files()) o.backup_files = f.backup_files();
   o.evidence_seq = evidence_seq;
   return o;
 }

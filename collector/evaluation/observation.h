@@ -31,6 +31,8 @@ struct Observation {
   std::optional<bool> ready;
   std::optional<double> replication_lag_seconds;
   std::optional<uint64_t> free_bytes;
+  std::optional<uint64_t> backup_bytes;
+  std::optional<uint64_t> backup_files;
 
   uint64_t evidence_seq = 0;  // the evidence record it came from
   // When the collector received it, on the collector's own clock: freshness is judged by this,

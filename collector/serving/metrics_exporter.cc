@@ -189,6 +189,8 @@ void StateMetrics::RenderChecks(std::string* out) const {
   TextFamily restore("paraat_check_restore_duration_seconds", "Duration of the last restore the check ran");
   TextFamily ready("paraat_check_ready", "1 when the failover target reports ready");
   TextFamily free("paraat_check_free_bytes", "Free bytes the check measured (disk_space)");
+  TextFamily backup_bytes("paraat_check_backup_bytes", "Bytes in the backup behind the check's recovery point");
+  TextFamily backup_files("paraat_check_backup_files", "Files in the backup behind the check's recovery point");
   static constexpr const char* kStatus[] = {"unspecified", "ok", "warning", "failed", "error"};
 
   std::string l, sl;
@@ -216,9 +218,11 @@ void StateMetrics::RenderChecks(std::string* out) const {
     if (o.restore_duration_seconds) restore.Add(l, *o.restore_duration_seconds);
     if (o.ready) ready.Add(l, *o.ready ? 1 : 0);
     if (o.free_bytes) free.Add(l, static_cast<double>(*o.free_bytes));
+    if (o.backup_bytes) backup_bytes.Add(l, static_cast<double>(*o.backup_bytes));
+    if (o.backup_files) backup_files.Add(l, static_cast<double>(*o.backup_files));
   });
-  for (const TextFamily* f :
-       {&up, &status, &last_run, &duration, &interval, &rp, &lag, &verified, &corrupt, &restore, &ready, &free}) {
+  for (const TextFamily* f : {&up, &status, &last_run, &duration, &interval, &rp, &lag, &verified, &corrupt, &restore,
+                              &ready, &free, &backup_bytes, &backup_files}) {
     f->AppendTo(out);
   }
 }

@@ -1,6 +1,7 @@
 // The Grafana dashboards against real data: a collector with agents running every kind of check
-// the dashboards show (backups, a restore test, a PostgreSQL standby, failover targets), a real
-// Prometheus scraping it, and every panel's query — variables widened — must return data.
+// the dashboards show (backups, a Bacula job, a restore test, a PostgreSQL standby, failover
+// targets), a real Prometheus scraping it, and every panel's query — variables widened — must
+// return data.
 #include <filesystem>
 #include <regex>
 
@@ -9,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testlib/bacula.h"
 #include "tests/testlib/pg_cluster.h"
 #include "tests/testlib/test_util.h"
 
@@ -45,6 +47,13 @@ TEST(Dashboards, EveryPanelQueryReturnsData) {
   ASSERT_TRUE(primary.ok()) << primary.status();
   auto standby = PgCluster::CreateStandby(dir / "standby", **primary);
   ASSERT_TRUE(standby.ok()) << standby.status();
+  // A backup system that reports the size and files of its newest backup.
+  auto bacula = Bacula::Start(dir / "bacula");
+  ASSERT_TRUE(bacula.ok()) << bacula.status();
+  WriteBackup((*bacula)->data_dir() + "/a.bin", 64 << 10, false);
+  auto job = (*bacula)->Backup();
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_EQ(job->status, 'T') << (*bacula)->JobLog(job->id);
 
   WriteBackup(dir / "backups/db.dump", 1 << 20, true);
   WriteFileOrDie(dir / "plans/brp.yaml", R"(id: brp
@@ -83,6 +92,8 @@ sources:
                    "  - {id: dr-disk, kind: disk_space, interval: 1s, path: ",
                    dir.path(),
                    ", min_free: 1MiB}\n"
+                   "  - {id: bacula, kind: bacula, interval: 1s, config: ",
+                   (*bacula)->bconsole_config(), ", job: ", Bacula::kBackupJob, "}\n",
                    "  - id: pg-standby\n    kind: postgres_replication\n    interval: 1s\n    dsn: \"host=",
                    (*standby)->socket_dir(), " port=", (*standby)->port(), " user=postgres dbname=postgres\"\n"));
   auto agent = Process::Start({AgentBin(), "--config", dir / "agent.yaml"}, dir / "agent.log");

@@ -20,6 +20,14 @@ inline absl::StatusOr<AgentConfig> CheckConfig(const TempDir& dir, const std::st
   return LoadAgentConfig(dir / name);
 }
 
+// The value of a result's detail `key`, or "" when it has none.
+inline std::string ResultDetail(const v1::Result& r, const std::string& key) {
+  for (const auto& d : r.details()) {
+    if (d.key() == key) return d.value();
+  }
+  return "";
+}
+
 inline v1::Result RunYamlCheck(const TempDir& dir, const std::string& check_yaml) {
   auto config = CheckConfig(dir, check_yaml);
   if (!config.ok()) {

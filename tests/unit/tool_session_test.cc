@@ -1,10 +1,12 @@
 // The check-kind toolkit's tool steps, with shell one-liners standing in for backup tools: what
 // a result says when the tool cannot start, fails, finds damage, finds its repository locked,
-// or (in a restore drill) does not finish in time.
+// runs out of time, or (in a restore drill) does not finish in time; a drill's throw-away server
+// that starts, that never gets ready and that dies; findings that make one verdict.
 #include <atomic>
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "agent/checks/support/findings.h"
 #include "agent/checks/support/tool.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -151,6 +153,90 @@ TEST(RunDrillStep, NotFinishingInTimeFailsTheTest) {
   EXPECT_FALSE(RunDrillStep(ctx, Step("exec sleep 30"), "the restore", DrillStep::kTest, &r, &log));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_FAILED);
   EXPECT_EQ(r.message(), "the restore did not finish within the timeout (300ms)");
+}
+
+TEST(ToolSession, AStepReadsItsCommandsFromStandardInput) {
+  v1::Result r;
+  CheckContext ctx;
+  ToolSession tool(ctx, &r);
+  auto res = tool.Read(Sh("read a; read b; echo \"$b $a\""), "fake console", "first\nsecond\n");
+  ASSERT_TRUE(res.has_value()) << r.message();
+  EXPECT_EQ(res->out, "second first\n");
+}
+
+TEST(ToolSession, AToolThatRunsOutOfTimeSaysWhyWhenItCan) {
+  // A console retrying a server that does not answer, killed at the check's deadline.
+  v1::Result r;
+  CheckContext ctx;
+  ctx.deadline = ctx.clock->Monotonic() + absl::Milliseconds(300);
+  ToolSession tool(ctx, &r, ToolWording{nullptr, nullptr, [](const std::string& out) {
+                                          return absl::StrContains(out, "Connecting to")
+                                                     ? std::string("the server is not answering")
+                                                     : "";
+                                        }});
+  EXPECT_FALSE(tool.Read(Sh("echo 'Connecting to 127.0.0.1:9'; exec sleep 30"), "fake console").has_value());
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
+  EXPECT_THAT(r.message(), HasSubstr("fake console timed out after"));
+  EXPECT_THAT(r.message(), HasSubstr(": the server is not answering"));
+}
+
+TEST(DrillServer, AServerThatGetsReadyIsLoggedAndStopped) {
+  CheckContext ctx;
+  ctx.timeout = absl::Seconds(30);
+  ctx.deadline = ctx.clock->Monotonic() + ctx.timeout;
+  std::string log;
+  v1::Result r;
+  std::atomic<int> pings{0};
+  {
+    DrillServer server(ctx, Step("echo listening >&2; exec sleep 30"));
+    EXPECT_TRUE(server.WaitReady([&] { return ++pings >= 3; }, "the fake server", &r, &log));
+    const absl::Duration before = ctx.clock->Monotonic();
+    server.Stop(&log);
+    EXPECT_LT(ctx.clock->Monotonic() - before, absl::Seconds(5)) << "SIGTERM ends it";
+  }
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_UNSPECIFIED);
+  EXPECT_THAT(log, HasSubstr("$ sh -c echo listening >&2; exec sleep 30 &\n"));
+  EXPECT_THAT(log, HasSubstr("[server stopped, its last lines]\nlistening"));
+}
+
+TEST(DrillServer, AServerThatDiesOrNeverGetsReadyFailsTheTest) {
+  CheckContext ctx;
+  ctx.timeout = absl::Seconds(30);
+  ctx.deadline = ctx.clock->Monotonic() + ctx.timeout;
+  std::string log;
+  v1::Result died;
+  DrillServer server(ctx, Step("echo 'FATAL: could not open configuration file' >&2; exit 1"));
+  EXPECT_FALSE(server.WaitReady([] { return false; }, "the fake server", &died, &log));
+  EXPECT_EQ(died.status(), v1::CHECK_STATUS_FAILED);
+  EXPECT_EQ(died.message(), "the fake server did not start (exit code 1): FATAL: could not open configuration file");
+
+  ctx.timeout = absl::Milliseconds(300);
+  ctx.deadline = ctx.clock->Monotonic() + ctx.timeout;
+  v1::Result slow;
+  DrillServer never(ctx, Step("exec sleep 30"));
+  EXPECT_FALSE(never.WaitReady([] { return false; }, "the fake server", &slow, &log));
+  EXPECT_EQ(slow.status(), v1::CHECK_STATUS_FAILED);
+  EXPECT_EQ(slow.message(), "the fake server was not ready within the timeout (300ms)");
+
+  v1::Result missing;
+  DrillServer absent(ctx, ToolRun({"/nonexistent/mariadbd"}));
+  EXPECT_FALSE(absent.WaitReady([] { return false; }, "the fake server", &missing, &log));
+  EXPECT_EQ(missing.status(), v1::CHECK_STATUS_ERROR);
+  EXPECT_THAT(missing.message(), HasSubstr("/nonexistent/mariadbd not found"));
+}
+
+TEST(Findings, TheWorstStatusWinsAndEveryClauseIsSaid) {
+  v1::Result r;
+  Findings f;
+  f.Add(v1::CHECK_STATUS_OK, "newest backup job 12");
+  f.Add(v1::CHECK_STATUS_WARNING, "it completed with 1 warnings");
+  f.Add(v1::CHECK_STATUS_OK, "");
+  f.Apply(&r);
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_WARNING);
+  EXPECT_EQ(r.message(), "newest backup job 12; it completed with 1 warnings");
+  f.Add(v1::CHECK_STATUS_FAILED, "verify job 13 found differences");
+  f.Apply(&r);
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_FAILED);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ absl::StatusOr<ProcessResult> RunTool(const CheckContext& ctx, const ToolRun& ru
   o.timeout = std::max(ctx.TimeLeft(), absl::Milliseconds(1));
   o.cancelled = ctx.cancelled;
   o.clock = ctx.clock;
+  o.stdin_data = run.stdin_data;
   if (run.forward_progress) {
     Progress* p = ctx.progress;
     const std::vector<std::string> secrets = run.secrets;
@@ -88,8 +89,9 @@ std::string ToolSession::Explain(const std::string& output) const {
   return wording_.explain ? wording_.explain(output) : std::string();
 }
 
-std::optional<ProcessResult> ToolSession::Run(const std::vector<std::string>& argv, bool progress) {
-  auto res = RunTool(ctx_, ToolRun{argv, base_.env, base_.secrets, base_.cwd, progress});
+std::optional<ProcessResult> ToolSession::Run(const std::vector<std::string>& argv, bool progress,
+                                              const std::string& stdin_data) {
+  auto res = RunTool(ctx_, ToolRun{argv, base_.env, base_.secrets, base_.cwd, progress, stdin_data});
   if (!res.ok()) {
     Error(r_, std::string(res.status().message()));
     return std::nullopt;
@@ -104,12 +106,17 @@ bool ToolSession::Version(const std::vector<std::string>& argv) {
   return true;
 }
 
-std::optional<ProcessResult> ToolSession::Read(const std::vector<std::string>& argv, const std::string& what) {
-  auto res = Run(argv);
+std::optional<ProcessResult> ToolSession::Read(const std::vector<std::string>& argv, const std::string& what,
+                                               const std::string& stdin_data) {
+  auto res = Run(argv, /*progress=*/false, stdin_data);
   if (!res || res->success()) return res;
   const std::string output = res->out + res->err;
   r_->set_output_tail(OutputTail(*res));
-  if (wording_.locked && wording_.locked(output)) {
+  if (res->timed_out || res->cancelled) {
+    // A tool that waits for a server that does not answer (bconsole retries for 15 s) ends here.
+    const std::string why = Explain(output);
+    Error(r_, absl::StrCat(what, " ", res->Describe(), why.empty() ? "" : ": " + why));
+  } else if (wording_.locked && wording_.locked(output)) {
     Error(r_, absl::StrCat(what, ": the repository is locked by another process (a running backup?)"));
   } else {
     const std::string why = Explain(output);
@@ -172,6 +179,67 @@ bool RunDrillStep(const CheckContext& ctx, const ToolRun& run, const std::string
     return false;
   }
   return true;
+}
+
+DrillServer::DrillServer(const CheckContext& ctx, ToolRun run)
+    : ctx_(ctx), run_(std::move(run)), result_(absl::UnknownError("not ended")) {
+  thread_ = std::thread([this] {
+    CheckContext own = ctx_;
+    const std::function<bool()> cancelled = ctx_.cancelled;
+    own.cancelled = [this, cancelled] { return stop_.load() || cancelled(); };
+    auto res = RunTool(own, run_);
+    std::lock_guard<std::mutex> lock(mu_);
+    result_ = std::move(res);
+    ended_ = true;
+    cv_.notify_all();
+  });
+}
+
+DrillServer::~DrillServer() { Stop(); }
+
+bool DrillServer::Ended() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ended_;
+}
+
+bool DrillServer::WaitReady(const std::function<bool()>& ready, const std::string& what, paraat::v1::Result* r,
+                            std::string* log) {
+  while (!Ended()) {
+    if (ready()) {
+      absl::StrAppend(log, "$ ", Redact(absl::StrJoin(run_.argv, " "), run_.secrets), " &\n");
+      started_ = true;
+      return true;
+    }
+    if (ctx_.cancelled()) break;
+    std::unique_lock<std::mutex> lock(mu_);
+    ctx_.clock->WaitFor(cv_, lock, std::min(absl::Milliseconds(100), std::max(ctx_.TimeLeft(), absl::ZeroDuration())),
+                        [this] { return ended_; });
+  }
+  Stop(log);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!result_.ok()) {
+    Error(r, absl::StrCat(what, ": ", result_.status().message()));
+  } else if (result_->timed_out || ctx_.TimeLeft() <= absl::ZeroDuration()) {
+    Fail(r, absl::StrCat(what, " was not ready within the timeout (", HumanDuration(ctx_.timeout), ")"));
+  } else if (ctx_.cancelled()) {
+    Error(r, absl::StrCat(what, " was interrupted (the agent is stopping)"));
+  } else {
+    Fail(r, absl::StrCat(what, " did not start (", result_->Describe(), "): ", ToolError(*result_)));
+  }
+  return false;
+}
+
+void DrillServer::Stop(std::string* log) {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (log == nullptr || logged_) return;
+  logged_ = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!result_.ok()) return;
+  // A server that started was logged then; its output is its log until it stopped.
+  absl::StrAppend(
+      log, started_ ? "[server stopped, its last lines]" : "$ " + Redact(absl::StrJoin(run_.argv, " "), run_.secrets),
+      "\n", OutputTail(*result_, 12, 2048), "\n");
 }
 
 }  // namespace paraat

@@ -23,10 +23,14 @@
 #ifndef PARAAT_AGENT_CHECKS_SUPPORT_TOOL_H_
 #define PARAAT_AGENT_CHECKS_SUPPORT_TOOL_H_
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,12 +40,25 @@
 
 namespace paraat {
 
+// One run of a tool: ToolRun({"restic", "snapshots"}, env, secrets), or with every field.
 struct ToolRun {
+  ToolRun() = default;
+  ToolRun(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
+          std::vector<std::string> secrets = {}, std::string cwd = "", bool forward_progress = true,
+          std::string stdin_data = "")
+      : argv(std::move(argv)),
+        env(std::move(env)),
+        secrets(std::move(secrets)),
+        cwd(std::move(cwd)),
+        forward_progress(forward_progress),
+        stdin_data(std::move(stdin_data)) {}
+
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
   std::vector<std::string> secrets;  // redacted from output
   std::string cwd;
   bool forward_progress = true;  // stderr lines become progress notes
+  std::string stdin_data;        // written to the tool's standard input (bconsole's commands)
 };
 
 // NOT_FOUND (with "is it installed?") when the program does not exist; otherwise the result,
@@ -84,15 +101,19 @@ class ToolSession {
   void SetEnvironment(std::map<std::string, std::string> env, std::vector<std::string> secrets);
 
   // Runs one step. Nullopt when the program cannot be started (the result then says so);
-  // otherwise the process's ending, whatever it was. `progress`: its stderr lines are progress.
-  std::optional<ProcessResult> Run(const std::vector<std::string>& argv, bool progress = false);
+  // otherwise the process's ending, whatever it was. `progress`: its stderr lines are progress;
+  // `stdin_data` goes to its standard input (a console's commands).
+  std::optional<ProcessResult> Run(const std::vector<std::string>& argv, bool progress = false,
+                                   const std::string& stdin_data = "");
   // Runs the tool's version command and keeps its first line as the detail "tool_version".
   bool Version(const std::vector<std::string>& argv);
   // A step that reads what the repository holds (snapshots, archives, stanza info): its result
   // when it succeeded; otherwise nullopt, with the output tail kept and an error result:
   // "<what>: the repository is locked by another process (a running backup?)" or
-  // "<what> failed: <explanation, or the tool's last line>".
-  std::optional<ProcessResult> Read(const std::vector<std::string>& argv, const std::string& what);
+  // "<what> failed: <explanation, or the tool's last line>". A step that runs out of the check's
+  // time says "<what> timed out after ...", with the explanation when there is one.
+  std::optional<ProcessResult> Read(const std::vector<std::string>& argv, const std::string& what,
+                                    const std::string& stdin_data = "");
   // An integrity step that reads the data back (restic check, borg check, pgbackrest verify):
   // true when the tool succeeded. Its output tail is kept either way; otherwise the result says
   // why: "<what> timed out after ..." or "<what> cancelled" (error); the repository locked by a
@@ -127,6 +148,48 @@ enum class DrillStep {
 // `out`, when given, receives the process result.
 bool RunDrillStep(const CheckContext& ctx, const ToolRun& run, const std::string& what, DrillStep step,
                   paraat::v1::Result* r, std::string* log, ProcessResult* out = nullptr);
+
+// A throw-away server a restore drill starts on its restored copy (postgres, mariadbd) to
+// validate it: run in the foreground as the agent's child, in its own process group, on a thread
+// of its own, and ended (SIGTERM, SIGKILL after 5 s) by Stop(), by the check's deadline or by the
+// agent stopping — never left behind as a daemon.
+//
+//   DrillServer server(ctx, ToolRun({"/usr/sbin/mariadbd", ...}));
+//   if (!server.WaitReady([&] { return Ping(); }, "the throw-away mariadbd", r, &log)) return false;
+//   ... validation query ...
+//   server.Stop(&log);
+//
+// Not thread-safe: one drill drives it.
+class DrillServer {
+ public:
+  DrillServer(const CheckContext& ctx, ToolRun run);
+  ~DrillServer();  // Stop()
+  DrillServer(const DrillServer&) = delete;
+  DrillServer& operator=(const DrillServer&) = delete;
+
+  // Calls `ready` (a client's ping) every 100 ms until it returns true (its command line then
+  // goes to `log`, its output when it stops). False, with the result
+  // filled in, when the server ended first ("<what> did not start (exit code 1): <its last
+  // line>", the restore test failed), could not be started (error), or the check's time ran out
+  // (failed, "<what> was not ready within the timeout").
+  bool WaitReady(const std::function<bool()>& ready, const std::string& what, paraat::v1::Result* r, std::string* log);
+  // Ends the server and waits for it; its output tail goes to `log` (when given).
+  void Stop(std::string* log = nullptr);
+
+ private:
+  bool Ended();
+
+  const CheckContext& ctx_;
+  const ToolRun run_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool ended_ = false;                    // guarded by mu_
+  absl::StatusOr<ProcessResult> result_;  // guarded by mu_, set once ended_
+  std::thread thread_;
+  bool started_ = false;  // was ready
+  bool logged_ = false;
+};
 
 }  // namespace paraat
 
