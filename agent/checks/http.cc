@@ -49,7 +49,7 @@ std::unique_ptr<Check> HttpCheck::Create(YamlMap& keys, const CheckEnv& env) {
 }
 
 void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
-  HttpRequest request;
+  HttpClientRequest request;
   request.url = options_.url;
   request.ca_file = options_.ca_file;
   auto response = HttpGet(ctx, request);
@@ -62,17 +62,17 @@ void HttpCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   const double secs = absl::ToDoubleSeconds(response->took);
   AddValue(r, "response_time", secs, "s");
   switch (response->ending) {
-    case HttpResponse::Ending::kAnswered:
+    case HttpClientResponse::Ending::kAnswered:
       break;
-    case HttpResponse::Ending::kCancelled:
+    case HttpClientResponse::Ending::kCancelled:
       facts->set_ready(false);
       Error(r, "stopped: the agent is shutting down");
       return;
-    case HttpResponse::Ending::kTimedOut:
+    case HttpClientResponse::Ending::kTimedOut:
       facts->set_ready(false);
       Fail(r, absl::StrCat(options_.url, " did not answer in time: ", response->error));
       return;
-    case HttpResponse::Ending::kFailed:
+    case HttpClientResponse::Ending::kFailed:
       // Refused connections, failed or untrusted TLS (an expired certificate), unresolvable
       // names: the target is not usable.
       facts->set_ready(false);

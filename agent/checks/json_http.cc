@@ -126,7 +126,7 @@ std::unique_ptr<Check> JsonHttpCheck::Create(YamlMap& keys, const CheckEnv& env)
 }
 
 std::optional<nlohmann::json> JsonHttpCheck::Fetch(const CheckContext& ctx, paraat::v1::Result* r) const {
-  HttpRequest req;
+  HttpClientRequest req;
   req.url = options_.url;
   req.method = options_.method;
   req.body = options_.body;
@@ -149,7 +149,7 @@ std::optional<nlohmann::json> JsonHttpCheck::Fetch(const CheckContext& ctx, para
     return std::nullopt;
   }
   AddValue(r, "response_time", absl::ToDoubleSeconds(response->took), "s");
-  if (response->ending != HttpResponse::Ending::kAnswered) {
+  if (response->ending != HttpClientResponse::Ending::kAnswered) {
     Error(r, absl::StrCat(options_.url, ": ", response->error));
     return std::nullopt;
   }

@@ -40,7 +40,7 @@ const absl::StatusOr<LibCurl>& LoadLibCurl() {
 const LibCurl& Curl() { return *LoadLibCurl(); }
 
 size_t Collect(char* data, size_t size, size_t n, void* out) {
-  auto* response = static_cast<HttpResponse*>(out);
+  auto* response = static_cast<HttpClientResponse*>(out);
   std::string* body = &response->body;
   const size_t room = (1u << 20) - body->size();
   if (size * n > room) response->truncated = true;
@@ -49,7 +49,7 @@ size_t Collect(char* data, size_t size, size_t n, void* out) {
 }
 
 // Method, headers, authentication and TLS; the returned list is freed after the request.
-curl_slist* SetRequestOptions(CURL* curl, const HttpRequest& request) {
+curl_slist* SetRequestOptions(CURL* curl, const HttpClientRequest& request) {
   if (request.method == "POST") {
     Curl().setopt(curl, CURLOPT_POST, 1L);
     Curl().setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
@@ -101,11 +101,11 @@ std::optional<absl::Time> CertificateExpiry(CURL* curl) {
 
 }  // namespace
 
-absl::StatusOr<HttpResponse> HttpGet(const CheckContext& ctx, const HttpRequest& request) {
+absl::StatusOr<HttpClientResponse> HttpGet(const CheckContext& ctx, const HttpClientRequest& request) {
   if (const auto& api = LoadLibCurl(); !api.ok()) return api.status();
   CURL* curl = Curl().init();
   if (curl == nullptr) return absl::InternalError("cannot initialise libcurl");
-  HttpResponse out;
+  HttpClientResponse out;
   char errbuf[CURL_ERROR_SIZE] = {0};
   const long timeout_ms = static_cast<long>(
       absl::ToInt64Milliseconds(ClientTimeout(ctx, absl::Seconds(30), absl::Milliseconds(100), absl::Seconds(300))));
@@ -133,12 +133,12 @@ absl::StatusOr<HttpResponse> HttpGet(const CheckContext& ctx, const HttpRequest&
   Curl().cleanup(curl);
   if (headers != nullptr) Curl().slist_free_all(headers);
   if (rc == CURLE_OK) {
-    out.ending = HttpResponse::Ending::kAnswered;
+    out.ending = HttpClientResponse::Ending::kAnswered;
   } else {
     out.error = errbuf[0] ? errbuf : Curl().strerror(rc);
-    out.ending = rc == CURLE_ABORTED_BY_CALLBACK  ? HttpResponse::Ending::kCancelled
-                 : rc == CURLE_OPERATION_TIMEDOUT ? HttpResponse::Ending::kTimedOut
-                                                  : HttpResponse::Ending::kFailed;
+    out.ending = rc == CURLE_ABORTED_BY_CALLBACK  ? HttpClientResponse::Ending::kCancelled
+                 : rc == CURLE_OPERATION_TIMEDOUT ? HttpClientResponse::Ending::kTimedOut
+                                                  : HttpClientResponse::Ending::kFailed;
   }
   return out;
 }

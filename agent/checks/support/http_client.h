@@ -16,7 +16,7 @@
 
 namespace paraat {
 
-struct HttpRequest {
+struct HttpClientRequest {
   std::string url;
   std::string ca_file;               // trust these CAs instead of the system's
   std::string method = "GET";        // GET or POST
@@ -31,7 +31,7 @@ struct HttpRequest {
   bool verify_tls = true;  // false: any server certificate and name are accepted
 };
 
-struct HttpResponse {
+struct HttpClientResponse {
   enum class Ending {
     kAnswered,   // a response arrived (whatever its status)
     kTimedOut,   // no answer within the check's time
@@ -49,7 +49,7 @@ struct HttpResponse {
 
 // The request's ending (with request.method: GET unless set); an error status only when libcurl cannot be loaded or
 // initialised (the message names the Debian package).
-[[nodiscard]] absl::StatusOr<HttpResponse> HttpGet(const CheckContext& ctx, const HttpRequest& request);
+[[nodiscard]] absl::StatusOr<HttpClientResponse> HttpGet(const CheckContext& ctx, const HttpClientRequest& request);
 
 }  // namespace paraat
 
