@@ -197,8 +197,9 @@ def plan_detail():
 
 def backups():
     b = Board("paraat-backups", "Paraat — backups and integrity",
-              "Backup sources: age of the newest recovery point, integrity findings, bytes read back, restore tests.")
-    b.var("kind", 'label_values(paraat_check_up{kind=~"file_backup|restic|borg|pgbackrest|bacula|barman|restore_test"}, '
+              "Backup sources: age of the newest recovery point, integrity findings, bytes read back, restore tests, "
+              "off-site copies.")
+    b.var("kind", 'label_values(paraat_check_up{kind=~"file_backup|restic|borg|pgbackrest|bacula|barman|rclone|json_http|restore_test"}, '
           'kind)', multi=True, include_all=True)
     b.add(timeseries("Age of the newest recovery point", [
         target('time() - paraat_check_recovery_point_timestamp_seconds{kind=~"$kind"}', "A", "{{agent}}/{{check}}")]),
@@ -222,12 +223,32 @@ def backups():
     b.add(timeseries("Size of the newest backup", [
         target('paraat_check_backup_bytes{kind=~"$kind"}', "A", "{{agent}}/{{check}}")], unit="bytes",
         description="What the backup tool says the backup behind the recovery point holds (Bacula JobBytes, "
-                    "Barman's backup size). A drop to 0 is a backup that succeeded with nothing in it."),
+                    "Barman's backup size, the files on an rclone remote, a REST API's size). A drop to 0 is a "
+                    "backup that succeeded with nothing in it."),
         w=12, h=8, x=0, newline=False)
     b.add(timeseries("Files in the newest backup", [
         target('paraat_check_backup_files{kind=~"$kind"}', "A", "{{agent}}/{{check}}")], unit="short",
-        description="Files and directories in the backup behind the recovery point (Bacula JobFiles)."),
+        description="Files and directories in the backup behind the recovery point (Bacula JobFiles, the "
+                    "files on an rclone remote, a REST API's file count)."),
         w=12, h=8, x=12)
+    b.add(timeseries("Off-site copies: age of the newest object", [
+        target('time() - paraat_check_recovery_point_timestamp_seconds{kind="rclone"}', "A", "{{agent}}/{{check}}")],
+        description="The newest object on each rclone remote (S3, Azure Blob, SFTP...): how far the off-site copy "
+                    "is behind. Its integrity (rclone check against the local set) is in the Integrity table."),
+        w=12, h=8, x=0, newline=False)
+    b.add(table("Off-site copies", [
+        target('paraat_check_up{kind="rclone"}', "A", instant=True, fmt="table"),
+        target('paraat_check_backup_bytes{kind="rclone"}', "B", instant=True, fmt="table"),
+        target('paraat_check_backup_files{kind="rclone"}', "C", instant=True, fmt="table"),
+    ], [{"id": "merge", "options": {}},
+        {"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True, "kind": True},
+                                       "renameByName": {"Value #A": "In sync", "Value #B": "Size",
+                                                        "Value #C": "Files"}}}],
+        [{"matcher": {"id": "byName", "options": "In sync"},
+          "properties": [{"id": "mappings", "value": [{"type": "value", "options": {
+              "1": {"color": "green", "text": "in sync"}, "0": {"color": "red", "text": "differs / missing"}}}]},
+                         {"id": "custom.displayMode", "value": "color-background"}]},
+         unit_override("Size", "bytes")]), w=12, h=8, x=12)
     b.add(timeseries("Checks failing or unable to run", [
         target('sum by (status) (paraat_check_status{kind=~"$kind", status=~"failed|error"})', "A", "{{status}}")],
         unit="short"), h=6)
@@ -252,6 +273,16 @@ def replication():
         target("paraat_plan_failover_ready", "A", "{{plan}}")], unit="short"), w=12, h=7, x=0, newline=False)
     b.add(timeseries("Free space on restore targets", [
         target('paraat_check_free_bytes', "A", "{{agent}}/{{check}}")], unit="bytes"),
+        w=12, h=7, x=12)
+    b.add(timeseries("Replicas ready to take over", [
+        target('paraat_check_ready{kind=~".+_replication"}', "A", "{{agent}}/{{check}} ({{kind}})")], unit="short",
+        description="1: the replica (PostgreSQL, MariaDB, Redis) is linked to its primary and current enough to take "
+                    "over; 0: link down, in a full sync, or silent for too long."),
+        w=12, h=7, x=0, newline=False)
+    b.add(timeseries("Redis replicas: seconds since the primary was last heard", [
+        target('paraat_check_replication_lag_seconds{kind="redis_replication"}', "A", "{{agent}}/{{check}}")],
+        description="master_last_io_seconds_ago of each Redis replica: an idle primary pings every 10 s, so more "
+                    "than 30 s is a primary that is gone or hung."),
         w=12, h=7, x=12)
     b.write()
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/checks/support/client.h"
 #include "agent/checks/support/config_keys.h"
@@ -61,6 +62,22 @@ std::optional<absl::Time> ParseItemTime(const nlohmann::json* v) {
   return std::nullopt;
 }
 
+// A count at `pointer` (bytes, files): a non-negative number, or a string of digits (APIs that
+// send 64-bit sizes as strings); nullopt when absent or anything else.
+std::optional<uint64_t> Count(const nlohmann::json& j, const std::string& pointer) {
+  const nlohmann::json* v = pointer.empty() ? nullptr : At(j, pointer);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_number_unsigned()) return v->get<uint64_t>();
+  if (v->is_number()) {
+    const double d = v->get<double>();
+    if (!std::isfinite(d) || d < 0 || d >= 1.8e19) return std::nullopt;
+    return static_cast<uint64_t>(d);
+  }
+  uint64_t n = 0;
+  if (v->is_string() && absl::SimpleAtoi(v->get<std::string>(), &n)) return n;
+  return std::nullopt;
+}
+
 const char* VerdictName(JsonHttpCheck::Verdict v) {
   return v == JsonHttpCheck::Verdict::kOk ? "ok" : v == JsonHttpCheck::Verdict::kWarning ? "warning" : "failed";
 }
@@ -107,6 +124,7 @@ std::unique_ptr<Check> JsonHttpCheck::Create(YamlMap& keys, const CheckEnv& env)
   if (auto v = PointerKey(keys, "time", kRequired)) o.time = *v;
   if (auto v = PointerKey(keys, "status", kOptional)) o.status = *v;
   if (auto v = PointerKey(keys, "bytes", kOptional)) o.bytes = *v;
+  if (auto v = PointerKey(keys, "files", kOptional)) o.files = *v;
   if (auto v = keys.StringMap("status_map")) {
     for (const auto& [word, verdict] : *v) {
       if (verdict == "ok") {
@@ -155,7 +173,8 @@ std::optional<nlohmann::json> JsonHttpCheck::Fetch(const CheckContext& ctx, para
   }
   AddDetail(r, "http_status", absl::StrCat(response->status));
   if (response->status == 401 || response->status == 403) {
-    Error(r, absl::StrCat(options_.url, " refused the request (", response->status, "): check the credentials"));
+    Error(r, absl::StrCat(options_.url, " refused the request (", response->status, "): check the credentials",
+                          options_.cert.empty() ? "" : absl::StrCat(" (client certificate ", options_.cert, ")")));
     return std::nullopt;
   }
   if (response->status < 200 || response->status > 299) {
@@ -199,10 +218,8 @@ std::vector<JsonHttpCheck::Item> JsonHttpCheck::ReadItems(const nlohmann::json& 
       auto it = options_.status_map.find(item.word);
       if (it != options_.status_map.end()) item.verdict = it->second;
     }
-    if (const nlohmann::json* b = options_.bytes.empty() ? nullptr : At(j, options_.bytes);
-        b != nullptr && b->is_number() && b->get<double>() >= 0) {
-      item.bytes = static_cast<uint64_t>(b->get<double>());
-    }
+    item.bytes = Count(j, options_.bytes);
+    item.files = Count(j, options_.files);
     out.push_back(std::move(item));
   }
   return out;
@@ -233,8 +250,14 @@ void JsonHttpCheck::Judge(std::vector<Item> items, int skipped, paraat::v1::Resu
     r->mutable_facts()->set_recovery_point_unix_ns(ToUnixNs(good->time));
     AddDetail(r, "recovery_point_item", describe(*good));
     if (good->bytes) {
+      r->mutable_facts()->set_backup_bytes(*good->bytes);
       AddDetail(r, "bytes", absl::StrCat(*good->bytes));
       AddValue(r, "bytes", static_cast<double>(*good->bytes), "B");
+    }
+    if (good->files) {
+      r->mutable_facts()->set_backup_files(*good->files);
+      AddDetail(r, "files", absl::StrCat(*good->files));
+      AddValue(r, "files", static_cast<double>(*good->files));
     }
   }
   if (newest == nullptr) {

@@ -16,12 +16,14 @@
 //     time: /endTime                 # the backup's time: RFC 3339, or epoch seconds (milliseconds above 10^11)
 //     status: /result/result         # optional: the product's status word (none: every item succeeded)
 //     status_map: {Success: ok, Warning: warning, Failed: failed}
-//     bytes: /transferredSize        # optional: the backup's size
+//     bytes: /transferredSize        # optional: the backup's size in bytes (a number or a numeric string)
+//     files: /processedObjects       # optional: the number of files (objects) in the backup
 //
 // Items whose status word is not in status_map (a running session, "None") are left out of the
 // verdict. The newest item whose status maps to ok or warning is the recovery point; the newest
 // mapped item decides: failed fails the check (the recovery point stays the last good one),
-// warning warns. No successful item at all fails. An API that cannot be reached, refuses (401,
+// warning warns. The recovery point item's bytes and files are the backup's size (backup_bytes,
+// backup_files). No successful item at all fails. An API that cannot be reached, refuses (401,
 // 403) or answers something that is not JSON with the items is an error.
 #ifndef PARAAT_AGENT_CHECKS_JSON_HTTP_H_
 #define PARAAT_AGENT_CHECKS_JSON_HTTP_H_
@@ -56,7 +58,7 @@ class JsonHttpCheck : public Check {
     bool verify_tls = true;
     std::string items;  // JSON pointers; "" for items: the document
     std::map<std::string, std::string> filter;
-    std::string name, time, status, bytes;
+    std::string name, time, status, bytes, files;
     std::map<std::string, Verdict> status_map;
   };
   // One item of the answer, as the check reads it.
@@ -65,7 +67,7 @@ class JsonHttpCheck : public Check {
     absl::Time time;
     std::string word;                // the product's status word
     std::optional<Verdict> verdict;  // nullopt: not in status_map
-    std::optional<uint64_t> bytes;
+    std::optional<uint64_t> bytes, files;
   };
 
   explicit JsonHttpCheck(Options o) : options_(std::move(o)) {}

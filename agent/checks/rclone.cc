@@ -135,7 +135,11 @@ bool RcloneCheck::ListRemote(const CheckContext& ctx, ToolSession* tool, Listing
     Fail(r, absl::StrCat("no objects at ", options_.remote));
     return false;
   }
-  r->mutable_facts()->set_recovery_point_unix_ns(ToUnixNs(listing->newest));
+  auto* facts = r->mutable_facts();
+  facts->set_recovery_point_unix_ns(ToUnixNs(listing->newest));
+  // The remote set as `rclone size` counts it: its files and their bytes (plain sizes on crypt).
+  facts->set_backup_bytes(listing->bytes);
+  facts->set_backup_files(listing->sizes.size());
   AddDetail(r, "newest_object", listing->newest_path);
   AddDetail(r, "newest_time", FormatTimeUtc(listing->newest));
   *summary = absl::StrCat(CountOf(listing->sizes.size(), "object"), " (", HumanSize(listing->bytes), ") at ",

@@ -15,7 +15,8 @@
 //
 // The recovery point is the newest object's ModTime as rclone lists it: the source file's
 // modification time where the remote keeps it (local, SFTP, S3, Azure, crypt over them), the
-// upload time where it cannot (WebDAV other than Nextcloud/ownCloud). `rclone check` on a crypt
+// upload time where it cannot (WebDAV other than Nextcloud/ownCloud); the listed files and their
+// bytes are the backup's size (backup_files, backup_bytes). `rclone check` on a crypt
 // remote compares sizes only (and passes on corrupted ciphertext), so a crypt remote is checked
 // with `cryptcheck`; a remote without a hash in common with the source is compared by size only
 // (integrity unverified) unless `download` is set. A difference fails the check: a file that

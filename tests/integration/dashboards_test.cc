@@ -1,7 +1,7 @@
 // The Grafana dashboards against real data: a collector with agents running every kind of check
-// the dashboards show (backups, a Bacula job, a restore test, a PostgreSQL standby, failover
-// targets), a real Prometheus scraping it, and every panel's query — variables widened — must
-// return data.
+// the dashboards show (backups, a Bacula job, an rclone off-site copy, a restore test, a
+// PostgreSQL standby, a Redis replica, failover targets), a real Prometheus scraping it, and every panel's query —
+// variables widened — must return data.
 #include <filesystem>
 #include <regex>
 
@@ -12,6 +12,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/testlib/bacula.h"
 #include "tests/testlib/pg_cluster.h"
+#include "tests/testlib/redis.h"
 #include "tests/testlib/test_util.h"
 
 namespace paraat::testing {
@@ -56,6 +57,15 @@ TEST(Dashboards, EveryPanelQueryReturnsData) {
   ASSERT_EQ(job->status, 'T') << (*bacula)->JobLog(job->id);
 
   WriteBackup(dir / "backups/db.dump", 1 << 20, true);
+  // Its off-site copy on an rclone remote (a local path here), and a Redis replica.
+  std::filesystem::copy(dir / "backups", dir / "offsite", std::filesystem::copy_options::recursive);
+  auto redis = Redis::Start(dir / "redis");
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  Redis::Options replica_options;
+  replica_options.primary = redis->get();
+  auto replica = Redis::Start(dir / "redis-replica", replica_options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  ASSERT_TRUE((*replica)->WaitForLinkUp().ok()) << (*replica)->Log();
   WriteFileOrDie(dir / "plans/brp.yaml", R"(id: brp
 name: Basisregistratie Personen
 owner: Team Burgerzaken
@@ -94,6 +104,10 @@ sources:
                    ", min_free: 1MiB}\n"
                    "  - {id: bacula, kind: bacula, interval: 1s, config: ",
                    (*bacula)->bconsole_config(), ", job: ", Bacula::kBackupJob, "}\n",
+                   "  - {id: offsite, kind: rclone, interval: 2s, remote: \":local:", dir / "offsite",
+                   "\", source: ", dir / "backups", "}\n",
+                   "  - {id: redis-replica, kind: redis_replication, interval: 1s, port: ", (*replica)->port(),
+                   ", password_file: ", (*replica)->password_file(), ", role: replica}\n",
                    "  - id: pg-standby\n    kind: postgres_replication\n    interval: 1s\n    dsn: \"host=",
                    (*standby)->socket_dir(), " port=", (*standby)->port(), " user=postgres dbname=postgres\"\n"));
   auto agent = Process::Start({AgentBin(), "--config", dir / "agent.yaml"}, dir / "agent.log");
@@ -103,6 +117,10 @@ sources:
   // Enough scrapes for rates and histogram quantiles over one minute.
   ASSERT_TRUE(
       WaitFor([&] { return PromQuery(prom->port, "paraat_check_restore_duration_seconds") >= 0; }, absl::Seconds(60)));
+  ASSERT_TRUE(
+      WaitFor([&] { return PromQuery(prom->port, "paraat_check_up{kind=\"rclone\"}") == 1; }, absl::Seconds(60)))
+      << "the off-site copy is not in sync:\n"
+      << ReadFileOrDie(dir / "agent.log");
   absl::SleepFor(absl::Seconds(15));
 
   int panels = 0, queries = 0;

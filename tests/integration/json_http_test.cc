@@ -1,6 +1,7 @@
 // json_http against a loopback HTTP(S) server the test starts, serving JSON files it writes: the
 // kind's own behaviour (pointers, filter, status words, epoch and RFC 3339 times, bearer and basic
-// authentication, TLS), not any product's API.
+// authentication, client certificates, TLS), not any product's API.
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -28,13 +29,14 @@ std::string Detail(const v1::Result& r, const std::string& key) {
 constexpr char kSessions[] = R"({"data": [
   {"name": "Daily DB", "endTime": "2026-12-01T03:10:00Z", "result": {"result": "Running"}},
   {"name": "Daily DB", "endTime": "2026-11-30T03:12:00Z", "result": {"result": "Failed"}, "transferredSize": 0},
-  {"name": "Daily DB", "endTime": "2026-11-29T03:11:00Z", "result": {"result": "Success"}, "transferredSize": 52428800},
+  {"name": "Daily DB", "endTime": "2026-11-29T03:11:00Z", "result": {"result": "Success"}, "transferredSize": 52428800,
+   "processedObjects": 1200},
   {"name": "Daily Files", "endTime": "2026-11-30T05:00:00+01:00", "result": {"result": "Warning"}},
   {"name": "Daily DB", "endTime": "2026-11-28T03:09:00Z", "result": {"result": "Success"}}
 ]})";
 
 constexpr char kSnapshots[] = R"({"data": [
-  {"backup-type": "vm", "backup-id": "100", "backup-time": 1796100000, "size": 1073741824},
+  {"backup-type": "vm", "backup-id": "100", "backup-time": 1796100000, "size": "1073741824"},
   {"backup-type": "vm", "backup-id": "100", "backup-time": 1796013600, "size": 1073000000},
   {"backup-type": "vm", "backup-id": "101", "backup-time": 1796120000000, "size": 2048}
 ]})";
@@ -78,6 +80,19 @@ class JsonHttpTest : public ::testing::Test {
     auto cert = ca_.Issue("api", "localhost", "DNS:localhost,IP:127.0.0.1", 30);
     ASSERT_TRUE(cert.ok()) << cert.status();
     ASSERT_TRUE(tls_.Start("127.0.0.1:0", HttpServerOptions{cert->cert, cert->key, ""}).ok());
+    // An API that authenticates its clients by certificate only: one the CA issued to "paraat".
+    mtls_.Handle("/api/sessions", [this](const HttpRequest& req) {
+      HttpResponse out;
+      if (std::find(req.peer_identities.begin(), req.peer_identities.end(), "paraat") == req.peer_identities.end()) {
+        out.status = 403;
+        out.body = R"({"error": "client certificate required"})";
+        return out;
+      }
+      out.content_type = "application/json";
+      out.body = ReadFileOrDie(dir_ / "www/sessions.json");
+      return out;
+    });
+    ASSERT_TRUE(mtls_.Start("127.0.0.1:0", HttpServerOptions{cert->cert, cert->key, ca_.ca_pem()}).ok());
   }
   std::string Url(const std::string& path, bool tls = false) {
     return absl::StrCat(tls ? "https" : "http", "://127.0.0.1:", tls ? tls_.port() : plain_.port(), path);
@@ -87,12 +102,12 @@ class JsonHttpTest : public ::testing::Test {
         "    id: veeam\n    kind: json_http\n    interval: 15m\n    url: ", url.empty() ? Url("/api/sessions") : url,
         "\n    token_file: token\n    items: /data\n    name: /name\n    time: /endTime\n"
         "    status: /result/result\n    status_map: {Success: ok, Warning: warning, Failed: failed}\n"
-        "    bytes: /transferredSize\n",
+        "    bytes: /transferredSize\n    files: /processedObjects\n",
         extra);
   }
   TempDir dir_;
   TestCa ca_;
-  HttpServer plain_, tls_;
+  HttpServer plain_, tls_, mtls_;
 };
 
 TEST_F(JsonHttpTest, TheNewestFailedBackupFailsAndTheLastGoodOneIsTheRecoveryPoint) {
@@ -103,6 +118,9 @@ TEST_F(JsonHttpTest, TheNewestFailedBackupFailsAndTheLastGoodOneIsTheRecoveryPoi
             "2026-11-29T03:11:00Z (Success) (4 items, 1 with a status not in status_map)");
   EXPECT_EQ(r.facts().recovery_point_unix_ns(), absl::ToUnixNanos(absl::FromUnixSeconds(1795921860)));
   EXPECT_EQ(Detail(r, "bytes"), "52428800");
+  // The size of the backup behind the recovery point, not of the failed one after it.
+  EXPECT_EQ(r.facts().backup_bytes(), 52428800u);
+  EXPECT_EQ(r.facts().backup_files(), 1200u);
   EXPECT_EQ(Detail(r, "newest_status"), "failed");
   EXPECT_THAT(r.DebugString(), ::testing::Not(HasSubstr("t0k3n-secret")));
 
@@ -132,6 +150,8 @@ TEST_F(JsonHttpTest, EpochTimesBasicAuthenticationAndNoStatusOverHttps) {
   ASSERT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
   EXPECT_EQ(r.facts().recovery_point_unix_ns(), absl::ToUnixNanos(absl::FromUnixSeconds(1796100000)));
   EXPECT_EQ(Detail(r, "bytes"), "1073741824");
+  EXPECT_EQ(r.facts().backup_bytes(), 1073741824u) << "a size sent as a string of digits";
+  EXPECT_FALSE(r.facts().has_backup_files()) << "no files pointer";
   EXPECT_THAT(r.message(), HasSubstr("newest backup 100 at"));
   // Milliseconds since the epoch read as such.
   r = RunYamlCheck(
@@ -140,12 +160,57 @@ TEST_F(JsonHttpTest, EpochTimesBasicAuthenticationAndNoStatusOverHttps) {
                          "    items: /data\n    filter: {/backup-id: \"101\"}\n    time: /backup-time\n"));
   ASSERT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
   EXPECT_EQ(r.facts().recovery_point_unix_ns(), absl::ToUnixNanos(absl::FromUnixSeconds(1796120000)));
+  EXPECT_FALSE(r.facts().has_backup_bytes()) << "no bytes pointer";
   // The server's certificate is not trusted without its CA.
   r = RunYamlCheck(
       dir_, absl::StrCat("    id: pbs\n    kind: json_http\n    interval: 1h\n    url: ", Url("/pbs/snapshots", true),
                          "\n    user: paraat@pbs\n    password_file: pbs.pass\n    time: /backup-time\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
   EXPECT_THAT(r.message(), HasSubstr("certificate"));
+}
+
+TEST_F(JsonHttpTest, AClientCertificateAuthenticatesAndAWrongOneIsAnError) {
+  auto mine = ca_.Issue("paraat-client", "paraat", "", 30);
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  auto other_ca = TestCa::Create(dir_ / "other-ca", "Some Other CA");
+  ASSERT_TRUE(other_ca.ok()) << other_ca.status();
+  auto stranger = other_ca->Issue("stranger", "paraat", "", 30);
+  ASSERT_TRUE(stranger.ok()) << stranger.status();
+  auto check = [&](const std::string& cert, const std::string& key) {
+    return absl::StrCat(
+        "    id: api\n    kind: json_http\n    interval: 15m\n    url: https://127.0.0.1:", mtls_.port(),
+        "/api/sessions\n    ca_file: ", ca_.ca_pem(), "\n    cert: ", cert, "\n    key: ", key,
+        "\n    items: /data\n    name: /name\n    time: /endTime\n    status: /result/result\n"
+        "    status_map: {Success: ok, Warning: warning, Failed: failed}\n"
+        "    bytes: /transferredSize\n    filter: {/name: Daily DB}\n");
+  };
+  v1::Result r = RunYamlCheck(dir_, check(mine->cert, mine->key));
+  ASSERT_EQ(r.status(), v1::CHECK_STATUS_FAILED) << r.message() << " (the newest Daily DB failed)";
+  EXPECT_EQ(r.facts().recovery_point_unix_ns(), absl::ToUnixNanos(absl::FromUnixSeconds(1795921860)));
+  EXPECT_EQ(r.facts().backup_bytes(), 52428800u);
+
+  // A certificate from a CA the server does not trust: refused, and the message names the certificate.
+  r = RunYamlCheck(dir_, check(stranger->cert, stranger->key));
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
+  EXPECT_THAT(r.message(), HasSubstr("refused the request (403): check the credentials (client certificate " +
+                                     stranger->cert + ")"));
+  EXPECT_FALSE(r.facts().has_recovery_point_unix_ns());
+  // A key that is not the certificate's: the client cannot use it at all.
+  r = RunYamlCheck(dir_, check(mine->cert, stranger->key));
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
+  EXPECT_THAT(r.message(), HasSubstr("private key")) << r.message();
+  // No certificate at all.
+  r = RunYamlCheck(dir_,
+                   absl::StrReplaceAll(check(mine->cert, mine->key),
+                                       {{absl::StrCat("    cert: ", mine->cert, "\n    key: ", mine->key, "\n"), ""}}));
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_ERROR);
+  EXPECT_THAT(r.message(), HasSubstr("refused the request (403)"));
+  // Config: a certificate without its key.
+  auto config = CheckConfig(dir_, absl::StrCat("    id: x\n    kind: json_http\n    interval: 1m\n    url: https://h/\n"
+                                               "    time: /t\n    cert: ",
+                                               mine->cert, "\n"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("cert: needs both cert and key"));
 }
 
 TEST_F(JsonHttpTest, RefusalsWrongShapesAndADownServerAreErrors) {

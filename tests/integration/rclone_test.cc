@@ -60,6 +60,9 @@ TEST_F(RcloneTest, ACleanCopyOnSftpIsVerifiedAndDifferencesFail) {
   EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_VERIFIED);
   EXPECT_EQ(r.facts().verified_objects(), 3u);
   EXPECT_EQ(r.facts().verified_bytes(), (64u << 10) + (32u << 10) + 3);
+  // The remote set's size, as `rclone size` counts it.
+  EXPECT_EQ(r.facts().backup_bytes(), (64u << 10) + (32u << 10) + 3);
+  EXPECT_EQ(r.facts().backup_files(), 3u);
   EXPECT_EQ(Detail(r, "objects"), "3");
   EXPECT_EQ(Detail(r, "location"), "offsite");
   EXPECT_EQ(Detail(r, "remote_type"), "sftp");
@@ -92,6 +95,8 @@ TEST_F(RcloneTest, CryptIsCheckedWithCryptcheckAndWebdavBySizeOnly) {
   ASSERT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message() << "\n" << r.output_tail();
   EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_VERIFIED);
   EXPECT_THAT(r.message(), HasSubstr("rclone cryptcheck: 3 files match"));
+  EXPECT_EQ(r.facts().backup_bytes(), (64u << 10) + (32u << 10) + 3) << "the plain sizes, not the ciphertext's";
+  EXPECT_EQ(r.facts().backup_files(), 3u);
   EXPECT_EQ(r.facts().recovery_point_unix_ns(), absl::ToUnixNanos(newest_));
 
   // Flipped ciphertext: plain `rclone check` would pass it (sizes only on crypt).
@@ -150,6 +155,7 @@ TEST_F(RcloneTest, DownRemoteUnknownRemoteMissingConfigAndMissingPathsSayWhat) {
                                       rclone_->config(), "\n    location: onsite\n"));
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
   EXPECT_THAT(r.message(), HasSubstr("(no source to compare with)"));
+  EXPECT_EQ(r.facts().backup_files(), 3u) << "the listing alone gives the size";
   EXPECT_EQ(Detail(r, "location"), "onsite");
 }
 
