@@ -30,6 +30,39 @@ int Usage(CtlEnv& env, const std::string& problem, const char* usage) {
 
 std::string Rfc3339(int64_t unix_ns) { return FormatUnixNs(unix_ns); }
 
+// The plan's last review and its incident clock (collector/evaluation/continuity.h).
+void AddContinuityJson(const paraat::v1::PlanStatus& s, json* j) {
+  if (s.has_review()) {
+    (*j)["review"] = {{"reviewed", Rfc3339(s.review().reviewed_unix_ns())},
+                      {"by", s.review().reviewed_by()},
+                      {"plan_sha256", s.review().plan_sha256()},
+                      {"plan_changed_since", s.review().plan_changed()}};
+  }
+  if (!s.has_incident()) return;
+  const auto& i = s.incident();
+  json ji = {{"started", Rfc3339(i.started_unix_ns())},
+             {"summary", i.summary()},
+             {"significant", i.significant()},
+             {"open", i.recovered_unix_ns() == 0},
+             {"evidence_seq", i.opened_seq()}};
+  if (i.recovered_unix_ns()) ji["recovered"] = Rfc3339(i.recovered_unix_ns());
+  json deadlines = json::array();
+  for (const auto& d : i.deadlines()) {
+    deadlines.push_back({{"report", d.report()},
+                         {"due", Rfc3339(d.due_unix_ns())},
+                         {"done", d.done_unix_ns() ? json(Rfc3339(d.done_unix_ns())) : json(nullptr)}});
+  }
+  ji["nis2_deadlines"] = deadlines;
+  (*j)["incident"] = ji;
+}
+
+// "restore test", "plan review", "training".
+std::string TestLabel(const std::string& test) {
+  if (test == "review") return "plan review";
+  if (test == "training") return "training";
+  return test + " test";
+}
+
 json StatusJson(const paraat::v1::PlanStatus& s) {
   json j;
   j["plan"] = s.plan_id();
@@ -69,6 +102,7 @@ json StatusJson(const paraat::v1::PlanStatus& s) {
   }
   j["reasons"] = reasons;
   j["controls"] = std::vector<std::string>(s.controls().begin(), s.controls().end());
+  AddContinuityJson(s, &j);
   return j;
 }
 
@@ -131,6 +165,13 @@ int CmdStatus(CtlEnv& env, int argc, char** argv) {
     ++counts[s.state() < 5 ? s.state() : 0];
   }
   env.out << t.Render();
+  bool incident_header = false;
+  for (const auto& s : resp.plans()) {
+    if (!s.has_incident()) continue;
+    env.out << (incident_header ? "" : "\n");
+    incident_header = true;
+    PrintIncident(env, s, now);
+  }
   env.out << "\n"
           << CountOf(resp.plans_size(), "plan") << ": " << counts[paraat::v1::PLAN_STATE_READY] << " ready, "
           << counts[paraat::v1::PLAN_STATE_AT_RISK] << " at risk, " << counts[paraat::v1::PLAN_STATE_UNKNOWN]
@@ -201,18 +242,39 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
   if (plan.restore_every_ns()) cadence.push_back("restore every " + HumanDuration(FromNs(plan.restore_every_ns())));
   if (plan.failover_every_ns()) cadence.push_back("failover every " + HumanDuration(FromNs(plan.failover_every_ns())));
   if (plan.exercise_every_ns()) cadence.push_back("exercise every " + HumanDuration(FromNs(plan.exercise_every_ns())));
+  if (plan.review_every_ns()) cadence.push_back("review every " + HumanDuration(FromNs(plan.review_every_ns())));
+  if (plan.training_every_ns()) cadence.push_back("training every " + HumanDuration(FromNs(plan.training_every_ns())));
   if (!cadence.empty()) env.out << "  tests:       " << absl::StrJoin(cadence, ", ") << "\n";
+  for (const auto& c : plan.contacts()) {
+    std::vector<std::string> reach;
+    if (!c.phone().empty()) reach.push_back(c.phone());
+    if (!c.email().empty()) reach.push_back(c.email());
+    env.out << "  contact:     " << OneLine(c.role()) << ": " << OneLine(c.name()) << ", "
+            << OneLine(absl::StrJoin(reach, ", ")) << "\n";
+  }
   if (plan.controls_size()) env.out << "  controls:    " << OneLine(absl::StrJoin(plan.controls(), ", ")) << "\n";
   env.out << "  file:        " << OneLine(plan.file()) << "\n\n";
   env.out << "State: " << StateName(s.state()) << " since " << Rfc3339(s.state_since_unix_ns()) << "\n";
   env.out << "  achieved RPO / target: " << RpoCell(s) << "\n";
   env.out << "  last restore test / RTO: " << RestoreCell(s, env.now) << "\n";
   for (const auto& t : s.tests()) {
-    env.out << "  " << OneLine(t.test()) << " test: last " << (t.last_unix_ns() ? Rfc3339(t.last_unix_ns()) : "never")
-            << ", due " << (t.last_unix_ns() ? Rfc3339(t.due_unix_ns()) : "now") << "\n";
+    env.out << "  " << OneLine(TestLabel(t.test())) << ": last "
+            << (t.last_unix_ns() ? Rfc3339(t.last_unix_ns()) : "never") << ", due "
+            << (t.last_unix_ns() ? Rfc3339(t.due_unix_ns()) : "now") << "\n";
+  }
+  if (s.has_review()) {
+    env.out << "  last review: " << Rfc3339(s.review().reviewed_unix_ns()) << " by "
+            << OneLine(s.review().reviewed_by())
+            << (s.review().plan_changed() ? "; the plan file has CHANGED since that review"
+                                          : "; plan file unchanged since")
+            << "\n";
   }
   for (const auto& r : s.reasons()) env.out << "  - [" << StateName(r.implies()) << "] " << OneLine(r.text()) << "\n";
   if (s.reasons_size() == 0) env.out << "  - all objectives met\n";
+  if (s.has_incident()) {
+    env.out << "\n";
+    PrintIncident(env, s, env.now);
+  }
   env.out << "\nSources:\n";
   TextTable t({"ROLE", "SOURCE", "KIND", "STATUS", "RAN", "MESSAGE"});
   for (const auto& src : resp.sources()) {

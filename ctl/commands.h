@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "ctl/client.h"
+#include "paraat/v1/plan.pb.h"
 
 namespace paraat {
 
@@ -30,6 +31,12 @@ int CmdEvidenceVerify(CtlEnv& env, int argc, char** argv);
 int CmdEvidenceExport(CtlEnv& env, int argc, char** argv);
 int CmdExerciseRecord(CtlEnv& env, int argc, char** argv);
 int CmdReload(CtlEnv& env, int argc, char** argv);
+// ctl/continuity_commands.cc: plan review; incident open|close|report (argv[0] is the
+// subcommand word).
+int CmdPlanReview(CtlEnv& env, int argc, char** argv);
+int CmdIncident(CtlEnv& env, int argc, char** argv);
+// The plan's open incident (or one closed with NIS2 reports due): clock, reports, what is next.
+void PrintIncident(CtlEnv& env, const paraat::v1::PlanStatus& s, absl::Time now);
 
 // Prints a failed call's status and returns its exit code: 2 for InvalidArgument and NotFound
 // (the user asked for something wrong), 1 for everything else.

@@ -26,6 +26,16 @@ Commands:
   exercise record --plan ID --kind tabletop|failover|restore --date DATE
                   --outcome passed|failed [--notes TEXT] [--duration D] [--attachment FILE]
                                     record an exercise people carried out
+  plan review --plan ID --by NAME [--notes TEXT] [--attachment FILE]
+                                    record that the plan was reviewed (as its file is now)
+  incident open --plan ID --summary TEXT [--started T] [--significant]
+                                    start an incident's clock: elapsed time against RTO and
+                                    MTPD; for a significant one the NIS2 reports (24h, 72h,
+                                    one month)
+  incident close --plan ID [--recovered T] [--notes TEXT]
+                                    the service is back: the recovery time is evidence
+  incident report --plan ID --kind early-warning|notification|final [--at T]
+                                    record that a NIS2 report was made
   reload                            make the collector re-read its plans
 
 Options:
@@ -92,6 +102,12 @@ int main(int argc, char** argv) {
     skip = 2;
   } else if (cmd == "exercise" && sub == "record") {
     fn = paraat::CmdExerciseRecord;
+    skip = 2;
+  } else if (cmd == "plan" && sub == "review") {
+    fn = paraat::CmdPlanReview;
+    skip = 2;
+  } else if (cmd == "incident" && (sub == "open" || sub == "close" || sub == "report")) {
+    fn = paraat::CmdIncident;
     skip = 2;
   } else if (cmd == "reload") {
     fn = paraat::CmdReload;

@@ -82,6 +82,9 @@ struct RestoreTest {
   std::string message;
 };
 
+// Whether a restore test came from a source (agent/check), not from people's records.
+bool FromSource(const RestoreTest& t) { return t.from != "exercise" && t.from != "incident"; }
+
 class PlanEvaluator {
  public:
   PlanEvaluator(const Plan& plan, const EvidenceView& evidence, absl::Time now, const EvaluationOptions& options)
@@ -94,6 +97,8 @@ class PlanEvaluator {
     EvaluateFailover();
     EvaluateIntegrity();
     EvaluateExercises();
+    const PlanExercises* ex = evidence_.Exercises(plan_.id);
+    EvaluateContinuity(plan_, ex, ex ? &ex->continuity : nullptr, now_, options_, &out_);
     std::stable_sort(out_.reasons.begin(), out_.reasons.end(),
                      [](const Reason& a, const Reason& b) { return Severity(a.implies) > Severity(b.implies); });
     out_.state = out_.reasons.empty() ? PLAN_STATE_READY : out_.reasons.front().implies;
@@ -275,6 +280,11 @@ class PlanEvaluator {
     if (const ExerciseObservation* e = ex ? ex->Latest("restore") : nullptr) {
       consider(RestoreTest{e->performed, e->passed, e->duration_seconds, "exercise", "restore exercise"});
     }
+    // A real recovery, from an incident closed, is the strongest measurement of recovery time.
+    if (const IncidentObservation* i = ex && ex->continuity.last_closed ? &*ex->continuity.last_closed : nullptr) {
+      consider(RestoreTest{*i->recovered, true, absl::ToDoubleSeconds(*i->recovered - i->started), "incident",
+                           "recovery from an incident"});
+    }
     if (plan_.restore_test.empty() && !plan_.restore_every && !latest) return;
 
     if (latest) {
@@ -289,7 +299,7 @@ class PlanEvaluator {
     if (!latest) {
       Add("restore_test_missing", PLAN_STATE_UNKNOWN, "", "no restore test recorded yet");
     } else if (!latest->succeeded) {
-      Add("restore_test_failed", PLAN_STATE_NOT_READY, latest->from == "exercise" ? "" : latest->from,
+      Add("restore_test_failed", PLAN_STATE_NOT_READY, FromSource(*latest) ? latest->from : "",
           absl::StrCat("latest restore test failed (", FormatTimeUtc(latest->time), ", ", latest->from,
                        "): ", latest->message));
     } else if (!latest->duration_seconds) {
@@ -298,15 +308,16 @@ class PlanEvaluator {
                        ") has no measured duration to compare with the RTO"));
     } else {
       const absl::Duration took = absl::Seconds(*latest->duration_seconds);
-      const std::string src = latest->from == "exercise" ? "" : latest->from;
+      const std::string src = FromSource(*latest) ? latest->from : "";
+      const char* what =
+          latest->from == "incident" ? "latest recovery (a real incident) took " : "latest restore test took ";
       if (took > plan_.rto) {
         Add("rto_exceeded", PLAN_STATE_NOT_READY, src,
-            absl::StrCat("latest restore test took ", HumanDuration(took), ", longer than the RTO ",
-                         HumanDuration(plan_.rto)));
+            absl::StrCat(what, HumanDuration(took), ", longer than the RTO ", HumanDuration(plan_.rto)));
       } else if (took > plan_.rto * options_.margin) {
         Add("rto_margin", PLAN_STATE_AT_RISK, src,
-            absl::StrCat("latest restore test took ", HumanDuration(took), ", above ", Pct(options_.margin),
-                         " of the RTO ", HumanDuration(plan_.rto)));
+            absl::StrCat(what, HumanDuration(took), ", above ", Pct(options_.margin), " of the RTO ",
+                         HumanDuration(plan_.rto)));
       }
     }
     Cadence("restore", plan_.restore_every, latest_good ? std::optional<absl::Time>(latest_good->time) : std::nullopt,
@@ -366,10 +377,12 @@ class PlanEvaluator {
   void EvaluateExercises() {
     if (!plan_.exercise_every) return;
     const PlanExercises* ex = evidence_.Exercises(plan_.id);
-    const ExerciseObservation* e = ex ? ex->Latest() : nullptr;
+    const ExerciseObservation* e = nullptr;
     std::optional<absl::Time> last_good;
     if (ex != nullptr) {
       for (const auto& [kind, obs] : ex->latest_by_kind) {
+        if (kind == "training") continue;  // training has its own cadence (training_every)
+        if (e == nullptr || obs.performed > e->performed) e = &obs;
         if (obs.passed && (!last_good || obs.performed > *last_good)) last_good = obs.performed;
       }
     }

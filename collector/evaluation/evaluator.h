@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "collector/evaluation/continuity.h"
 #include "collector/evaluation/observation.h"
 #include "collector/evaluation/plan.h"
 #include "paraat/v1/plan.pb.h"
@@ -42,7 +43,7 @@ struct Reason {
 };
 
 struct TestDue {
-  std::string test;                // restore | failover | exercise
+  std::string test;                // restore | failover | exercise | review | training
   std::optional<absl::Time> last;  // last successful test; nullopt: never
   absl::Time due;                  // UnixEpoch when never tested (long overdue)
 };
@@ -65,6 +66,7 @@ struct Evaluation {
   std::vector<TestDue> tests;
   std::optional<bool> failover_ready;  // nullopt: the plan has no failover sources
   int stale_sources = 0;
+  ContinuityEvaluation continuity;  // reviews, training, the open incident
 
   bool HasReason(const std::string& code) const;
 };

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "collector/evaluation/continuity.h"
 #include "paraat/v1/evidence.pb.h"
 #include "paraat/v1/result.pb.h"
 
@@ -74,9 +75,10 @@ struct ExerciseObservation {
 
 ExerciseObservation ObservationFromExercise(const paraat::v1::ExerciseRecord& exercise, uint64_t evidence_seq);
 
-// Latest recorded exercise of each kind, for one plan.
+// Latest recorded exercise of each kind, for one plan, with its reviews and incidents.
 struct PlanExercises {
   std::map<std::string, ExerciseObservation> latest_by_kind;
+  PlanContinuity continuity;
   void Add(const ExerciseObservation& e);
   // The latest of any kind, or of the given kind.
   const ExerciseObservation* Latest() const;

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collector/evaluation/plan_living.h"
 #include "common/controls.h"
 #include "common/ids.h"
 #include "common/sha256.h"
@@ -149,6 +150,7 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
       }
     }
   }
+  ReadLivingPlanKeys(doc, &plan);
   doc.Finish();
   if (!errors.empty()) return errors.ToStatus();
   return plan;
@@ -217,6 +219,8 @@ paraat::v1::PlanDefinition ToProto(const Plan& plan) {
   }
   for (const std::string& c : plan.controls) p.add_controls(c);
   p.set_file(plan.file);
+  p.set_sha256(plan.sha256);
+  LivingPlanToProto(plan, &p);
   return p;
 }
 

@@ -13,6 +13,15 @@
 namespace paraat {
 
 enum class Role { kRecoveryPoint, kIntegrity, kRestoreTest, kFailover };
+
+// Whom to call about a plan (plan key `contacts`, collector/evaluation/plan_living.h).
+struct Contact {
+  std::string role;  // owner | deputy | crisis | supplier | ...
+  std::string name;
+  std::string phone;
+  std::string email;
+  bool operator==(const Contact&) const = default;
+};
 const char* RoleName(Role role);  // "recovery_point", ...
 
 struct Plan {
@@ -29,6 +38,10 @@ struct Plan {
   std::optional<absl::Duration> restore_every;
   std::optional<absl::Duration> failover_every;
   std::optional<absl::Duration> exercise_every;
+  // Living-plan cadences and people (collector/evaluation/plan_living.h).
+  std::optional<absl::Duration> review_every;
+  std::optional<absl::Duration> training_every;
+  std::vector<Contact> contacts;
 
   // Source keys ("agent/check") by role.
   std::vector<std::string> recovery_point;

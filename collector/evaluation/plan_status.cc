@@ -43,6 +43,8 @@ paraat::v1::PlanStatus ToPlanStatus(const PlanView& view, absl::Time evaluated_a
   if (e.failover_ready) s.set_failover_ready(*e.failover_ready);
   s.set_stale_sources(static_cast<uint32_t>(e.stale_sources));
   for (const std::string& c : p.controls) s.add_controls(c);
+  if (p.mtpd) s.set_mtpd_ns(ToNs(*p.mtpd));
+  ToProto(e.continuity, &s);
   return s;
 }
 

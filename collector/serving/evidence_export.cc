@@ -90,9 +90,13 @@ const std::vector<std::string>* ExportRouting::PlansFor(RecordType type, const p
     }
     case RecordType::kTransition:
     case RecordType::kExercise:
+    case RecordType::kReview:
+    case RecordType::kIncident:
     case RecordType::kPlanChange: {
       const std::string& id = type == RecordType::kTransition ? rec.transition().plan_id()
                               : type == RecordType::kExercise ? rec.exercise().plan_id()
+                              : type == RecordType::kReview   ? rec.review().plan_id()
+                              : type == RecordType::kIncident ? rec.incident().plan_id()
                                                               : rec.plan_change().plan_id();
       if (!plan_ids_.count(id)) return nullptr;
       one_.assign(1, id);

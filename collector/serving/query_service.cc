@@ -21,7 +21,8 @@ QueryServiceImpl::QueryServiceImpl(EvaluationLoop* loop, const EvidenceState* st
       clock_(clock),
       hooks_(std::move(hooks)),
       export_(store, clock),
-      exercises_(loop, store, ingest, clock) {}
+      exercises_(loop, store, ingest, clock),
+      continuity_(loop, state, store, ingest, clock) {}
 
 grpc::Status QueryServiceImpl::Authorize(grpc::ServerContext* ctx, Permission p) const {
   return hooks_.authorize ? hooks_.authorize(*ctx, p) : grpc::Status::OK;
@@ -110,6 +111,24 @@ grpc::Status QueryServiceImpl::RecordExercise(grpc::ServerContext* ctx, const pa
                                               paraat::v1::RecordExerciseResponse* resp) {
   if (auto st = Authorize(ctx, Permission::kAdmin); !st.ok()) return st;
   auto seq = exercises_.Record(req->exercise(), req->attachment());
+  if (!seq.ok()) return ToGrpcStatus(seq.status());
+  resp->set_seq(*seq);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::RecordReview(grpc::ServerContext* ctx, const paraat::v1::RecordReviewRequest* req,
+                                            paraat::v1::RecordContinuityResponse* resp) {
+  if (auto st = Authorize(ctx, Permission::kAdmin); !st.ok()) return st;
+  auto seq = continuity_.RecordReview(req->review(), req->attachment());
+  if (!seq.ok()) return ToGrpcStatus(seq.status());
+  resp->set_seq(*seq);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::RecordIncident(grpc::ServerContext* ctx, const paraat::v1::RecordIncidentRequest* req,
+                                              paraat::v1::RecordContinuityResponse* resp) {
+  if (auto st = Authorize(ctx, Permission::kAdmin); !st.ok()) return st;
+  auto seq = continuity_.RecordIncident(req->incident());
   if (!seq.ok()) return ToGrpcStatus(seq.status());
   resp->set_seq(*seq);
   return grpc::Status::OK;

@@ -10,6 +10,7 @@
 #include "collector/evaluation/evaluation_loop.h"
 #include "collector/evaluation/state.h"
 #include "collector/ingest/ingest.h"
+#include "collector/serving/continuity_recorder.h"
 #include "collector/serving/evidence_export.h"
 #include "collector/serving/exercise_recorder.h"
 #include "collector/store/store.h"
@@ -48,6 +49,10 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
                               paraat::v1::RecordExerciseResponse* resp) override;
   grpc::Status ReloadPlans(grpc::ServerContext* ctx, const paraat::v1::ReloadPlansRequest* req,
                            paraat::v1::ReloadPlansResponse* resp) override;
+  grpc::Status RecordReview(grpc::ServerContext* ctx, const paraat::v1::RecordReviewRequest* req,
+                            paraat::v1::RecordContinuityResponse* resp) override;
+  grpc::Status RecordIncident(grpc::ServerContext* ctx, const paraat::v1::RecordIncidentRequest* req,
+                              paraat::v1::RecordContinuityResponse* resp) override;
 
  private:
   grpc::Status Authorize(grpc::ServerContext* ctx, Permission p) const;
@@ -59,6 +64,7 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
   QueryServiceHooks hooks_;
   EvidenceExport export_;
   ExerciseRecorder exercises_;
+  ContinuityRecorder continuity_;
 };
 
 }  // namespace paraat

@@ -30,6 +30,10 @@ const char* RecordTypeName(RecordType type) {
       return "gap";
     case RecordType::kPrune:
       return "prune";
+    case RecordType::kReview:
+      return "review";
+    case RecordType::kIncident:
+      return "incident";
   }
   return "unknown";
 }
@@ -46,6 +50,10 @@ RecordType RecordTypeOf(const paraat::v1::EvidenceRecord& r) {
       return RecordType::kGap;
     case paraat::v1::EvidenceRecord::kPrune:
       return RecordType::kPrune;
+    case paraat::v1::EvidenceRecord::kReview:
+      return RecordType::kReview;
+    case paraat::v1::EvidenceRecord::kIncident:
+      return RecordType::kIncident;
     default:
       return RecordType::kResult;
   }

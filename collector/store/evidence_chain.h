@@ -27,7 +27,11 @@ enum class RecordType : int {
   kPlanChange = 4,
   kGap = 5,
   kPrune = 6,
+  // What people record about a plan beyond exercises (collector/evaluation/continuity.h).
+  kReview = 160,
+  kIncident = 161,
 };
+inline bool IsContinuityRecord(RecordType t) { return t == RecordType::kReview || t == RecordType::kIncident; }
 const char* RecordTypeName(RecordType type);  // "result", "transition", ...
 RecordType RecordTypeOf(const paraat::v1::EvidenceRecord& record);
 

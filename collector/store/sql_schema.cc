@@ -113,6 +113,10 @@ SqlParams HistoryRow(const PendingRecord& r, uint64_t seq, int64_t) {
   return {SqlValue::Text(subject), SqlValue::Seq(seq), SqlValue::Int(r.history_previous_point_ns)};
 }
 
+SqlParams PlanRecordRow(const PendingRecord& r, uint64_t seq, int64_t) {
+  return {SqlValue::Seq(seq), SqlValue::Text(r.plan_id)};
+}
+
 // Appends a value's key form: rows with equal keys have equal key strings.
 void AppendKey(std::string* key, const SqlValue& v) {
   if (v.type == Type::kText || v.type == Type::kBytes) {
@@ -175,11 +179,11 @@ std::vector<std::string> Migrations(const SqlDialect& d) {
 
 const std::vector<SideTable>& SideTables() {
   static const std::vector<SideTable>* side = new std::vector<SideTable>{
-      // Start-up folds every exercise back in.
-      {RecordType::kExercise, &kExercises,
-       [](const PendingRecord& r, uint64_t seq, int64_t) -> SqlParams {
-         return {SqlValue::Seq(seq), SqlValue::Text(r.plan_id)};
-       }},
+      // Start-up folds every exercise back in, and every review and incident record (the table
+      // holds the seqs of what people recorded about a plan).
+      {RecordType::kExercise, &kExercises, &PlanRecordRow},
+      {RecordType::kReview, &kExercises, &PlanRecordRow},
+      {RecordType::kIncident, &kExercises, &PlanRecordRow},
       // Each plan's last state, so a restart records no false transitions.
       {RecordType::kTransition, &kPlanState,
        [](const PendingRecord& r, uint64_t seq, int64_t recorded_ns) -> SqlParams {
@@ -193,6 +197,8 @@ const std::vector<SideTable>& SideTables() {
       // A plan's own records, and the results that changed what their source says.
       {RecordType::kTransition, &kHistory, &HistoryRow},
       {RecordType::kExercise, &kHistory, &HistoryRow},
+      {RecordType::kReview, &kHistory, &HistoryRow},
+      {RecordType::kIncident, &kHistory, &HistoryRow},
       {RecordType::kPlanChange, &kHistory, &HistoryRow},
       {RecordType::kResult, &kHistory, &HistoryRow},
   };
