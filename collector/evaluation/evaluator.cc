@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "collector/evaluation/foresight.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
@@ -94,6 +95,7 @@ class PlanEvaluator {
     EvaluateFailover();
     EvaluateIntegrity();
     EvaluateExercises();
+    EvaluateForesight(plan_, evidence_, now_, &out_);
     std::stable_sort(out_.reasons.begin(), out_.reasons.end(),
                      [](const Reason& a, const Reason& b) { return Severity(a.implies) > Severity(b.implies); });
     out_.state = out_.reasons.empty() ? PLAN_STATE_READY : out_.reasons.front().implies;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "collector/evaluation/foresight_types.h"
 #include "collector/evaluation/observation.h"
 #include "collector/evaluation/plan.h"
 #include "paraat/v1/plan.pb.h"
@@ -65,6 +66,7 @@ struct Evaluation {
   std::vector<TestDue> tests;
   std::optional<bool> failover_ready;  // nullopt: the plan has no failover sources
   int stale_sources = 0;
+  ForesightFindings foresight;  // forecasts, anomalies, copies (foresight.h)
 
   bool HasReason(const std::string& code) const;
 };

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collector/evaluation/foresight.h"
 #include "common/controls.h"
 #include "common/ids.h"
 #include "common/sha256.h"
@@ -149,6 +150,7 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
       }
     }
   }
+  ParseForesight(doc, &plan.foresight);
   doc.Finish();
   if (!errors.empty()) return errors.ToStatus();
   return plan;

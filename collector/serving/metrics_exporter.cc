@@ -6,6 +6,7 @@
 #include <shared_mutex>
 
 #include "absl/strings/str_cat.h"
+#include "collector/serving/foresight_metrics.h"
 #include "common/time_util.h"
 
 namespace paraat {
@@ -172,6 +173,7 @@ void StateMetrics::RenderPlans(std::string* out) const {
                               &failover, &stale, &verdict_stale, &since, &reasons, &sources}) {
     f->AppendTo(out);
   }
+  RenderForesightMetrics(snap->plans, out);
 }
 
 void StateMetrics::RenderChecks(std::string* out) const {
