@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "collector/evaluation/foresight.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
@@ -99,6 +100,7 @@ class PlanEvaluator {
     EvaluateExercises();
     const PlanExercises* ex = evidence_.Exercises(plan_.id);
     EvaluateContinuity(plan_, ex, ex ? &ex->continuity : nullptr, now_, options_, &out_);
+    EvaluateForesight(plan_, evidence_, now_, &out_);
     std::stable_sort(out_.reasons.begin(), out_.reasons.end(),
                      [](const Reason& a, const Reason& b) { return Severity(a.implies) > Severity(b.implies); });
     out_.state = out_.reasons.empty() ? PLAN_STATE_READY : out_.reasons.front().implies;

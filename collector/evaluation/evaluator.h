@@ -22,6 +22,7 @@
 
 #include "absl/time/time.h"
 #include "collector/evaluation/continuity.h"
+#include "collector/evaluation/foresight_types.h"
 #include "collector/evaluation/observation.h"
 #include "collector/evaluation/plan.h"
 #include "paraat/v1/plan.pb.h"
@@ -67,6 +68,7 @@ struct Evaluation {
   std::optional<bool> failover_ready;  // nullopt: the plan has no failover sources
   int stale_sources = 0;
   ContinuityEvaluation continuity;  // reviews, training, the open incident
+  ForesightFindings foresight;  // forecasts, anomalies, copies (foresight.h)
 
   bool HasReason(const std::string& code) const;
 };

@@ -10,6 +10,7 @@
 
 #include "absl/time/time.h"
 #include "collector/evaluation/continuity.h"
+#include "collector/evaluation/history.h"
 #include "paraat/v1/evidence.pb.h"
 #include "paraat/v1/result.pb.h"
 
@@ -58,6 +59,7 @@ struct SourceState {
   std::optional<Observation> latest_conclusive;  // latest whose status is not error
   std::optional<Observation> latest_ok;          // latest whose status is ok or warning
   absl::Time received;                           // when the latest arrived
+  SourceHistory history;                         // recent restore tests and backups
 
   // Folds a newer result in (results older than `latest` only update the older slots);
   // `received_at` becomes obs.received.

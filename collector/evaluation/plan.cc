@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/evaluation/plan_living.h"
+#include "collector/evaluation/foresight.h"
 #include "common/controls.h"
 #include "common/ids.h"
 #include "common/sha256.h"
@@ -151,6 +152,7 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
     }
   }
   ReadLivingPlanKeys(doc, &plan);
+  ParseForesight(doc, &plan.foresight);
   doc.Finish();
   if (!errors.empty()) return errors.ToStatus();
   return plan;

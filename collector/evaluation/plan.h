@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "collector/evaluation/foresight_types.h"
 #include "paraat/v1/plan.pb.h"
 
 namespace paraat {
@@ -50,6 +51,7 @@ struct Plan {
   std::vector<std::string> failover;
 
   std::vector<std::string> controls;
+  ForesightPolicy foresight;  // forecast_horizon, ... (foresight.h)
 
   std::string file;    // where it was loaded from
   std::string sha256;  // of the file's bytes

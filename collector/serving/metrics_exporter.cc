@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/serving/continuity_metrics.h"
+#include "collector/serving/foresight_metrics.h"
 #include "common/time_util.h"
 
 namespace paraat {
@@ -174,6 +175,7 @@ void StateMetrics::RenderPlans(std::string* out) const {
     f->AppendTo(out);
   }
   RenderContinuityMetrics(*snap, now, out);
+  RenderForesightMetrics(snap->plans, out);
 }
 
 void StateMetrics::RenderChecks(std::string* out) const {
