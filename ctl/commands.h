@@ -30,6 +30,10 @@ int CmdEvidenceVerify(CtlEnv& env, int argc, char** argv);
 int CmdEvidenceExport(CtlEnv& env, int argc, char** argv);
 int CmdExerciseRecord(CtlEnv& env, int argc, char** argv);
 int CmdReload(CtlEnv& env, int argc, char** argv);
+int CmdRecoveryOrder(CtlEnv& env, int argc, char** argv);
+// The recovery chain's lines of `plan show`: dependencies, own and effective recovery time,
+// objectives accepted without evidence.
+void PrintRecoveryChain(CtlEnv& env, const paraat::v1::PlanStatus& s);
 
 // Prints a failed call's status and returns its exit code: 2 for InvalidArgument and NotFound
 // (the user asked for something wrong), 1 for everything else.

@@ -26,6 +26,10 @@ Commands:
   exercise record --plan ID --kind tabletop|failover|restore --date DATE
                   --outcome passed|failed [--notes TEXT] [--duration D] [--attachment FILE]
                                     record an exercise people carried out
+  recovery-order [--plan ID] [--json]
+                                    the plans in the order they recover, with own and
+                                    effective (measured, chained) recovery time, RTO, MTPD,
+                                    and the critical path
   reload                            make the collector re-read its plans
 
 Options:
@@ -93,6 +97,8 @@ int main(int argc, char** argv) {
   } else if (cmd == "exercise" && sub == "record") {
     fn = paraat::CmdExerciseRecord;
     skip = 2;
+  } else if (cmd == "recovery-order") {
+    fn = paraat::CmdRecoveryOrder;
   } else if (cmd == "reload") {
     fn = paraat::CmdReload;
   } else if (cmd == "help") {

@@ -48,6 +48,8 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
                               paraat::v1::RecordExerciseResponse* resp) override;
   grpc::Status ReloadPlans(grpc::ServerContext* ctx, const paraat::v1::ReloadPlansRequest* req,
                            paraat::v1::ReloadPlansResponse* resp) override;
+  grpc::Status GetRecoveryOrder(grpc::ServerContext* ctx, const paraat::v1::GetRecoveryOrderRequest* req,
+                                paraat::v1::GetRecoveryOrderResponse* resp) override;
 
  private:
   grpc::Status Authorize(grpc::ServerContext* ctx, Permission p) const;
