@@ -103,6 +103,15 @@ json StatusJson(const paraat::v1::PlanStatus& s) {
   j["reasons"] = reasons;
   j["controls"] = std::vector<std::string>(s.controls().begin(), s.controls().end());
   AddContinuityJson(s, &j);
+  if (s.depends_on_size()) j["depends_on"] = std::vector<std::string>(s.depends_on().begin(), s.depends_on().end());
+  j["own_recovery_seconds"] = s.has_own_recovery_seconds() ? json(s.own_recovery_seconds()) : json(nullptr);
+  j["effective_recovery_seconds"] =
+      s.has_effective_recovery_seconds() ? json(s.effective_recovery_seconds()) : json(nullptr);
+  if (s.accepted_unevidenced_size()) {
+    json accepted = json::object();
+    for (const auto& [objective, why] : s.accepted_unevidenced()) accepted[objective] = why;
+    j["accepted_unevidenced"] = accepted;
+  }
   return j;
 }
 
@@ -257,6 +266,7 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
   env.out << "State: " << StateName(s.state()) << " since " << Rfc3339(s.state_since_unix_ns()) << "\n";
   env.out << "  achieved RPO / target: " << RpoCell(s) << "\n";
   env.out << "  last restore test / RTO: " << RestoreCell(s, env.now) << "\n";
+  PrintRecoveryChain(env, s);
   for (const auto& t : s.tests()) {
     env.out << "  " << OneLine(TestLabel(t.test())) << ": last "
             << (t.last_unix_ns() ? Rfc3339(t.last_unix_ns()) : "never") << ", due "

@@ -37,6 +37,10 @@ int CmdPlanReview(CtlEnv& env, int argc, char** argv);
 int CmdIncident(CtlEnv& env, int argc, char** argv);
 // The plan's open incident (or one closed with NIS2 reports due): clock, reports, what is next.
 void PrintIncident(CtlEnv& env, const paraat::v1::PlanStatus& s, absl::Time now);
+int CmdRecoveryOrder(CtlEnv& env, int argc, char** argv);
+// The recovery chain's lines of `plan show`: dependencies, own and effective recovery time,
+// objectives accepted without evidence.
+void PrintRecoveryChain(CtlEnv& env, const paraat::v1::PlanStatus& s);
 
 // Prints a failed call's status and returns its exit code: 2 for InvalidArgument and NotFound
 // (the user asked for something wrong), 1 for everything else.

@@ -36,6 +36,10 @@ Commands:
                                     the service is back: the recovery time is evidence
   incident report --plan ID --kind early-warning|notification|final [--at T]
                                     record that a NIS2 report was made
+  recovery-order [--plan ID] [--json]
+                                    the plans in the order they recover, with own and
+                                    effective (measured, chained) recovery time, RTO, MTPD,
+                                    and the critical path
   reload                            make the collector re-read its plans
 
 Options:
@@ -109,6 +113,8 @@ int main(int argc, char** argv) {
   } else if (cmd == "incident" && (sub == "open" || sub == "close" || sub == "report")) {
     fn = paraat::CmdIncident;
     skip = 2;
+  } else if (cmd == "recovery-order") {
+    fn = paraat::CmdRecoveryOrder;
   } else if (cmd == "reload") {
     fn = paraat::CmdReload;
   } else if (cmd == "help") {

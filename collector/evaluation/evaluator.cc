@@ -42,20 +42,11 @@ bool Evaluation::HasReason(const std::string& code) const {
   return std::any_of(reasons.begin(), reasons.end(), [&](const Reason& r) { return r.code == code; });
 }
 
-absl::Duration StaleAfter(absl::Duration interval, const EvaluationOptions& options) {
-  return std::max(interval * options.stale_intervals, options.min_stale);
+void Evaluation::AddReason(std::string code, PlanState implies, std::string source, std::string text) {
+  reasons.push_back(Reason{std::move(code), implies, std::move(source), std::move(text)});
 }
 
-bool IsFresh(const Observation& obs, absl::Time now, const EvaluationOptions& options) {
-  // The collector's own receipt time: an agent whose clock runs ahead cannot keep its results
-  // fresh after it stops, nor one that runs behind make them stale.
-  return now - obs.received <= StaleAfter(obs.interval, options);
-}
-
-namespace {
-
-// Severity order of the states: the plan takes the worst one any reason implies.
-int Severity(PlanState s) {
+int StateSeverity(PlanState s) {
   switch (s) {
     case PLAN_STATE_NOT_READY:
       return 3;
@@ -67,6 +58,25 @@ int Severity(PlanState s) {
       return 0;
   }
 }
+
+void Evaluation::Settle() {
+  std::stable_sort(reasons.begin(), reasons.end(), [](const Reason& a, const Reason& b) {
+    return StateSeverity(a.implies) > StateSeverity(b.implies);
+  });
+  state = reasons.empty() ? PLAN_STATE_READY : reasons.front().implies;
+}
+
+absl::Duration StaleAfter(absl::Duration interval, const EvaluationOptions& options) {
+  return std::max(interval * options.stale_intervals, options.min_stale);
+}
+
+bool IsFresh(const Observation& obs, absl::Time now, const EvaluationOptions& options) {
+  // The collector's own receipt time: an agent whose clock runs ahead cannot keep its results
+  // fresh after it stops, nor one that runs behind make them stale.
+  return now - obs.received <= StaleAfter(obs.interval, options);
+}
+
+namespace {
 
 bool Conclusive(const Observation& o) { return o.status != paraat::v1::CHECK_STATUS_ERROR; }
 bool Passing(const Observation& o) {
@@ -101,15 +111,35 @@ class PlanEvaluator {
     const PlanExercises* ex = evidence_.Exercises(plan_.id);
     EvaluateContinuity(plan_, ex, ex ? &ex->continuity : nullptr, now_, options_, &out_);
     EvaluateForesight(plan_, evidence_, now_, &out_);
-    std::stable_sort(out_.reasons.begin(), out_.reasons.end(),
-                     [](const Reason& a, const Reason& b) { return Severity(a.implies) > Severity(b.implies); });
-    out_.state = out_.reasons.empty() ? PLAN_STATE_READY : out_.reasons.front().implies;
+    EvaluateRecoveryTime();
+    out_.Settle();
     return std::move(out_);
   }
 
  private:
   void Add(std::string code, PlanState implies, std::string source, std::string text) {
-    out_.reasons.push_back(Reason{std::move(code), implies, std::move(source), std::move(text)});
+    out_.AddReason(std::move(code), implies, std::move(source), std::move(text));
+  }
+
+  // The plan's own measured recovery time, and whether its RTO rests on any evidence at all
+  // (docs/design.md, "No objective without evidence").
+  void EvaluateRecoveryTime() {
+    const PlanExercises* ex = evidence_.Exercises(plan_.id);
+    const ExerciseObservation* failover = ex ? ex->Latest("failover") : nullptr;
+    if (failover && failover->passed && failover->duration_seconds && out_.failover_ready.value_or(true)) {
+      out_.own_recovery_seconds = failover->duration_seconds;
+    } else if (out_.good_restore_duration_seconds) {
+      out_.own_recovery_seconds = out_.good_restore_duration_seconds;
+    } else if (plan_.AllSources().empty() && ex == nullptr) {
+      out_.own_recovery_seconds = 0;  // a process: nothing of its own to recover
+    }
+    const bool evidenced = !plan_.restore_test.empty() || !plan_.failover.empty() ||
+                           (ex && (ex->Latest("restore") || ex->Latest("failover"))) || plan_.AllSources().empty();
+    if (evidenced || plan_.accept_unevidenced.count("rto")) return;
+    Add("rto_unevidenced", PLAN_STATE_UNKNOWN, "",
+        absl::StrCat("the RTO ", HumanDuration(plan_.rto),
+                     " rests on no evidence: the plan has no restore test or failover source and no recorded "
+                     "restore or failover exercise (or accept it: accept_unevidenced: {rto: \"why\"})"));
   }
 
   const SourceState* Source(const std::string& key) const { return evidence_.Source(key); }

@@ -2,6 +2,7 @@
 #ifndef PARAAT_COLLECTOR_EVALUATION_PLAN_H_
 #define PARAAT_COLLECTOR_EVALUATION_PLAN_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,14 @@ struct Plan {
 
   std::vector<std::string> controls;
   ForesightPolicy foresight;  // forecast_horizon, ... (foresight.h)
+
+  // Plans that must recover before this one (a process on its services, a service on its
+  // infrastructure): docs/design.md, "Dependencies". A plan with dependencies may have no sources.
+  std::vector<std::string> depends_on;
+  int depends_on_line = 0;  // where `depends_on` is in the file, for load-time problems
+  // Objectives the plan's owner accepts without evidence, with the reason they gave
+  // (`accept_unevidenced: {rto: "..."}`): a recorded exception, never a met objective.
+  std::map<std::string, std::string> accept_unevidenced;
 
   std::string file;    // where it was loaded from
   std::string sha256;  // of the file's bytes

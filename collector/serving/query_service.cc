@@ -39,6 +39,16 @@ grpc::Status QueryServiceImpl::GetStatus(grpc::ServerContext* ctx, const paraat:
   return grpc::Status::OK;
 }
 
+grpc::Status QueryServiceImpl::GetRecoveryOrder(grpc::ServerContext* ctx,
+                                                const paraat::v1::GetRecoveryOrderRequest* req,
+                                                paraat::v1::GetRecoveryOrderResponse* resp) {
+  if (auto st = Authorize(ctx, Permission::kView); !st.ok()) return st;
+  auto order = RecoveryOrderOf(*loop_->snapshot(), req->plan_id());
+  if (!order.ok()) return grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(order.status().message()));
+  *resp = *std::move(order);
+  return grpc::Status::OK;
+}
+
 grpc::Status QueryServiceImpl::GetPlan(grpc::ServerContext* ctx, const paraat::v1::GetPlanRequest* req,
                                        paraat::v1::GetPlanResponse* resp) {
   if (auto st = Authorize(ctx, Permission::kView); !st.ok()) return st;

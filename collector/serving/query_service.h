@@ -53,6 +53,8 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
                             paraat::v1::RecordContinuityResponse* resp) override;
   grpc::Status RecordIncident(grpc::ServerContext* ctx, const paraat::v1::RecordIncidentRequest* req,
                               paraat::v1::RecordContinuityResponse* resp) override;
+  grpc::Status GetRecoveryOrder(grpc::ServerContext* ctx, const paraat::v1::GetRecoveryOrderRequest* req,
+                                paraat::v1::GetRecoveryOrderResponse* resp) override;
 
  private:
   grpc::Status Authorize(grpc::ServerContext* ctx, Permission p) const;
