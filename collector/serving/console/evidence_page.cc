@@ -112,6 +112,9 @@ Data RecordRow(const Localizer& loc, const StoredRecord& r, const paraat::v1::Ev
     case RecordType::kPrune:
       summary = loc.T("summary.prune");
       break;
+    case RecordType::kCheckpoint:
+      summary = loc.F("summary.checkpoint", {{"size", std::to_string(rec.checkpoint().tree_size())}});
+      break;
   }
   d.set("plans", plans);
   d.set("source", source);
