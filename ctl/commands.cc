@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -309,7 +310,15 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
 }
 
 int CmdEvidenceVerify(CtlEnv& env, int argc, char** argv) {
-  static const char* kUsage = "paraatctl evidence verify\n";
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (absl::StartsWith(arg, "--export") || absl::StartsWith(arg, "--against") || absl::StartsWith(arg, "--trust") ||
+        absl::StartsWith(arg, "--previous")) {
+      return CmdEvidenceVerifyProofs(env, argc, argv);
+    }
+  }
+  static const char* kUsage =
+      "paraatctl evidence verify [--export FILE --trust KEY.pem [--previous OLD] | --against OLD]\n";
   ArgParser p;
   if (auto st = p.Parse(argc, argv); !st.ok()) return Usage(env, std::string(st.message()), kUsage);
   paraat::v1::VerifyEvidenceResponse resp;

@@ -29,6 +29,8 @@ int CmdPlans(CtlEnv& env, int argc, char** argv);
 int CmdPlanShow(CtlEnv& env, int argc, char** argv);
 int CmdEvidenceVerify(CtlEnv& env, int argc, char** argv);
 int CmdEvidenceExport(CtlEnv& env, int argc, char** argv);
+// evidence verify --export / --against (verify_command.cc).
+int CmdEvidenceVerifyProofs(CtlEnv& env, int argc, char** argv);
 int CmdExerciseRecord(CtlEnv& env, int argc, char** argv);
 int CmdReload(CtlEnv& env, int argc, char** argv);
 // ctl/continuity_commands.cc: plan review; incident open|close|report (argv[0] is the

@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "nlohmann/json_fwd.hpp"
 #include "paraat/v1/query.pb.h"
 
 namespace paraat {
@@ -27,14 +28,19 @@ class ExportSink {
   virtual void Finish(absl::Time since, absl::Time until) = 0;
 };
 
-// "csv", "json", "oscal", "html"; nullptr for an unknown format.
-std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out);
+// "csv", "json", "oscal", "html"; nullptr for an unknown format. A CSV export writes its proof
+// sidecar (docs/evidence-format.md §5) to `proof_out` when given.
+std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out,
+                                           std::ostream* proof_out = nullptr);
 const char* ExportFormats();  // "csv|json|oscal|html"
 
 // Shared by the renderers.
 std::string StatusWord(paraat::v1::CheckStatus status);
 std::string IntegrityWord(paraat::v1::Integrity integrity);
 void AppendCsvField(std::string* out, absl::string_view value);
+// A record as the JSON export writes it, without its proof: also what `paraatctl evidence
+// verify` compares with the record's leaf data.
+nlohmann::json RecordJson(const paraat::v1::ExportedRecord& record);
 
 }  // namespace paraat
 

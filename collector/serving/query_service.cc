@@ -20,7 +20,7 @@ QueryServiceImpl::QueryServiceImpl(EvaluationLoop* loop, const EvidenceState* st
       store_(store),
       clock_(clock),
       hooks_(std::move(hooks)),
-      export_(store, clock),
+      export_(store, clock, hooks_.signer),
       exercises_(loop, store, ingest, clock),
       continuity_(loop, state, store, ingest, clock) {}
 

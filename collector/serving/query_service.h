@@ -30,6 +30,8 @@ struct QueryServiceHooks {
   std::function<absl::StatusOr<size_t>()> reload_plans;
   // Whether the evidence store can be used now (GetStatusResponse.store). Unset: not reported.
   std::function<paraat::v1::StoreStatus()> store_status;
+  // Signs the checkpoint each export proves itself against. Unset: exports carry no proof.
+  ExportSigner signer;
 };
 
 class QueryServiceImpl final : public paraat::v1::QueryService::Service {

@@ -92,6 +92,31 @@ const char* const kMigrations[] = {
     ){keyed};
     CREATE INDEX history_seq ON history (seq);
     )sql",
+    // 3: the Merkle tree over the records (sql_tree.h): its size, its perfect nodes, and the
+    // signed checkpoints of it (also records of their own) with their RFC 3161 time stamps. The
+    // tree of an existing store is built from its records at start-up, after its anchor.
+    R"sql(
+    CREATE TABLE merkle_tree (
+      id        INTEGER PRIMARY KEY CHECK (id = 1),
+      first_seq {i64} NOT NULL,
+      size      {i64} NOT NULL
+    );
+    CREATE TABLE merkle_nodes (
+      level INTEGER NOT NULL,
+      idx   {i64} NOT NULL,
+      hash  {bytes} NOT NULL,
+      PRIMARY KEY (level, idx)
+    ){keyed};
+    CREATE TABLE tree_checkpoints (
+      seq             {i64} PRIMARY KEY,
+      tree_size       {i64} NOT NULL,
+      signed_ns       {i64} NOT NULL,
+      note            TEXT NOT NULL,
+      signature       {bytes} NOT NULL,
+      key_id          TEXT NOT NULL,
+      timestamp_token {bytes}
+    );
+    )sql",
 };
 
 const TableWrite kExercises{"exercises", {{"seq", Type::kInt64}, {"plan_id", Type::kText}}, {}, {}};

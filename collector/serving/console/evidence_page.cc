@@ -123,6 +123,9 @@ Data RecordRow(const Localizer& loc, const StoredRecord& r, const paraat::v1::Ev
                 {{"event", rec.incident().event() == "report" ? rec.incident().report_kind() : rec.incident().event()},
                  {"summary", rec.incident().summary()}});
       break;
+    case RecordType::kCheckpoint:
+      summary = loc.F("summary.checkpoint", {{"size", std::to_string(rec.checkpoint().tree_size())}});
+      break;
   }
   d.set("plans", plans);
   d.set("source", source);
