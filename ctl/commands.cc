@@ -222,7 +222,7 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
             << ", due " << (t.last_unix_ns() ? Rfc3339(t.due_unix_ns()) : "now") << "\n";
   }
   for (const auto& r : s.reasons()) env.out << "  - [" << StateName(r.implies()) << "] " << OneLine(r.text()) << "\n";
-  if (s.reasons_size() == 0) env.out << "  - all objectives met\n";
+  if (s.reasons_size() == 0) env.out << "  - " << OneLine(MainReason(s)) << "\n";
   env.out << "\nSources:\n";
   TextTable t({"ROLE", "SOURCE", "KIND", "STATUS", "RAN", "MESSAGE"});
   for (const auto& src : resp.sources()) {
