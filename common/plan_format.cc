@@ -1,7 +1,12 @@
 #include "common/plan_format.h"
 
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
@@ -50,8 +55,20 @@ std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now) {
   return absl::StrCat(first->test(), " in ", HumanDuration(due - now));
 }
 
+std::string AcceptedNote(const paraat::v1::PlanStatus& s) {
+  std::vector<std::string> parts;
+  for (const auto& [objective, why] : s.accepted_unevidenced()) {
+    std::string upper = objective;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    parts.push_back(absl::StrCat(upper, " accepted without evidence: ", why));
+  }
+  std::sort(parts.begin(), parts.end());
+  if (parts.empty()) return "";
+  return absl::StrCat("met on the evidence, except: ", absl::StrJoin(parts, "; "));
+}
+
 std::string MainReason(const paraat::v1::PlanStatus& s) {
-  if (s.reasons_size() == 0) return "all objectives met";
+  if (s.reasons_size() == 0) return AcceptedNote(s).empty() ? "all objectives met" : AcceptedNote(s);
   if (s.reasons_size() == 1) return s.reasons(0).text();
   return absl::StrCat(s.reasons(0).text(), " (+", s.reasons_size() - 1, " more)");
 }

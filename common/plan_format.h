@@ -19,7 +19,10 @@ std::string RpoCell(const paraat::v1::PlanStatus& s);
 std::string RestoreCell(const paraat::v1::PlanStatus& s, absl::Time now);
 // The test falling due first: "restore in 20d", "exercise overdue 3d", "-" when no cadence is set.
 std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now);
-// The first reason's text, or "all objectives met".
+// Objectives accepted without evidence (`accept_unevidenced`), as a recorded exception, never as
+// met: "met on the evidence, except: RTO accepted without evidence: why"; "" when there are none.
+std::string AcceptedNote(const paraat::v1::PlanStatus& s);
+// The first reason's text, or "all objectives met" (with AcceptedNote when there are exceptions).
 std::string MainReason(const paraat::v1::PlanStatus& s);
 
 }  // namespace paraat

@@ -281,9 +281,11 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
             << "\n";
   }
   for (const auto& r : s.reasons()) env.out << "  - [" << StateName(r.implies()) << "] " << OneLine(r.text()) << "\n";
-  if (s.reasons_size() == 0) env.out << "  - all objectives met\n";
+  if (s.reasons_size() == 0) env.out << "  - " << OneLine(MainReason(s)) << "
+";
   if (s.has_incident()) {
-    env.out << "\n";
+    env.out << "
+";
     PrintIncident(env, s, env.now);
   }
   env.out << "\nSources:\n";

@@ -75,7 +75,7 @@ void RenderPlanHead(const PlanReport& p, absl::Time now, std::string& h) {
   absl::StrAppend(&h, "<div class='box'><b>State ", E(StateName(st.state())), "</b> since ",
                   T(st.state_since_unix_ns()), " (evaluated ", T(st.evaluated_unix_ns()), ")");
   if (st.reasons_size() == 0) {
-    h += ": all objectives met.";
+    absl::StrAppend(&h, ": ", E(MainReason(st)), ".");
   } else {
     h += "<ul>";
     for (const auto& r : st.reasons()) {
@@ -83,6 +83,16 @@ void RenderPlanHead(const PlanReport& p, absl::Time now, std::string& h) {
                       E(r.code()), ")</span></li>");
     }
     h += "</ul>";
+  }
+  if (st.reasons_size() != 0 && !AcceptedNote(st).empty()) absl::StrAppend(&h, "<p>", E(AcceptedNote(st)), "</p>");
+  if (st.depends_on_size() != 0 || st.has_own_recovery_seconds()) {
+    auto secs = [](bool has, double s) { return has ? HumanDuration(absl::Seconds(s)) : std::string("unevidenced"); };
+    absl::StrAppend(&h, "<p>Recovery time: own ", E(secs(st.has_own_recovery_seconds(), st.own_recovery_seconds())),
+                    ", effective ", E(secs(st.has_effective_recovery_seconds(), st.effective_recovery_seconds())),
+                    st.depends_on_size() ? absl::StrCat("; depends on ", E(absl::StrJoin(st.depends_on(), ", ")),
+                                                        ", critical path ", E(absl::StrJoin(st.critical_path(), " → ")))
+                                         : "",
+                    "</p>");
   }
   h += "</div>\n";
 }
