@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/evaluation/anomaly.h"
 #include "collector/evaluation/forecast.h"
+#include "collector/evaluation/posture.h"
 #include "common/units.h"
 
 namespace paraat {
@@ -29,6 +30,7 @@ void ParseForesight(YamlMap& doc, ForesightPolicy* out) {
     }
     m->Finish();
   }
+  ParseCopies(doc, out);
 }
 
 namespace {
@@ -80,6 +82,7 @@ void EvaluateSizeAnomalies(const Plan& plan, const EvidenceView& evidence, Evalu
 void EvaluateForesight(const Plan& plan, const EvidenceView& evidence, absl::Time now, Evaluation* out) {
   EvaluateRestoreForecast(plan, evidence, now, out);
   EvaluateSizeAnomalies(plan, evidence, out);
+  EvaluateCopies(plan, evidence, now, out);
 }
 
 }  // namespace paraat

@@ -19,19 +19,40 @@ struct SizeAnomalyPolicy {
   bool operator==(const SizeAnomalyPolicy&) const = default;
 };
 
+// copies: {min: 3, offsite: 1, immutable: 1, media: 2, site: dc-ams} (posture.h).
+struct CopiesRequirement {
+  int min = 0;
+  int offsite = 0;
+  int immutable = 0;
+  int media = 0;
+  std::string site;  // the production site: copies with another `location` label are off-site
+  bool operator==(const CopiesRequirement&) const = default;
+};
+
 // The plan's keys (docs/design.md, "Plan file"):
 //   forecast_horizon: 30d        # at_risk when the restore forecast breaches the RTO within this
 //   size_anomaly: {...}          # the backup size baseline's thresholds (anomaly.h)
 struct ForesightPolicy {
   absl::Duration forecast_horizon = absl::Hours(24 * 30);
   SizeAnomalyPolicy size_anomaly;
+  std::optional<CopiesRequirement> copies;
   bool operator==(const ForesightPolicy&) const = default;
+};
+
+// Copies of the plan's data counted from its recovery point sources (posture.h).
+struct CopiesCount {
+  int total = 0;
+  int offsite = 0;
+  int immutable = 0;
+  int media = 0;  // distinct `media` labels
+  bool operator==(const CopiesCount&) const = default;
 };
 
 struct ForesightFindings {
   // The earliest date any restore_test source's trend crosses the RTO (forecast.h).
   std::optional<absl::Time> restore_forecast_breach;
   std::string restore_forecast_source;
+  std::optional<CopiesCount> copies;  // when the plan has recovery point sources
   bool operator==(const ForesightFindings&) const = default;
 };
 

@@ -24,6 +24,11 @@ Observation ObservationFromResult(const paraat::v1::Result& r, uint64_t evidence
   if (f.has_free_bytes()) o.free_bytes = f.free_bytes();
   if (f.has_backup_bytes()) o.backup_bytes = f.backup_bytes();
   if (f.has_backup_files()) o.backup_files = f.backup_files();
+  if (f.has_immutable()) o.immutable = f.immutable();
+  for (const auto& l : r.labels()) {
+    if (l.name() == "location") o.location = l.value();
+    if (l.name() == "media") o.media = l.value();
+  }
   o.evidence_seq = evidence_seq;
   return o;
 }

@@ -35,6 +35,9 @@ struct Observation {
   std::optional<uint64_t> free_bytes;
   std::optional<uint64_t> backup_bytes;
   std::optional<uint64_t> backup_files;
+  std::optional<bool> immutable;
+  std::string location;  // the check's labels `location` (site) and `media`, for copies kept apart
+  std::string media;
 
   uint64_t evidence_seq = 0;  // the evidence record it came from
   // When the collector received it, on the collector's own clock: freshness is judged by this,

@@ -1,6 +1,7 @@
 // The plan series of the foresight signals (collector/evaluation/foresight.h), beside the other
 // plan series on /metrics:
 //   paraat_plan_restore_forecast_breach_timestamp_seconds{plan}  when the restore trend crosses the RTO
+//   paraat_plan_copies{plan,kind="total|offsite|immutable|media"}  copies kept apart (posture.h)
 #ifndef PARAAT_COLLECTOR_SERVING_FORESIGHT_METRICS_H_
 #define PARAAT_COLLECTOR_SERVING_FORESIGHT_METRICS_H_
 
