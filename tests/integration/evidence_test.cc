@@ -117,6 +117,10 @@ TEST_F(EvidenceTest, ExportsInEveryFormat) {
   EXPECT_THAT(csv, HasSubstr(",exercise,brp,"));
   EXPECT_THAT(csv, HasSubstr(",verified,1048576,"));
   EXPECT_THAT(csv, ::testing::Not(HasSubstr("x/y")));  // the other plan's evidence is not in it
+  // Its proofs in the sidecar, which verifies offline with the collector's public key.
+  EXPECT_THAT(ReadFileOrDie(dir_ / "e.csv.proof.jsonl"), HasSubstr("\"format\":\"paraat-evidence-v1\""));
+  RunResult sidecar = Ctl({"evidence", "verify", "--export", dir_ / "e.csv", "--trust", dir_ / "signing_key.pem.pub"});
+  EXPECT_EQ(sidecar.exit_code, 0) << sidecar.output;
 
   // JSON: parses, carries the verification and the records.
   r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1h", "--format", "json", "-o", dir_ / "e.json"});
@@ -132,6 +136,8 @@ TEST_F(EvidenceTest, ExportsInEveryFormat) {
     }
   }
   EXPECT_TRUE(has_result);
+  EXPECT_EQ(j["evidence"]["format"], "paraat-evidence-v1");
+  EXPECT_TRUE(j["records"][0].contains("proof"));
 
   // OSCAL: valid against NIST's OSCAL 1.1.3 schema.
   r = Ctl({"evidence", "export", "--all", "--since", "1h", "--format", "oscal", "-o", dir_ / "e.oscal.json"});
@@ -145,6 +151,9 @@ TEST_F(EvidenceTest, ExportsInEveryFormat) {
   std::string oscal_text = oscal.dump();
   EXPECT_THAT(oscal_text, HasSubstr("\"control-id\":\"bio2_8.13.01\""));
   EXPECT_THAT(oscal_text, HasSubstr("\"state\":\"satisfied\""));
+  // The signed checkpoint as back-matter resources.
+  EXPECT_THAT(oscal_text, HasSubstr("\"filename\":\"checkpoint.txt\""));
+  EXPECT_THAT(oscal_text, HasSubstr("\"filename\":\"checkpoint.sig\""));
 
   // HTML: self-contained, and it renders in a real browser.
   r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1h", "--format", "html", "-o", dir_ / "report.html"});
