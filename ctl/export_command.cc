@@ -148,7 +148,7 @@ int CmdEvidenceExport(CtlEnv& env, int argc, char** argv) {
     if (!file) return Fail(env, absl::InvalidArgumentError(absl::StrCat("cannot write ", a.output)));
     out = &file;
   }
-  auto sink = MakeExportSink(a.format, *out);
+  auto sink = MakeExportSink(a.format, *out, env.lang);
   if (!sink) return usage_error(absl::StrCat("--format must be one of ", ExportFormats()));
 
   Received got;

@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/i18n.h"
 #include "paraat/v1/query.pb.h"
 
 namespace paraat {
@@ -28,7 +29,8 @@ class ExportSink {
 };
 
 // "csv", "json", "oscal", "html"; nullptr for an unknown format.
-std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out);
+// `lang`: the language of the html report (the other formats are for machines, in English).
+std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out, Lang lang = Lang::kEn);
 const char* ExportFormats();  // "csv|json|oscal|html"
 
 // Shared by the renderers.
