@@ -1,5 +1,7 @@
 #include "collector/collector.h"
 
+#include <unistd.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "collector/serving/web.h"
@@ -18,6 +20,15 @@
 #include "grpcpp/server_builder.h"
 
 namespace paraat {
+namespace {
+
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "collector";
+  return buf;
+}
+
+}  // namespace
 
 Collector::Collector(CollectorConfig config, const Clock* clock)
     : config_(std::move(config)),
@@ -77,10 +88,12 @@ absl::Status Collector::Start() {
 
   chain_monitor_ = std::make_unique<ChainMonitor>(store_.get(), &metrics_, clock_, config_.verify_every,
                                                   [this] { return cluster_->lease_valid(); });
+  PARAAT_RETURN_IF_ERROR(StartNotary());
   PARAAT_RETURN_IF_ERROR(StartGrpc());
   PARAAT_RETURN_IF_ERROR(StartHttp());
   started_ = true;
   chain_monitor_->Start();
+  if (notary_) notary_->Start();
   LogInfo("paraat-collector ", PARAAT_VERSION, " serving: gRPC on ",
           config_.listen.substr(0, config_.listen.rfind(':')), ":", grpc_port_, ", metrics on http://",
           config_.metrics_listen.substr(0, config_.metrics_listen.rfind(':')), ":", http_.port(), "/metrics, ",
@@ -102,12 +115,49 @@ void Collector::Shutdown() {
   // gRPC's own deadline for calls in flight (its clock, not ours).
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   loop_->Stop();
-  ingest_->Stop();  // commits what is queued
+  ingest_->Stop();               // commits what is queued
+  if (notary_) notary_->Stop();  // the last checkpoint covers everything committed
   if (server_) server_->Wait();
   LogInfo("paraat-collector stopped");
 }
 
 absl::StatusOr<size_t> Collector::ReloadPlans() { return plans_->Reload(); }
+
+absl::Status Collector::StartNotary() {
+  if (config_.signing_key.empty()) {
+    LogWarning("no signing_key: the collector signs no checkpoints and exports carry no proof");
+    return absl::OkStatus();
+  }
+  bool created = false;
+  auto key = LoadCollectorKey(config_.signing_key, &created);
+  if (!key.ok()) {
+    const std::string where =
+        config_.signing_key_line > 0 ? absl::StrCat(config_.file, ":", config_.signing_key_line) : config_.file;
+    return absl::InvalidArgumentError(absl::StrCat(where, ": signing_key: ", key.status().message()));
+  }
+  if (created) {
+    LogInfo("generated the evidence signing key ", config_.signing_key, " (key id ", key->key_id(), "); give auditors ",
+            config_.signing_key, ".pub");
+  }
+  NotaryOptions o;
+  o.origin = config_.evidence_origin;
+  o.collector_id = config_.collector_id.empty() ? HostName() : config_.collector_id;
+  o.every = config_.checkpoint_every;
+  o.timestamping.url = config_.timestamping_url;
+  o.timestamping.ca_file = config_.timestamping_ca;
+  o.witness = config_.witness;
+  notary_ = std::make_unique<Notary>(store_.get(), *std::move(key), std::move(o), &metrics_, clock_,
+                                     [this] { return cluster_->lease_valid(); });
+  return absl::OkStatus();
+}
+
+ExportSigner Collector::ExportSigning() {
+  ExportSigner s;
+  if (!notary_) return s;
+  s.sign = [this] { return notary_->Sign(); };
+  s.public_key_pem = notary_->key().public_key().Pem();
+  return s;
+}
 
 absl::Status Collector::StartGrpc() {
   auto authorizer = Authorizer::Create(config_.auth);
@@ -144,6 +194,7 @@ absl::Status Collector::StartGrpc() {
     }
     return s;
   };
+  hooks.signer = ExportSigning();
   query_service_ =
       std::make_unique<QueryServiceImpl>(loop_.get(), &state_, store_.get(), ingest_.get(), clock_, std::move(hooks));
 
@@ -235,7 +286,7 @@ absl::Status Collector::StartConsole(const WebAuth& auth) {
   o.basic_user = auth.user;
   o.basic_password = auth.password;
   console_exercises_ = std::make_unique<ExerciseRecorder>(loop_.get(), store_.get(), ingest_.get(), clock_);
-  console_export_ = std::make_unique<EvidenceExport>(store_.get(), clock_);
+  console_export_ = std::make_unique<EvidenceExport>(store_.get(), clock_, ExportSigning());
   ConsoleDeps d;
   d.loop = loop_.get();
   d.state = &state_;

@@ -23,6 +23,7 @@
 #include "collector/ingest/cluster.h"
 #include "collector/ingest/collector_metrics.h"
 #include "collector/ingest/ingest.h"
+#include "collector/ingest/notary.h"
 #include "collector/ingest/plan_set.h"
 #include "collector/ingest/store_health.h"
 #include "collector/serving/auth.h"
@@ -78,10 +79,15 @@ class Collector {
   std::unique_ptr<PlanSet> plans_;
   std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<ChainMonitor> chain_monitor_;
+  std::unique_ptr<Notary> notary_;  // null without a signing key
   std::unique_ptr<StateMetrics> state_metrics_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<QueryServiceImpl> query_service_;
   std::optional<Authorizer> authorizer_;
+  // Signs checkpoints for exports (unset fields without a notary).
+  ExportSigner ExportSigning();
+  absl::Status StartNotary();
+
   std::unique_ptr<grpc::Server> server_;
   // The web console's own recorder and exporter (stateless, as the query API's).
   std::unique_ptr<ExerciseRecorder> console_exercises_;

@@ -71,6 +71,7 @@ class Parser {
     if (auto auth = doc.Map("auth")) Auth(*auth);
     Metrics(doc);
     if (auto w = doc.Map("web")) Web(*w);
+    Evidence(doc);
     if (auto l = doc.Map("limits")) {
       if (auto v = l->Int("agent_results_per_second", 1, 100000000))
         c_.agent_results_per_second = static_cast<double>(*v);
@@ -166,6 +167,33 @@ class Parser {
       }
       m->Finish();
     }
+  }
+
+  void Evidence(YamlMap& doc) {
+    if (auto v = doc.String("signing_key")) {
+      c_.signing_key = ResolvePath(base_, *v);
+      c_.signing_key_line = LineOf(doc.Raw("signing_key"));
+      struct stat st;
+      if (::stat(c_.signing_key.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+        doc.Error("signing_key", absl::StrCat(c_.signing_key, " may be read or written by others; chmod 600 it"));
+      }
+    } else if (absl::StartsWith(c_.storage, "sqlite://")) {
+      c_.signing_key = absl::StrCat(DirName(c_.storage.substr(9)), "/signing_key.pem");
+    }
+    if (auto v = doc.PositiveDuration("checkpoint_every")) c_.checkpoint_every = *v;
+    if (auto v = doc.String("evidence_origin")) c_.evidence_origin = *v;
+    if (auto v = doc.String("collector_id")) c_.collector_id = *v;
+    if (auto t = doc.Map("timestamping")) {
+      if (auto v = t->String("url", kRequired)) {
+        if (!absl::StartsWith(*v, "http://") && !absl::StartsWith(*v, "https://")) {
+          t->Error("url", absl::StrCat("\"", *v, "\" is no http:// or https:// URL"));
+        }
+        c_.timestamping_url = *v;
+      }
+      if (auto v = Path(*t, "ca", kRequired)) c_.timestamping_ca = *v;
+      t->Finish();
+    }
+    if (auto v = doc.String("witness")) c_.witness = ResolvePath(base_, *v);
   }
 
   void Web(YamlMap& w) {

@@ -68,6 +68,19 @@ struct CollectorConfig {
   size_t max_agents = 100000;
   absl::Duration agent_retention = absl::Hours(24 * 30);
 
+  // Signed checkpoints of the evidence log (docs/evidence-format.md). The Ed25519 key (PKCS#8
+  // PEM), generated there on first start when missing, its public key written beside it as
+  // FILE.pub; by default beside a SQLite store, and none for PostgreSQL unless configured.
+  std::string signing_key;
+  int signing_key_line = 0;  // 0: not in the config
+  absl::Duration checkpoint_every = absl::Hours(1);
+  std::string evidence_origin = "paraat/evidence";  // the tree's name in its checkpoints
+  std::string collector_id;                         // in the checkpoints; default: the host name
+  // An RFC 3161 time-stamping authority each checkpoint is sent to (url empty: none).
+  std::string timestamping_url, timestamping_ca;
+  // A file (on another mount, ideally another host's) every signed checkpoint is appended to.
+  std::string witness;
+
   // Every file and directory the config names: TLS files, token files, the metrics password
   // file, plans_dir. (The store's file is created when missing.)
   std::vector<ConfigPath> paths;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -30,6 +31,39 @@ int Usage(CtlEnv& env, const std::string& problem, const char* usage) {
 }
 
 std::string Rfc3339(int64_t unix_ns) { return FormatUnixNs(unix_ns); }
+
+// The plan's last review and its incident clock (collector/evaluation/continuity.h).
+void AddContinuityJson(const paraat::v1::PlanStatus& s, json* j) {
+  if (s.has_review()) {
+    (*j)["review"] = {{"reviewed", Rfc3339(s.review().reviewed_unix_ns())},
+                      {"by", s.review().reviewed_by()},
+                      {"plan_sha256", s.review().plan_sha256()},
+                      {"plan_changed_since", s.review().plan_changed()}};
+  }
+  if (!s.has_incident()) return;
+  const auto& i = s.incident();
+  json ji = {{"started", Rfc3339(i.started_unix_ns())},
+             {"summary", i.summary()},
+             {"significant", i.significant()},
+             {"open", i.recovered_unix_ns() == 0},
+             {"evidence_seq", i.opened_seq()}};
+  if (i.recovered_unix_ns()) ji["recovered"] = Rfc3339(i.recovered_unix_ns());
+  json deadlines = json::array();
+  for (const auto& d : i.deadlines()) {
+    deadlines.push_back({{"report", d.report()},
+                         {"due", Rfc3339(d.due_unix_ns())},
+                         {"done", d.done_unix_ns() ? json(Rfc3339(d.done_unix_ns())) : json(nullptr)}});
+  }
+  ji["nis2_deadlines"] = deadlines;
+  (*j)["incident"] = ji;
+}
+
+// "restore test", "plan review", "training".
+std::string TestLabel(const std::string& test) {
+  if (test == "review") return "plan review";
+  if (test == "training") return "training";
+  return test + " test";
+}
 
 json StatusJson(const paraat::v1::PlanStatus& s) {
   json j;
@@ -70,18 +104,25 @@ json StatusJson(const paraat::v1::PlanStatus& s) {
   }
   j["reasons"] = reasons;
   j["controls"] = std::vector<std::string>(s.controls().begin(), s.controls().end());
+  AddContinuityJson(s, &j);
+  if (s.depends_on_size()) j["depends_on"] = std::vector<std::string>(s.depends_on().begin(), s.depends_on().end());
+  j["own_recovery_seconds"] = s.has_own_recovery_seconds() ? json(s.own_recovery_seconds()) : json(nullptr);
+  j["effective_recovery_seconds"] =
+      s.has_effective_recovery_seconds() ? json(s.effective_recovery_seconds()) : json(nullptr);
+  if (s.accepted_unevidenced_size()) {
+    json accepted = json::object();
+    for (const auto& [objective, why] : s.accepted_unevidenced()) accepted[objective] = why;
+    j["accepted_unevidenced"] = accepted;
+  }
   return j;
 }
 
-// `plan show` for people, in env.lang. Every string from the collector is shown with OneLine:
-// agents' messages (and plan text) can neither act on the terminal nor forge a line.
-void PrintPlan(CtlEnv& env, const paraat::v1::GetPlanResponse& resp) {
-  const Localizer l(env.lang);
-  const auto& plan = resp.plan();
-  const auto& s = resp.status();
+// `plan show`'s definition part, in env.lang. Every string from the collector is shown with
+// OneLine: agents' messages (and plan text) can neither act on the terminal nor forge a line.
+void PrintPlanDefinition(CtlEnv& env, const paraat::v1::PlanDefinition& plan, const Localizer& l) {
   // "  owner:       ": the labels aligned after the longest one.
   size_t width = 0;
-  for (const char* k : {"owner", "tier", "description", "objectives", "tests", "controls", "file"}) {
+  for (const char* k : {"owner", "tier", "description", "objectives", "tests", "contact", "controls", "file"}) {
     width = std::max(width, DisplayWidth(l.T(absl::StrCat("ctl.show.", k))));
   }
   auto line = [&](const char* key, const std::string& value) {
@@ -96,33 +137,59 @@ void PrintPlan(CtlEnv& env, const paraat::v1::GetPlanResponse& resp) {
   line("objectives", absl::StrCat("RPO ", dur(plan.rpo_ns()), ", RTO ", dur(plan.rto_ns()),
                                   plan.mtpd_ns() ? absl::StrCat(", MTPD ", dur(plan.mtpd_ns())) : ""));
   std::vector<std::string> cadence;
-  if (plan.restore_every_ns()) cadence.push_back(l.F("ctl.show.every.restore", {{"d", dur(plan.restore_every_ns())}}));
-  if (plan.failover_every_ns()) {
-    cadence.push_back(l.F("ctl.show.every.failover", {{"d", dur(plan.failover_every_ns())}}));
-  }
-  if (plan.exercise_every_ns()) {
-    cadence.push_back(l.F("ctl.show.every.exercise", {{"d", dur(plan.exercise_every_ns())}}));
+  const std::pair<const char*, int64_t> every[] = {{"restore", plan.restore_every_ns()},
+                                                   {"failover", plan.failover_every_ns()},
+                                                   {"exercise", plan.exercise_every_ns()},
+                                                   {"review", plan.review_every_ns()},
+                                                   {"training", plan.training_every_ns()}};
+  for (const auto& [test, ns] : every) {
+    if (ns) cadence.push_back(l.F(absl::StrCat("ctl.show.every.", test), {{"d", dur(ns)}}));
   }
   if (!cadence.empty()) line("tests", absl::StrJoin(cadence, ", "));
+  for (const auto& c : plan.contacts()) {
+    std::vector<std::string> reach;
+    if (!c.phone().empty()) reach.push_back(c.phone());
+    if (!c.email().empty()) reach.push_back(c.email());
+    line("contact",
+         absl::StrCat(OneLine(c.role()), ": ", OneLine(c.name()), ", ", OneLine(absl::StrJoin(reach, ", "))));
+  }
   if (plan.controls_size()) line("controls", OneLine(absl::StrJoin(plan.controls(), ", ")));
   line("file", OneLine(plan.file()));
+}
+
+// `plan show` for people, in env.lang: the definition, the state and its reasons, the sources.
+void PrintPlan(CtlEnv& env, const paraat::v1::GetPlanResponse& resp) {
+  const Localizer l(env.lang);
+  const auto& s = resp.status();
+  PrintPlanDefinition(env, resp.plan(), l);
   env.out << "\n"
           << l.F("ctl.show.state", {{"state", StateWord(s.state(), l)}, {"since", Rfc3339(s.state_since_unix_ns())}})
           << "\n";
   env.out << "  " << l.F("ctl.show.rpo", {{"cell", RpoCell(s, l)}}) << "\n";
   env.out << "  " << l.F("ctl.show.restore", {{"cell", RestoreCell(s, env.now, l)}}) << "\n";
+  PrintRecoveryChain(env, s);
   for (const auto& t : s.tests()) {
-    const std::string* word = l.Find(absl::StrCat("ctl.test.", t.test()));
+    const std::string* word = l.Find(absl::StrCat("ctl.testlabel.", t.test()));
     env.out << "  "
-            << l.F("ctl.show.test", {{"test", word ? *word : OneLine(t.test())},
+            << l.F("ctl.show.test", {{"test", word ? *word : OneLine(TestLabel(t.test()))},
                                      {"last", t.last_unix_ns() ? Rfc3339(t.last_unix_ns()) : l.T("ctl.show.never")},
                                      {"due", t.last_unix_ns() ? Rfc3339(t.due_unix_ns()) : l.T("ctl.show.now")}})
+            << "\n";
+  }
+  if (s.has_review()) {
+    env.out << "  "
+            << l.F(s.review().plan_changed() ? "ctl.show.review.changed" : "ctl.show.review",
+                   {{"when", Rfc3339(s.review().reviewed_unix_ns())}, {"by", OneLine(s.review().reviewed_by())}})
             << "\n";
   }
   for (const auto& r : s.reasons()) {
     env.out << "  - [" << StateWord(r.implies(), l) << "] " << OneLine(ReasonText(r, l)) << "\n";
   }
   if (s.reasons_size() == 0) env.out << "  - " << l.T("reasons.none") << "\n";
+  if (s.has_incident()) {
+    env.out << "\n";
+    PrintIncident(env, s, env.now);
+  }
   env.out << "\n" << l.T("ctl.show.sources") << "\n";
   TextTable t({l.T("ctl.col.role"), l.T("ctl.col.source"), l.T("ctl.col.kind"), l.T("ctl.col.status"),
                l.T("ctl.col.ran"), l.T("ctl.col.message")});
@@ -210,6 +277,13 @@ int CmdStatus(CtlEnv& env, int argc, char** argv) {
     ++counts[s.state() < 5 ? s.state() : 0];
   }
   env.out << t.Render();
+  bool incident_header = false;
+  for (const auto& s : resp.plans()) {
+    if (!s.has_incident()) continue;
+    env.out << (incident_header ? "" : "\n");
+    incident_header = true;
+    PrintIncident(env, s, now);
+  }
   env.out << "\n"
           << l.F("ctl.summary", {{"plans", l.Count("ctl.plans", resp.plans_size())},
                                  {"ready", absl::StrCat(counts[paraat::v1::PLAN_STATE_READY])},
@@ -275,7 +349,15 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
 }
 
 int CmdEvidenceVerify(CtlEnv& env, int argc, char** argv) {
-  static const char* kUsage = "paraatctl evidence verify\n";
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (absl::StartsWith(arg, "--export") || absl::StartsWith(arg, "--against") || absl::StartsWith(arg, "--trust") ||
+        absl::StartsWith(arg, "--previous")) {
+      return CmdEvidenceVerifyProofs(env, argc, argv);
+    }
+  }
+  static const char* kUsage =
+      "paraatctl evidence verify [--export FILE --trust KEY.pem [--previous OLD] | --against OLD]\n";
   ArgParser p;
   if (auto st = p.Parse(argc, argv); !st.ok()) return Usage(env, std::string(st.message()), kUsage);
   paraat::v1::VerifyEvidenceResponse resp;

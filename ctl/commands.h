@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "common/i18n.h"
 #include "ctl/client.h"
+#include "paraat/v1/plan.pb.h"
 
 namespace paraat {
 
@@ -32,8 +33,20 @@ int CmdPlans(CtlEnv& env, int argc, char** argv);
 int CmdPlanShow(CtlEnv& env, int argc, char** argv);
 int CmdEvidenceVerify(CtlEnv& env, int argc, char** argv);
 int CmdEvidenceExport(CtlEnv& env, int argc, char** argv);
+// evidence verify --export / --against (verify_command.cc).
+int CmdEvidenceVerifyProofs(CtlEnv& env, int argc, char** argv);
 int CmdExerciseRecord(CtlEnv& env, int argc, char** argv);
 int CmdReload(CtlEnv& env, int argc, char** argv);
+// ctl/continuity_commands.cc: plan review; incident open|close|report (argv[0] is the
+// subcommand word).
+int CmdPlanReview(CtlEnv& env, int argc, char** argv);
+int CmdIncident(CtlEnv& env, int argc, char** argv);
+// The plan's open incident (or one closed with NIS2 reports due): clock, reports, what is next.
+void PrintIncident(CtlEnv& env, const paraat::v1::PlanStatus& s, absl::Time now);
+int CmdRecoveryOrder(CtlEnv& env, int argc, char** argv);
+// The recovery chain's lines of `plan show`: dependencies, own and effective recovery time,
+// objectives accepted without evidence.
+void PrintRecoveryChain(CtlEnv& env, const paraat::v1::PlanStatus& s);
 
 // Prints a failed call's status and returns its exit code: 2 for InvalidArgument and NotFound
 // (the user asked for something wrong), 1 for everything else.

@@ -148,12 +148,21 @@ int CmdEvidenceExport(CtlEnv& env, int argc, char** argv) {
     if (!file) return Fail(env, absl::InvalidArgumentError(absl::StrCat("cannot write ", a.output)));
     out = &file;
   }
-  auto sink = MakeExportSink(a.format, *out, env.lang);
+  // A CSV export's proofs go to its sidecar, FILE.proof.jsonl (docs/evidence-format.md §5).
+  std::ofstream proof_file;
+  const std::string proof_path = a.output + ".proof.jsonl", proof_tmp = proof_path + ".partial";
+  const bool sidecar = a.format == "csv" && a.output != "-";
+  if (sidecar) {
+    proof_file.open(proof_tmp, std::ios::binary | std::ios::trunc);
+    if (!proof_file) return Fail(env, absl::InvalidArgumentError(absl::StrCat("cannot write ", proof_path)));
+  }
+  auto sink = MakeExportSink(a.format, *out, sidecar ? &proof_file : nullptr, env.lang);
   if (!sink) return usage_error(absl::StrCat("--format must be one of ", ExportFormats()));
 
   Received got;
   if (absl::Status st = StreamExport(env, a, *sink, got); !st.ok()) {
     if (a.output != "-") std::remove(tmp.c_str());
+    if (sidecar) std::remove(proof_tmp.c_str());
     return Fail(env, st);
   }
   sink->Finish(a.since, a.until);
@@ -161,6 +170,12 @@ int CmdEvidenceExport(CtlEnv& env, int argc, char** argv) {
     file.close();
     if (!file || std::rename(tmp.c_str(), a.output.c_str()) != 0) {
       return Fail(env, absl::InternalError(absl::StrCat("cannot write ", a.output)));
+    }
+  }
+  if (sidecar) {
+    proof_file.close();
+    if (!proof_file || std::rename(proof_tmp.c_str(), proof_path.c_str()) != 0) {
+      return Fail(env, absl::InternalError(absl::StrCat("cannot write ", proof_path)));
     }
   }
   return Summarize(env, a, got);

@@ -28,6 +28,20 @@ Commands:
   exercise record --plan ID --kind tabletop|failover|restore --date DATE
                   --outcome passed|failed [--notes TEXT] [--duration D] [--attachment FILE]
                                     record an exercise people carried out
+  plan review --plan ID --by NAME [--notes TEXT] [--attachment FILE]
+                                    record that the plan was reviewed (as its file is now)
+  incident open --plan ID --summary TEXT [--started T] [--significant]
+                                    start an incident's clock: elapsed time against RTO and
+                                    MTPD; for a significant one the NIS2 reports (24h, 72h,
+                                    one month)
+  incident close --plan ID [--recovered T] [--notes TEXT]
+                                    the service is back: the recovery time is evidence
+  incident report --plan ID --kind early-warning|notification|final [--at T]
+                                    record that a NIS2 report was made
+  recovery-order [--plan ID] [--json]
+                                    the plans in the order they recover, with own and
+                                    effective (measured, chained) recovery time, RTO, MTPD,
+                                    and the critical path
   reload                            make the collector re-read its plans
 
 Options:
@@ -115,6 +129,14 @@ int main(int argc, char** argv) {
   } else if (cmd == "exercise" && sub == "record") {
     fn = paraat::CmdExerciseRecord;
     skip = 2;
+  } else if (cmd == "plan" && sub == "review") {
+    fn = paraat::CmdPlanReview;
+    skip = 2;
+  } else if (cmd == "incident" && (sub == "open" || sub == "close" || sub == "report")) {
+    fn = paraat::CmdIncident;
+    skip = 2;
+  } else if (cmd == "recovery-order") {
+    fn = paraat::CmdRecoveryOrder;
   } else if (cmd == "reload") {
     fn = paraat::CmdReload;
   } else if (cmd == "help") {

@@ -1,5 +1,7 @@
 #include "report/export.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -7,6 +9,7 @@
 #include "common/sha256.h"
 #include "common/time_util.h"
 #include "nlohmann/json.hpp"
+#include "report/evidence_proof.h"
 #include "report/report_html.h"
 #include "report/report_oscal.h"
 
@@ -84,6 +87,8 @@ const char* TypeOf(const EvidenceRecord& r) {
       return "gap";
     case EvidenceRecord::kPrune:
       return "prune";
+    case EvidenceRecord::kCheckpoint:
+      return "checkpoint";
     default:
       return "unknown";
   }
@@ -91,8 +96,11 @@ const char* TypeOf(const EvidenceRecord& r) {
 
 class CsvSink : public ExportSink {
  public:
-  explicit CsvSink(std::ostream& out) : out_(out) {}
-  void Header(const paraat::v1::ExportHeader&) override {
+  CsvSink(std::ostream& out, std::ostream* proof_out) : out_(out), proof_out_(proof_out) {}
+  void Header(const paraat::v1::ExportHeader& h) override {
+    if (proof_out_ != nullptr && h.has_checkpoint()) {
+      sidecar_.emplace(*proof_out_, EvidenceOf(h.checkpoint()), ConsistencyOf(h.checkpoint()));
+    }
     out_ << "seq,recorded_at,type,plans,agent,check,kind,status,started_at,duration_seconds,message,"
             "recovery_point,integrity,verified_bytes,verified_objects,coverage,restore_duration_seconds,"
             "restore_succeeded,replication_lag_seconds,ready,free_bytes,state_from,state_to,reasons,"
@@ -104,6 +112,7 @@ class CsvSink : public ExportSink {
     // next to nothing.
     std::vector<std::string>& f = fields_;
     for (std::string& s : f) s.clear();
+    if (sidecar_ && er.has_proof()) sidecar_->Add(r.seq(), ProofOf(er.proof()));
     f[0] = absl::StrCat(r.seq());
     f[1] = FormatUnixNs(r.recorded_unix_ns());
     f[2] = TypeOf(r);
@@ -181,6 +190,8 @@ class CsvSink : public ExportSink {
 
  private:
   std::ostream& out_;
+  std::ostream* const proof_out_;
+  std::optional<SidecarWriter> sidecar_;
   std::vector<std::string> fields_ = std::vector<std::string>(29);
   std::string line_;
 };
@@ -204,6 +215,92 @@ json FactsJson(const paraat::v1::Facts& fa) {
   if (fa.has_backup_files()) j["backup_files"] = fa.backup_files();
   return j;
 }
+
+}  // namespace
+
+json RecordJson(const paraat::v1::ExportedRecord& er) {
+  const EvidenceRecord& r = er.record();
+  json j = {{"seq", r.seq()},
+            {"recorded_at", FormatUnixNs(r.recorded_unix_ns())},
+            {"type", TypeOf(r)},
+            {"plans", std::vector<std::string>(er.plan_ids().begin(), er.plan_ids().end())},
+            {"hash", Hex(er.hash())}};
+  if (r.has_result()) {
+    const auto& res = r.result().result();
+    j["agent"] = r.result().agent_id();
+    j["check"] = res.check_id();
+    j["kind"] = res.kind();
+    j["status"] = StatusWord(res.status());
+    j["started_at"] = FormatUnixNs(res.started_unix_ns());
+    j["duration_seconds"] = absl::ToDoubleSeconds(FromNs(res.duration_ns()));
+    j["interval_seconds"] = absl::ToDoubleSeconds(FromNs(res.interval_ns()));
+    j["message"] = res.message();
+    j["facts"] = FactsJson(res.facts());
+    json details = json::object(), raw = json::object();
+    for (const auto& d : res.details()) {
+      details[d.key()] = d.value();
+      if (!d.raw_value().empty()) raw[d.key()] = Hex(d.raw_value());
+    }
+    j["details"] = details;
+    // The exact bytes where a value's escaped form (docs/text.md) was too long to keep whole.
+    if (!raw.empty()) j["details_raw_hex"] = raw;
+    if (res.values_size()) {
+      json values = json::array();
+      for (const auto& v : res.values())
+        values.push_back({{"name", v.name()}, {"value", v.value()}, {"unit", v.unit()}});
+      j["values"] = values;
+    }
+    if (!res.output_tail().empty()) j["output_tail"] = res.output_tail();
+  } else if (r.has_transition()) {
+    const auto& t = r.transition();
+    j["plan"] = t.plan_id();
+    j["from"] = StateName(t.from());
+    j["to"] = StateName(t.to());
+    json reasons = json::array();
+    for (const auto& x : t.reasons()) {
+      reasons.push_back({{"code", x.code()}, {"implies", StateName(x.implies())}, {"text", x.text()}});
+    }
+    j["reasons"] = reasons;
+  } else if (r.has_exercise()) {
+    const auto& e = r.exercise();
+    j["plan"] = e.plan_id();
+    j["exercise"] = {{"kind", e.kind()},
+                     {"performed_at", FormatUnixNs(e.performed_unix_ns())},
+                     {"passed", e.passed()},
+                     {"notes", e.notes()},
+                     {"recorded_by", e.recorded_by()}};
+    if (e.has_duration_seconds()) j["exercise"]["duration_seconds"] = e.duration_seconds();
+    if (!e.attachment_sha256().empty()) {
+      j["exercise"]["attachment"] = {
+          {"name", e.attachment_name()}, {"sha256", e.attachment_sha256()}, {"size", e.attachment_size()}};
+    }
+  } else if (r.has_plan_change()) {
+    j["plan"] = r.plan_change().plan_id();
+    j["change"] = r.plan_change().change();
+    j["file"] = r.plan_change().file();
+    j["sha256"] = r.plan_change().sha256();
+  } else if (r.has_gap()) {
+    const auto& g = r.gap().gap();
+    j["agent"] = r.gap().agent_id();
+    j["gap"] = {{"dropped_results", g.dropped_results()},
+                {"dropped_batches", g.dropped_batches()},
+                {"from", FormatUnixNs(g.oldest_unix_ns())},
+                {"to", FormatUnixNs(g.newest_unix_ns())},
+                {"reason", g.reason()}};
+  } else if (r.has_prune()) {
+    j["prune"] = {{"pruned_records", r.prune().pruned_records()},
+                  {"pruned_through_seq", r.prune().pruned_through_seq()},
+                  {"older_than", FormatUnixNs(r.prune().older_than_unix_ns())},
+                  {"anchor_hash", Hex(r.prune().hash_at_pruned())}};
+  } else if (r.has_checkpoint()) {
+    j["checkpoint"] = {{"tree_size", r.checkpoint().tree_size()},
+                       {"key_id", r.checkpoint().key_id()},
+                       {"note", r.checkpoint().note()}};
+  }
+  return j;
+}
+
+namespace {
 
 class JsonSink : public ExportSink {
  public:
@@ -246,6 +343,12 @@ class JsonSink : public ExportSink {
       plans.push_back(jp);
     }
     j["plans"] = plans;
+    if (h.has_checkpoint()) {
+      j["evidence"] = EvidenceToJson(EvidenceOf(h.checkpoint()));
+      json consistency = json::array();
+      for (const ConsistencyEntry& c : ConsistencyOf(h.checkpoint())) consistency.push_back(ConsistencyToJson(c));
+      j["consistency"] = consistency;
+    }
     // Stream the records array after the header fields.
     std::string head = j.dump(2);
     head.erase(head.find_last_of('}'));
@@ -253,80 +356,8 @@ class JsonSink : public ExportSink {
     out_ << head << ",\n  \"records\": [";
   }
   void Record(const paraat::v1::ExportedRecord& er) override {
-    const EvidenceRecord& r = er.record();
-    json j = {{"seq", r.seq()},
-              {"recorded_at", FormatUnixNs(r.recorded_unix_ns())},
-              {"type", TypeOf(r)},
-              {"plans", std::vector<std::string>(er.plan_ids().begin(), er.plan_ids().end())},
-              {"hash", Hex(er.hash())}};
-    if (r.has_result()) {
-      const auto& res = r.result().result();
-      j["agent"] = r.result().agent_id();
-      j["check"] = res.check_id();
-      j["kind"] = res.kind();
-      j["status"] = StatusWord(res.status());
-      j["started_at"] = FormatUnixNs(res.started_unix_ns());
-      j["duration_seconds"] = absl::ToDoubleSeconds(FromNs(res.duration_ns()));
-      j["interval_seconds"] = absl::ToDoubleSeconds(FromNs(res.interval_ns()));
-      j["message"] = res.message();
-      j["facts"] = FactsJson(res.facts());
-      json details = json::object(), raw = json::object();
-      for (const auto& d : res.details()) {
-        details[d.key()] = d.value();
-        if (!d.raw_value().empty()) raw[d.key()] = Hex(d.raw_value());
-      }
-      j["details"] = details;
-      // The exact bytes where a value's escaped form (docs/text.md) was too long to keep whole.
-      if (!raw.empty()) j["details_raw_hex"] = raw;
-      if (res.values_size()) {
-        json values = json::array();
-        for (const auto& v : res.values())
-          values.push_back({{"name", v.name()}, {"value", v.value()}, {"unit", v.unit()}});
-        j["values"] = values;
-      }
-      if (!res.output_tail().empty()) j["output_tail"] = res.output_tail();
-    } else if (r.has_transition()) {
-      const auto& t = r.transition();
-      j["plan"] = t.plan_id();
-      j["from"] = StateName(t.from());
-      j["to"] = StateName(t.to());
-      json reasons = json::array();
-      for (const auto& x : t.reasons()) {
-        reasons.push_back({{"code", x.code()}, {"implies", StateName(x.implies())}, {"text", x.text()}});
-      }
-      j["reasons"] = reasons;
-    } else if (r.has_exercise()) {
-      const auto& e = r.exercise();
-      j["plan"] = e.plan_id();
-      j["exercise"] = {{"kind", e.kind()},
-                       {"performed_at", FormatUnixNs(e.performed_unix_ns())},
-                       {"passed", e.passed()},
-                       {"notes", e.notes()},
-                       {"recorded_by", e.recorded_by()}};
-      if (e.has_duration_seconds()) j["exercise"]["duration_seconds"] = e.duration_seconds();
-      if (!e.attachment_sha256().empty()) {
-        j["exercise"]["attachment"] = {
-            {"name", e.attachment_name()}, {"sha256", e.attachment_sha256()}, {"size", e.attachment_size()}};
-      }
-    } else if (r.has_plan_change()) {
-      j["plan"] = r.plan_change().plan_id();
-      j["change"] = r.plan_change().change();
-      j["file"] = r.plan_change().file();
-      j["sha256"] = r.plan_change().sha256();
-    } else if (r.has_gap()) {
-      const auto& g = r.gap().gap();
-      j["agent"] = r.gap().agent_id();
-      j["gap"] = {{"dropped_results", g.dropped_results()},
-                  {"dropped_batches", g.dropped_batches()},
-                  {"from", FormatUnixNs(g.oldest_unix_ns())},
-                  {"to", FormatUnixNs(g.newest_unix_ns())},
-                  {"reason", g.reason()}};
-    } else if (r.has_prune()) {
-      j["prune"] = {{"pruned_records", r.prune().pruned_records()},
-                    {"pruned_through_seq", r.prune().pruned_through_seq()},
-                    {"older_than", FormatUnixNs(r.prune().older_than_unix_ns())},
-                    {"anchor_hash", Hex(r.prune().hash_at_pruned())}};
-    }
+    json j = RecordJson(er);
+    if (er.has_proof()) j["proof"] = ProofToJson(ProofOf(er.proof()));
     out_ << (first_ ? "\n    " : ",\n    ") << j.dump();
     first_ = false;
   }
@@ -345,8 +376,9 @@ class JsonSink : public ExportSink {
 
 const char* ExportFormats() { return "csv|json|oscal|html"; }
 
-std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out, Lang lang) {
-  if (format == "csv") return std::make_unique<CsvSink>(out);
+std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out, std::ostream* proof_out,
+                                           Lang lang) {
+  if (format == "csv") return std::make_unique<CsvSink>(out, proof_out);
   if (format == "json") return std::make_unique<JsonSink>(out);
   if (format == "oscal") return MakeOscalSink(out);
   if (format == "html") return MakeHtmlSink(out, lang);

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/i18n.h"
+#include "nlohmann/json_fwd.hpp"
 #include "paraat/v1/query.pb.h"
 
 namespace paraat {
@@ -28,15 +29,20 @@ class ExportSink {
   virtual void Finish(absl::Time since, absl::Time until) = 0;
 };
 
-// "csv", "json", "oscal", "html"; nullptr for an unknown format.
-// `lang`: the language of the html report (the other formats are for machines, in English).
-std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out, Lang lang = Lang::kEn);
+// "csv", "json", "oscal", "html"; nullptr for an unknown format. A CSV export writes its proof
+// sidecar (docs/evidence-format.md §5) to `proof_out` when given. `lang`: the language of the html
+// report (the other formats are for machines, in English).
+std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out,
+                                           std::ostream* proof_out = nullptr, Lang lang = Lang::kEn);
 const char* ExportFormats();  // "csv|json|oscal|html"
 
 // Shared by the renderers.
 std::string StatusWord(paraat::v1::CheckStatus status);
 std::string IntegrityWord(paraat::v1::Integrity integrity);
 void AppendCsvField(std::string* out, absl::string_view value);
+// A record as the JSON export writes it, without its proof: also what `paraatctl evidence
+// verify` compares with the record's leaf data.
+nlohmann::json RecordJson(const paraat::v1::ExportedRecord& record);
 
 }  // namespace paraat
 

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/base64.h"
 #include "common/html.h"
 #include "common/plan_format.h"
 #include "common/sha256.h"
@@ -270,6 +271,16 @@ std::string RenderHtml(const ReportModel& m, const Localizer& l) {
   } else {
     absl::StrAppend(&h, "<div class='box'><b class='bad'>Evidence chain BROKEN at record ", v.first_bad_seq(), ":</b> ",
                     E(v.problem()), " — records from there on cannot be relied upon.</div>\n");
+  }
+  if (hdr.has_checkpoint()) {
+    const auto& c = hdr.checkpoint();
+    absl::StrAppend(&h, "<div class='box'><b>Signed checkpoint</b> (key id <code>", E(c.key_id()), "</code>",
+                    c.timestamp_token().empty() ? ", no time stamp yet" : ", with an RFC 3161 time stamp",
+                    "): every record of this export is in the evidence log it signs. Verify the JSON or CSV "
+                    "export of the same period with <code>paraatctl evidence verify --export FILE --trust "
+                    "collector.pub</code>.<pre>",
+                    E(c.note()), "</pre>Signature (Ed25519, base64): <code>", E(Base64Encode(c.signature())),
+                    "</code></div>\n");
   }
   absl::StrAppend(&h, "<h2 style='page-break-before:avoid'>", E(l.T("report.summary")), "</h2>\n<table><tr>");
   for (const char* col : {"report.col.plan", "report.col.state", "report.rpo", "report.restore", "report.col.next",

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/base64.h"
 #include "common/controls.h"
 #include "common/plan_format.h"
 #include "common/sha256.h"
@@ -236,6 +237,28 @@ json PlanResult(const PlanReport& p, const std::string& base, const std::string&
   return result;
 }
 
+// The signed checkpoint the export proves itself against (docs/evidence-format.md), as
+// resources an auditor's tools can take out: its text, signature, time stamp and public key.
+json CheckpointResources(const ReportModel& model, const std::string& base) {
+  const paraat::v1::ExportCheckpoint& c = model.header().checkpoint();
+  json resources = json::array();
+  auto add = [&](const std::string& name, const std::string& title, const std::string& media,
+                 const std::string& bytes) {
+    if (bytes.empty()) return;
+    resources.push_back({{"uuid", UuidV5(base + "|" + name)},
+                         {"title", title},
+                         {"props", {Prop("key-id", c.key_id())}},
+                         {"base64", {{"filename", name}, {"media-type", media}, {"value", Base64Encode(bytes)}}}});
+  };
+  add("checkpoint.txt", "Signed checkpoint of the evidence log", "text/plain", c.note());
+  add("checkpoint.sig", "Ed25519 signature over checkpoint.txt", "application/octet-stream", c.signature());
+  add("checkpoint.tsr", "RFC 3161 time-stamp token over checkpoint.txt", "application/timestamp-reply",
+      c.timestamp_token());
+  add("collector.pub", "The collector's public key (trust the copy the collector's owner gave you)",
+      "application/x-pem-file", c.public_key_pem());
+  return {{"resources", resources}};
+}
+
 }  // namespace
 
 std::string RenderOscal(const ReportModel& model) {
@@ -266,6 +289,7 @@ std::string RenderOscal(const ReportModel& model) {
                    "No separate OSCAL assessment plan: the continuity plans (objectives, test cadence and "
                    "evidence sources by role) described in each result serve as the plan."}}},
                 {"results", results}}}};
+  if (model.header().has_checkpoint()) doc["assessment-results"]["back-matter"] = CheckpointResources(model, base);
   return doc.dump(2) + "\n";
 }
 

@@ -170,6 +170,24 @@ def plan_detail():
     b.add(timeseries("Restore tests against the RTO", [
         target('paraat_plan_restore_test_duration_seconds{plan="$plan"}', "A", "last good restore test"),
         target('paraat_plan_rto_target_seconds{plan="$plan"}', "B", "RTO target")]), w=12, h=8, x=12)
+    # Foresight (issue 17): the date a growing restore outgrows the RTO, and the findings hidden in
+    # evidence that still passes. `or vector(0)`: a plan without them shows "none", not "No data".
+    forecast = stat("Restore forecast: RTO breach",
+                    'max(paraat_plan_restore_forecast_breach_timestamp_seconds{plan="$plan"}) * 1000 or vector(0)',
+                    "yellow", "When the trend of the restore tests (Theil–Sen over the last 12 successful ones) "
+                    "crosses the RTO; only while they grow significantly. Within the plan's forecast_horizon the "
+                    "plan is at_risk (rto_forecast).")
+    forecast["fieldConfig"]["defaults"].update({"unit": "dateTimeAsIso", "noValue": "none", "mappings": [
+        {"type": "value", "options": {"0": {"text": "no growth", "color": "green"}}}]})
+    b.add(forecast, w=8, h=5, x=0, newline=False)
+    b.add(stat("Backup size anomalies",
+               'sum(paraat_plan_reasons{plan="$plan",code="backup_size_anomaly"}) or vector(0)', "yellow",
+               "Sources whose newest backup is far smaller or larger than their usual ones "
+               "(backup_size_anomaly: median and MAD of the earlier backups, by weekday)."), w=8, h=5, x=8,
+          newline=False)
+    b.add(timeseries("Restore forecast: time left before the RTO breach", [
+        target('(paraat_plan_restore_forecast_breach_timestamp_seconds{plan="$plan"} - time()) or vector(0)', "A",
+               "time left")], description="0 while the restore tests do not grow."), w=8, h=5, x=16)
     b.add(table("Sources and their latest results", [
         # One row per (role, source): a source may serve several roles.
         target('paraat_plan_source{plan="$plan"} * on (agent, check) group_left (kind) paraat_check_up', "B",

@@ -20,6 +20,7 @@ bin=$root/build
 rm -rf "$demo"
 mkdir -p "$demo/backups/brp" "$demo/backups/zaak" "$demo/backups/archief"
 cp -r examples/demo/. "$demo/"
+sed -i "s|@DEMO@|$demo|" "$demo/agent.yaml"
 sed -i "s/127.0.0.1:7443/127.0.0.1:$grpc_port/; s/127.0.0.1:9464/127.0.0.1:$metrics_port/" "$demo/collector.yaml"
 sed -i "s/127.0.0.1:7443/127.0.0.1:$grpc_port/" "$demo/agent.yaml"
 ctl() { "$bin/ctl/paraatctl" --collector "127.0.0.1:$grpc_port" "$@"; }

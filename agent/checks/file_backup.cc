@@ -204,6 +204,8 @@ void FileBackupCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
                          HumanSize(options_.min_size)));
     return;
   }
+  r->mutable_facts()->set_backup_bytes(newest.size);
+  r->mutable_facts()->set_backup_files(1);
   RunSet(ctx, items, newest.mtime, missing, total, absl::StrCat(files.size(), " backups"), r);
 }
 
@@ -223,6 +225,9 @@ void FileBackupCheck::RunNewest(const CheckContext& ctx, std::vector<File> files
   AddDetail(r, "mtime", FormatTimeUtc(newest.mtime));
   AddValue(r, "newest_size", static_cast<double>(newest.size), "B");
   if (!digest.empty()) AddDetail(r, "sha256", digest);
+  // The size of the newest backup, for the collector's anomaly baseline (one file, one entry).
+  facts->set_backup_bytes(newest.size);
+  facts->set_backup_files(1);
 
   if (options_.checksum == Checksum::kNone) {
     facts->set_integrity(paraat::v1::INTEGRITY_UNVERIFIED);
@@ -324,6 +329,8 @@ void FileBackupCheck::RunManifest(const CheckContext& ctx, paraat::v1::Result* r
                          HumanSize(options_.min_size)));
     return;
   }
+  r->mutable_facts()->set_backup_bytes(total);  // the backup set the newest manifest lists
+  r->mutable_facts()->set_backup_files(items.size() + missing.size());
   RunSet(ctx, items, written, missing, total,
          absl::StrCat("backup set ", manifest, " (", items.size() + missing.size(), " files)"), r);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "collector/evaluation/dependencies.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "paraat/v1/evidence.pb.h"
@@ -155,6 +156,12 @@ void EvaluationLoop::EvaluateNow() {
       resolved_[j].Refresh();
       snap->plans.push_back(PlanView{(*plans)[j], Evaluate(*(*plans)[j], resolved_[j], now, options_), now});
     }
+  }
+  {  // then along the chains: dependencies recover first
+    std::vector<ChainMember> members;
+    members.reserve(snap->plans.size());
+    for (PlanView& v : snap->plans) members.push_back(ChainMember{v.plan.get(), &v.evaluation});
+    ApplyDependencies(members, options_.margin);
   }
   if (metrics_) metrics_->Evaluated(clock_->Monotonic() - started);
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "collector/evaluation/foresight.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
@@ -41,20 +42,11 @@ bool Evaluation::HasReason(const std::string& code) const {
   return std::any_of(reasons.begin(), reasons.end(), [&](const Reason& r) { return r.code == code; });
 }
 
-absl::Duration StaleAfter(absl::Duration interval, const EvaluationOptions& options) {
-  return std::max(interval * options.stale_intervals, options.min_stale);
+void Evaluation::AddReason(std::string code, PlanState implies, std::string source, std::string text) {
+  reasons.push_back(Reason{std::move(code), implies, std::move(source), std::move(text)});
 }
 
-bool IsFresh(const Observation& obs, absl::Time now, const EvaluationOptions& options) {
-  // The collector's own receipt time: an agent whose clock runs ahead cannot keep its results
-  // fresh after it stops, nor one that runs behind make them stale.
-  return now - obs.received <= StaleAfter(obs.interval, options);
-}
-
-namespace {
-
-// Severity order of the states: the plan takes the worst one any reason implies.
-int Severity(PlanState s) {
+int StateSeverity(PlanState s) {
   switch (s) {
     case PLAN_STATE_NOT_READY:
       return 3;
@@ -66,6 +58,25 @@ int Severity(PlanState s) {
       return 0;
   }
 }
+
+void Evaluation::Settle() {
+  std::stable_sort(reasons.begin(), reasons.end(), [](const Reason& a, const Reason& b) {
+    return StateSeverity(a.implies) > StateSeverity(b.implies);
+  });
+  state = reasons.empty() ? PLAN_STATE_READY : reasons.front().implies;
+}
+
+absl::Duration StaleAfter(absl::Duration interval, const EvaluationOptions& options) {
+  return std::max(interval * options.stale_intervals, options.min_stale);
+}
+
+bool IsFresh(const Observation& obs, absl::Time now, const EvaluationOptions& options) {
+  // The collector's own receipt time: an agent whose clock runs ahead cannot keep its results
+  // fresh after it stops, nor one that runs behind make them stale.
+  return now - obs.received <= StaleAfter(obs.interval, options);
+}
+
+namespace {
 
 bool Conclusive(const Observation& o) { return o.status != paraat::v1::CHECK_STATUS_ERROR; }
 bool Passing(const Observation& o) {
@@ -82,6 +93,9 @@ struct RestoreTest {
   std::string message;
 };
 
+// Whether a restore test came from a source (agent/check), not from people's records.
+bool FromSource(const RestoreTest& t) { return t.from != "exercise" && t.from != "incident"; }
+
 class PlanEvaluator {
  public:
   PlanEvaluator(const Plan& plan, const EvidenceView& evidence, absl::Time now, const EvaluationOptions& options)
@@ -94,15 +108,38 @@ class PlanEvaluator {
     EvaluateFailover();
     EvaluateIntegrity();
     EvaluateExercises();
-    std::stable_sort(out_.reasons.begin(), out_.reasons.end(),
-                     [](const Reason& a, const Reason& b) { return Severity(a.implies) > Severity(b.implies); });
-    out_.state = out_.reasons.empty() ? PLAN_STATE_READY : out_.reasons.front().implies;
+    const PlanExercises* ex = evidence_.Exercises(plan_.id);
+    EvaluateContinuity(plan_, ex, ex ? &ex->continuity : nullptr, now_, options_, &out_);
+    EvaluateForesight(plan_, evidence_, now_, &out_);
+    EvaluateRecoveryTime();
+    out_.Settle();
     return std::move(out_);
   }
 
  private:
   void Add(std::string code, PlanState implies, std::string source, std::string text) {
-    out_.reasons.push_back(Reason{std::move(code), implies, std::move(source), std::move(text)});
+    out_.AddReason(std::move(code), implies, std::move(source), std::move(text));
+  }
+
+  // The plan's own measured recovery time, and whether its RTO rests on any evidence at all
+  // (docs/design.md, "No objective without evidence").
+  void EvaluateRecoveryTime() {
+    const PlanExercises* ex = evidence_.Exercises(plan_.id);
+    const ExerciseObservation* failover = ex ? ex->Latest("failover") : nullptr;
+    if (failover && failover->passed && failover->duration_seconds && out_.failover_ready.value_or(true)) {
+      out_.own_recovery_seconds = failover->duration_seconds;
+    } else if (out_.good_restore_duration_seconds) {
+      out_.own_recovery_seconds = out_.good_restore_duration_seconds;
+    } else if (plan_.AllSources().empty() && ex == nullptr) {
+      out_.own_recovery_seconds = 0;  // a process: nothing of its own to recover
+    }
+    const bool evidenced = !plan_.restore_test.empty() || !plan_.failover.empty() ||
+                           (ex && (ex->Latest("restore") || ex->Latest("failover"))) || plan_.AllSources().empty();
+    if (evidenced || plan_.accept_unevidenced.count("rto")) return;
+    Add("rto_unevidenced", PLAN_STATE_UNKNOWN, "",
+        absl::StrCat("the RTO ", HumanDuration(plan_.rto),
+                     " rests on no evidence: the plan has no restore test or failover source and no recorded "
+                     "restore or failover exercise (or accept it: accept_unevidenced: {rto: \"why\"})"));
   }
 
   const SourceState* Source(const std::string& key) const { return evidence_.Source(key); }
@@ -275,6 +312,11 @@ class PlanEvaluator {
     if (const ExerciseObservation* e = ex ? ex->Latest("restore") : nullptr) {
       consider(RestoreTest{e->performed, e->passed, e->duration_seconds, "exercise", "restore exercise"});
     }
+    // A real recovery, from an incident closed, is the strongest measurement of recovery time.
+    if (const IncidentObservation* i = ex && ex->continuity.last_closed ? &*ex->continuity.last_closed : nullptr) {
+      consider(RestoreTest{*i->recovered, true, absl::ToDoubleSeconds(*i->recovered - i->started), "incident",
+                           "recovery from an incident"});
+    }
     if (plan_.restore_test.empty() && !plan_.restore_every && !latest) return;
 
     if (latest) {
@@ -289,7 +331,7 @@ class PlanEvaluator {
     if (!latest) {
       Add("restore_test_missing", PLAN_STATE_UNKNOWN, "", "no restore test recorded yet");
     } else if (!latest->succeeded) {
-      Add("restore_test_failed", PLAN_STATE_NOT_READY, latest->from == "exercise" ? "" : latest->from,
+      Add("restore_test_failed", PLAN_STATE_NOT_READY, FromSource(*latest) ? latest->from : "",
           absl::StrCat("latest restore test failed (", FormatTimeUtc(latest->time), ", ", latest->from,
                        "): ", latest->message));
     } else if (!latest->duration_seconds) {
@@ -298,15 +340,16 @@ class PlanEvaluator {
                        ") has no measured duration to compare with the RTO"));
     } else {
       const absl::Duration took = absl::Seconds(*latest->duration_seconds);
-      const std::string src = latest->from == "exercise" ? "" : latest->from;
+      const std::string src = FromSource(*latest) ? latest->from : "";
+      const char* what =
+          latest->from == "incident" ? "latest recovery (a real incident) took " : "latest restore test took ";
       if (took > plan_.rto) {
         Add("rto_exceeded", PLAN_STATE_NOT_READY, src,
-            absl::StrCat("latest restore test took ", HumanDuration(took), ", longer than the RTO ",
-                         HumanDuration(plan_.rto)));
+            absl::StrCat(what, HumanDuration(took), ", longer than the RTO ", HumanDuration(plan_.rto)));
       } else if (took > plan_.rto * options_.margin) {
         Add("rto_margin", PLAN_STATE_AT_RISK, src,
-            absl::StrCat("latest restore test took ", HumanDuration(took), ", above ", Pct(options_.margin),
-                         " of the RTO ", HumanDuration(plan_.rto)));
+            absl::StrCat(what, HumanDuration(took), ", above ", Pct(options_.margin), " of the RTO ",
+                         HumanDuration(plan_.rto)));
       }
     }
     Cadence("restore", plan_.restore_every, latest_good ? std::optional<absl::Time>(latest_good->time) : std::nullopt,
@@ -366,10 +409,12 @@ class PlanEvaluator {
   void EvaluateExercises() {
     if (!plan_.exercise_every) return;
     const PlanExercises* ex = evidence_.Exercises(plan_.id);
-    const ExerciseObservation* e = ex ? ex->Latest() : nullptr;
+    const ExerciseObservation* e = nullptr;
     std::optional<absl::Time> last_good;
     if (ex != nullptr) {
       for (const auto& [kind, obs] : ex->latest_by_kind) {
+        if (kind == "training") continue;  // training has its own cadence (training_every)
+        if (e == nullptr || obs.performed > e->performed) e = &obs;
         if (obs.passed && (!last_good || obs.performed > *last_good)) last_good = obs.performed;
       }
     }

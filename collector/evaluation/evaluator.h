@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "collector/evaluation/continuity.h"
+#include "collector/evaluation/foresight_types.h"
 #include "collector/evaluation/observation.h"
 #include "collector/evaluation/plan.h"
 #include "paraat/v1/plan.pb.h"
@@ -42,7 +44,7 @@ struct Reason {
 };
 
 struct TestDue {
-  std::string test;                // restore | failover | exercise
+  std::string test;                // restore | failover | exercise | review | training
   std::optional<absl::Time> last;  // last successful test; nullopt: never
   absl::Time due;                  // UnixEpoch when never tested (long overdue)
 };
@@ -65,9 +67,31 @@ struct Evaluation {
   std::vector<TestDue> tests;
   std::optional<bool> failover_ready;  // nullopt: the plan has no failover sources
   int stale_sources = 0;
+  ContinuityEvaluation continuity;  // reviews, training, the open incident
+  ForesightFindings foresight;  // forecasts, anomalies, copies (foresight.h)
+
+  // The recovery chain (collector/evaluation/dependencies.h fills in all but the first).
+  // Measured own recovery time: a passed failover exercise's duration while the failover
+  // target is ready, else the latest successful restore test's; 0 for a plan with no sources.
+  std::optional<double> own_recovery_seconds;
+  // Own plus the longest chain of dependencies, when every link is measured.
+  std::optional<double> effective_recovery_seconds;
+  double effective_recovery_lower_bound_seconds = 0;  // the measured links alone
+  std::vector<std::string> critical_path;             // first to recover first, this plan last
+  std::vector<std::string> unevidenced;               // plans in the chain without a measured time
+  // Plans from the one that is not ready (or unknown) up to this one, when the state comes
+  // from a dependency; just this plan's id when it comes from its own evidence.
+  std::vector<std::string> cause_chain;
+  int wave = 0;  // 0: depends on nothing; else 1 + the largest wave of its dependencies
 
   bool HasReason(const std::string& code) const;
+  void AddReason(std::string code, PlanState implies, std::string source, std::string text);
+  // Sorts the reasons worst first and sets the state to the worst they imply.
+  void Settle();
 };
+
+// not_ready 3 > unknown 2 > at_risk 1 > ready 0.
+int StateSeverity(PlanState state);
 
 // Where the evaluator reads evidence from. Implementations return nullptr for "nothing known".
 class EvidenceView {

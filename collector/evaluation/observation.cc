@@ -40,6 +40,7 @@ ExerciseObservation ObservationFromExercise(const paraat::v1::ExerciseRecord& e,
 
 void SourceState::Add(Observation obs, absl::Time received_at) {
   obs.received = received_at;
+  history.Add(obs);
   auto newer = [&](const std::optional<Observation>& slot) { return !slot || slot->started <= obs.started; };
   const bool to_latest = newer(latest);
   const bool to_conclusive = obs.status != paraat::v1::CHECK_STATUS_ERROR && newer(latest_conclusive);

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "collector/evaluation/continuity.h"
+#include "collector/evaluation/history.h"
 #include "paraat/v1/evidence.pb.h"
 #include "paraat/v1/result.pb.h"
 
@@ -57,6 +59,7 @@ struct SourceState {
   std::optional<Observation> latest_conclusive;  // latest whose status is not error
   std::optional<Observation> latest_ok;          // latest whose status is ok or warning
   absl::Time received;                           // when the latest arrived
+  SourceHistory history;                         // recent restore tests and backups
 
   // Folds a newer result in (results older than `latest` only update the older slots);
   // `received_at` becomes obs.received.
@@ -74,9 +77,10 @@ struct ExerciseObservation {
 
 ExerciseObservation ObservationFromExercise(const paraat::v1::ExerciseRecord& exercise, uint64_t evidence_seq);
 
-// Latest recorded exercise of each kind, for one plan.
+// Latest recorded exercise of each kind, for one plan, with its reviews and incidents.
 struct PlanExercises {
   std::map<std::string, ExerciseObservation> latest_by_kind;
+  PlanContinuity continuity;
   void Add(const ExerciseObservation& e);
   // The latest of any kind, or of the given kind.
   const ExerciseObservation* Latest() const;

@@ -9,8 +9,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collector/evaluation/plan_living.h"
+#include "collector/evaluation/foresight.h"
+#include "collector/evaluation/dependencies.h"
 #include "common/controls.h"
 #include "common/ids.h"
+#include "common/log.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
 #include "common/units.h"
@@ -77,6 +81,34 @@ void ReadSources(YamlMap& sources, Role role, std::vector<std::string>* out) {
   }
 }
 
+// `depends_on: [plan ids]` and `accept_unevidenced: {rto: "why"}`.
+void ReadDependencies(YamlMap& doc, Plan* plan) {
+  if (doc.Has("depends_on")) plan->depends_on_line = LineOf(doc.Raw("depends_on"));
+  if (auto deps = doc.StringList("depends_on")) {
+    for (const std::string& d : *deps) {
+      if (!IsValidId(d)) {
+        doc.Error("depends_on", absl::StrCat("\"", d, "\" is not a plan id (", IdRule(), ")"));
+      } else if (d == plan->id) {
+        doc.Error("depends_on", absl::StrCat("\"", d, "\" is this plan itself"));
+      } else if (std::find(plan->depends_on.begin(), plan->depends_on.end(), d) != plan->depends_on.end()) {
+        doc.Error("depends_on", absl::StrCat("\"", d, "\" is listed twice"));
+      } else {
+        plan->depends_on.push_back(d);
+      }
+    }
+  }
+  if (auto accept = doc.Map("accept_unevidenced")) {
+    if (auto why = accept->String("rto")) {
+      if (why->empty() || why->size() > 1024) {
+        accept->Error("rto", "give the reason the RTO is accepted without evidence, in at most 1024 bytes");
+      } else {
+        plan->accept_unevidenced["rto"] = *why;
+      }
+    }
+    accept->Finish();
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_name) {
@@ -129,14 +161,18 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
     plan.exercise_every = tests->PositiveDuration("exercise_every");
     tests->Finish();
   }
-  if (auto sources = doc.Map("sources", kRequired)) {
+  ReadDependencies(doc, &plan);
+  // A process may consist of its dependencies alone; everything else needs evidence of its own.
+  if (auto sources = doc.Map("sources", plan.depends_on.empty() ? kRequired : kOptional)) {
     ReadSources(*sources, Role::kRecoveryPoint, &plan.recovery_point);
     ReadSources(*sources, Role::kIntegrity, &plan.integrity);
     ReadSources(*sources, Role::kRestoreTest, &plan.restore_test);
     ReadSources(*sources, Role::kFailover, &plan.failover);
     sources->Finish();
-    if (plan.AllSources().empty() && errors.empty()) {
-      doc.Error("sources", "names no source; give at least one, e.g. recovery_point: [db-01/pg-dump-nightly]");
+    if (plan.AllSources().empty() && plan.depends_on.empty() && errors.empty()) {
+      doc.Error("sources",
+                "names no source; give at least one, e.g. recovery_point: [db-01/pg-dump-nightly], or the plans "
+                "this one depends on (depends_on: [...])");
     }
   }
   if (auto controls = doc.StringList("controls")) {
@@ -149,6 +185,8 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
       }
     }
   }
+  ReadLivingPlanKeys(doc, &plan);
+  ParseForesight(doc, &plan.foresight);
   doc.Finish();
   if (!errors.empty()) return errors.ToStatus();
   return plan;
@@ -192,6 +230,8 @@ absl::StatusOr<std::vector<Plan>> LoadPlansDir(const std::string& dir) {
     plans.push_back(*std::move(plan));
   }
   if (!problems.empty()) return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
+  if (absl::Status st = CheckDependencies(plans); !st.ok()) return st;
+  for (const std::string& w : BiaWarnings(plans)) LogWarning(w);
   return plans;
 }
 
@@ -216,7 +256,11 @@ paraat::v1::PlanDefinition ToProto(const Plan& plan) {
     }
   }
   for (const std::string& c : plan.controls) p.add_controls(c);
+  for (const std::string& d : plan.depends_on) p.add_depends_on(d);
+  for (const auto& [objective, why] : plan.accept_unevidenced) (*p.mutable_accept_unevidenced())[objective] = why;
   p.set_file(plan.file);
+  p.set_sha256(plan.sha256);
+  LivingPlanToProto(plan, &p);
   return p;
 }
 

@@ -2,17 +2,28 @@
 #ifndef PARAAT_COLLECTOR_EVALUATION_PLAN_H_
 #define PARAAT_COLLECTOR_EVALUATION_PLAN_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "collector/evaluation/foresight_types.h"
 #include "paraat/v1/plan.pb.h"
 
 namespace paraat {
 
 enum class Role { kRecoveryPoint, kIntegrity, kRestoreTest, kFailover };
+
+// Whom to call about a plan (plan key `contacts`, collector/evaluation/plan_living.h).
+struct Contact {
+  std::string role;  // owner | deputy | crisis | supplier | ...
+  std::string name;
+  std::string phone;
+  std::string email;
+  bool operator==(const Contact&) const = default;
+};
 const char* RoleName(Role role);  // "recovery_point", ...
 
 struct Plan {
@@ -29,6 +40,10 @@ struct Plan {
   std::optional<absl::Duration> restore_every;
   std::optional<absl::Duration> failover_every;
   std::optional<absl::Duration> exercise_every;
+  // Living-plan cadences and people (collector/evaluation/plan_living.h).
+  std::optional<absl::Duration> review_every;
+  std::optional<absl::Duration> training_every;
+  std::vector<Contact> contacts;
 
   // Source keys ("agent/check") by role.
   std::vector<std::string> recovery_point;
@@ -37,6 +52,15 @@ struct Plan {
   std::vector<std::string> failover;
 
   std::vector<std::string> controls;
+  ForesightPolicy foresight;  // forecast_horizon, ... (foresight.h)
+
+  // Plans that must recover before this one (a process on its services, a service on its
+  // infrastructure): docs/design.md, "Dependencies". A plan with dependencies may have no sources.
+  std::vector<std::string> depends_on;
+  int depends_on_line = 0;  // where `depends_on` is in the file, for load-time problems
+  // Objectives the plan's owner accepts without evidence, with the reason they gave
+  // (`accept_unevidenced: {rto: "..."}`): a recorded exception, never a met objective.
+  std::map<std::string, std::string> accept_unevidenced;
 
   std::string file;    // where it was loaded from
   std::string sha256;  // of the file's bytes

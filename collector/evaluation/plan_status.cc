@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "collector/evaluation/dependencies.h"
 #include "common/time_util.h"
 
 namespace paraat {
@@ -12,6 +14,20 @@ void ToProto(const Reason& r, paraat::v1::Reason* out) {
   out->set_source(r.source);
   out->set_text(r.text);
 }
+
+namespace {
+
+void AddChain(const Plan& p, const Evaluation& e, paraat::v1::PlanStatus* s) {
+  for (const std::string& d : p.depends_on) s->add_depends_on(d);
+  if (p.mtpd) s->set_mtpd_ns(ToNs(*p.mtpd));
+  if (e.own_recovery_seconds) s->set_own_recovery_seconds(*e.own_recovery_seconds);
+  if (e.effective_recovery_seconds) s->set_effective_recovery_seconds(*e.effective_recovery_seconds);
+  for (const std::string& id : e.critical_path) s->add_critical_path(id);
+  for (const std::string& id : e.unevidenced) s->add_unevidenced(id);
+  for (const auto& [objective, why] : p.accept_unevidenced) (*s->mutable_accepted_unevidenced())[objective] = why;
+}
+
+}  // namespace
 
 paraat::v1::PlanStatus ToPlanStatus(const PlanView& view, absl::Time evaluated_at) {
   const Plan& p = *view.plan;
@@ -43,6 +59,8 @@ paraat::v1::PlanStatus ToPlanStatus(const PlanView& view, absl::Time evaluated_a
   if (e.failover_ready) s.set_failover_ready(*e.failover_ready);
   s.set_stale_sources(static_cast<uint32_t>(e.stale_sources));
   for (const std::string& c : p.controls) s.add_controls(c);
+  ToProto(e.continuity, &s);
+  AddChain(p, e, &s);
   return s;
 }
 
@@ -68,6 +86,26 @@ std::vector<paraat::v1::PlanStatus> SortedStatuses(const EvaluationSnapshot& sna
     if (ta != tb) return ta < tb;
     return a.plan_id() < b.plan_id();
   });
+  return out;
+}
+
+absl::StatusOr<paraat::v1::GetRecoveryOrderResponse> RecoveryOrderOf(const EvaluationSnapshot& snapshot,
+                                                                     const std::string& plan_id) {
+  if (!plan_id.empty() && snapshot.Find(plan_id) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no plan with id \"", plan_id, "\""));
+  }
+  std::vector<ChainView> plans;
+  plans.reserve(snapshot.plans.size());
+  for (const PlanView& v : snapshot.plans) plans.push_back(ChainView{v.plan.get(), &v.evaluation});
+  const std::vector<bool> critical = OnCriticalPath(plans, plan_id);
+  paraat::v1::GetRecoveryOrderResponse out;
+  for (size_t i : RecoveryOrder(plans, plan_id)) {
+    auto* step = out.add_steps();
+    *step->mutable_status() = ToPlanStatus(snapshot.plans[i], snapshot.at);
+    step->set_wave(static_cast<uint32_t>(snapshot.plans[i].evaluation.wave));
+    step->set_critical(critical[i]);
+  }
+  out.set_now_unix_ns(ToUnixNs(snapshot.at));
   return out;
 }
 

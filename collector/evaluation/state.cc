@@ -77,6 +77,15 @@ void EvidenceState::AddExercise(const std::string& plan_id, const ExerciseObserv
   exercises_[plan_id].Add(e);
 }
 
+void EvidenceState::AddContinuity(const paraat::v1::EvidenceRecord& rec, uint64_t seq) {
+  std::unique_lock lock(exercises_mu_);
+  if (rec.has_review()) {
+    exercises_[rec.review().plan_id()].continuity.AddReview(rec.review(), seq);
+  } else if (rec.has_incident()) {
+    exercises_[rec.incident().plan_id()].continuity.AddIncident(rec.incident(), seq);
+  }
+}
+
 void EvidenceState::RestoreSource(const std::string& key, SourceState state) {
   Shard& shard = ShardOf(key);
   std::unique_lock lock(shard.mu);

@@ -52,6 +52,8 @@ class EvidenceState : public EvidenceView {
   void AddResults(const std::string& agent, std::vector<CheckObservation> results, uint64_t first_seq,
                   absl::Time received);
   void AddExercise(const std::string& plan_id, const ExerciseObservation& e);
+  // Folds a committed review or incident record (evidence record `seq`) into its plan's continuity.
+  void AddContinuity(const paraat::v1::EvidenceRecord& record, uint64_t seq);
   // Restores a source from a checkpoint at start-up (not marked dirty).
   void RestoreSource(const std::string& key, SourceState state);
   // Sources changed since the last call, as checkpoint rows.

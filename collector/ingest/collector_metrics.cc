@@ -71,7 +71,32 @@ CollectorMetrics::CollectorMetrics()
                      .Name("paraat_collector_clock_step_seconds")
                      .Help("How far the system clock stepped from the collector's own time, not followed (yet)")
                      .Register(*registry_)
-                     .Add({})) {
+                     .Add({})),
+      checkpoint_time(prometheus::BuildGauge()
+                          .Name("paraat_evidence_checkpoint_timestamp_seconds")
+                          .Help("When the newest signed checkpoint of the evidence log was signed (0: none yet)")
+                          .Register(*registry_)
+                          .Add({})),
+      checkpoint_tree_size(prometheus::BuildGauge()
+                               .Name("paraat_evidence_checkpoint_tree_size")
+                               .Help("Evidence records the newest signed checkpoint covers")
+                               .Register(*registry_)
+                               .Add({})),
+      checkpoints_untimestamped(prometheus::BuildGauge()
+                                    .Name("paraat_evidence_checkpoints_without_timestamp")
+                                    .Help("Signed checkpoints the time-stamping authority has not stamped yet")
+                                    .Register(*registry_)
+                                    .Add({})),
+      checkpoint_errors(prometheus::BuildCounter()
+                            .Name("paraat_evidence_checkpoint_errors_total")
+                            .Help("Checkpoints that could not be signed or stored")
+                            .Register(*registry_)
+                            .Add({})),
+      timestamp_errors(prometheus::BuildCounter()
+                           .Name("paraat_evidence_timestamp_errors_total")
+                           .Help("Requests to the time-stamping authority that failed")
+                           .Register(*registry_)
+                           .Add({})) {
   store_up.Set(1);
   chain_verified.Set(1);  // innocent until verified otherwise; the timestamp says whether it ran
   rejected_ = &prometheus::BuildCounter()

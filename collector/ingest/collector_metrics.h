@@ -53,11 +53,16 @@ class CollectorMetrics : public EvaluationMetrics {
   prometheus::Histogram& evaluation_duration;
   prometheus::Counter& plan_transitions;
   prometheus::Gauge& streams;
-  prometheus::Gauge& chain_verified;       // 1 when the last verification found the chain intact
-  prometheus::Gauge& chain_verified_time;  // when it ran
-  prometheus::Gauge& chain_records;        // records it checked
-  prometheus::Gauge& store_up;             // 1 while the evidence store can be used (StoreHealth)
-  prometheus::Gauge& clock_step;           // the system clock's step the collector does not follow (yet)
+  prometheus::Gauge& chain_verified;             // 1 when the last verification found the chain intact
+  prometheus::Gauge& chain_verified_time;        // when it ran
+  prometheus::Gauge& chain_records;              // records it checked
+  prometheus::Gauge& store_up;                   // 1 while the evidence store can be used (StoreHealth)
+  prometheus::Gauge& clock_step;                 // the system clock's step the collector does not follow (yet)
+  prometheus::Gauge& checkpoint_time;            // when the newest signed checkpoint was signed (0: none)
+  prometheus::Gauge& checkpoint_tree_size;       // the records it covers
+  prometheus::Gauge& checkpoints_untimestamped;  // signed checkpoints still without an RFC 3161 token
+  prometheus::Counter& checkpoint_errors;        // checkpoints that could not be signed or stored
+  prometheus::Counter& timestamp_errors;         // time-stamp requests that failed
 
  private:
   prometheus::Family<prometheus::Counter>* rejected_;

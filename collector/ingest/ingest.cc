@@ -57,7 +57,7 @@ size_t KeepNewestPerAgent(std::vector<SourceCheckpoint>* rows, size_t cap) {
 void StoredEvidence::Add(const StoredRecord& r) { Add(r.seq, r.recorded_ns, r.type, r.payload); }
 
 void StoredEvidence::Add(uint64_t seq, int64_t recorded_ns, RecordType type, absl::string_view payload) {
-  if (type != RecordType::kResult && type != RecordType::kExercise) return;
+  if (type != RecordType::kResult && type != RecordType::kExercise && !IsContinuityRecord(type)) return;
   paraat::v1::EvidenceRecord rec;
   if (!rec.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;  // verification reports it
   if (rec.has_result()) {
@@ -66,6 +66,8 @@ void StoredEvidence::Add(uint64_t seq, int64_t recorded_ns, RecordType type, abs
                              FromUnixNs(recorded_ns)});
   } else if (rec.has_exercise()) {
     exercises.emplace_back(rec.exercise().plan_id(), ObservationFromExercise(rec.exercise(), seq));
+  } else if (rec.has_review() || rec.has_incident()) {
+    continuity.emplace_back(seq, std::move(rec));
   }
 }
 
@@ -402,11 +404,11 @@ void Ingest::FoldCommitted(const std::vector<Item*>& items, std::vector<std::str
     // Exercises recorded through the query API: folded from the records themselves.
     StoredEvidence recorded;
     for (size_t i = 0; i < g.records.size(); ++i) {
-      if (g.records[i].type == RecordType::kExercise) {
-        recorded.Add(g.first_seq + i, g.recorded_ns, RecordType::kExercise, g.records[i].payload);
+      if (g.records[i].type == RecordType::kExercise || IsContinuityRecord(g.records[i].type)) {
+        recorded.Add(g.first_seq + i, g.recorded_ns, g.records[i].type, g.records[i].payload);
       }
     }
-    *exercises = *exercises || !recorded.exercises.empty();
+    *exercises = *exercises || !recorded.exercises.empty() || !recorded.continuity.empty();
     FoldStored(recorded, changed);
     if (!g.agent_id.empty()) agents_->Seen(g.agent_id, now);
   }
@@ -428,6 +430,7 @@ void Ingest::FoldStored(StoredEvidence& evidence, std::vector<std::string>* chan
     state_->AddResults(r.agent, std::move(one), seq, r.received);
   }
   for (const auto& [plan_id, exercise] : evidence.exercises) state_->AddExercise(plan_id, exercise);
+  for (const auto& [seq, record] : evidence.continuity) state_->AddContinuity(record, seq);
   evidence = StoredEvidence();
 }
 

@@ -48,13 +48,14 @@ struct StoredEvidence {
     absl::Time received;      // when it was recorded
   };
   std::vector<Result> results;
-  std::vector<std::pair<std::string, ExerciseObservation>> exercises;  // plan id, exercise
+  std::vector<std::pair<std::string, ExerciseObservation>> exercises;       // plan id, exercise
+  std::vector<std::pair<uint64_t, paraat::v1::EvidenceRecord>> continuity;  // seq, review or incident
 
   // Adds what a stored record says when it is a result or an exercise. Anything else, and what
   // does not parse (verification reports that), is left out.
   void Add(const StoredRecord& record);
   void Add(uint64_t seq, int64_t recorded_ns, RecordType type, absl::string_view payload);
-  size_t size() const { return results.size() + exercises.size(); }
+  size_t size() const { return results.size() + exercises.size() + continuity.size(); }
 };
 
 class Ingest : public RecordSink {

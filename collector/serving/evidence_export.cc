@@ -1,5 +1,6 @@
 #include "collector/serving/evidence_export.h"
 
+#include <algorithm>
 #include <future>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +8,7 @@
 #include "common/grpc_status.h"
 #include "common/ids.h"
 #include "common/process.h"
+#include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/version.h"
 
@@ -90,15 +92,20 @@ const std::vector<std::string>* ExportRouting::PlansFor(RecordType type, const p
     }
     case RecordType::kTransition:
     case RecordType::kExercise:
+    case RecordType::kReview:
+    case RecordType::kIncident:
     case RecordType::kPlanChange: {
       const std::string& id = type == RecordType::kTransition ? rec.transition().plan_id()
                               : type == RecordType::kExercise ? rec.exercise().plan_id()
+                              : type == RecordType::kReview   ? rec.review().plan_id()
+                              : type == RecordType::kIncident ? rec.incident().plan_id()
                                                               : rec.plan_change().plan_id();
       if (!plan_ids_.count(id)) return nullptr;
       one_.assign(1, id);
       return &one_;
     }
     case RecordType::kPrune:
+    case RecordType::kCheckpoint:
       return &every_;
   }
   return nullptr;
@@ -146,28 +153,78 @@ grpc::Status EvidenceExport::Run(const EvaluationSnapshot& snapshot, const paraa
   }
   h->set_generated_unix_ns(ToUnixNs(now));
   h->set_collector_version(PARAAT_VERSION);
+  std::optional<TreeHead> tree;
+  if (signer_.sign) {
+    auto signed_tree = Checkpoint(req, h->mutable_checkpoint());
+    if (!signed_tree.ok()) return ToGrpcStatus(signed_tree.status());
+    tree = *signed_tree;
+  }
   if (!writer->Write(header, false)) return kClientGone;
 
   auto from = store_->FirstSeqAtOrAfter(since);
   if (!from.ok()) return ToGrpcStatus(from.status());
   auto to = store_->FirstSeqAtOrAfter(until + absl::Nanoseconds(1));
   if (!to.ok()) return ToGrpcStatus(to.status());
+  // With a checkpoint, the records it covers: each has its proof.
+  if (tree) *to = std::min<uint64_t>(*to, tree->first_seq + tree->size);
   if (*to > *from) {
     ExportRouting routing(views);
-    if (grpc::Status st = StreamRecords(*from, *to, routing, writer); !st.ok()) return st;
+    if (grpc::Status st = StreamRecords(*from, *to, routing, writer, tree); !st.ok()) return st;
   }
   return SendVerification(verifying, clock_, writer);
 }
 
-grpc::Status EvidenceExport::StreamRecords(uint64_t from_seq, uint64_t to_seq, ExportRouting& routing,
-                                           Writer* writer) const {
+absl::StatusOr<TreeHead> EvidenceExport::Checkpoint(const paraat::v1::ExportEvidenceRequest& req,
+                                                    paraat::v1::ExportCheckpoint* out) const {
+  PARAAT_ASSIGN_OR_RETURN(const TreeCheckpoint cp, signer_.sign());
+  out->set_note(cp.note);
+  out->set_signature(cp.signature);
+  out->set_key_id(cp.key_id);
+  out->set_timestamp_token(cp.timestamp_token);
+  out->set_public_key_pem(signer_.public_key_pem);
+  // Consistency from every earlier checkpoint an auditor may hold, and from the sizes asked for.
+  PARAAT_ASSIGN_OR_RETURN(const std::vector<TreeCheckpoint> all, store_->TreeCheckpoints());
+  std::set<uint64_t> sizes(req.consistency_from().begin(), req.consistency_from().end());
+  for (const TreeCheckpoint& c : all) sizes.insert(c.tree_size);
+  for (uint64_t size : sizes) {
+    if (size == 0 || size >= cp.tree_size) continue;
+    Digest root{};
+    auto proof = store_->TreeConsistency(size, cp.tree_size, &root);
+    if (!proof.ok()) continue;  // pruned beyond what a proof from there needs
+    auto* c = out->add_consistency();
+    c->set_from_size(size);
+    c->set_from_root(std::string(DigestBytes(root)));
+    for (const Digest& d : *proof) c->add_path(std::string(DigestBytes(d)));
+  }
+  PARAAT_ASSIGN_OR_RETURN(TreeHead head, store_->Tree());
+  head.size = cp.tree_size;
+  return head;
+}
+
+grpc::Status EvidenceExport::StreamRecords(uint64_t from_seq, uint64_t to_seq, ExportRouting& routing, Writer* writer,
+                                           const std::optional<TreeHead>& tree) const {
   bool client_gone = false;
   paraat::v1::ExportEvidenceResponse out;
   auto* batch = out.mutable_records()->mutable_records();
   int used = 0;  // records of `batch` filled; the rest are kept for reuse
+  std::vector<uint64_t> leaves;
+  absl::Status proofs_status;
   auto flush = [&] {
     if (used == 0) return true;
     batch->DeleteSubrange(used, batch->size() - used);
+    if (tree) {
+      leaves.clear();
+      for (const auto& er : *batch) leaves.push_back(er.proof().leaf_index());
+      auto proofs = store_->InclusionProofs(leaves, tree->size);
+      if (!proofs.ok()) {
+        proofs_status = proofs.status();
+        return false;
+      }
+      for (int i = 0; i < batch->size(); ++i) {
+        auto* path = batch->Mutable(i)->mutable_proof()->mutable_path();
+        for (const Digest& d : (*proofs)[i]) path->Add(std::string(DigestBytes(d)));
+      }
+    }
     const bool ok = writer->Write(out, true);
     used = 0;
     return ok;
@@ -183,6 +240,10 @@ grpc::Status EvidenceExport::StreamRecords(uint64_t from_seq, uint64_t to_seq, E
     rec->set_recorded_unix_ns(r.recorded_ns);
     er->set_hash(r.hash);
     for (const std::string& id : *plans) er->add_plan_ids(id);
+    if (tree) {
+      er->mutable_proof()->set_leaf_index(r.seq - tree->first_seq);
+      er->mutable_proof()->set_leaf(CanonicalRecordBytes(r.seq, r.recorded_ns, r.type, r.payload));
+    }
     // Cancellation is checked per message, not per record (GrpcExportWriter::Cancelled).
     if (++used == kRecordsPerMessage && (!flush() || writer->Cancelled())) {
       client_gone = true;
@@ -192,6 +253,7 @@ grpc::Status EvidenceExport::StreamRecords(uint64_t from_seq, uint64_t to_seq, E
   });
   if (!scan.ok()) return ToGrpcStatus(scan);
   if (!client_gone && !flush()) client_gone = true;
+  if (!proofs_status.ok()) return ToGrpcStatus(proofs_status);
   if (client_gone || writer->Cancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "export cancelled");
   return grpc::Status::OK;
 }

@@ -7,7 +7,9 @@
 #ifndef PARAAT_COLLECTOR_SERVING_EVIDENCE_EXPORT_H_
 #define PARAAT_COLLECTOR_SERVING_EVIDENCE_EXPORT_H_
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,9 +48,16 @@ class ExportWriter {
   virtual bool Cancelled() = 0;
 };
 
+// Signs the checkpoint an export proves itself against (collector/ingest/notary.h).
+struct ExportSigner {
+  std::function<absl::StatusOr<TreeCheckpoint>()> sign;  // unset: exports carry no proof
+  std::string public_key_pem;
+};
+
 class EvidenceExport {
  public:
-  EvidenceExport(Store* store, const Clock* clock) : store_(store), clock_(clock) {}
+  EvidenceExport(Store* store, const Clock* clock, ExportSigner signer = {})
+      : store_(store), clock_(clock), signer_(std::move(signer)) {}
 
   // Streams the export `request` asks for, of the plans in `snapshot`. NOT_FOUND for an unknown
   // plan id, INVALID_ARGUMENT for a range that ends before it starts, CANCELLED when the client
@@ -60,11 +69,17 @@ class EvidenceExport {
                    ExportWriter* writer) const;
 
  private:
-  // Streams records from_seq <= seq < to_seq that concern the plans, many to a message.
-  grpc::Status StreamRecords(uint64_t from_seq, uint64_t to_seq, ExportRouting& routing, ExportWriter* writer) const;
+  // Streams records from_seq <= seq < to_seq that concern the plans, many to a message; with a
+  // checkpoint (`tree`: its first seq and size), each with its inclusion proof.
+  grpc::Status StreamRecords(uint64_t from_seq, uint64_t to_seq, ExportRouting& routing, ExportWriter* writer,
+                             const std::optional<TreeHead>& tree) const;
+  // Signs a checkpoint and fills the header's proof of it; the tree it covers.
+  absl::StatusOr<TreeHead> Checkpoint(const paraat::v1::ExportEvidenceRequest& req,
+                                      paraat::v1::ExportCheckpoint* out) const;
 
   Store* const store_;
   const Clock* const clock_;
+  const ExportSigner signer_;
 };
 
 }  // namespace paraat

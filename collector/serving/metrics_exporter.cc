@@ -6,6 +6,8 @@
 #include <shared_mutex>
 
 #include "absl/strings/str_cat.h"
+#include "collector/serving/continuity_metrics.h"
+#include "collector/serving/foresight_metrics.h"
 #include "common/time_util.h"
 
 namespace paraat {
@@ -172,6 +174,33 @@ void StateMetrics::RenderPlans(std::string* out) const {
                               &failover, &stale, &verdict_stale, &since, &reasons, &sources}) {
     f->AppendTo(out);
   }
+  RenderContinuityMetrics(*snap, now, out);
+  RenderForesightMetrics(snap->plans, out);
+  RenderChains(*snap, out);
+}
+
+void StateMetrics::RenderChains(const EvaluationSnapshot& snap, std::string* out) const {
+  TextFamily effective("paraat_plan_recovery_time_seconds",
+                       "Measured recovery time: own plus the longest chain of dependencies (absent when a link is "
+                       "unmeasured)");
+  TextFamily own("paraat_plan_recovery_time_own_seconds",
+                 "Measured own recovery time: latest successful restore test or failover");
+  TextFamily accepted("paraat_plan_accepted_unevidenced",
+                      "1 for each objective the plan accepts without evidence (a recorded exception)");
+  std::string plan;
+  for (const PlanView& v : snap.plans) {
+    const Evaluation& e = v.evaluation;
+    plan.clear();
+    AppendLabel(&plan, "plan", v.plan->id);
+    if (e.effective_recovery_seconds) effective.Add(plan, *e.effective_recovery_seconds);
+    if (e.own_recovery_seconds) own.Add(plan, *e.own_recovery_seconds);
+    for (const auto& [objective, why] : v.plan->accept_unevidenced) {
+      std::string l = plan;
+      AppendLabel(&l, "objective", objective);
+      accepted.Add(l, 1);
+    }
+  }
+  for (const TextFamily* f : {&effective, &own, &accepted}) f->AppendTo(out);
 }
 
 void StateMetrics::RenderChecks(std::string* out) const {

@@ -56,6 +56,8 @@ class StateMetrics {
 
  private:
   void RenderPlans(std::string* out) const;
+  // The recovery chain's figures (docs/design.md, "Dependencies and recovery time").
+  void RenderChains(const EvaluationSnapshot& snap, std::string* out) const;
   void RenderChecks(std::string* out) const;
   void RenderAgents(std::string* out) const;
 

@@ -20,8 +20,9 @@ QueryServiceImpl::QueryServiceImpl(EvaluationLoop* loop, const EvidenceState* st
       store_(store),
       clock_(clock),
       hooks_(std::move(hooks)),
-      export_(store, clock),
-      exercises_(loop, store, ingest, clock) {}
+      export_(store, clock, hooks_.signer),
+      exercises_(loop, store, ingest, clock),
+      continuity_(loop, state, store, ingest, clock) {}
 
 grpc::Status QueryServiceImpl::Authorize(grpc::ServerContext* ctx, Permission p) const {
   return hooks_.authorize ? hooks_.authorize(*ctx, p) : grpc::Status::OK;
@@ -35,6 +36,16 @@ grpc::Status QueryServiceImpl::GetStatus(grpc::ServerContext* ctx, const paraat:
   resp->set_now_unix_ns(ToUnixNs(clock_->Now()));
   resp->set_collector_version(PARAAT_VERSION);
   if (hooks_.store_status) *resp->mutable_store() = hooks_.store_status();
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetRecoveryOrder(grpc::ServerContext* ctx,
+                                                const paraat::v1::GetRecoveryOrderRequest* req,
+                                                paraat::v1::GetRecoveryOrderResponse* resp) {
+  if (auto st = Authorize(ctx, Permission::kView); !st.ok()) return st;
+  auto order = RecoveryOrderOf(*loop_->snapshot(), req->plan_id());
+  if (!order.ok()) return grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(order.status().message()));
+  *resp = *std::move(order);
   return grpc::Status::OK;
 }
 
@@ -110,6 +121,24 @@ grpc::Status QueryServiceImpl::RecordExercise(grpc::ServerContext* ctx, const pa
                                               paraat::v1::RecordExerciseResponse* resp) {
   if (auto st = Authorize(ctx, Permission::kAdmin); !st.ok()) return st;
   auto seq = exercises_.Record(req->exercise(), req->attachment());
+  if (!seq.ok()) return ToGrpcStatus(seq.status());
+  resp->set_seq(*seq);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::RecordReview(grpc::ServerContext* ctx, const paraat::v1::RecordReviewRequest* req,
+                                            paraat::v1::RecordContinuityResponse* resp) {
+  if (auto st = Authorize(ctx, Permission::kAdmin); !st.ok()) return st;
+  auto seq = continuity_.RecordReview(req->review(), req->attachment());
+  if (!seq.ok()) return ToGrpcStatus(seq.status());
+  resp->set_seq(*seq);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::RecordIncident(grpc::ServerContext* ctx, const paraat::v1::RecordIncidentRequest* req,
+                                              paraat::v1::RecordContinuityResponse* resp) {
+  if (auto st = Authorize(ctx, Permission::kAdmin); !st.ok()) return st;
+  auto seq = continuity_.RecordIncident(req->incident());
   if (!seq.ok()) return ToGrpcStatus(seq.status());
   resp->set_seq(*seq);
   return grpc::Status::OK;

@@ -10,6 +10,7 @@
 #include "collector/evaluation/evaluation_loop.h"
 #include "collector/evaluation/state.h"
 #include "collector/ingest/ingest.h"
+#include "collector/serving/continuity_recorder.h"
 #include "collector/serving/evidence_export.h"
 #include "collector/serving/exercise_recorder.h"
 #include "collector/store/store.h"
@@ -29,6 +30,8 @@ struct QueryServiceHooks {
   std::function<absl::StatusOr<size_t>()> reload_plans;
   // Whether the evidence store can be used now (GetStatusResponse.store). Unset: not reported.
   std::function<paraat::v1::StoreStatus()> store_status;
+  // Signs the checkpoint each export proves itself against. Unset: exports carry no proof.
+  ExportSigner signer;
 };
 
 class QueryServiceImpl final : public paraat::v1::QueryService::Service {
@@ -48,6 +51,12 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
                               paraat::v1::RecordExerciseResponse* resp) override;
   grpc::Status ReloadPlans(grpc::ServerContext* ctx, const paraat::v1::ReloadPlansRequest* req,
                            paraat::v1::ReloadPlansResponse* resp) override;
+  grpc::Status RecordReview(grpc::ServerContext* ctx, const paraat::v1::RecordReviewRequest* req,
+                            paraat::v1::RecordContinuityResponse* resp) override;
+  grpc::Status RecordIncident(grpc::ServerContext* ctx, const paraat::v1::RecordIncidentRequest* req,
+                              paraat::v1::RecordContinuityResponse* resp) override;
+  grpc::Status GetRecoveryOrder(grpc::ServerContext* ctx, const paraat::v1::GetRecoveryOrderRequest* req,
+                                paraat::v1::GetRecoveryOrderResponse* resp) override;
 
  private:
   grpc::Status Authorize(grpc::ServerContext* ctx, Permission p) const;
@@ -59,6 +68,7 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
   QueryServiceHooks hooks_;
   EvidenceExport export_;
   ExerciseRecorder exercises_;
+  ContinuityRecorder continuity_;
 };
 
 }  // namespace paraat

@@ -30,6 +30,12 @@ const char* RecordTypeName(RecordType type) {
       return "gap";
     case RecordType::kPrune:
       return "prune";
+    case RecordType::kReview:
+      return "review";
+    case RecordType::kIncident:
+      return "incident";
+    case RecordType::kCheckpoint:
+      return "checkpoint";
   }
   return "unknown";
 }
@@ -46,6 +52,12 @@ RecordType RecordTypeOf(const paraat::v1::EvidenceRecord& r) {
       return RecordType::kGap;
     case paraat::v1::EvidenceRecord::kPrune:
       return RecordType::kPrune;
+    case paraat::v1::EvidenceRecord::kReview:
+      return RecordType::kReview;
+    case paraat::v1::EvidenceRecord::kIncident:
+      return RecordType::kIncident;
+    case paraat::v1::EvidenceRecord::kCheckpoint:
+      return RecordType::kCheckpoint;
     default:
       return RecordType::kResult;
   }
@@ -54,6 +66,17 @@ RecordType RecordTypeOf(const paraat::v1::EvidenceRecord& r) {
 const Digest& GenesisHash() {
   static const Digest genesis = Sha256Of("paraat evidence genesis");
   return genesis;
+}
+
+std::string CanonicalRecordBytes(uint64_t seq, int64_t recorded_ns, RecordType type, absl::string_view payload) {
+  std::string out(sizeof(kDomain) - 1 + 17, '\0');
+  uint8_t* h = reinterpret_cast<uint8_t*>(out.data());
+  std::memcpy(h, kDomain, sizeof(kDomain) - 1);
+  PutBE(h + sizeof(kDomain) - 1, seq);
+  PutBE(h + sizeof(kDomain) - 1 + 8, static_cast<uint64_t>(recorded_ns));
+  h[out.size() - 1] = static_cast<uint8_t>(type);
+  out.append(payload.data(), payload.size());
+  return out;
 }
 
 Digest ChainHasher::Next(const Digest& prev, uint64_t seq, int64_t recorded_ns, RecordType type,

@@ -27,11 +27,20 @@ enum class RecordType : int {
   kPlanChange = 4,
   kGap = 5,
   kPrune = 6,
+  // What people record about a plan beyond exercises (collector/evaluation/continuity.h).
+  kReview = 160,
+  kIncident = 161,
+  kCheckpoint = 7,  // a signed checkpoint of the Merkle tree (collector/store/sql_tree.h)
 };
+inline bool IsContinuityRecord(RecordType t) { return t == RecordType::kReview || t == RecordType::kIncident; }
 const char* RecordTypeName(RecordType type);  // "result", "transition", ...
 RecordType RecordTypeOf(const paraat::v1::EvidenceRecord& record);
 
 const Digest& GenesisHash();
+
+// A record's canonical bytes (above): what the chain hashes after the previous hash, and the
+// record's leaf data in the Merkle tree (docs/evidence-format.md §1).
+std::string CanonicalRecordBytes(uint64_t seq, int64_t recorded_ns, RecordType type, absl::string_view payload);
 
 // Computes chain hashes. Reuse one hasher for many records (it keeps an OpenSSL context).
 class ChainHasher {

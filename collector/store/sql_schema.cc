@@ -92,6 +92,31 @@ const char* const kMigrations[] = {
     ){keyed};
     CREATE INDEX history_seq ON history (seq);
     )sql",
+    // 3: the Merkle tree over the records (sql_tree.h): its size, its perfect nodes, and the
+    // signed checkpoints of it (also records of their own) with their RFC 3161 time stamps. The
+    // tree of an existing store is built from its records at start-up, after its anchor.
+    R"sql(
+    CREATE TABLE merkle_tree (
+      id        INTEGER PRIMARY KEY CHECK (id = 1),
+      first_seq {i64} NOT NULL,
+      size      {i64} NOT NULL
+    );
+    CREATE TABLE merkle_nodes (
+      level INTEGER NOT NULL,
+      idx   {i64} NOT NULL,
+      hash  {bytes} NOT NULL,
+      PRIMARY KEY (level, idx)
+    ){keyed};
+    CREATE TABLE tree_checkpoints (
+      seq             {i64} PRIMARY KEY,
+      tree_size       {i64} NOT NULL,
+      signed_ns       {i64} NOT NULL,
+      note            TEXT NOT NULL,
+      signature       {bytes} NOT NULL,
+      key_id          TEXT NOT NULL,
+      timestamp_token {bytes}
+    );
+    )sql",
 };
 
 const TableWrite kExercises{"exercises", {{"seq", Type::kInt64}, {"plan_id", Type::kText}}, {}, {}};
@@ -111,6 +136,10 @@ SqlParams HistoryRow(const PendingRecord& r, uint64_t seq, int64_t) {
   const std::string& subject = r.type == RecordType::kResult ? r.history : r.plan_id;
   if (subject.empty()) return {};
   return {SqlValue::Text(subject), SqlValue::Seq(seq), SqlValue::Int(r.history_previous_point_ns)};
+}
+
+SqlParams PlanRecordRow(const PendingRecord& r, uint64_t seq, int64_t) {
+  return {SqlValue::Seq(seq), SqlValue::Text(r.plan_id)};
 }
 
 // Appends a value's key form: rows with equal keys have equal key strings.
@@ -175,11 +204,11 @@ std::vector<std::string> Migrations(const SqlDialect& d) {
 
 const std::vector<SideTable>& SideTables() {
   static const std::vector<SideTable>* side = new std::vector<SideTable>{
-      // Start-up folds every exercise back in.
-      {RecordType::kExercise, &kExercises,
-       [](const PendingRecord& r, uint64_t seq, int64_t) -> SqlParams {
-         return {SqlValue::Seq(seq), SqlValue::Text(r.plan_id)};
-       }},
+      // Start-up folds every exercise back in, and every review and incident record (the table
+      // holds the seqs of what people recorded about a plan).
+      {RecordType::kExercise, &kExercises, &PlanRecordRow},
+      {RecordType::kReview, &kExercises, &PlanRecordRow},
+      {RecordType::kIncident, &kExercises, &PlanRecordRow},
       // Each plan's last state, so a restart records no false transitions.
       {RecordType::kTransition, &kPlanState,
        [](const PendingRecord& r, uint64_t seq, int64_t recorded_ns) -> SqlParams {
@@ -193,6 +222,8 @@ const std::vector<SideTable>& SideTables() {
       // A plan's own records, and the results that changed what their source says.
       {RecordType::kTransition, &kHistory, &HistoryRow},
       {RecordType::kExercise, &kHistory, &HistoryRow},
+      {RecordType::kReview, &kHistory, &HistoryRow},
+      {RecordType::kIncident, &kHistory, &HistoryRow},
       {RecordType::kPlanChange, &kHistory, &HistoryRow},
       {RecordType::kResult, &kHistory, &HistoryRow},
   };

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/store/sql_schema.h"
+#include "collector/store/sql_tree.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 
@@ -222,7 +223,8 @@ absl::Status SqlStore::InWriteTransaction(SqlConnection& c, const std::function<
 absl::Status SqlStore::Open() {
   std::lock_guard<std::mutex> lock(writer_mu_);
   PARAAT_ASSIGN_OR_RETURN(SqlConnection * c, backend_->Writer());
-  return Migrate(*c);
+  PARAAT_RETURN_IF_ERROR(Migrate(*c));
+  return SyncTree(*c);
 }
 
 absl::Status SqlStore::Migrate(SqlConnection& c) {
@@ -241,11 +243,16 @@ absl::Status SqlStore::Migrate(SqlConnection& c) {
     }
     if (version != latest) PARAAT_RETURN_IF_ERROR(backend_->SetSchemaVersion(c, latest));
     const absl::string_view genesis = DigestBytes(GenesisHash());
+    PARAAT_RETURN_IF_ERROR(
+        c.Run("INSERT INTO chain (id, head_seq, head_hash, head_recorded_ns, anchor_seq, anchor_hash) "
+              "VALUES (1, 0, $1, 0, 0, $1) ON CONFLICT DO NOTHING",
+              {SqlValue::Bytes(genesis)})
+            .status());
+    // A store from before the tree starts it after its anchor (Open builds it from the records).
     return c
         .Run(
-            "INSERT INTO chain (id, head_seq, head_hash, head_recorded_ns, anchor_seq, anchor_hash) "
-            "VALUES (1, 0, $1, 0, 0, $1) ON CONFLICT DO NOTHING",
-            {SqlValue::Bytes(genesis)})
+            "INSERT INTO merkle_tree (id, first_seq, size) SELECT 1, anchor_seq + 1, 0 FROM chain WHERE id = 1 "
+            "ON CONFLICT DO NOTHING")
         .status();
   });
 }
@@ -267,12 +274,14 @@ absl::Status SqlStore::CommitLocked(std::vector<WriteGroup*>& groups, absl::Time
       g->duplicate = false;
       g->first_seq = 0;
     }
+    tree_.Reset();  // the frontier moved with the rolled-back records
   }
   return st;
 }
 
 absl::Status SqlStore::AppendGroups(SqlConnection& c, std::vector<WriteGroup*>& groups, absl::Time now) {
   PARAAT_ASSIGN_OR_RETURN(const ChainHead head, ReadHead(c, backend_->dialect().lock_row));
+  PARAAT_RETURN_IF_ERROR(tree_.Sync(c, head.seq));
   const int64_t recorded_ns = std::max(ToUnixNs(now), head.recorded_ns);
   // Deduplication: batches already stored (by any collector) or twice in this commit.
   PARAAT_ASSIGN_OR_RETURN(BatchKeys seen, StoredBatches(c, groups));
@@ -288,6 +297,8 @@ absl::Status SqlStore::AppendGroups(SqlConnection& c, std::vector<WriteGroup*>& 
   std::vector<TableRows> side;
   for (const SideTable& t : side_tables) side.emplace_back(*t.table);
 
+  std::vector<Node> nodes;  // the tree's new perfect nodes
+  nodes.reserve(2 * total + 64);
   uint64_t seq = head.seq;
   Digest hash = head.hash;
   for (WriteGroup* g : groups) {
@@ -306,6 +317,8 @@ absl::Status SqlStore::AppendGroups(SqlConnection& c, std::vector<WriteGroup*>& 
       ++seq;
       hash = hasher_.Next(hash, seq, recorded_ns, rec.type, rec.payload);
       hashes.push_back(hash);
+      tree_.frontier().Append(tree_.hasher().HashLeaf(CanonicalRecordBytes(seq, recorded_ns, rec.type, rec.payload)),
+                              tree_.hasher(), &nodes);
       evidence.insert(evidence.end(),
                       {SqlValue::Seq(seq), SqlValue::Int(recorded_ns), SqlValue::Int32(static_cast<int32_t>(rec.type)),
                        SqlValue::Bytes(rec.payload), SqlValue::Bytes(DigestBytes(hashes.back()))});
@@ -321,6 +334,7 @@ absl::Status SqlStore::AppendGroups(SqlConnection& c, std::vector<WriteGroup*>& 
   std::vector<std::string> columns;
   for (const SqlColumn& col : tables::kEvidence.columns) columns.push_back(col.name);
   PARAAT_RETURN_IF_ERROR(c.Append(tables::kEvidence.table, columns, evidence));
+  PARAAT_RETURN_IF_ERROR(WriteTreeNodes(c, nodes, tree_.frontier().size()));
   return c
       .Run("UPDATE chain SET head_seq = $1, head_hash = $2, head_recorded_ns = $3 WHERE id = 1",
            {SqlValue::Seq(seq), SqlValue::Bytes(DigestBytes(hash)), SqlValue::Int(recorded_ns)})
@@ -380,6 +394,7 @@ absl::StatusOr<uint64_t> SqlStore::Prune(absl::Time before, absl::Time now) {
     removed = static_cast<uint64_t>(deleted);
     PARAAT_RETURN_IF_ERROR(c->Run("DELETE FROM exercises WHERE seq <= $1", through).status());
     PARAAT_RETURN_IF_ERROR(c->Run("DELETE FROM history WHERE seq <= $1", through).status());
+    PARAAT_RETURN_IF_ERROR(PruneTree(*c, last_pruned));
     PARAAT_RETURN_IF_ERROR(
         c->Run("DELETE FROM batches WHERE stored_ns < $1", {SqlValue::Int(ToUnixNs(before))}).status());
     return c
@@ -404,6 +419,16 @@ absl::Status SqlStore::Ping() {
 absl::Status SqlStore::ForEachRow(const std::string& sql, const SqlParams& params, const SqlRowFn& row) {
   PARAAT_ASSIGN_OR_RETURN(Lease r, Reader());
   return r.conn().Run(sql, params, row).status();
+}
+
+absl::Status SqlStore::WithReader(const std::function<absl::Status(SqlConnection&)>& fn) {
+  PARAAT_ASSIGN_OR_RETURN(Lease r, Reader());
+  return fn(r.conn());
+}
+
+absl::StatusOr<uint64_t> SqlStore::LockHead(SqlConnection& c) {
+  PARAAT_ASSIGN_OR_RETURN(const ChainHead head, ReadHead(c, backend_->dialect().lock_row));
+  return head.seq;
 }
 
 absl::StatusOr<std::vector<SourceCheckpoint>> SqlStore::LoadCheckpoint(uint64_t* through_seq) {

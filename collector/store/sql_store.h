@@ -18,6 +18,7 @@
 
 #include "collector/store/evidence_chain.h"
 #include "collector/store/sql.h"
+#include "collector/store/sql_tree.h"
 #include "collector/store/store.h"
 
 namespace paraat {
@@ -57,6 +58,15 @@ class SqlStore : public Store {
   absl::StatusOr<std::string> GetAttachment(const std::string& sha256) override;
   absl::StatusOr<paraat::v1::ChainVerification> Verify(const std::function<void(uint64_t)>& progress) override;
 
+  // The Merkle tree (sql_store_tree.cc).
+  absl::StatusOr<TreeHead> Tree() override;
+  absl::StatusOr<TreeCheckpoint> AppendTreeCheckpoint(const TreeSigner& sign, absl::Time now) override;
+  absl::StatusOr<std::vector<TreeCheckpoint>> TreeCheckpoints() override;
+  absl::Status SetTimestampToken(uint64_t seq, const std::string& token) override;
+  absl::StatusOr<std::vector<std::vector<Digest>>> InclusionProofs(const std::vector<uint64_t>& indexes,
+                                                                   uint64_t size) override;
+  absl::StatusOr<std::vector<Digest>> TreeConsistency(uint64_t size1, uint64_t size2, Digest* root1) override;
+
  private:
   // A pooled reader connection, returned to the pool when the lease ends.
   class Lease;
@@ -64,10 +74,18 @@ class SqlStore : public Store {
   void Release(std::unique_ptr<SqlConnection> c);
   // Runs `sql` on a reader connection, passing each row to `row`.
   absl::Status ForEachRow(const std::string& sql, const SqlParams& params, const SqlRowFn& row);
+  // Runs `fn` on a reader connection.
+  absl::Status WithReader(const std::function<absl::Status(SqlConnection&)>& fn);
+  // In a write transaction: locks the chain head row (every writer serialises on it); its seq.
+  absl::StatusOr<uint64_t> LockHead(SqlConnection& c);
 
   // Runs `body` in a write transaction on `c`; rolls back when it or the commit fails.
   absl::Status InWriteTransaction(SqlConnection& c, const std::function<absl::Status()>& body);
   absl::Status Migrate(SqlConnection& c);
+  // Brings the tree up to date with the records, in write transactions of bounded size.
+  absl::Status SyncTree(SqlConnection& c);
+  // Deletes the tree nodes a prune through `last_pruned` leaves unneeded.
+  absl::Status PruneTree(SqlConnection& c, uint64_t last_pruned);
   absl::Status CommitLocked(std::vector<WriteGroup*>& groups, absl::Time now);
   absl::Status AppendGroups(SqlConnection& c, std::vector<WriteGroup*>& groups, absl::Time now);
   // Checks the records after the anchor through the head on `c`, in its snapshot; long chains in
@@ -78,6 +96,7 @@ class SqlStore : public Store {
 
   const std::unique_ptr<SqlBackend> backend_;
   ChainHasher hasher_;    // used under writer_mu_
+  TreeWriter tree_;       // used under writer_mu_
   std::mutex writer_mu_;  // one writer connection: the ingest thread and rare admin writes
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqlConnection>> idle_readers_;

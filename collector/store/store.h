@@ -88,6 +88,28 @@ struct HistoryEntry {
   int64_t previous_point_ns = 0;  // results: the recovery point the source reported before
 };
 
+// The Merkle tree over the records (sql_tree.h): leaf i is the record with seq first_seq + i.
+struct TreeHead {
+  uint64_t first_seq = 1;
+  uint64_t size = 0;
+  Digest root{};
+};
+
+// A signed checkpoint of the tree, as stored (the record at `seq` holds the same).
+struct TreeCheckpoint {
+  uint64_t seq = 0;
+  uint64_t tree_size = 0;
+  int64_t signed_ns = 0;
+  std::string note;       // the signed checkpoint text (common/checkpoint.h)
+  std::string signature;  // Ed25519, 64 bytes
+  std::string key_id;
+  std::string timestamp_token;  // DER RFC 3161 token over `note`; empty until the TSA answered
+};
+
+// Signs the tree head (size, root) at `now`: the checkpoint record to append.
+using TreeSigner =
+    std::function<absl::StatusOr<paraat::v1::CheckpointRecord>(uint64_t size, const Digest& root, absl::Time now)>;
+
 struct StoreStats {
   uint64_t head_seq = 0;
   uint64_t records = 0;
@@ -159,6 +181,31 @@ class Store {
   // Recomputes the whole chain; `progress` is called now and then with records checked.
   [[nodiscard]] virtual absl::StatusOr<paraat::v1::ChainVerification> Verify(
       const std::function<void(uint64_t)>& progress = nullptr) = 0;
+
+  // The Merkle tree and its signed checkpoints. Stores without a tree answer UNIMPLEMENTED.
+  [[nodiscard]] virtual absl::StatusOr<TreeHead> Tree() { return Unimplemented(); }
+  // In one write transaction: signs the tree as it stands and appends the checkpoint as a record.
+  [[nodiscard]] virtual absl::StatusOr<TreeCheckpoint> AppendTreeCheckpoint(const TreeSigner&, absl::Time) {
+    return Unimplemented();
+  }
+  // Every stored checkpoint, oldest first.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<TreeCheckpoint>> TreeCheckpoints() { return Unimplemented(); }
+  [[nodiscard]] virtual absl::Status SetTimestampToken(uint64_t /*seq*/, const std::string& /*token*/) {
+    return Unimplemented();
+  }
+  // Inclusion proofs of leaves `indexes` in the tree of `size` (<= the tree's size).
+  [[nodiscard]] virtual absl::StatusOr<std::vector<std::vector<Digest>>> InclusionProofs(
+      const std::vector<uint64_t>& /*indexes*/, uint64_t /*size*/) {
+    return Unimplemented();
+  }
+  // RFC 9162 consistency proof from size1 to size2 and the root at size1.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<Digest>> TreeConsistency(uint64_t /*size1*/, uint64_t /*size2*/,
+                                                                            Digest* /*root1*/) {
+    return Unimplemented();
+  }
+
+ private:
+  static absl::Status Unimplemented() { return absl::UnimplementedError("this store keeps no Merkle tree"); }
 };
 
 // "sqlite:///path/to.db", "sqlite://relative.db", or "postgresql://user@host/db".

@@ -58,9 +58,11 @@ std::string PlanShow(const CollectorProcess& c, const std::string& plan) {
 // A plan with one source in `role`.
 void WritePlan(const TempDir& dir, const std::string& id, const std::string& role, const std::string& sources,
                const std::string& rpo = "1h") {
-  WriteFileOrDie(dir / ("plans/" + id + ".yaml"),
-                 absl::StrCat("id: ", id, "\nname: ", id, "\nobjectives: {rpo: ", rpo, ", rto: 1h}\nsources:\n  ", role,
-                              ": [", sources, "]\n"));
+  WriteFileOrDie(
+      dir / ("plans/" + id + ".yaml"),
+      absl::StrCat("id: ", id, "\nname: ", id, "\nobjectives: {rpo: ", rpo,
+                   // about clocks, not recovery time
+                   ", rto: 1h}\naccept_unevidenced: {rto: \"clock test\"}\nsources:\n  ", role, ": [", sources, "]\n"));
 }
 
 std::string AgentYaml(const std::string& id, const CollectorProcess& c, const std::string& checks) {

@@ -190,8 +190,9 @@ TEST_F(HostileTextTest, ALatinOneFileNameKeepsItsResultAndEveryOtherExactly) {
   WriteBackup(latin, 4096, true);
   WriteBackup(dir_ / "backups/db.dump", 4096, true);
   StartWithPlan(
-      "id: brp\nname: BRP\nobjectives: {rpo: 1h, rto: 4h}\nsources:\n"
-      "  recovery_point: [itest-01/latin, itest-01/healthy]\n  integrity: [itest-01/latin, itest-01/healthy]\n");
+      "id: brp\nname: BRP\nobjectives: {rpo: 1h, rto: 4h}\naccept_unevidenced: {rto: \"about file names\"}\n"
+      "sources:\n  recovery_point: [itest-01/latin, itest-01/healthy]\n  integrity: [itest-01/latin, "
+      "itest-01/healthy]\n");
   RunResult once = Once(
       "  - {id: latin, kind: file_backup, interval: 5m, path: latin/*.dump, checksum: sidecar}\n"
       "  - {id: healthy, kind: file_backup, interval: 5m, path: backups/*.dump, checksum: sidecar}\n");

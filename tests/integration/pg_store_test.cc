@@ -44,14 +44,15 @@ class PgStoreFactory : public StoreFactory {
   std::string db_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Postgresql, StoreTest, ::testing::Values([]() -> std::unique_ptr<StoreFactory> {
-                           // Missing PostgreSQL fails the test rather than skipping it.
-                           EXPECT_FALSE(testing::PgBinDir().empty())
-                               << "PostgreSQL is needed: scripts/test.sh installs it";
-                           if (testing::PgBinDir().empty() || Cluster() == nullptr) return nullptr;
-                           return std::make_unique<PgStoreFactory>();
-                         }),
-                         StoreBackEndName);
+std::unique_ptr<StoreFactory> MakePgFactory() {
+  // Missing PostgreSQL fails the test rather than skipping it.
+  EXPECT_FALSE(testing::PgBinDir().empty()) << "PostgreSQL is needed: scripts/test.sh installs it";
+  if (testing::PgBinDir().empty() || Cluster() == nullptr) return nullptr;
+  return std::make_unique<PgStoreFactory>();
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgresql, StoreTest, ::testing::Values(&MakePgFactory), StoreBackEndName);
+INSTANTIATE_TEST_SUITE_P(Postgresql, StoreTreeTest, ::testing::Values(&MakePgFactory), StoreBackEndName);
 
 // What only a shared store has to get right: several collectors writing one chain at once.
 class SharedPgStoreTest : public ::testing::Test {

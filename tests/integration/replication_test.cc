@@ -284,6 +284,7 @@ TEST_F(MariaDbReplicationTest, PlanFollowsTheReplica) {
   WriteFileOrDie(dir_ / "plans/zaak.yaml", R"(id: zaak
 name: Zaaksysteem
 objectives: {rpo: 5s, rto: 4h}
+accept_unevidenced: {rto: "this test follows the replica's recovery point"}
 sources:
   recovery_point: [t1/mdb]
 )");

@@ -54,6 +54,21 @@ TEST(ParsePlan, MinimalPlanLeavesCadenceUnset) {
   EXPECT_FALSE(plan->exercise_every);
 }
 
+TEST(ParsePlan, ProcessWithOnlyDependencies) {
+  auto plan = ParsePlan(
+      "id: paspoort\nname: Paspoort\nobjectives: {rpo: 1h, rto: 24h}\ndepends_on: [brp, zaak]\n"
+      "accept_unevidenced: {rto: \"supplier restores it\"}\n",
+      "p.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_THAT(plan->depends_on, ElementsAre("brp", "zaak"));
+  EXPECT_EQ(plan->depends_on_line, 4);
+  EXPECT_TRUE(plan->AllSources().empty());
+  EXPECT_EQ(plan->accept_unevidenced.at("rto"), "supplier restores it");
+  auto proto = ToProto(*plan);
+  EXPECT_EQ(proto.depends_on_size(), 2);
+  EXPECT_EQ(proto.accept_unevidenced().at("rto"), "supplier restores it");
+}
+
 struct BadPlan {
   const char* name;
   const char* yaml;
@@ -103,6 +118,22 @@ INSTANTIATE_TEST_SUITE_P(
         BadPlan{"tier_range",
                 "id: p\nname: B\ntier: 12\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n",
                 "plans/x.yaml:3: tier: 12 is out of range (1 to 9)"},
+        BadPlan{"depends_on_itself", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\ndepends_on: [q, p]\n",
+                "plans/x.yaml:4: depends_on: \"p\" is this plan itself"},
+        BadPlan{"depends_on_twice", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\ndepends_on: [q, q]\n",
+                "plans/x.yaml:4: depends_on: \"q\" is listed twice"},
+        BadPlan{"depends_on_bad_id", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\ndepends_on: ['a b']\n",
+                "plans/x.yaml:4: depends_on: \"a b\" is not a plan id"},
+        BadPlan{"no_sources_no_dependencies", "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\n",
+                "sources: is required"},
+        BadPlan{"accept_unevidenced_rpo",
+                "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n"
+                "accept_unevidenced: {rpo: \"why\"}\n",
+                "plans/x.yaml:5: accept_unevidenced.rpo: unknown key"},
+        BadPlan{"accept_unevidenced_empty",
+                "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n"
+                "accept_unevidenced: {rto: \"\"}\n",
+                "plans/x.yaml:5: accept_unevidenced.rto: must not be empty"},
         BadPlan{"unknown_top_key",
                 "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\nowner_team: x\n",
                 "plans/x.yaml:5: owner_team: unknown key"}),

@@ -392,4 +392,6 @@ TEST_P(StoreTest, AttachmentsAreStoredByDigest) {
 
 }  // namespace paraat
 
+#include "tests/unit/store_tree_suite.h"  // IWYU pragma: export
+
 #endif  // PARAAT_TESTS_UNIT_STORE_SUITE_H_

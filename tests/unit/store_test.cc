@@ -22,9 +22,10 @@ class SqliteStoreFactory : public StoreFactory {
   testing::TempDir dir_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest,
-                         ::testing::Values([] { return std::unique_ptr<StoreFactory>(new SqliteStoreFactory()); }),
-                         StoreBackEndName);
+std::unique_ptr<StoreFactory> MakeSqliteFactory() { return std::make_unique<SqliteStoreFactory>(); }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(&MakeSqliteFactory), StoreBackEndName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTreeTest, ::testing::Values(&MakeSqliteFactory), StoreBackEndName);
 
 }  // namespace
 }  // namespace paraat

@@ -112,6 +112,20 @@ Data RecordRow(const Localizer& loc, const StoredRecord& r, const paraat::v1::Ev
     case RecordType::kPrune:
       summary = loc.T("summary.prune");
       break;
+    case RecordType::kReview:
+      plans = rec.review().plan_id();
+      summary = loc.F("summary.review", {{"by", rec.review().reviewed_by()}});
+      break;
+    case RecordType::kIncident:
+      plans = rec.incident().plan_id();
+      summary =
+          loc.F("summary.incident",
+                {{"event", rec.incident().event() == "report" ? rec.incident().report_kind() : rec.incident().event()},
+                 {"summary", rec.incident().summary()}});
+      break;
+    case RecordType::kCheckpoint:
+      summary = loc.F("summary.checkpoint", {{"size", std::to_string(rec.checkpoint().tree_size())}});
+      break;
   }
   d.set("plans", plans);
   d.set("source", source);

@@ -1,0 +1,288 @@
+#include "collector/evaluation/continuity.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "collector/evaluation/evaluator.h"
+#include "collector/evaluation/observation.h"
+#include "collector/evaluation/plan.h"
+#include "common/time_util.h"
+#include "common/units.h"
+
+namespace paraat {
+namespace {
+
+using paraat::v1::PLAN_STATE_AT_RISK;
+using paraat::v1::PLAN_STATE_NOT_READY;
+using paraat::v1::PLAN_STATE_UNKNOWN;
+
+// People's clocks and the collector's may differ a little; a time further ahead is refused.
+constexpr absl::Duration kFutureTolerance = absl::Minutes(1);
+
+absl::Time AddMonthUtc(absl::Time t) {
+  const absl::CivilSecond cs = absl::ToCivilSecond(t, absl::UTCTimeZone());
+  const absl::Duration sub = t - absl::FromCivil(cs, absl::UTCTimeZone());
+  const absl::CivilMonth next = absl::CivilMonth(cs) + 1;
+  const int days_in_next = static_cast<int>(absl::CivilDay(next + 1) - absl::CivilDay(next));
+  const absl::CivilSecond out(next.year(), next.month(), std::min(cs.day(), days_in_next), cs.hour(), cs.minute(),
+                              cs.second());
+  return absl::FromCivil(out, absl::UTCTimeZone()) + sub;
+}
+
+std::string ReportName(const std::string& kind) {
+  if (kind == "early-warning") return "NIS2 early warning";
+  if (kind == "notification") return "NIS2 incident notification";
+  return "NIS2 final report";
+}
+
+void Add(Evaluation* out, const char* code, PlanState implies, std::string text) {
+  out->reasons.push_back(Reason{code, implies, "", std::move(text)});
+}
+
+void EvaluateReview(const Plan& plan, const PlanContinuity* c, absl::Time now, const EvaluationOptions& options,
+                    Evaluation* out) {
+  const std::optional<ReviewObservation> last = c ? c->last_review : std::nullopt;
+  out->continuity.last_review = last;
+  out->continuity.plan_changed_since_review = last && last->plan_sha256 != plan.sha256;
+  std::optional<absl::Time> after_incident;
+  if (c && c->last_closed && c->last_closed->recovered && (!last || last->reviewed < *c->last_closed->recovered)) {
+    after_incident = *c->last_closed->recovered + options.due_soon;
+  }
+  if (!plan.review_every && !after_incident) return;
+  std::optional<absl::Time> due;
+  std::string why;
+  absl::Duration window = options.due_soon;
+  if (plan.review_every && last) {
+    due = last->reviewed + *plan.review_every;
+    why = absl::StrCat("last reviewed ", FormatTimeUtc(last->reviewed), " by ", last->by, ", required every ",
+                       HumanDuration(*plan.review_every));
+    window = std::min(options.due_soon, *plan.review_every / 5);
+  }
+  if (after_incident && (!due || *after_incident < *due)) {
+    due = after_incident;
+    why = absl::StrCat("the incident that closed ", FormatTimeUtc(*c->last_closed->recovered), " calls for a review");
+    window = options.due_soon;
+  }
+  out->tests.push_back(TestDue{"review", last ? std::optional<absl::Time>(last->reviewed) : std::nullopt,
+                               due.value_or(absl::UnixEpoch())});
+  if (plan.review_every && !last && !after_incident) {
+    Add(out, "review_overdue", PLAN_STATE_NOT_READY,
+        absl::StrCat("plan never reviewed (a review is required every ", HumanDuration(*plan.review_every), ")"));
+  } else if (now > *due) {
+    Add(out, "review_overdue", PLAN_STATE_NOT_READY,
+        absl::StrCat("plan review overdue since ", FormatTimeUtc(*due), ": ", why));
+  } else if (*due - now <= window) {
+    Add(out, "review_due", PLAN_STATE_AT_RISK,
+        absl::StrCat("plan review due ", FormatTimeUtc(*due), " (in ", HumanDuration(*due - now), "): ", why));
+  }
+}
+
+void EvaluateTraining(const Plan& plan, const PlanExercises* ex, absl::Time now, const EvaluationOptions& options,
+                      Evaluation* out) {
+  if (!plan.training_every) return;
+  const ExerciseObservation* t = ex ? ex->Latest("training") : nullptr;
+  const std::optional<absl::Time> last = t && t->passed ? std::optional<absl::Time>(t->performed) : std::nullopt;
+  const absl::Time due = last ? *last + *plan.training_every : absl::UnixEpoch();
+  out->tests.push_back(TestDue{"training", last, due});
+  if (t == nullptr) {
+    Add(out, "training_missing", PLAN_STATE_UNKNOWN, "no training recorded yet");
+    return;
+  }
+  if (!last) {
+    Add(out, "training_failed", PLAN_STATE_NOT_READY,
+        absl::StrCat("latest training (", FormatTimeUtc(t->performed), ") did not reach its goal"));
+    return;
+  }
+  const absl::Duration window = std::min(options.due_soon, *plan.training_every / 5);
+  if (now > due) {
+    Add(out, "training_overdue", PLAN_STATE_NOT_READY,
+        absl::StrCat("training overdue since ", FormatTimeUtc(due), ": last ", FormatTimeUtc(*last),
+                     ", required every ", HumanDuration(*plan.training_every)));
+  } else if (due - now <= window) {
+    Add(out, "training_due", PLAN_STATE_AT_RISK,
+        absl::StrCat("training due ", FormatTimeUtc(due), " (in ", HumanDuration(due - now), ")"));
+  }
+}
+
+void EvaluateDeadlines(const IncidentObservation& inc, absl::Time now, Evaluation* out) {
+  out->continuity.deadlines = Nis2Deadlines(inc);
+  bool next_reported = false;
+  for (const IncidentDeadline& d : out->continuity.deadlines) {
+    if (d.done) continue;
+    const std::string what = ReportName(d.report);
+    if (now > d.due) {
+      Add(out, "nis2_report_overdue", PLAN_STATE_NOT_READY,
+          absl::StrCat(what, " overdue since ", FormatTimeUtc(d.due), " (incident started ", FormatTimeUtc(inc.started),
+                       ")"));
+    } else if (!next_reported) {
+      next_reported = true;
+      Add(out, "nis2_report_due", PLAN_STATE_AT_RISK,
+          absl::StrCat(what, " due ", FormatTimeUtc(d.due), " (in ", HumanDuration(d.due - now), ")"));
+    }
+  }
+}
+
+void EvaluateIncident(const Plan& plan, const PlanContinuity* c, absl::Time now, Evaluation* out) {
+  if (c == nullptr) return;
+  if (c->open) {
+    const IncidentObservation& inc = *c->open;
+    out->continuity.incident = inc;
+    const absl::Duration elapsed = std::max(absl::ZeroDuration(), now - inc.started);
+    const std::string since =
+        absl::StrCat("incident open since ", FormatTimeUtc(inc.started), " (", HumanDuration(elapsed), ")");
+    if (plan.mtpd && elapsed > *plan.mtpd) {
+      Add(out, "incident_mtpd_passed", PLAN_STATE_NOT_READY,
+          absl::StrCat(since, ": longer than the MTPD ", HumanDuration(*plan.mtpd)));
+    } else if (elapsed > plan.rto) {
+      Add(out, "incident_rto_passed", PLAN_STATE_NOT_READY,
+          absl::StrCat(since, ": longer than the RTO ", HumanDuration(plan.rto),
+                       plan.mtpd ? absl::StrCat("; the MTPD passes ", FormatTimeUtc(inc.started + *plan.mtpd)) : ""));
+    } else {
+      Add(out, "incident_open", PLAN_STATE_AT_RISK,
+          absl::StrCat(since, ": the RTO ", HumanDuration(plan.rto), " passes ",
+                       FormatTimeUtc(inc.started + plan.rto)));
+    }
+    EvaluateDeadlines(inc, now, out);
+    return;
+  }
+  if (c->last_closed) {
+    std::vector<IncidentDeadline> d = Nis2Deadlines(*c->last_closed);
+    if (NextDeadline(d) == nullptr) return;
+    out->continuity.incident = *c->last_closed;
+    EvaluateDeadlines(*c->last_closed, now, out);
+  }
+}
+
+}  // namespace
+
+std::vector<IncidentDeadline> Nis2Deadlines(const IncidentObservation& inc) {
+  if (!inc.significant) return {};
+  auto done = [&](const char* kind) -> std::optional<absl::Time> {
+    auto it = inc.reports.find(kind);
+    return it == inc.reports.end() ? std::nullopt : std::optional<absl::Time>(it->second);
+  };
+  std::vector<IncidentDeadline> out;
+  out.push_back({"early-warning", inc.started + absl::Hours(24), done("early-warning")});
+  out.push_back({"notification", inc.started + absl::Hours(72), done("notification")});
+  out.push_back({"final", AddMonthUtc(out[1].done.value_or(out[1].due)), done("final")});
+  return out;
+}
+
+const IncidentDeadline* NextDeadline(const std::vector<IncidentDeadline>& deadlines) {
+  for (const IncidentDeadline& d : deadlines) {
+    if (!d.done) return &d;
+  }
+  return nullptr;
+}
+
+void PlanContinuity::AddReview(const paraat::v1::ReviewRecord& r, uint64_t seq) {
+  ReviewObservation o{FromUnixNs(r.reviewed_unix_ns()), r.reviewed_by(), r.plan_sha256(), seq};
+  if (!last_review || last_review->reviewed <= o.reviewed) last_review = std::move(o);
+}
+
+void PlanContinuity::AddIncident(const paraat::v1::IncidentRecord& r, uint64_t seq) {
+  if (r.event() == "opened") {
+    IncidentObservation o;
+    o.opened_seq = seq;
+    o.started = FromUnixNs(r.started_unix_ns());
+    o.summary = r.summary();
+    o.significant = r.significant();
+    open = std::move(o);
+    return;
+  }
+  IncidentObservation* target = nullptr;
+  if (open && open->opened_seq == r.opened_seq()) target = &*open;
+  if (!target && last_closed && last_closed->opened_seq == r.opened_seq()) target = &*last_closed;
+  if (target == nullptr) return;  // an older incident's record: nothing current changes
+  if (r.event() == "report") {
+    target->reports.try_emplace(r.report_kind(), FromUnixNs(r.reported_unix_ns()));
+  } else if (r.event() == "closed" && open && target == &*open) {
+    open->recovered = FromUnixNs(r.recovered_unix_ns());
+    last_closed = std::move(open);
+    open.reset();
+  }
+}
+
+void EvaluateContinuity(const Plan& plan, const PlanExercises* exercises, const PlanContinuity* continuity,
+                        absl::Time now, const EvaluationOptions& options, Evaluation* out) {
+  EvaluateReview(plan, continuity, now, options, out);
+  EvaluateTraining(plan, exercises, now, options, out);
+  EvaluateIncident(plan, continuity, now, out);
+}
+
+absl::Status CheckIncidentEvent(const PlanContinuity* c, absl::Time now, paraat::v1::IncidentRecord* e) {
+  auto at = [&](int64_t ns) { return ns ? FromUnixNs(ns) : now; };
+  auto future = [&](const char* what, absl::Time t) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " ", FormatTimeUtc(t), " is in the future (now ", FormatTimeUtc(now), ")"));
+  };
+  const std::string& plan = e->plan_id();
+  if (e->event() == "opened") {
+    if (c && c->open) {
+      return absl::InvalidArgumentError(absl::StrCat("an incident is already open on plan ", plan, " since ",
+                                                     FormatTimeUtc(c->open->started), " (evidence record ",
+                                                     c->open->opened_seq, "); close it first"));
+    }
+    if (e->summary().empty()) return absl::InvalidArgumentError("an incident needs a summary");
+    if (e->summary().size() > 4096) return absl::InvalidArgumentError("the summary is longer than 4096 bytes");
+    const absl::Time started = at(e->started_unix_ns());
+    if (started > now + kFutureTolerance) return future("the start", started);
+    e->set_started_unix_ns(ToUnixNs(started));
+    return absl::OkStatus();
+  }
+  const bool report = e->event() == "report";
+  if (!report && e->event() != "closed") return absl::InvalidArgumentError("event must be opened, closed or report");
+  const IncidentObservation* inc = c && c->open ? &*c->open : nullptr;
+  if (report && inc == nullptr && c && c->last_closed) inc = &*c->last_closed;
+  if (inc == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("no incident is open on plan ", plan,
+                                                   report ? "" : ": nothing to close (paraatctl incident open first)"));
+  }
+  if (report &&
+      std::find(std::begin(kReportKinds), std::end(kReportKinds), e->report_kind()) == std::end(kReportKinds)) {
+    return absl::InvalidArgumentError("the report kind must be early-warning, notification or final");
+  }
+  if (report && inc->reports.count(e->report_kind())) {
+    return absl::InvalidArgumentError(absl::StrCat("the ", ReportName(e->report_kind()), " was already recorded (",
+                                                   FormatTimeUtc(inc->reports.at(e->report_kind())), ")"));
+  }
+  if (e->notes().size() > 16384) return absl::InvalidArgumentError("the notes are longer than 16384 bytes");
+  const absl::Time t = at(report ? e->reported_unix_ns() : e->recovered_unix_ns());
+  const char* what = report ? "the report time" : "the recovery time";
+  if (t > now + kFutureTolerance) return future(what, t);
+  if (t < inc->started) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " ", FormatTimeUtc(t), " is before the incident started (",
+                                                   FormatTimeUtc(inc->started), ")"));
+  }
+  report ? e->set_reported_unix_ns(ToUnixNs(t)) : e->set_recovered_unix_ns(ToUnixNs(t));
+  e->set_opened_seq(inc->opened_seq);
+  e->set_started_unix_ns(ToUnixNs(inc->started));
+  e->set_significant(inc->significant);
+  if (e->summary().empty()) e->set_summary(inc->summary);
+  return absl::OkStatus();
+}
+
+void ToProto(const ContinuityEvaluation& c, paraat::v1::PlanStatus* out) {
+  if (c.last_review) {
+    auto* r = out->mutable_review();
+    r->set_reviewed_unix_ns(ToUnixNs(c.last_review->reviewed));
+    r->set_reviewed_by(c.last_review->by);
+    r->set_plan_sha256(c.last_review->plan_sha256);
+    r->set_plan_changed(c.plan_changed_since_review);
+  }
+  if (!c.incident) return;
+  auto* i = out->mutable_incident();
+  i->set_opened_seq(c.incident->opened_seq);
+  i->set_started_unix_ns(ToUnixNs(c.incident->started));
+  i->set_summary(c.incident->summary);
+  i->set_significant(c.incident->significant);
+  if (c.incident->recovered) i->set_recovered_unix_ns(ToUnixNs(*c.incident->recovered));
+  for (const IncidentDeadline& d : c.deadlines) {
+    auto* pd = i->add_deadlines();
+    pd->set_report(d.report);
+    pd->set_due_unix_ns(ToUnixNs(d.due));
+    if (d.done) pd->set_done_unix_ns(ToUnixNs(*d.done));
+  }
+}
+
+}  // namespace paraat

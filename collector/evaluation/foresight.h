@@ -1,0 +1,28 @@
+// The foresight rules of plan evaluation: findings that see a breach coming (a restore that will
+// outgrow the RTO) or that are hidden in evidence that still passes. Called by the evaluator;
+// pure, like it.
+//
+//   rto_forecast  at_risk  a restore_test source's restore time grows and its trend crosses the
+//                          RTO within the plan's forecast_horizon (forecast.h)
+//   backup_size_anomaly  at_risk  the newest backup of a recovery point or integrity source is far
+//                          smaller or larger than its earlier ones (anomaly.h)
+#ifndef PARAAT_COLLECTOR_EVALUATION_FORESIGHT_H_
+#define PARAAT_COLLECTOR_EVALUATION_FORESIGHT_H_
+
+#include "absl/time/time.h"
+#include "collector/evaluation/evaluator.h"
+#include "collector/evaluation/foresight_types.h"
+#include "collector/evaluation/plan.h"
+#include "common/yaml_reader.h"
+
+namespace paraat {
+
+// Reads the plan's foresight keys from its top-level map (before doc.Finish()).
+void ParseForesight(YamlMap& doc, ForesightPolicy* out);
+
+// Adds the foresight findings and reasons to `out` (reasons unsorted, like the evaluator's).
+void EvaluateForesight(const Plan& plan, const EvidenceView& evidence, absl::Time now, Evaluation* out);
+
+}  // namespace paraat
+
+#endif  // PARAAT_COLLECTOR_EVALUATION_FORESIGHT_H_
