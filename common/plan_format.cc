@@ -27,32 +27,52 @@ std::string StateName(paraat::v1::PlanState state) {
   }
 }
 
-std::string RpoCell(const paraat::v1::PlanStatus& s) {
-  std::string achieved = s.has_achieved_rpo_ns() ? HumanDuration(FromNs(s.achieved_rpo_ns())) : "?";
-  return absl::StrCat(achieved, " / ", HumanDuration(FromNs(s.rpo_ns())));
+namespace {
+
+const Localizer& English() {
+  static const Localizer* en = new Localizer(Lang::kEn);
+  return *en;
 }
 
-std::string RestoreCell(const paraat::v1::PlanStatus& s, absl::Time now) {
-  const std::string rto = HumanDuration(FromNs(s.rto_ns()));
-  if (!s.has_restore_test_unix_ns()) return absl::StrCat("none / ", rto);
-  std::string ago = absl::StrCat(HumanDuration(now - FromUnixNs(s.restore_test_unix_ns())), " ago");
-  if (s.has_restore_test_succeeded() && !s.restore_test_succeeded()) return absl::StrCat("failed ", ago);
+}  // namespace
+
+std::string ShortDuration(absl::Duration d, const Localizer& l) {
+  return l.lang() == Lang::kEn ? HumanDuration(d) : l.CompactDuration(d);
+}
+
+std::string StateWord(paraat::v1::PlanState state, const Localizer& l) {
+  return l.T(absl::StrCat("ctl.state.", StateName(state)));
+}
+
+std::string RpoCell(const paraat::v1::PlanStatus& s, const Localizer& l) {
+  return l.F("cell.rpo", {{"achieved", s.has_achieved_rpo_ns() ? ShortDuration(FromNs(s.achieved_rpo_ns()), l)
+                                                               : l.T("cell.unknown")},
+                          {"target", ShortDuration(FromNs(s.rpo_ns()), l)}});
+}
+
+std::string RestoreCell(const paraat::v1::PlanStatus& s, absl::Time now, const Localizer& l) {
+  const std::string rto = ShortDuration(FromNs(s.rto_ns()), l);
+  if (!s.has_restore_test_unix_ns()) return l.F("cell.restore.none", {{"rto", rto}});
+  const std::string ago = l.F("time.ago", {{"d", ShortDuration(now - FromUnixNs(s.restore_test_unix_ns()), l)}});
+  if (s.has_restore_test_succeeded() && !s.restore_test_succeeded()) return l.F("cell.restore.failed", {{"ago", ago}});
   std::string took = s.has_restore_test_duration_seconds()
-                         ? HumanDuration(absl::Seconds(s.restore_test_duration_seconds()))
-                         : std::string("?");
-  return absl::StrCat(took, " / ", rto, ", ", ago);
+                         ? ShortDuration(absl::Seconds(s.restore_test_duration_seconds()), l)
+                         : l.T("cell.unknown");
+  return l.F("cell.restore.took", {{"took", took}, {"rto", rto}, {"ago", ago}});
 }
 
-std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now) {
+std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now, const Localizer& l) {
   const paraat::v1::TestDue* first = nullptr;
   for (const auto& t : s.tests()) {
     if (first == nullptr || t.due_unix_ns() < first->due_unix_ns()) first = &t;
   }
   if (first == nullptr) return "-";
-  if (first->last_unix_ns() == 0) return absl::StrCat(first->test(), " never done");
+  const std::string* word = l.Find(absl::StrCat("ctl.test.", first->test()));
+  const std::string test = word ? *word : first->test();
+  if (first->last_unix_ns() == 0) return l.F("cell.due.never", {{"test", test}});
   absl::Time due = FromUnixNs(first->due_unix_ns());
-  if (due < now) return absl::StrCat(first->test(), " overdue ", HumanDuration(now - due));
-  return absl::StrCat(first->test(), " in ", HumanDuration(due - now));
+  if (due < now) return l.F("cell.due.overdue", {{"test", test}, {"d", ShortDuration(now - due, l)}});
+  return l.F("cell.due.in", {{"test", test}, {"d", ShortDuration(due - now, l)}});
 }
 
 std::string AcceptedNote(const paraat::v1::PlanStatus& s) {
@@ -67,10 +87,22 @@ std::string AcceptedNote(const paraat::v1::PlanStatus& s) {
   return absl::StrCat("met on the evidence, except: ", absl::StrJoin(parts, "; "));
 }
 
-std::string MainReason(const paraat::v1::PlanStatus& s) {
-  if (s.reasons_size() == 0) return AcceptedNote(s).empty() ? "all objectives met" : AcceptedNote(s);
-  if (s.reasons_size() == 1) return s.reasons(0).text();
-  return absl::StrCat(s.reasons(0).text(), " (+", s.reasons_size() - 1, " more)");
+std::string ReasonText(const paraat::v1::Reason& r, const Localizer& l) {
+  const std::string* words = l.Find(absl::StrCat("reason.", r.code()));
+  if (l.lang() == Lang::kEn || words == nullptr) return r.text();
+  if (r.source().empty()) return *words;
+  return l.F("reason.with_source", {{"reason", *words}, {"source", r.source()}});
 }
+
+std::string MainReason(const paraat::v1::PlanStatus& s, const Localizer& l) {
+  if (s.reasons_size() == 0) return AcceptedNote(s).empty() ? l.T("reasons.none") : AcceptedNote(s);
+  if (s.reasons_size() == 1) return ReasonText(s.reasons(0), l);
+  return l.F("reasons.more", {{"text", ReasonText(s.reasons(0), l)}, {"n", absl::StrCat(s.reasons_size() - 1)}});
+}
+
+std::string RpoCell(const paraat::v1::PlanStatus& s) { return RpoCell(s, English()); }
+std::string RestoreCell(const paraat::v1::PlanStatus& s, absl::Time now) { return RestoreCell(s, now, English()); }
+std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now) { return NextDueCell(s, now, English()); }
+std::string MainReason(const paraat::v1::PlanStatus& s) { return MainReason(s, English()); }
 
 }  // namespace paraat

@@ -1,12 +1,14 @@
 // Short human renderings of a plan's status, shared by `paraatctl status`, the collector's
 // status page and the reports, so every view says the same thing the same way. Pure functions
-// (the caller passes `now`); safe from any thread.
+// (the caller passes `now`); safe from any thread. Each comes in the language of a Localizer (the
+// words from common/i18n); without one, in English.
 #ifndef PARAAT_COMMON_PLAN_FORMAT_H_
 #define PARAAT_COMMON_PLAN_FORMAT_H_
 
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/i18n.h"
 #include "paraat/v1/plan.pb.h"
 
 namespace paraat {
@@ -24,6 +26,18 @@ std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now);
 std::string AcceptedNote(const paraat::v1::PlanStatus& s);
 // The first reason's text, or "all objectives met" (with AcceptedNote when there are exceptions).
 std::string MainReason(const paraat::v1::PlanStatus& s);
+
+// The same in `l`'s language. A state word for people ("not_ready" / "niet gereed"); durations
+// compact ("4h30m" / "4u30m"). A reason in English is the evaluator's text; in another language
+// the catalogue's words for its code, with its source.
+std::string StateWord(paraat::v1::PlanState state, const Localizer& l);
+std::string RpoCell(const paraat::v1::PlanStatus& s, const Localizer& l);
+std::string RestoreCell(const paraat::v1::PlanStatus& s, absl::Time now, const Localizer& l);
+std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now, const Localizer& l);
+std::string MainReason(const paraat::v1::PlanStatus& s, const Localizer& l);
+std::string ReasonText(const paraat::v1::Reason& r, const Localizer& l);
+// A duration for a terminal: HumanDuration in English, Localizer::CompactDuration otherwise.
+std::string ShortDuration(absl::Duration d, const Localizer& l);
 
 }  // namespace paraat
 

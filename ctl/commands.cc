@@ -1,5 +1,6 @@
 #include "ctl/commands.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -116,6 +117,105 @@ json StatusJson(const paraat::v1::PlanStatus& s) {
   return j;
 }
 
+// `plan show`'s definition part, in env.lang. Every string from the collector is shown with
+// OneLine: agents' messages (and plan text) can neither act on the terminal nor forge a line.
+void PrintPlanDefinition(CtlEnv& env, const paraat::v1::PlanDefinition& plan, const Localizer& l) {
+  // "  owner:       ": the labels aligned after the longest one.
+  size_t width = 0;
+  for (const char* k : {"owner", "tier", "description", "objectives", "tests", "contact", "controls", "file"}) {
+    width = std::max(width, DisplayWidth(l.T(absl::StrCat("ctl.show.", k))));
+  }
+  auto line = [&](const char* key, const std::string& value) {
+    const std::string label = l.T(absl::StrCat("ctl.show.", key));
+    env.out << "  " << label << ":" << std::string(width + 1 - DisplayWidth(label), ' ') << value << "\n";
+  };
+  auto dur = [&](int64_t ns) { return ShortDuration(FromNs(ns), l); };
+  env.out << OneLine(plan.id()) << ": " << OneLine(plan.name()) << "\n";
+  if (!plan.owner().empty()) line("owner", OneLine(plan.owner()));
+  if (plan.tier()) line("tier", absl::StrCat(plan.tier()));
+  if (!plan.description().empty()) line("description", OneLine(plan.description()));
+  line("objectives", absl::StrCat("RPO ", dur(plan.rpo_ns()), ", RTO ", dur(plan.rto_ns()),
+                                  plan.mtpd_ns() ? absl::StrCat(", MTPD ", dur(plan.mtpd_ns())) : ""));
+  std::vector<std::string> cadence;
+  const std::pair<const char*, int64_t> every[] = {{"restore", plan.restore_every_ns()},
+                                                   {"failover", plan.failover_every_ns()},
+                                                   {"exercise", plan.exercise_every_ns()},
+                                                   {"review", plan.review_every_ns()},
+                                                   {"training", plan.training_every_ns()}};
+  for (const auto& [test, ns] : every) {
+    if (ns) cadence.push_back(l.F(absl::StrCat("ctl.show.every.", test), {{"d", dur(ns)}}));
+  }
+  if (!cadence.empty()) line("tests", absl::StrJoin(cadence, ", "));
+  for (const auto& c : plan.contacts()) {
+    std::vector<std::string> reach;
+    if (!c.phone().empty()) reach.push_back(c.phone());
+    if (!c.email().empty()) reach.push_back(c.email());
+    line("contact",
+         absl::StrCat(OneLine(c.role()), ": ", OneLine(c.name()), ", ", OneLine(absl::StrJoin(reach, ", "))));
+  }
+  if (plan.controls_size()) line("controls", OneLine(absl::StrJoin(plan.controls(), ", ")));
+  line("file", OneLine(plan.file()));
+}
+
+// `plan show` for people, in env.lang: the definition, the state and its reasons, the sources.
+void PrintPlan(CtlEnv& env, const paraat::v1::GetPlanResponse& resp) {
+  const Localizer l(env.lang);
+  const auto& s = resp.status();
+  PrintPlanDefinition(env, resp.plan(), l);
+  env.out << "\n"
+          << l.F("ctl.show.state", {{"state", StateWord(s.state(), l)}, {"since", Rfc3339(s.state_since_unix_ns())}})
+          << "\n";
+  env.out << "  " << l.F("ctl.show.rpo", {{"cell", RpoCell(s, l)}}) << "\n";
+  env.out << "  " << l.F("ctl.show.restore", {{"cell", RestoreCell(s, env.now, l)}}) << "\n";
+  PrintRecoveryChain(env, s);
+  for (const auto& t : s.tests()) {
+    const std::string* word = l.Find(absl::StrCat("ctl.testlabel.", t.test()));
+    env.out << "  "
+            << l.F("ctl.show.test", {{"test", word ? *word : OneLine(TestLabel(t.test()))},
+                                     {"last", t.last_unix_ns() ? Rfc3339(t.last_unix_ns()) : l.T("ctl.show.never")},
+                                     {"due", t.last_unix_ns() ? Rfc3339(t.due_unix_ns()) : l.T("ctl.show.now")}})
+            << "\n";
+  }
+  if (s.has_review()) {
+    env.out << "  "
+            << l.F(s.review().plan_changed() ? "ctl.show.review.changed" : "ctl.show.review",
+                   {{"when", Rfc3339(s.review().reviewed_unix_ns())}, {"by", OneLine(s.review().reviewed_by())}})
+            << "\n";
+  }
+  for (const auto& r : s.reasons()) {
+    env.out << "  - [" << StateWord(r.implies(), l) << "] " << OneLine(ReasonText(r, l)) << "\n";
+  }
+  if (s.reasons_size() == 0) env.out << "  - " << l.T("reasons.none") << "\n";
+  if (s.has_incident()) {
+    env.out << "\n";
+    PrintIncident(env, s, env.now);
+  }
+  env.out << "\n" << l.T("ctl.show.sources") << "\n";
+  TextTable t({l.T("ctl.col.role"), l.T("ctl.col.source"), l.T("ctl.col.kind"), l.T("ctl.col.status"),
+               l.T("ctl.col.ran"), l.T("ctl.col.message")});
+  for (const auto& src : resp.sources()) {
+    if (!src.seen()) {
+      t.AddRow({src.role(), src.source(), "-", l.T("ctl.show.never_seen"), "-", l.T("ctl.show.no_result")});
+      continue;
+    }
+    std::string status = absl::AsciiStrToLower(paraat::v1::CheckStatus_Name(src.latest().status()).substr(13));
+    if (const std::string* word = l.Find("status." + status)) status = *word;
+    if (!src.fresh()) status = l.F("ctl.show.stale", {{"status", status}});
+    t.AddRow({src.role(), src.source(), src.kind(), status,
+              l.F("time.ago", {{"d", ShortDuration(env.now - FromUnixNs(src.latest().started_unix_ns()), l)}}),
+              src.latest().message()});
+  }
+  env.out << t.Render();
+  if (resp.exercises_size() > 0) {
+    env.out << "\n" << l.T("ctl.show.exercises") << "\n";
+    for (const auto& e : resp.exercises()) {
+      env.out << "  " << OneLine(e.kind()) << " " << Rfc3339(e.performed_unix_ns()) << " "
+              << l.T(e.passed() ? "ctl.show.passed" : "ctl.show.failed")
+              << (e.notes().empty() ? "" : ": " + OneLine(e.notes())) << "\n";
+    }
+  }
+}
+
 }  // namespace
 
 int Fail(CtlEnv& env, const absl::Status& status) {
@@ -158,20 +258,22 @@ int CmdStatus(CtlEnv& env, int argc, char** argv) {
     env.out << j.dump(2) << "\n";
     return 0;
   }
+  const Localizer l(env.lang);
   if (store_down) {
-    env.out << "evidence store unavailable since " << FormatUnixNs(resp.store().unavailable_since_unix_ns()) << " ("
-            << OneLine(resp.store().error())
-            << "): nothing is stored and the states below are the last before the outage, "
-            << "not re-evaluated until the store is back\n\n";
+    env.out << l.F("ctl.store_down", {{"since", FormatUnixNs(resp.store().unavailable_since_unix_ns())},
+                                      {"error", OneLine(resp.store().error())}})
+            << "\n\n";
   }
   if (resp.plans_size() == 0) {
-    env.out << "No plans loaded on the collector at " << env.client->target() << ".\n";
+    env.out << l.F("ctl.no_plans", {{"target", env.client->target()}}) << "\n";
     return 0;
   }
-  TextTable t({"PLAN", "STATE", "RPO (now / target)", "RESTORE TEST (took / RTO)", "NEXT TEST", "REASONS"});
+  TextTable t({l.T("ctl.col.plan"), l.T("ctl.col.state"), l.T("ctl.col.rpo"), l.T("ctl.col.restore"),
+               l.T("ctl.col.next"), l.T("ctl.col.reasons")});
   int counts[5] = {0};
   for (const auto& s : resp.plans()) {
-    t.AddRow({s.plan_id(), StateName(s.state()), RpoCell(s), RestoreCell(s, now), NextDueCell(s, now), MainReason(s)});
+    t.AddRow({s.plan_id(), StateWord(s.state(), l), RpoCell(s, l), RestoreCell(s, now, l), NextDueCell(s, now, l),
+              MainReason(s, l)});
     ++counts[s.state() < 5 ? s.state() : 0];
   }
   env.out << t.Render();
@@ -183,9 +285,13 @@ int CmdStatus(CtlEnv& env, int argc, char** argv) {
     PrintIncident(env, s, now);
   }
   env.out << "\n"
-          << CountOf(resp.plans_size(), "plan") << ": " << counts[paraat::v1::PLAN_STATE_READY] << " ready, "
-          << counts[paraat::v1::PLAN_STATE_AT_RISK] << " at risk, " << counts[paraat::v1::PLAN_STATE_UNKNOWN]
-          << " unknown, " << counts[paraat::v1::PLAN_STATE_NOT_READY] << " not ready (" << FormatTimeUtc(now) << ")\n";
+          << l.F("ctl.summary", {{"plans", l.Count("ctl.plans", resp.plans_size())},
+                                 {"ready", absl::StrCat(counts[paraat::v1::PLAN_STATE_READY])},
+                                 {"at_risk", absl::StrCat(counts[paraat::v1::PLAN_STATE_AT_RISK])},
+                                 {"unknown", absl::StrCat(counts[paraat::v1::PLAN_STATE_UNKNOWN])},
+                                 {"not_ready", absl::StrCat(counts[paraat::v1::PLAN_STATE_NOT_READY])},
+                                 {"time", FormatTimeUtc(now)}})
+          << "\n";
   return 0;
 }
 
@@ -220,7 +326,6 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
   auto ctx = env.client->Context();
   grpc::Status gs = env.client->stub().GetPlan(ctx.get(), req, &resp);
   if (!gs.ok()) return Fail(env, FromGrpc(gs, env.client->target()));
-  const auto& plan = resp.plan();
   const auto& s = resp.status();
   if (as_json) {
     json j = StatusJson(s);
@@ -239,75 +344,7 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
     env.out << j.dump(2) << "\n";
     return 0;
   }
-  // Every string from the collector is shown with OneLine: agents' messages (and plan text) can
-  // neither act on the terminal nor forge a line.
-  env.out << OneLine(plan.id()) << ": " << OneLine(plan.name()) << "\n";
-  if (!plan.owner().empty()) env.out << "  owner:       " << OneLine(plan.owner()) << "\n";
-  if (plan.tier()) env.out << "  tier:        " << plan.tier() << "\n";
-  if (!plan.description().empty()) env.out << "  description: " << OneLine(plan.description()) << "\n";
-  env.out << "  objectives:  RPO " << HumanDuration(FromNs(plan.rpo_ns())) << ", RTO "
-          << HumanDuration(FromNs(plan.rto_ns()))
-          << (plan.mtpd_ns() ? absl::StrCat(", MTPD ", HumanDuration(FromNs(plan.mtpd_ns()))) : "") << "\n";
-  std::vector<std::string> cadence;
-  if (plan.restore_every_ns()) cadence.push_back("restore every " + HumanDuration(FromNs(plan.restore_every_ns())));
-  if (plan.failover_every_ns()) cadence.push_back("failover every " + HumanDuration(FromNs(plan.failover_every_ns())));
-  if (plan.exercise_every_ns()) cadence.push_back("exercise every " + HumanDuration(FromNs(plan.exercise_every_ns())));
-  if (plan.review_every_ns()) cadence.push_back("review every " + HumanDuration(FromNs(plan.review_every_ns())));
-  if (plan.training_every_ns()) cadence.push_back("training every " + HumanDuration(FromNs(plan.training_every_ns())));
-  if (!cadence.empty()) env.out << "  tests:       " << absl::StrJoin(cadence, ", ") << "\n";
-  for (const auto& c : plan.contacts()) {
-    std::vector<std::string> reach;
-    if (!c.phone().empty()) reach.push_back(c.phone());
-    if (!c.email().empty()) reach.push_back(c.email());
-    env.out << "  contact:     " << OneLine(c.role()) << ": " << OneLine(c.name()) << ", "
-            << OneLine(absl::StrJoin(reach, ", ")) << "\n";
-  }
-  if (plan.controls_size()) env.out << "  controls:    " << OneLine(absl::StrJoin(plan.controls(), ", ")) << "\n";
-  env.out << "  file:        " << OneLine(plan.file()) << "\n\n";
-  env.out << "State: " << StateName(s.state()) << " since " << Rfc3339(s.state_since_unix_ns()) << "\n";
-  env.out << "  achieved RPO / target: " << RpoCell(s) << "\n";
-  env.out << "  last restore test / RTO: " << RestoreCell(s, env.now) << "\n";
-  PrintRecoveryChain(env, s);
-  for (const auto& t : s.tests()) {
-    env.out << "  " << OneLine(TestLabel(t.test())) << ": last "
-            << (t.last_unix_ns() ? Rfc3339(t.last_unix_ns()) : "never") << ", due "
-            << (t.last_unix_ns() ? Rfc3339(t.due_unix_ns()) : "now") << "\n";
-  }
-  if (s.has_review()) {
-    env.out << "  last review: " << Rfc3339(s.review().reviewed_unix_ns()) << " by "
-            << OneLine(s.review().reviewed_by())
-            << (s.review().plan_changed() ? "; the plan file has CHANGED since that review"
-                                          : "; plan file unchanged since")
-            << "\n";
-  }
-  for (const auto& r : s.reasons()) env.out << "  - [" << StateName(r.implies()) << "] " << OneLine(r.text()) << "\n";
-  if (s.reasons_size() == 0) env.out << "  - " << OneLine(MainReason(s)) << "
-";
-  if (s.has_incident()) {
-    env.out << "
-";
-    PrintIncident(env, s, env.now);
-  }
-  env.out << "\nSources:\n";
-  TextTable t({"ROLE", "SOURCE", "KIND", "STATUS", "RAN", "MESSAGE"});
-  for (const auto& src : resp.sources()) {
-    if (!src.seen()) {
-      t.AddRow({src.role(), src.source(), "-", "never seen", "-", "no result received yet"});
-      continue;
-    }
-    std::string status = absl::AsciiStrToLower(paraat::v1::CheckStatus_Name(src.latest().status()).substr(13));
-    if (!src.fresh()) status += " (stale)";
-    t.AddRow({src.role(), src.source(), src.kind(), status,
-              HumanDuration(env.now - FromUnixNs(src.latest().started_unix_ns())) + " ago", src.latest().message()});
-  }
-  env.out << t.Render();
-  if (resp.exercises_size() > 0) {
-    env.out << "\nLatest exercises:\n";
-    for (const auto& e : resp.exercises()) {
-      env.out << "  " << OneLine(e.kind()) << " " << Rfc3339(e.performed_unix_ns()) << " "
-              << (e.passed() ? "passed" : "FAILED") << (e.notes().empty() ? "" : ": " + OneLine(e.notes())) << "\n";
-    }
-  }
+  PrintPlan(env, resp);
   return 0;
 }
 

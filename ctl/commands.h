@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/i18n.h"
 #include "ctl/client.h"
 #include "paraat/v1/plan.pb.h"
 
@@ -21,6 +22,9 @@ struct CtlEnv {
   std::ostream& out;
   std::ostream& err;
   absl::Time now;
+  // The language of the human-readable output and the HTML report (--lang); machine output
+  // (--json, CSV, OSCAL) keeps its English keys and status words.
+  Lang lang = Lang::kEn;
 };
 
 // argv[0] is the command word ("status"), the rest its arguments.

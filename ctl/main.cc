@@ -1,10 +1,12 @@
 // paraatctl: status, plans, evidence and exercises, from a collector's query API.
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/cli.h"
+#include "common/i18n.h"
 #include "common/version.h"
 #include "ctl/client.h"
 #include "ctl/commands.h"
@@ -48,6 +50,8 @@ Options:
   --cert FILE --key FILE   client certificate for mutual TLS
   --token-file FILE   bearer token for the query API
   --insecure          allow plaintext to a non-loopback collector
+  --lang nl|en        language of the output for people and of the HTML report (default
+                      from LC_ALL or LANG, else en); --json, CSV and OSCAL stay as they are
   --version, -h/--help
 
 Exit codes: 0 success, 1 runtime failure (collector unreachable, chain broken, nothing to
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
   paraat::ClientOptions options;
   if (const char* env = std::getenv("PARAAT_COLLECTOR"); env && *env) options.collector = env;
   bool help = false, version = false;
+  std::string lang_arg;
   paraat::ArgParser args;
   args.Option("collector", &options.collector);
   args.Option("ca", &options.ca);
@@ -67,6 +72,7 @@ int main(int argc, char** argv) {
   args.Option("key", &options.key);
   args.Option("token-file", &options.token_file);
   args.Flag("insecure", &options.insecure);
+  args.Option("lang", &lang_arg);
   args.Flag("help", &help);
   args.Flag("version", &version);
   if (auto st = args.Parse(argc, argv, 1, /*stop_at_command=*/true); !st.ok()) {
@@ -80,6 +86,22 @@ int main(int argc, char** argv) {
   if (version) {
     std::cout << "paraatctl " << PARAAT_VERSION << "\n";
     return 0;
+  }
+  std::optional<paraat::Lang> lang = paraat::Lang::kEn;
+  if (!lang_arg.empty()) {
+    lang = paraat::ParseLang(lang_arg);
+    if (!lang) {
+      std::cerr << "paraatctl: --lang: \"" << lang_arg << "\" is not nl or en\n\n" << kUsage;
+      return 2;
+    }
+  } else {
+    // POSIX order: LC_ALL overrides LANG; "C", "C.UTF-8" or an other language mean English.
+    for (const char* var : {"LC_ALL", "LANG"}) {
+      const char* v = std::getenv(var);
+      if (v == nullptr || *v == '\0') continue;
+      lang = paraat::ParseLang(v).value_or(paraat::Lang::kEn);
+      break;
+    }
   }
   int rest = args.rest();
   if (rest >= argc) {
@@ -132,6 +154,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   paraat::CtlEnv env{client->get(), std::cout, std::cerr, absl::Now()};
+  env.lang = *lang;
   // Commands parse argv from their own first argument on; argv[0] of that view is the command word.
   return fn(env, argc - (rest + skip - 1), argv + (rest + skip - 1));
 }

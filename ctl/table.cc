@@ -5,16 +5,13 @@
 #include "common/text.h"
 
 namespace paraat {
-namespace {
-// Display width of UTF-8 text: count code points, not bytes.
-size_t Width(const std::string& s) {
+size_t DisplayWidth(const std::string& s) {
   size_t n = 0;
   for (unsigned char c : s) {
     if ((c & 0xC0) != 0x80) ++n;
   }
   return n;
 }
-}  // namespace
 
 void TextTable::AddRow(std::vector<std::string> row) {
   // Cells hold agents' text: one line each, controls shown (a TAB would break the columns).
@@ -28,7 +25,7 @@ void TextTable::AddRow(std::vector<std::string> row) {
 std::string TextTable::Render() const {
   std::vector<size_t> widths(header_.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
-    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], Width(row[i]));
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
   };
   measure(header_);
   for (const auto& r : rows_) measure(r);
@@ -36,7 +33,7 @@ std::string TextTable::Render() const {
   auto emit = [&](const std::vector<std::string>& row) {
     for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
       out += row[i];
-      if (i + 1 < row.size()) out += std::string(widths[i] - Width(row[i]) + 2, ' ');
+      if (i + 1 < row.size()) out += std::string(widths[i] - DisplayWidth(row[i]) + 2, ' ');
     }
     out += '\n';
   };

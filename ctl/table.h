@@ -11,6 +11,9 @@
 
 namespace paraat {
 
+// Display width of UTF-8 text: code points, not bytes.
+size_t DisplayWidth(const std::string& s);
+
 class TextTable {
  public:
   explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}

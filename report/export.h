@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/i18n.h"
 #include "nlohmann/json_fwd.hpp"
 #include "paraat/v1/query.pb.h"
 
@@ -29,9 +30,10 @@ class ExportSink {
 };
 
 // "csv", "json", "oscal", "html"; nullptr for an unknown format. A CSV export writes its proof
-// sidecar (docs/evidence-format.md §5) to `proof_out` when given.
+// sidecar (docs/evidence-format.md §5) to `proof_out` when given. `lang`: the language of the html
+// report (the other formats are for machines, in English).
 std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out,
-                                           std::ostream* proof_out = nullptr);
+                                           std::ostream* proof_out = nullptr, Lang lang = Lang::kEn);
 const char* ExportFormats();  // "csv|json|oscal|html"
 
 // Shared by the renderers.

@@ -20,8 +20,9 @@ std::string T(int64_t ns) { return ns > 0 ? E(FormatUnixNs(ns)) : "—"; }
 std::string Hex(const std::string& bytes) {
   return ToHex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
-std::string Badge(const std::string& state) {
-  return absl::StrCat("<span class='state ", state, "'>", E(state), "</span>");
+// The state's class stays the status word; its text is the reader's language.
+std::string Badge(const std::string& state, const Localizer& l) {
+  return absl::StrCat("<span class='state ", state, "'>", E(l.T("ctl.state." + state)), "</span>");
 }
 
 constexpr char kStyle[] = R"(
@@ -52,34 +53,43 @@ std::vector<StateSpan> Spans(const PlanReport& p, absl::Time from, absl::Time to
 }
 
 // The plan's heading, objectives and cadence, and its state with the reasons.
-void RenderPlanHead(const PlanReport& p, absl::Time now, std::string& h) {
+void RenderPlanHead(const PlanReport& p, absl::Time now, const Localizer& l, std::string& h) {
   const auto& def = p.plan;
   const auto& st = p.status;
   absl::StrAppend(&h, "<h2 id='plan-", E(def.id()), "'>", E(def.id()), " — ", E(def.name()), " ",
-                  Badge(StateName(st.state())), "</h2>\n");
-  absl::StrAppend(&h, "<table><tr><th>Owner</th><td>", E(def.owner().empty() ? "—" : def.owner()),
-                  "</td><th>Tier</th><td>", def.tier() ? absl::StrCat(def.tier()) : "—", "</td></tr>",
-                  "<tr><th>Objectives</th><td>RPO ", E(HumanDuration(FromNs(def.rpo_ns()))), ", RTO ",
-                  E(HumanDuration(FromNs(def.rto_ns()))),
-                  def.mtpd_ns() ? absl::StrCat(", MTPD ", E(HumanDuration(FromNs(def.mtpd_ns())))) : "",
-                  "</td><th>Test cadence</th><td>");
+                  Badge(StateName(st.state()), l), "</h2>\n");
+  auto dur = [&](int64_t ns) { return ShortDuration(FromNs(ns), l); };
+  absl::StrAppend(&h, "<table><tr><th>", E(l.T("report.owner")), "</th><td>",
+                  E(def.owner().empty() ? "—" : def.owner()), "</td><th>", E(l.T("report.tier")), "</th><td>",
+                  def.tier() ? absl::StrCat(def.tier()) : "—", "</td></tr>", "<tr><th>", E(l.T("report.objectives")),
+                  "</th><td>RPO ", E(dur(def.rpo_ns())), ", RTO ", E(dur(def.rto_ns())),
+                  def.mtpd_ns() ? absl::StrCat(", MTPD ", E(dur(def.mtpd_ns()))) : "", "</td><th>",
+                  E(l.T("report.cadence")), "</th><td>");
   std::vector<std::string> cadence;
-  if (def.restore_every_ns()) cadence.push_back("restore every " + HumanDuration(FromNs(def.restore_every_ns())));
-  if (def.failover_every_ns()) cadence.push_back("failover every " + HumanDuration(FromNs(def.failover_every_ns())));
-  if (def.exercise_every_ns()) cadence.push_back("exercise every " + HumanDuration(FromNs(def.exercise_every_ns())));
-  absl::StrAppend(&h, E(cadence.empty() ? "none set" : absl::StrJoin(cadence, ", ")), "</td></tr>",
-                  "<tr><th>Achieved RPO / target</th><td>", E(RpoCell(st)), "</td><th>Last restore test / RTO</th><td>",
-                  E(RestoreCell(st, now)), "</td></tr></table>\n");
+  if (def.restore_every_ns()) cadence.push_back(l.F("ctl.show.every.restore", {{"d", dur(def.restore_every_ns())}}));
+  if (def.failover_every_ns()) {
+    cadence.push_back(l.F("ctl.show.every.failover", {{"d", dur(def.failover_every_ns())}}));
+  }
+  if (def.exercise_every_ns()) {
+    cadence.push_back(l.F("ctl.show.every.exercise", {{"d", dur(def.exercise_every_ns())}}));
+  }
+  absl::StrAppend(&h, E(cadence.empty() ? l.T("report.cadence.none") : absl::StrJoin(cadence, ", ")), "</td></tr>",
+                  "<tr><th>", E(l.T("report.rpo")), "</th><td>", E(RpoCell(st, l)), "</td><th>",
+                  E(l.T("report.restore")), "</th><td>", E(RestoreCell(st, now, l)), "</td></tr></table>\n");
   if (!def.description().empty()) absl::StrAppend(&h, "<p>", E(def.description()), "</p>\n");
 
-  absl::StrAppend(&h, "<div class='box'><b>State ", E(StateName(st.state())), "</b> since ",
-                  T(st.state_since_unix_ns()), " (evaluated ", T(st.evaluated_unix_ns()), ")");
+  absl::StrAppend(
+      &h, "<div class='box'>",
+      l.F("report.state",
+          {{"state", absl::StrCat("<b>", E(l.T("report.state.word")), " ", E(StateWord(st.state(), l)), "</b>")},
+           {"since", T(st.state_since_unix_ns())},
+           {"evaluated", T(st.evaluated_unix_ns())}}));
   if (st.reasons_size() == 0) {
-    absl::StrAppend(&h, ": ", E(MainReason(st)), ".");
+    absl::StrAppend(&h, ": ", E(MainReason(st, l)), ".");
   } else {
     h += "<ul>";
     for (const auto& r : st.reasons()) {
-      absl::StrAppend(&h, "<li>", Badge(StateName(r.implies())), " ", E(r.text()), " <span class='muted'>(",
+      absl::StrAppend(&h, "<li>", Badge(StateName(r.implies()), l), " ", E(ReasonText(r, l)), " <span class='muted'>(",
                       E(r.code()), ")</span></li>");
     }
     h += "</ul>";
@@ -97,10 +107,10 @@ void RenderPlanHead(const PlanReport& p, absl::Time now, std::string& h) {
   h += "</div>\n";
 }
 
-void RenderControls(const PlanReport& p, std::string& h) {
-  h += "<h3>Controls served</h3>\n";
+void RenderControls(const PlanReport& p, const Localizer& l, std::string& h) {
+  absl::StrAppend(&h, "<h3>", E(l.T("plan.controls")), "</h3>\n");
   if (p.controls.empty()) {
-    h += "<p class='muted'>This plan names no controls.</p>\n";
+    absl::StrAppend(&h, "<p class='muted'>", E(l.T("plan.controls.none")), "</p>\n");
   } else {
     h += "<table><tr><th>Control</th><th>Finding</th><th>Basis</th></tr>\n";
     for (const ControlFinding& f : p.controls) {
@@ -113,8 +123,8 @@ void RenderControls(const PlanReport& p, std::string& h) {
 }
 
 // The readiness timeline and the latest transitions.
-void RenderReadiness(const PlanReport& p, const ReportModel& m, absl::Time now, std::string& h) {
-  h += "<h3>Readiness over the period</h3>\n";
+void RenderReadiness(const PlanReport& p, const ReportModel& m, absl::Time now, const Localizer& l, std::string& h) {
+  absl::StrAppend(&h, "<h3>", E(l.T("report.readiness")), "</h3>\n");
   h += TimelineChart(Spans(p, m.since(), std::min(m.until(), now)), m.since(), m.until());
   h +=
       "<div class='legend muted'><span style='background:#22c55e'></span>ready<span style='background:#eab308'></span>"
@@ -125,9 +135,9 @@ void RenderReadiness(const PlanReport& p, const ReportModel& m, absl::Time now, 
     for (auto it = p.transitions.rbegin(); it != p.transitions.rend() && shown < 20; ++it, ++shown) {
       absl::StrAppend(
           &h, "<tr><td>", T(it->t_ns), "</td><td>",
-          it->from == paraat::v1::PLAN_STATE_UNSPECIFIED ? std::string("(new plan)") : Badge(StateName(it->from)),
-          " → ", Badge(StateName(it->to)), "</td><td>",
-          E(it->reasons.empty() ? "all objectives met" : absl::StrJoin(it->reasons, "; ")), "</td></tr>\n");
+          it->from == paraat::v1::PLAN_STATE_UNSPECIFIED ? E(l.T("report.new_plan")) : Badge(StateName(it->from), l),
+          " → ", Badge(StateName(it->to), l), "</td><td>",
+          E(it->reasons.empty() ? l.T("reasons.none") : absl::StrJoin(it->reasons, "; ")), "</td></tr>\n");
     }
     h += "</table>\n";
     if (p.transitions.size() > 20) {
@@ -137,15 +147,15 @@ void RenderReadiness(const PlanReport& p, const ReportModel& m, absl::Time now, 
 }
 
 // Achieved RPO against the RPO, restore test durations against the RTO.
-void RenderCharts(const PlanReport& p, const ReportModel& m, std::string& h) {
+void RenderCharts(const PlanReport& p, const ReportModel& m, const Localizer& l, std::string& h) {
   const auto& def = p.plan;
-  h += "<h3>Achieved RPO against the target</h3>\n";
+  absl::StrAppend(&h, "<h3>", E(l.T("report.chart.rpo")), "</h3>\n");
   ChartSeries rpo;
   rpo.points = p.rpo;
   h += DurationChart(rpo, m.since(), m.until(), def.rpo_ns() / 1e9, "RPO " + HumanDuration(FromNs(def.rpo_ns())),
                      "achieved RPO over time");
 
-  h += "<h3>Restore tests against the RTO</h3>\n";
+  absl::StrAppend(&h, "<h3>", E(l.T("report.chart.restore")), "</h3>\n");
   ChartSeries rt;
   rt.line = false;
   for (const RestoreTestEntry& t : p.restore_tests) {
@@ -158,10 +168,10 @@ void RenderCharts(const PlanReport& p, const ReportModel& m, std::string& h) {
 }
 
 // Restore tests and exercises, newest first, and when each test falls due.
-void RenderTests(const PlanReport& p, std::string& h) {
-  h += "<h3>Tests and exercises</h3>\n";
+void RenderTests(const PlanReport& p, const Localizer& l, std::string& h) {
+  absl::StrAppend(&h, "<h3>", E(l.T("report.tests")), "</h3>\n");
   if (p.restore_tests.empty() && p.exercises.empty()) {
-    h += "<p class='muted'>No restore tests or exercises in this period.</p>\n";
+    absl::StrAppend(&h, "<p class='muted'>", E(l.T("report.tests.none")), "</p>\n");
   } else {
     h += "<table><tr><th>When</th><th>Test</th><th>Outcome</th><th>Duration</th><th>Details</th></tr>\n";
     for (auto it = p.restore_tests.rbegin(); it != p.restore_tests.rend(); ++it) {
@@ -194,8 +204,9 @@ void RenderTests(const PlanReport& p, std::string& h) {
 }
 
 // Each source's runs and latest result, the agents' gaps, the plan's changes.
-void RenderSources(const PlanReport& p, std::string& h) {
-  h += "<h3>Evidence sources</h3>\n<table><tr><th>Source</th><th>Role</th><th>Runs</th><th>ok / warn / failed / "
+void RenderSources(const PlanReport& p, const Localizer& l, std::string& h) {
+  absl::StrAppend(&h, "<h3>", E(l.T("report.sources")), "</h3>\n");
+  h += "<table><tr><th>Source</th><th>Role</th><th>Runs</th><th>ok / warn / failed / "
        "error</th><th>Latest result</th></tr>\n";
   for (const auto& [key, s] : p.sources) {
     absl::StrAppend(&h, "<tr><td><code>", E(key), "</code><br><span class='muted'>", E(s.kind), "</span></td><td>",
@@ -233,29 +244,34 @@ void RenderSources(const PlanReport& p, std::string& h) {
                   p.records ? absl::StrCat(" (", p.first_seq, " to ", p.last_seq, ")") : "", ".</p>\n");
 }
 
-void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
+void RenderPlan(const PlanReport& p, const ReportModel& m, const Localizer& l, std::string& h) {
   const absl::Time now = FromUnixNs(m.header().generated_unix_ns());
-  RenderPlanHead(p, now, h);
-  RenderControls(p, h);
-  RenderReadiness(p, m, now, h);
-  RenderCharts(p, m, h);
-  RenderTests(p, h);
-  RenderSources(p, h);
+  RenderPlanHead(p, now, l, h);
+  RenderControls(p, l, h);
+  RenderReadiness(p, m, now, l, h);
+  RenderCharts(p, m, l, h);
+  RenderTests(p, l, h);
+  RenderSources(p, l, h);
 }
 
 }  // namespace
 
-std::string RenderHtml(const ReportModel& m) {
+std::string RenderHtml(const ReportModel& m) { return RenderHtml(m, Localizer(Lang::kEn)); }
+
+std::string RenderHtml(const ReportModel& m, const Localizer& l) {
   const auto& hdr = m.header();
   const auto& v = hdr.verification();
-  std::string h =
-      "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n<title>Paraat continuity evidence "
-      "report</title>\n<style>";
+  std::string h = absl::StrCat("<!DOCTYPE html>\n<html lang='", l.code(), "'><head><meta charset='utf-8'>\n<title>",
+                               E(l.T("report.title")), "</title>\n<style>");
   h += kStyle;
-  h += "</style></head><body>\n<h1>Continuity evidence report</h1>\n";
-  absl::StrAppend(&h, "<p class='muted'>Period ", E(FormatTimeUtc(m.since())), " to ", E(FormatTimeUtc(m.until())),
-                  " · generated ", T(hdr.generated_unix_ns()), " by paraatctl ", PARAAT_VERSION, " from collector ",
-                  E(hdr.collector_version()), "</p>\n");
+  absl::StrAppend(&h, "</style></head><body>\n<h1>", E(l.T("report.h1")), "</h1>\n");
+  absl::StrAppend(&h, "<p class='muted'>",
+                  l.F("report.period", {{"since", E(FormatTimeUtc(m.since()))},
+                                        {"until", E(FormatTimeUtc(m.until()))},
+                                        {"generated", T(hdr.generated_unix_ns())},
+                                        {"version", PARAAT_VERSION},
+                                        {"collector", E(hdr.collector_version())}}),
+                  "</p>\n");
   if (v.ok()) {
     absl::StrAppend(
         &h, "<div class='box'><b class='ok'>Evidence chain verified.</b> ", v.records_checked(), " records (",
@@ -276,19 +292,24 @@ std::string RenderHtml(const ReportModel& m) {
                     E(c.note()), "</pre>Signature (Ed25519, base64): <code>", E(Base64Encode(c.signature())),
                     "</code></div>\n");
   }
-  h += "<h2 style='page-break-before:avoid'>Summary</h2>\n<table><tr><th>Plan</th><th>State</th><th>Achieved RPO / "
-       "target</th><th>Last restore test / RTO</th><th>Next test</th><th>Controls satisfied</th></tr>\n";
+  absl::StrAppend(&h, "<h2 style='page-break-before:avoid'>", E(l.T("report.summary")), "</h2>\n<table><tr>");
+  for (const char* col : {"report.col.plan", "report.col.state", "report.rpo", "report.restore", "report.col.next",
+                          "report.col.controls"}) {
+    absl::StrAppend(&h, "<th>", E(l.T(col)), "</th>");
+  }
+  h += "</tr>\n";
   const absl::Time now = FromUnixNs(hdr.generated_unix_ns());
   for (const PlanReport& p : m.plans()) {
     int sat = 0;
     for (const auto& c : p.controls) sat += c.satisfied;
     absl::StrAppend(&h, "<tr><td><a href='#plan-", E(p.plan.id()), "'>", E(p.plan.id()), "</a> ", E(p.plan.name()),
-                    "</td><td>", Badge(StateName(p.status.state())), "</td><td>", E(RpoCell(p.status)), "</td><td>",
-                    E(RestoreCell(p.status, now)), "</td><td>", E(NextDueCell(p.status, now)), "</td><td>", sat, " of ",
-                    p.controls.size(), "</td></tr>\n");
+                    "</td><td>", Badge(StateName(p.status.state()), l), "</td><td>", E(RpoCell(p.status, l)),
+                    "</td><td>", E(RestoreCell(p.status, now, l)), "</td><td>", E(NextDueCell(p.status, now, l)),
+                    "</td><td>", E(l.F("value.of", {{"a", absl::StrCat(sat)}, {"b", absl::StrCat(p.controls.size())}})),
+                    "</td></tr>\n");
   }
   h += "</table>\n";
-  for (const PlanReport& p : m.plans()) RenderPlan(p, m, h);
+  for (const PlanReport& p : m.plans()) RenderPlan(p, m, l, h);
   h += "<h2>How to check this report</h2><p>Every number above comes from records in the Paraat evidence store, each "
        "chained to the one before by SHA-256. <code>paraatctl evidence verify</code> recomputes the whole chain; "
        "<code>paraatctl evidence export --format csv</code> lists every record with its hash.</p>\n</body></html>\n";
@@ -298,21 +319,22 @@ std::string RenderHtml(const ReportModel& m) {
 namespace {
 class HtmlSink : public ExportSink {
  public:
-  explicit HtmlSink(std::ostream& out) : out_(out) {}
+  HtmlSink(std::ostream& out, Lang lang) : out_(out), lang_(lang) {}
   void Header(const paraat::v1::ExportHeader& h) override { model_.Header(h); }
   void Record(const paraat::v1::ExportedRecord& r) override { model_.Record(r); }
   void Finish(absl::Time since, absl::Time until) override {
     model_.Finish(since, until);
-    out_ << RenderHtml(model_);
+    out_ << RenderHtml(model_, Localizer(lang_));
     out_.flush();
   }
 
  private:
   std::ostream& out_;
+  const Lang lang_;
   ReportModel model_;
 };
 }  // namespace
 
-std::unique_ptr<ExportSink> MakeHtmlSink(std::ostream& out) { return std::make_unique<HtmlSink>(out); }
+std::unique_ptr<ExportSink> MakeHtmlSink(std::ostream& out, Lang lang) { return std::make_unique<HtmlSink>(out, lang); }
 
 }  // namespace paraat

@@ -9,12 +9,17 @@
 #include <ostream>
 #include <string>
 
+#include "common/i18n.h"
 #include "report/export.h"
 #include "report/report_model.h"
 
 namespace paraat {
 
-std::unique_ptr<ExportSink> MakeHtmlSink(std::ostream& out);
+// The report in `lang` (the words from common/i18n; the status words in its classes and the
+// evidence itself as recorded).
+std::unique_ptr<ExportSink> MakeHtmlSink(std::ostream& out, Lang lang = Lang::kEn);
+std::string RenderHtml(const ReportModel& model, const Localizer& l);
+// In English.
 std::string RenderHtml(const ReportModel& model);
 
 }  // namespace paraat

@@ -247,3 +247,63 @@ TEST_F(EvidenceTest, StatusPageShowsThePlans) {
 
 }  // namespace
 }  // namespace paraat::testing
+
+namespace paraat::testing {
+namespace {
+
+// paraatctl in Dutch: --lang nl, or LANG when --lang is not given (LC_ALL first); the words come
+// from the catalogue the web console uses. Machine output (--json) stays as it is.
+TEST_F(EvidenceTest, ParaatctlSpeaksDutchWhenAskedOrWhenTheLocaleIsDutch) {
+  ASSERT_TRUE(WaitFor([&] { return StatusJson().find("exercise_missing") != std::string::npos; }, absl::Seconds(10)))
+      << StatusJson();
+  RunResult nl = Ctl({"--lang", "nl", "status"});
+  ASSERT_EQ(nl.exit_code, 0) << nl.output;
+  EXPECT_THAT(nl.output, HasSubstr("HERSTELTEST (duur / RTO)"));
+  EXPECT_THAT(nl.output, HasSubstr("REDENEN"));
+  EXPECT_THAT(nl.output, HasSubstr("oefening nooit gedaan"));
+  EXPECT_THAT(nl.output, HasSubstr("nog geen oefening vastgelegd"));
+  EXPECT_THAT(nl.output, HasSubstr("2 plannen: 0 gereed, 0 risico, 2 onbekend, 0 niet gereed ("));
+  EXPECT_THAT(nl.output, ::testing::Not(HasSubstr("unknown")));
+  EXPECT_THAT(nl.output, ::testing::Not(HasSubstr("RESTORE TEST")));
+
+  // The locale decides without --lang; LC_ALL over LANG; C is English.
+  const std::vector<std::string> status = {CtlBin(), "--collector", collector_.address(), "status"};
+  EXPECT_THAT(RunCommand(status, absl::Seconds(60), "", {{"LC_ALL", ""}, {"LANG", "nl_NL.UTF-8"}}).output,
+              HasSubstr("REDENEN"));
+  EXPECT_THAT(RunCommand(status, absl::Seconds(60), "", {{"LC_ALL", "en_GB.UTF-8"}, {"LANG", "nl_NL.UTF-8"}}).output,
+              HasSubstr("RESTORE TEST (took / RTO)"));
+  EXPECT_THAT(RunCommand(status, absl::Seconds(60), "", {{"LC_ALL", "C"}, {"LANG", "nl_NL.UTF-8"}}).output,
+              HasSubstr("2 plans: 0 ready, 0 at risk, 2 unknown, 0 not ready ("));
+  RunResult bad = Ctl({"--lang", "de", "status"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("--lang: \"de\" is not nl or en"));
+  // --json is for machines: the same keys and status words in every language.
+  EXPECT_THAT(Ctl({"--lang", "nl", "status", "--json"}).output, HasSubstr("\"state\": \"unknown\""));
+
+  RunResult show = Ctl({"--lang", "nl", "plan", "show", "brp"});
+  ASSERT_EQ(show.exit_code, 0) << show.output;
+  EXPECT_THAT(show.output, HasSubstr("  eigenaar:     Team Burgerzaken"));
+  EXPECT_THAT(show.output, HasSubstr("Status: onbekend sinds "));
+  EXPECT_THAT(show.output, HasSubstr("oefening elke 365d"));
+  EXPECT_THAT(show.output, HasSubstr("Bronnen:"));
+  EXPECT_THAT(show.output, HasSubstr("in orde"));
+  EXPECT_THAT(show.output, ::testing::Not(HasSubstr("Sources:")));
+
+  // The HTML report in Dutch: its language declared, its words Dutch.
+  RunResult r = Ctl({"--lang", "nl", "evidence", "export", "--plan", "brp", "--since", "1h", "--format", "html", "-o",
+                     dir_ / "rapport.html"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string html = ReadFileOrDie(dir_ / "rapport.html");
+  EXPECT_THAT(html, HasSubstr("<html lang='nl'>"));
+  EXPECT_THAT(html, HasSubstr("<h1>Rapport continuïteitsbewijs</h1>"));
+  EXPECT_THAT(html, HasSubstr("Samenvatting"));
+  EXPECT_THAT(html, HasSubstr("Bronnen van bewijs"));
+  EXPECT_THAT(html, HasSubstr("<span class='state unknown'>onbekend</span>"));
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("Continuity evidence report")));
+  r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1h", "--format", "html", "-o", dir_ / "report.html"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(ReadFileOrDie(dir_ / "report.html"), HasSubstr("<html lang='en'>"));
+}
+
+}  // namespace
+}  // namespace paraat::testing
