@@ -9,6 +9,7 @@
 #include "common/time_util.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "report/report_html_living.h"
 #include "report/svg_chart.h"
 
 namespace paraat {
@@ -225,6 +226,7 @@ void RenderSources(const PlanReport& p, std::string& h) {
 void RenderPlan(const PlanReport& p, const ReportModel& m, std::string& h) {
   const absl::Time now = FromUnixNs(m.header().generated_unix_ns());
   RenderPlanHead(p, now, h);
+  RenderLivingPlan(p, now, h);
   RenderControls(p, h);
   RenderReadiness(p, m, now, h);
   RenderCharts(p, m, h);
