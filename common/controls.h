@@ -15,7 +15,7 @@ struct Control {
   const char* title;     // short
   const char* evidence;  // which evidence serves it
   // Which kinds of evidence count for it: any of "backup", "integrity", "restore",
-  // "replication", "failover", "exercise", "plan", "monitoring".
+  // "replication", "failover", "exercise", "plan", "monitoring", "training", "review", "incident".
   const char* serves;
 };
 

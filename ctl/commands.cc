@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -380,8 +381,10 @@ int CmdExerciseRecord(CtlEnv& env, int argc, char** argv) {
   static const char* kUsage =
       "paraatctl exercise record --plan ID --kind tabletop|failover|restore --date DATE\n"
       "                          --outcome passed|failed [--notes TEXT] [--duration D]\n"
-      "                          [--attachment FILE] [--by NAME]\n";
-  std::string plan, kind, date, outcome, notes, duration, attachment, by;
+      "                          [--attachment FILE] [--by NAME]\n"
+      "paraatctl exercise record --plan ID --kind training --date DATE --participants N --topic TEXT\n"
+      "                          [--outcome passed|failed] [--notes TEXT] [--attachment FILE] [--by NAME]\n";
+  std::string plan, kind, date, outcome, notes, duration, attachment, by, participants, topic;
   ArgParser p;
   p.Option("plan", &plan);
   p.Option("kind", &kind);
@@ -391,11 +394,23 @@ int CmdExerciseRecord(CtlEnv& env, int argc, char** argv) {
   p.Option("duration", &duration);
   p.Option("attachment", &attachment);
   p.Option("by", &by);
+  p.Option("participants", &participants);
+  p.Option("topic", &topic);
   if (auto st = p.Parse(argc, argv); !st.ok()) return Usage(env, std::string(st.message()), kUsage);
   if (!p.positional().empty()) return Usage(env, "unexpected argument " + p.positional()[0], kUsage);
   if (plan.empty()) return Usage(env, "--plan is required", kUsage);
-  if (kind != "tabletop" && kind != "failover" && kind != "restore") {
-    return Usage(env, "--kind must be tabletop, failover or restore", kUsage);
+  if (kind != "tabletop" && kind != "failover" && kind != "restore" && kind != "training") {
+    return Usage(env, "--kind must be tabletop, failover, restore or training", kUsage);
+  }
+  uint32_t people = 0;
+  if (kind == "training") {
+    if (topic.empty()) return Usage(env, "--topic is required for a training: what it was about", kUsage);
+    if (!absl::SimpleAtoi(participants, &people) || people == 0) {
+      return Usage(env, "--participants is required for a training: how many took part (a number above 0)", kUsage);
+    }
+    if (outcome.empty()) outcome = "passed";
+  } else if (!participants.empty() || !topic.empty()) {
+    return Usage(env, "--participants and --topic are for --kind training", kUsage);
   }
   if (outcome != "passed" && outcome != "failed") return Usage(env, "--outcome must be passed or failed", kUsage);
   if (date.empty()) return Usage(env, "--date is required (e.g. 2026-11-20 or 2026-11-20T14:00:00Z)", kUsage);
@@ -408,6 +423,8 @@ int CmdExerciseRecord(CtlEnv& env, int argc, char** argv) {
   e->set_performed_unix_ns(ToUnixNs(*when));
   e->set_passed(outcome == "passed");
   e->set_notes(notes);
+  e->set_participants(people);
+  e->set_topic(topic);
   e->set_recorded_by(by.empty() ? (std::getenv("USER") ? std::getenv("USER") : "") : by);
   if (!duration.empty()) {
     auto d = ParseDuration(duration);

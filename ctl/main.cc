@@ -28,6 +28,8 @@ Commands:
   exercise record --plan ID --kind tabletop|failover|restore --date DATE
                   --outcome passed|failed [--notes TEXT] [--duration D] [--attachment FILE]
                                     record an exercise people carried out
+  exercise record --plan ID --kind training --date DATE --participants N --topic TEXT
+                                    record a training or awareness session
   plan review --plan ID --by NAME [--notes TEXT] [--attachment FILE]
                                     record that the plan was reviewed (as its file is now)
   incident open --plan ID --summary TEXT [--started T] [--significant]

@@ -10,6 +10,7 @@
 #include "common/time_util.h"
 #include "nlohmann/json.hpp"
 #include "report/evidence_proof.h"
+#include "report/export_continuity.h"
 #include "report/report_html.h"
 #include "report/report_oscal.h"
 
@@ -89,6 +90,10 @@ const char* TypeOf(const EvidenceRecord& r) {
       return "prune";
     case EvidenceRecord::kCheckpoint:
       return "checkpoint";
+    case EvidenceRecord::kReview:
+      return "review";
+    case EvidenceRecord::kIncident:
+      return "incident";
     default:
       return "unknown";
   }
@@ -161,7 +166,10 @@ class CsvSink : public ExportSink {
       if (!e.attachment_sha256().empty()) {
         details.push_back(absl::StrCat("attachment=", e.attachment_name(), " sha256=", e.attachment_sha256()));
       }
+      if (e.kind() == "training") details.push_back(TrainingDetails(e));
       f[27] = absl::StrJoin(details, "; ");
+    } else if (r.has_review() || r.has_incident()) {
+      ContinuityCsvFields(r, &f);
     } else if (r.has_plan_change()) {
       f[10] = absl::StrCat("plan ", r.plan_change().plan_id(), " ", r.plan_change().change());
       f[27] = absl::StrCat("file=", r.plan_change().file(), "; sha256=", r.plan_change().sha256());
@@ -274,6 +282,12 @@ json RecordJson(const paraat::v1::ExportedRecord& er) {
       j["exercise"]["attachment"] = {
           {"name", e.attachment_name()}, {"sha256", e.attachment_sha256()}, {"size", e.attachment_size()}};
     }
+    if (e.kind() == "training") {
+      j["exercise"]["participants"] = e.participants();
+      j["exercise"]["topic"] = e.topic();
+    }
+  } else if (r.has_review() || r.has_incident()) {
+    ContinuityJson(r, &j);
   } else if (r.has_plan_change()) {
     j["plan"] = r.plan_change().plan_id();
     j["change"] = r.plan_change().change();

@@ -10,6 +10,7 @@
 #include "common/time_util.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "report/report_html_living.h"
 #include "report/svg_chart.h"
 
 namespace paraat {
@@ -247,6 +248,7 @@ void RenderSources(const PlanReport& p, const Localizer& l, std::string& h) {
 void RenderPlan(const PlanReport& p, const ReportModel& m, const Localizer& l, std::string& h) {
   const absl::Time now = FromUnixNs(m.header().generated_unix_ns());
   RenderPlanHead(p, now, l, h);
+  RenderLivingPlan(p, now, h);
   RenderControls(p, l, h);
   RenderReadiness(p, m, now, l, h);
   RenderCharts(p, m, l, h);

@@ -21,6 +21,9 @@ std::set<std::string> EvidenceKindsOfReason(const std::string& code) {
   if (absl::StartsWith(code, "restore_test") || absl::StartsWith(code, "rto_")) return {"restore"};
   if (absl::StartsWith(code, "failover_")) return {"failover"};
   if (absl::StartsWith(code, "exercise_")) return {"exercise"};
+  if (absl::StartsWith(code, "training_")) return {"training"};
+  if (absl::StartsWith(code, "review_")) return {"review"};
+  if (absl::StartsWith(code, "incident_") || absl::StartsWith(code, "nis2_")) return {"incident"};
   return {};
 }
 
@@ -167,6 +170,17 @@ void ReportModel::Record(const paraat::v1::ExportedRecord& er) {
       PushCapped(p->plan_change_ns, r.recorded_unix_ns(), kMaxList);
     } else if (r.has_gap()) {
       PushCapped(p->gaps, r.gap(), kMaxList);
+    } else if (r.has_review() || r.has_incident()) {
+      PushCapped(p->continuity, r, kMaxList);
+      if (r.has_incident() && r.incident().event() == "closed") {  // a real recovery
+        const auto& i = r.incident();
+        PushCapped(
+            p->restore_tests,
+            RestoreTestEntry{i.recovered_unix_ns(),
+                             absl::ToDoubleSeconds(absl::Nanoseconds(i.recovered_unix_ns() - i.started_unix_ns())),
+                             true, "incident", i.summary(), r.seq()},
+            kMaxList);
+      }
     }
   }
 }
@@ -194,7 +208,12 @@ void ReportModel::Finish(absl::Time since, absl::Time until) {
     if (!p.restore_tests.empty() || p.plan.restore_every_ns()) available.insert("restore");
     for (const auto& e : p.exercises) {
       if (e.kind() == "failover") available.insert("failover");
+      if (e.kind() == "training") available.insert("training");
     }
+    if (p.plan.training_every_ns()) available.insert("training");
+    if (p.plan.review_every_ns() || p.status.has_review()) available.insert("review");
+    if (p.status.has_incident()) available.insert("incident");
+    for (const auto& r : p.continuity) available.insert(r.has_review() ? "review" : "incident");
     if (runs == 0) available.erase("monitoring");
 
     struct Problem {

@@ -39,7 +39,7 @@ struct RestoreTestEntry {
   int64_t t_ns;
   double duration_seconds;
   bool succeeded;
-  std::string source;  // agent/check, or "exercise"
+  std::string source;  // agent/check, "exercise", or "incident" (a real recovery)
   std::string message;
   uint64_t seq;
 };
@@ -72,6 +72,7 @@ struct PlanReport {
   std::vector<paraat::v1::PlanChangeRecord> plan_changes;
   std::vector<int64_t> plan_change_ns;
   std::vector<paraat::v1::GapRecord> gaps;
+  std::vector<paraat::v1::EvidenceRecord> continuity;  // reviews, incidents, NIS2 reports
   std::vector<ControlFinding> controls;
   uint64_t records = 0;
   uint64_t first_seq = 0, last_seq = 0;

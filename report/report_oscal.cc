@@ -13,6 +13,7 @@
 #include "common/units.h"
 #include "common/version.h"
 #include "nlohmann/json.hpp"
+#include "report/report_oscal_living.h"
 
 namespace paraat {
 
@@ -210,6 +211,9 @@ json PlanResult(const PlanReport& p, const std::string& base, const std::string&
   AddEvaluation(p, pbase, obs);
   AddSources(p, pbase, generated, obs);
   AddExercises(p, pbase, obs);
+  std::vector<std::pair<std::string, std::string>> continuity_refs;
+  AddContinuityObservations(p, pbase, &obs.list, &continuity_refs);
+  for (const auto& [uuid, kind] : continuity_refs) obs.refs.push_back({uuid, {kind}});
 
   json findings = json::array();
   json include = json::array();
@@ -280,9 +284,11 @@ std::string RenderOscal(const ReportModel& model) {
                        {"end", until},
                        {"reviewed-controls", {{"control-selections", {{{"include-all", json::object()}}}}}}});
   }
+  json metadata = Metadata(model, ids, generated, since, until);
+  AddContactParties(model, base, &metadata);
   json doc = {{"assessment-results",
                {{"uuid", UuidV5(base + "|assessment-results")},
-                {"metadata", Metadata(model, ids, generated, since, until)},
+                {"metadata", metadata},
                 {"import-ap",
                  {{"href", "#paraat-continuity-plans"},
                   {"remarks",

@@ -125,13 +125,13 @@ absl::Status ValidateBatch(const paraat::v1::ResultBatch& batch, const IngestLim
 
 std::vector<FieldProblem> ExerciseProblems(const paraat::v1::ExerciseRecord& e, absl::Time now) {
   std::vector<FieldProblem> out;
-  if (e.kind() != "tabletop" && e.kind() != "failover" && e.kind() != "restore") {
+  if (e.kind() != "tabletop" && e.kind() != "failover" && e.kind() != "restore" && e.kind() != "training") {
     out.push_back({"kind", "exercise.error.kind"});
   }
   if (e.performed_unix_ns() <= 0 || FromUnixNs(e.performed_unix_ns()) > now + absl::Hours(24)) {
     out.push_back({"date", "exercise.error.date"});
   }
-  if (e.notes().size() > 16384) out.push_back({"notes", "exercise.error.notes"});
+  if (e.notes().size() > 16384 || e.topic().size() > 16384) out.push_back({"notes", "exercise.error.notes"});
   if (e.has_duration_seconds() && !(e.duration_seconds() >= 0)) {
     out.push_back({"duration", "exercise.error.duration_negative"});
   }

@@ -8,6 +8,7 @@
 #include "collector/evaluation/evaluator.h"
 #include "collector/evaluation/plan_status.h"
 #include "collector/serving/console/console.h"
+#include "common/incident_format.h"
 #include "common/plan_format.h"
 #include "common/time_util.h"
 #include "report/svg_chart.h"
@@ -167,6 +168,26 @@ Data SourceRow(const Localizer& loc, Store* store, const EvidenceState& state, c
   return d;
 }
 
+// Whom to call, and the incident clock while one is open.
+void AddLivingPlanData(const Plan& plan, const paraat::v1::PlanStatus& s, absl::Time now, Data* d) {
+  List contacts;
+  for (const Contact& c : plan.contacts) {
+    Data row;
+    row.set("role", c.role);
+    row.set("name", c.name);
+    row.set("phone", c.phone);
+    row.set("email", c.email);
+    contacts.push_back(row);
+  }
+  d->set("has_contacts", !contacts.empty());
+  d->set("contacts", contacts);
+  if (!s.has_incident()) return;
+  d->set("has_incident", true);
+  d->set("incident_clock", IncidentClockLine(s, now));
+  d->set("incident_summary", s.incident().summary());
+  d->set("incident_deadlines", console::StringList(IncidentDeadlineLines(s, now)));
+}
+
 Data ObjectivesData(const Localizer& loc, const Plan& plan, const paraat::v1::PlanStatus& s, absl::Time now) {
   Data d;
   console::SetText(&d, "owner", plan.owner);
@@ -204,6 +225,7 @@ Data ObjectivesData(const Localizer& loc, const Plan& plan, const paraat::v1::Pl
   d.set("tests", tests);
   d.set("has_controls", !plan.controls.empty());
   d.set("controls", console::StringList(plan.controls));
+  AddLivingPlanData(plan, s, now, &d);
   return d;
 }
 

@@ -1,0 +1,17 @@
+// The HTML report's living-plan sections: whom to call, the incident clock, and the reviews,
+// incidents and NIS2 reports of the period on the plan's timeline. Pure; any thread.
+#ifndef PARAAT_REPORT_REPORT_HTML_LIVING_H_
+#define PARAAT_REPORT_REPORT_HTML_LIVING_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "report/report_model.h"
+
+namespace paraat {
+
+void RenderLivingPlan(const PlanReport& p, absl::Time now, std::string& h);
+
+}  // namespace paraat
+
+#endif  // PARAAT_REPORT_REPORT_HTML_LIVING_H_
