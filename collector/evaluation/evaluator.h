@@ -68,7 +68,7 @@ struct Evaluation {
   std::optional<bool> failover_ready;  // nullopt: the plan has no failover sources
   int stale_sources = 0;
   ContinuityEvaluation continuity;  // reviews, training, the open incident
-  ForesightFindings foresight;  // forecasts, anomalies, copies (foresight.h)
+  ForesightFindings foresight;      // forecasts, anomalies, copies (foresight.h)
 
   // The recovery chain (collector/evaluation/dependencies.h fills in all but the first).
   // Measured own recovery time: a passed failover exercise's duration while the failover

@@ -117,7 +117,7 @@ TEST(Deploy, ComposeFilesAgree) {
   fs::create_directory_symlink(fs::canonical(compose_dir + "/" + plans_src), etc + "/plans");
   RunResult check = RunCommand({CollectorBin(), "--config", etc + "/collector.yaml", "--check-config"});
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  EXPECT_THAT(check.output, HasSubstr("3 plans in"));
+  EXPECT_THAT(check.output, HasSubstr("4 plans in"));
   YAML::Node collector = YAML::LoadFile(etc + "/collector.yaml");
   const std::string metrics_port = Port(collector["metrics_listen"].as<std::string>());
 

@@ -101,7 +101,8 @@ void WriteBackupAt(const std::string& path, size_t bytes, absl::Time mtime) {
 TEST(Foresight, BackupATenthOfItsUsualSizeIsAnAnomaly) {
   TempDir dir;
   WriteFileOrDie(dir / "plans/files.yaml",
-                 "id: files\nname: Files\nobjectives: {rpo: 30d, rto: 4h}\n"
+                 "id: files\nname: Files\nobjectives: {rpo: 30d, rto: 4h}\naccept_unevidenced: {rto: \"not what this "
+                 "test is about\"}\n"
                  "sources:\n  recovery_point: [t1/dumps]\n");
   auto collector = StartCollector(dir.path(), dir / "plans");
   ASSERT_TRUE(collector.ok()) << collector.status();

@@ -49,7 +49,12 @@ class LivingTest : public ::testing::Test {
     return RunCommand(args);
   }
   nlohmann::json Plan() {
-    auto j = nlohmann::json::parse(Ctl({"status", "--json"}).output, nullptr, false);
+    const RunResult r = Ctl({"status", "--json"});
+    auto j = nlohmann::json::parse(r.output, nullptr, false);
+    if (j.is_discarded()) {
+      ADD_FAILURE() << "status --json is no JSON: " << r.output << "\ncollector log:\n" << collector_.process->Log();
+      return {};
+    }
     for (const auto& p : j["plans"]) {
       if (p["plan"] == "brp") return p;
     }
@@ -160,7 +165,8 @@ TEST_F(LivingTest, IncidentClockRunsAgainstRtoAndMtpdAndNis2Deadlines) {
   // All of it survives a restart: folded back from the store.
   collector_.process->Signal(SIGTERM);
   ASSERT_EQ(collector_.process->Wait(absl::Seconds(30)), 0);
-  auto c = StartCollector(dir_.path(), dir_ / "plans", "");
+  // A log of its own: the ports are read from the log, and the first one's still names its own.
+  auto c = StartCollector(dir_.path(), dir_ / "plans", "", 0, "collector-2.log");
   ASSERT_TRUE(c.ok()) << c.status();
   collector_ = std::move(*c);
   ASSERT_TRUE(WaitFor([&] { return !Plan().is_null() && Plan()["restore_test"].is_object(); }, absl::Seconds(20)));

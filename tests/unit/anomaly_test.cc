@@ -133,8 +133,10 @@ class OneSource : public EvidenceView {
 };
 
 TEST(SizeAnomalyEvaluation, PlanTurnsAtRiskAndThresholdsAreThePlans) {
-  auto plan =
-      ParsePlan("id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\nsources: {recovery_point: [db/dump]}\n", "p.yaml");
+  auto plan = ParsePlan(
+      "id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\naccept_unevidenced: {rto: \"not what these cases "
+      "test\"}\nsources: {recovery_point: [db/dump]}\n",
+      "p.yaml");
   ASSERT_TRUE(plan.ok()) << plan.status();
   OneSource evidence;
   absl::Time now;
@@ -156,18 +158,21 @@ TEST(SizeAnomalyEvaluation, PlanTurnsAtRiskAndThresholdsAreThePlans) {
   EXPECT_THAT(e.reasons[0].text, HasSubstr("db/dump: newest backup (2026-09-10T02:00:00Z) is 400.0 MiB, 10% of"));
 
   auto lenient = ParsePlan(
-      "id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\nsize_anomaly: {min_change: 95%}\n"
+      "id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\naccept_unevidenced: {rto: \"not what these cases "
+      "test\"}\nsize_anomaly: {min_change: 95%}\n"
       "sources: {recovery_point: [db/dump]}\n",
       "p.yaml");
   ASSERT_TRUE(lenient.ok()) << lenient.status();
   EXPECT_EQ(Evaluate(*lenient, evidence, now).state, v1::PLAN_STATE_READY);
   auto off = ParsePlan(
-      "id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\nsize_anomaly: off\nsources: {recovery_point: [db/dump]}\n",
+      "id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\naccept_unevidenced: {rto: \"not what these cases "
+      "test\"}\nsize_anomaly: off\nsources: {recovery_point: [db/dump]}\n",
       "p.yaml");
   ASSERT_TRUE(off.ok()) << off.status();
   EXPECT_EQ(Evaluate(*off, evidence, now).state, v1::PLAN_STATE_READY);
   auto bad = ParsePlan(
-      "id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\nsize_anomaly: {deviations: 0}\n"
+      "id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\naccept_unevidenced: {rto: \"not what these cases "
+      "test\"}\nsize_anomaly: {deviations: 0}\n"
       "sources: {recovery_point: [db/dump]}\n",
       "p.yaml");
   ASSERT_FALSE(bad.ok());

@@ -36,9 +36,11 @@ class Sources : public EvidenceView {
 };
 
 absl::StatusOr<Plan> PlanWith(const std::string& copies) {
-  return ParsePlan(absl::StrCat("id: p\nname: P\nobjectives: {rpo: 1d, rto: 4h}\n", copies,
-                                "sources: {recovery_point: [a/local, b/offsite, c/vault]}\n"),
-                   "p.yaml");
+  return ParsePlan(
+      absl::StrCat(
+          "id: p\nname: P\nobjectives: {rpo: 1d, rto: 4h}\naccept_unevidenced: {rto: \"not what these cases test\"}\n",
+          copies, "sources: {recovery_point: [a/local, b/offsite, c/vault]}\n"),
+      "p.yaml");
 }
 
 TEST(Copies, CountedFromWhatTheSourcesVerified) {
