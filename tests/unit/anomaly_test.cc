@@ -176,7 +176,7 @@ TEST(SizeAnomalyEvaluation, PlanTurnsAtRiskAndThresholdsAreThePlans) {
       "sources: {recovery_point: [db/dump]}\n",
       "p.yaml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(bad.status().message(), HasSubstr("p.yaml:4: size_anomaly.deviations:"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("p.yaml:5: size_anomaly.deviations:"));
 }
 
 }  // namespace
