@@ -124,7 +124,7 @@ done
 curl -sf "http://127.0.0.1:$metrics/metrics" >/dev/null || { cat "$work/collector.log"; fail "collector did not start"; }
 runuser -u paraat-agent -- paraat-agent --config "$work/agent.yaml" --once >"$work/agent.log" 2>&1 ||
   { cat "$work/agent.log"; fail "agent --once"; }
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   curl -sf "http://127.0.0.1:$metrics/metrics" | grep -Eq 'paraat_check_up\{[^}]*check="etc-copy"[^}]*\} 1' && break
   sleep 0.1
 done

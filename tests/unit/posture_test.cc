@@ -92,7 +92,7 @@ TEST(Copies, CountedWithoutARequirementAndBadKeysAreErrors) {
   EXPECT_FALSE(e.HasReason("copies_insufficient"));
   auto bad = PlanWith("copies: {min: -1, offline: 1}\n");
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(bad.status().message(), HasSubstr("p.yaml:4: copies.min:"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("p.yaml:5: copies.min:"));
   EXPECT_THAT(bad.status().message(), HasSubstr("copies.offline"));
 }
 
