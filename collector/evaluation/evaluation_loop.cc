@@ -126,6 +126,33 @@ void EvaluationLoop::Run() {
   }
 }
 
+namespace {
+
+// The evidence record of a plan's change of state, with the reasons behind its new state.
+PendingRecord TransitionRecord(const PlanView& view, PlanState from) {
+  paraat::v1::EvidenceRecord rec;
+  auto* t = rec.mutable_transition();
+  t->set_plan_id(view.plan->id);
+  t->set_from(from);
+  t->set_to(view.evaluation.state);
+  for (const Reason& r : view.evaluation.reasons) {
+    auto* pr = t->add_reasons();
+    pr->set_code(r.code);
+    pr->set_implies(r.implies);
+    pr->set_source(r.source);
+    pr->set_text(r.text);
+  }
+  if (view.evaluation.achieved_rpo) t->set_achieved_rpo_ns(ToNs(*view.evaluation.achieved_rpo));
+  PendingRecord pr;
+  pr.type = RecordType::kTransition;
+  pr.plan_id = view.plan->id;
+  pr.state = view.evaluation.state;
+  rec.SerializeToString(&pr.payload);
+  return pr;
+}
+
+}  // namespace
+
 void EvaluationLoop::EvaluateNow() {
   std::lock_guard<std::mutex> one_at_a_time(evaluate_mu_);
   std::function<bool()> guard;
@@ -184,24 +211,8 @@ void EvaluationLoop::EvaluateNow() {
         view.since = now;
         continue;
       }
-      paraat::v1::EvidenceRecord rec;
-      auto* t = rec.mutable_transition();
-      t->set_plan_id(view.plan->id);
-      t->set_from(it == previous_.end() ? paraat::v1::PLAN_STATE_UNSPECIFIED : it->second.state);
-      t->set_to(state);
-      for (const Reason& r : view.evaluation.reasons) {
-        auto* pr = t->add_reasons();
-        pr->set_code(r.code);
-        pr->set_implies(r.implies);
-        pr->set_source(r.source);
-        pr->set_text(r.text);
-      }
-      if (view.evaluation.achieved_rpo) t->set_achieved_rpo_ns(ToNs(*view.evaluation.achieved_rpo));
-      PendingRecord pr;
-      pr.type = RecordType::kTransition;
-      pr.plan_id = view.plan->id;
-      pr.state = state;
-      rec.SerializeToString(&pr.payload);
+      PendingRecord pr =
+          TransitionRecord(view, it == previous_.end() ? paraat::v1::PLAN_STATE_UNSPECIFIED : it->second.state);
       transitions.push_back(std::move(pr));
       LogInfo(
           "plan ", view.plan->id, ": ", it == previous_.end() ? "new" : PlanStateName(it->second.state), " -> ",
