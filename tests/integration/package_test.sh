@@ -97,6 +97,9 @@ objectives: {rpo: 24h, rto: 4h}
 sources:
   recovery_point: [pkg-agent/etc-copy]
 EOF
+# The test's own evidence store: a run before this one (dpkg --purge keeps evidence) must not
+# answer for this one.
+rm -f /var/lib/paraat/package-test.db /var/lib/paraat/package-test.db-wal /var/lib/paraat/package-test.db-shm
 cat >"$work/collector.yaml" <<EOF
 listen: 127.0.0.1:$grpc
 metrics_listen: 127.0.0.1:$metrics
@@ -128,8 +131,11 @@ for _ in $(seq 300); do
   curl -sf "http://127.0.0.1:$metrics/metrics" | grep -Eq 'paraat_check_up\{[^}]*check="etc-copy"[^}]*\} 1' && break
   sleep 0.1
 done
-curl -sf "http://127.0.0.1:$metrics/metrics" | grep -Eq 'paraat_check_up\{[^}]*check="etc-copy"[^}]*\} 1' ||
+curl -sf "http://127.0.0.1:$metrics/metrics" | grep -Eq 'paraat_check_up\{[^}]*check="etc-copy"[^}]*\} 1' || {
+  cat "$work/agent.log" "$work/collector.log"
+  curl -sf "http://127.0.0.1:$metrics/metrics" | grep -E 'etc-copy|pkg-agent|duplicate'
   fail "the agent's result did not reach the collector's metrics"
+}
 paraatctl --collector "127.0.0.1:$grpc" status >"$work/status.txt" || { cat "$work/status.txt"; fail "paraatctl status"; }
 grep -q "^files " "$work/status.txt" || fail "paraatctl status does not list the plan: $(cat "$work/status.txt")"
 kill "$collector_pid"
