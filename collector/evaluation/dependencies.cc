@@ -249,15 +249,15 @@ std::vector<size_t> RecoveryOrder(const std::vector<ChainView>& members, const s
     for (size_t i = 0; i < members.size(); ++i) out.push_back(i);
   } else if (index.count(plan_id)) {
     std::vector<bool> in(members.size(), false);
-    std::vector<size_t> todo = {index.at(plan_id)};
-    while (!todo.empty()) {
-      const size_t i = todo.back();
-      todo.pop_back();
+    std::vector<size_t> pending = {index.at(plan_id)};
+    while (!pending.empty()) {
+      const size_t i = pending.back();
+      pending.pop_back();
       if (in[i]) continue;
       in[i] = true;
       out.push_back(i);
       for (const std::string& d : members[i].plan->depends_on) {
-        if (index.count(d)) todo.push_back(index.at(d));
+        if (index.count(d)) pending.push_back(index.at(d));
       }
     }
   }
