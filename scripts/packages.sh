@@ -30,7 +30,6 @@ PARAAT_TEST_PACKAGES=(
   mariadb-backup
   rclone
   redis-server redis-tools
-  faketime
 )
 
 # To run the benchmarks in bench/ (their references, and the tools they drive).
