@@ -158,10 +158,10 @@ ceiling_rps=$(field rows_per_second <<<"$ceiling")
 rm -f "$work/ceiling.db"*
 row "SQLite ceiling (rows/s)" "$ceiling_rps" "$ev_rows rows of $ev_bytes bytes, 10,000 a transaction, WAL, synchronous=FULL"
 row "ingest, durable (results/s)" "$rps" "$(calc "$rps / $ceiling_rps" 2) x the SQLite ceiling; target >= 1.0; one-in-flight baseline $(field results_per_second <<<"$base")"
-row "ack latency p50 / p99 (ms)" "$(field p50_ack_ms <<<"$main") / $(field p99_ack_ms <<<"$main")" "baseline $(field p50_ack_ms <<<"$base") / $(field p99_ack_ms <<<"$base"); target p99 < 1000"
-row "result -> /metrics p50 / p99 (ms)" "$(field result_to_metric_p50_ms <<<"$probe") / $(field result_to_metric_p99_ms <<<"$probe")" "$(field probes <<<"$probe") probes, /metrics polled every 100ms; target p99 < 1000"
-row "collector CPU per stored result (us)" "$(calc "($cpu1 - $cpu0) * 1e6 / $stored" 2)" "$stored results stored in total"
-row "collector peak resident memory (MiB)" "$(( $(hwm_kib "$collector_pid") / 1024 ))" ""
+row "ack latency p50 / p99 (ms)" "$(field p50_ack_ms <<<"$main") / $(field p99_ack_ms <<<"$main")" "baseline $(field p50_ack_ms <<<"$base") / $(field p99_ack_ms <<<"$base"); target p99 <= 250"
+row "result -> /metrics p50 / p99 (ms)" "$(field result_to_metric_p50_ms <<<"$probe") / $(field result_to_metric_p99_ms <<<"$probe")" "$(field probes <<<"$probe") probes, /metrics polled every 100ms; target p99 <= 250"
+row "collector CPU per stored result (us)" "$(calc "($cpu1 - $cpu0) * 1e6 / $stored" 2)" "$stored results stored in total; target <= 2.5"
+row "collector peak resident memory (MiB)" "$(( $(hwm_kib "$collector_pid") / 1024 ))" "target <= 256"
 scrape_row "/metrics scrape at that load (s)" "median of 5"
 row "evaluation of all plans, under load (ms, mean)" "$(eval_mean_ms)" "$plans plans"
 
@@ -307,7 +307,7 @@ done
 a1=$(cpu_seconds "$agent_pid")
 n1=$(cpu_seconds "$ne_pid")
 pss_mib() { awk '/^Pss:/{printf "%.1f", $2/1024}' "/proc/$1/smaps_rollup"; }
-row "agent resident memory, 20 checks (MiB)" "$(calc "$(rss_kib "$agent_pid") / 1024" 1)" "node_exporter $(calc "$(rss_kib "$ne_pid") / 1024" 1); proportional (PSS): agent $(pss_mib "$agent_pid"), node_exporter $(pss_mib "$ne_pid"); peak agent $(( $(hwm_kib "$agent_pid") / 1024 )); target <= 12"
+row "agent resident memory, 20 checks (MiB)" "$(calc "$(rss_kib "$agent_pid") / 1024" 1)" "node_exporter $(calc "$(rss_kib "$ne_pid") / 1024" 1); proportional (PSS): agent $(pss_mib "$agent_pid"), node_exporter $(pss_mib "$ne_pid"); peak agent $(( $(hwm_kib "$agent_pid") / 1024 )); target <= 10"
 row "agent idle CPU, 20 checks (%)" "$(calc "($a1 - $a0) * 100 / $agent_seconds" 3)" "node_exporter scraped every 15s: $(calc "($n1 - $n0) * 100 / $agent_seconds" 3); target < 0.5"
 
 fi

@@ -4,6 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+
+#include "absl/time/clock.h"
+
 namespace paraat {
 namespace {
 sigset_t ShutdownSet() {
@@ -28,6 +33,17 @@ int WaitForSignal() {
   while (sigwait(&set, &sig) != 0) {
   }
   return sig;
+}
+
+int WaitForSignalFor(absl::Duration timeout) {
+  sigset_t set = ShutdownSet();
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    const timespec ts = absl::ToTimespec(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+    const int sig = sigtimedwait(&set, nullptr, &ts);
+    if (sig > 0) return sig;
+    if (errno == EAGAIN) return 0;  // timed out; EINTR: wait again for what is left
+  }
 }
 
 void RequestShutdown() { kill(getpid(), SIGTERM); }

@@ -6,6 +6,8 @@
 #ifndef PARAAT_COMMON_SIGNALS_H_
 #define PARAAT_COMMON_SIGNALS_H_
 
+#include "absl/time/time.h"
+
 namespace paraat {
 
 // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (and threads it creates), and
@@ -13,6 +15,8 @@ namespace paraat {
 void BlockShutdownSignals();
 // Waits for one of the blocked signals and returns its number.
 int WaitForSignal();
+// Waits at most `timeout` for one of them: its number, or 0 when none came in time.
+int WaitForSignalFor(absl::Duration timeout);
 // Sends SIGTERM to this process, waking WaitForSignal() (used when a component fails).
 void RequestShutdown();
 
