@@ -294,6 +294,7 @@ absl::Status Collector::StartConsole(const WebAuth& auth) {
   d.agents = &agents_;
   d.authorizer = &*authorizer_;
   d.exercises = console_exercises_.get();
+  d.continuity = query_service_->continuity();
   d.exporter = console_export_.get();
   d.chain = [this] { return chain_monitor_->last(); };
   d.clock = clock_;

@@ -34,7 +34,7 @@ int Usage(CtlEnv& env, const std::string& problem, const char* usage) {
 std::string Rfc3339(int64_t unix_ns) { return FormatUnixNs(unix_ns); }
 
 // The plan's last review and its incident clock (collector/evaluation/continuity.h).
-void AddContinuityJson(const paraat::v1::PlanStatus& s, json* j) {
+void AddContinuityJson(const paraat::v1::PlanStatus& s, absl::Time now, json* j) {
   if (s.has_review()) {
     (*j)["review"] = {{"reviewed", Rfc3339(s.review().reviewed_unix_ns())},
                       {"by", s.review().reviewed_by()},
@@ -56,7 +56,63 @@ void AddContinuityJson(const paraat::v1::PlanStatus& s, json* j) {
                          {"done", d.done_unix_ns() ? json(Rfc3339(d.done_unix_ns())) : json(nullptr)}});
   }
   ji["nis2_deadlines"] = deadlines;
+  if (i.recovered_unix_ns() == 0) {
+    // The clock as `plan show` reads it: when the RTO and MTPD pass (or passed).
+    const int64_t started = i.started_unix_ns();
+    ji["elapsed_seconds"] = std::max<int64_t>(0, (ToUnixNs(now) - started) / 1000000000);
+    ji["rto_at"] = Rfc3339(started + s.rto_ns());
+    if (s.mtpd_ns()) ji["mtpd_at"] = Rfc3339(started + s.mtpd_ns());
+  } else {
+    ji["recovered_in_seconds"] = (i.recovered_unix_ns() - i.started_unix_ns()) / 1000000000;
+  }
+  json next = nullptr;
+  for (const auto& d : i.deadlines()) {
+    if (d.done_unix_ns() == 0) {
+      next = {{"report", d.report()}, {"due", Rfc3339(d.due_unix_ns())}};
+      break;
+    }
+  }
+  ji["next_report_due"] = next;
   (*j)["incident"] = ji;
+}
+
+// `plan show --json`'s definition part: what the text shows above the state.
+void AddDefinitionJson(const paraat::v1::PlanDefinition& plan, json* j) {
+  if (!plan.description().empty()) (*j)["description"] = plan.description();
+  (*j)["mtpd_seconds"] = plan.mtpd_ns() ? json(absl::ToDoubleSeconds(FromNs(plan.mtpd_ns()))) : json(nullptr);
+  json every = json::object();
+  const std::pair<const char*, int64_t> cadences[] = {{"restore", plan.restore_every_ns()},
+                                                      {"failover", plan.failover_every_ns()},
+                                                      {"exercise", plan.exercise_every_ns()},
+                                                      {"review", plan.review_every_ns()},
+                                                      {"training", plan.training_every_ns()}};
+  for (const auto& [test, ns] : cadences) {
+    if (ns) every[test] = absl::ToDoubleSeconds(FromNs(ns));
+  }
+  (*j)["every_seconds"] = every;
+  json contacts = json::array();
+  for (const auto& c : plan.contacts()) {
+    contacts.push_back({{"role", c.role()}, {"name", c.name()}, {"phone", c.phone()}, {"email", c.email()}});
+  }
+  (*j)["contacts"] = contacts;
+  (*j)["file"] = plan.file();
+  (*j)["plan_sha256"] = plan.sha256();
+}
+
+json ExerciseJson(const paraat::v1::ExerciseRecord& e) {
+  json j = {{"kind", e.kind()},
+            {"performed", Rfc3339(e.performed_unix_ns())},
+            {"passed", e.passed()},
+            {"notes", e.notes()},
+            {"recorded_by", e.recorded_by()}};
+  if (e.has_duration_seconds()) j["duration_seconds"] = e.duration_seconds();
+  if (e.kind() == "training") {
+    j["participants"] = e.participants();
+    j["topic"] = e.topic();
+  }
+  if (!e.attachment_sha256().empty())
+    j["attachment"] = {{"name", e.attachment_name()}, {"sha256", e.attachment_sha256()}};
+  return j;
 }
 
 // "restore test", "plan review", "training".
@@ -66,7 +122,7 @@ std::string TestLabel(const std::string& test) {
   return test + " test";
 }
 
-json StatusJson(const paraat::v1::PlanStatus& s) {
+json StatusJson(const paraat::v1::PlanStatus& s, absl::Time now) {
   json j;
   j["plan"] = s.plan_id();
   j["name"] = s.name();
@@ -105,7 +161,7 @@ json StatusJson(const paraat::v1::PlanStatus& s) {
   }
   j["reasons"] = reasons;
   j["controls"] = std::vector<std::string>(s.controls().begin(), s.controls().end());
-  AddContinuityJson(s, &j);
+  AddContinuityJson(s, now, &j);
   if (s.depends_on_size()) j["depends_on"] = std::vector<std::string>(s.depends_on().begin(), s.depends_on().end());
   j["own_recovery_seconds"] = s.has_own_recovery_seconds() ? json(s.own_recovery_seconds()) : json(nullptr);
   j["effective_recovery_seconds"] =
@@ -254,7 +310,7 @@ int CmdStatus(CtlEnv& env, int argc, char** argv) {
       }
     }
     json plans = json::array();
-    for (const auto& s : resp.plans()) plans.push_back(StatusJson(s));
+    for (const auto& s : resp.plans()) plans.push_back(StatusJson(s, now));
     j["plans"] = plans;
     env.out << j.dump(2) << "\n";
     return 0;
@@ -329,7 +385,8 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
   if (!gs.ok()) return Fail(env, FromGrpc(gs, env.client->target()));
   const auto& s = resp.status();
   if (as_json) {
-    json j = StatusJson(s);
+    json j = StatusJson(s, env.now);
+    AddDefinitionJson(resp.plan(), &j);
     json sources = json::array();
     for (const auto& src : resp.sources()) {
       json js = {{"role", src.role()}, {"source", src.source()}, {"seen", src.seen()}, {"fresh", src.fresh()}};
@@ -342,6 +399,9 @@ int CmdPlanShow(CtlEnv& env, int argc, char** argv) {
       sources.push_back(js);
     }
     j["sources"] = sources;
+    json exercises = json::array();
+    for (const auto& e : resp.exercises()) exercises.push_back(ExerciseJson(e));
+    j["exercises"] = exercises;
     env.out << j.dump(2) << "\n";
     return 0;
   }

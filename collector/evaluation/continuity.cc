@@ -6,6 +6,7 @@
 #include "collector/evaluation/evaluator.h"
 #include "collector/evaluation/observation.h"
 #include "collector/evaluation/plan.h"
+#include "common/i18n.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
@@ -210,56 +211,68 @@ void EvaluateContinuity(const Plan& plan, const PlanExercises* exercises, const 
   EvaluateIncident(plan, continuity, now, out);
 }
 
-absl::Status CheckIncidentEvent(const PlanContinuity* c, absl::Time now, paraat::v1::IncidentRecord* e) {
+std::optional<IncidentProblem> IncidentEventProblem(const PlanContinuity* c, absl::Time now,
+                                                    paraat::v1::IncidentRecord* e) {
   auto at = [&](int64_t ns) { return ns ? FromUnixNs(ns) : now; };
-  auto future = [&](const char* what, absl::Time t) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " ", FormatTimeUtc(t), " is in the future (now ", FormatTimeUtc(now), ")"));
+  auto problem = [](const char* field, const char* key, IncidentProblem::Args args = {}) {
+    return IncidentProblem{field, key, std::move(args)};
   };
   const std::string& plan = e->plan_id();
   if (e->event() == "opened") {
     if (c && c->open) {
-      return absl::InvalidArgumentError(absl::StrCat("an incident is already open on plan ", plan, " since ",
-                                                     FormatTimeUtc(c->open->started), " (evidence record ",
-                                                     c->open->opened_seq, "); close it first"));
+      return problem(
+          "", "incident.error.already_open",
+          {{"plan", plan}, {"since", FormatTimeUtc(c->open->started)}, {"seq", absl::StrCat(c->open->opened_seq)}});
     }
-    if (e->summary().empty()) return absl::InvalidArgumentError("an incident needs a summary");
-    if (e->summary().size() > 4096) return absl::InvalidArgumentError("the summary is longer than 4096 bytes");
+    if (e->summary().empty()) return problem("summary", "incident.error.summary");
+    if (e->summary().size() > 4096) return problem("summary", "incident.error.summary_long");
     const absl::Time started = at(e->started_unix_ns());
-    if (started > now + kFutureTolerance) return future("the start", started);
+    if (started > now + kFutureTolerance) {
+      return problem("time", "incident.error.start_future",
+                     {{"t", FormatTimeUtc(started)}, {"now", FormatTimeUtc(now)}});
+    }
     e->set_started_unix_ns(ToUnixNs(started));
-    return absl::OkStatus();
+    return std::nullopt;
   }
   const bool report = e->event() == "report";
-  if (!report && e->event() != "closed") return absl::InvalidArgumentError("event must be opened, closed or report");
+  if (!report && e->event() != "closed") return problem("", "incident.error.event");
   const IncidentObservation* inc = c && c->open ? &*c->open : nullptr;
   if (report && inc == nullptr && c && c->last_closed) inc = &*c->last_closed;
   if (inc == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("no incident is open on plan ", plan,
-                                                   report ? "" : ": nothing to close (paraatctl incident open first)"));
+    return problem("", report ? "incident.error.none_open" : "incident.error.nothing_to_close", {{"plan", plan}});
   }
   if (report &&
       std::find(std::begin(kReportKinds), std::end(kReportKinds), e->report_kind()) == std::end(kReportKinds)) {
-    return absl::InvalidArgumentError("the report kind must be early-warning, notification or final");
+    return problem("kind", "incident.error.report_kind");
   }
   if (report && inc->reports.count(e->report_kind())) {
-    return absl::InvalidArgumentError(absl::StrCat("the ", ReportName(e->report_kind()), " was already recorded (",
-                                                   FormatTimeUtc(inc->reports.at(e->report_kind())), ")"));
+    return problem("kind", "incident.error.reported",
+                   {{"report", ReportName(e->report_kind())},
+                    {"report_kind", e->report_kind()},
+                    {"at", FormatTimeUtc(inc->reports.at(e->report_kind()))}});
   }
-  if (e->notes().size() > 16384) return absl::InvalidArgumentError("the notes are longer than 16384 bytes");
+  if (e->notes().size() > 16384) return problem("notes", "incident.error.notes_long");
   const absl::Time t = at(report ? e->reported_unix_ns() : e->recovered_unix_ns());
-  const char* what = report ? "the report time" : "the recovery time";
-  if (t > now + kFutureTolerance) return future(what, t);
+  if (t > now + kFutureTolerance) {
+    return problem("time", report ? "incident.error.report_future" : "incident.error.recovery_future",
+                   {{"t", FormatTimeUtc(t)}, {"now", FormatTimeUtc(now)}});
+  }
   if (t < inc->started) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " ", FormatTimeUtc(t), " is before the incident started (",
-                                                   FormatTimeUtc(inc->started), ")"));
+    return problem("time", report ? "incident.error.report_before" : "incident.error.recovery_before",
+                   {{"t", FormatTimeUtc(t)}, {"started", FormatTimeUtc(inc->started)}});
   }
   report ? e->set_reported_unix_ns(ToUnixNs(t)) : e->set_recovered_unix_ns(ToUnixNs(t));
   e->set_opened_seq(inc->opened_seq);
   e->set_started_unix_ns(ToUnixNs(inc->started));
   e->set_significant(inc->significant);
   if (e->summary().empty()) e->set_summary(inc->summary);
-  return absl::OkStatus();
+  return std::nullopt;
+}
+
+absl::Status CheckIncidentEvent(const PlanContinuity* c, absl::Time now, paraat::v1::IncidentRecord* e) {
+  std::optional<IncidentProblem> p = IncidentEventProblem(c, now, e);
+  if (!p) return absl::OkStatus();
+  return absl::InvalidArgumentError(Localizer(Lang::kEn).F(p->key, p->args));
 }
 
 void ToProto(const ContinuityEvaluation& c, paraat::v1::PlanStatus* out) {

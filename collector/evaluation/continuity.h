@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -83,10 +84,25 @@ struct ContinuityEvaluation {
 void EvaluateContinuity(const Plan& plan, const PlanExercises* exercises, const PlanContinuity* continuity,
                         absl::Time now, const EvaluationOptions& options, Evaluation* out);
 
+// What is wrong with an incident event a person asked to record: the form field it concerns
+// ("summary", "time", "notes", "kind"; "" for the event as a whole), the message catalogue's key
+// (common/i18n, "incident.error.*") and its values, so the web console says it in the reader's
+// language and paraatctl in English, with the same words. `args` holds "report" (the report's
+// English title) with "report_kind" beside it for a reader in another language.
+struct IncidentProblem {
+  using Args = std::vector<std::pair<std::string, std::string>>;
+  std::string field;
+  std::string key;
+  Args args;
+};
+
 // Checks a request to record an incident event against what is known (the plan's continuity,
 // null for nothing yet) and `now`; fills in opened_seq and started_unix_ns of a close or a
-// report. INVALID_ARGUMENT with a message for people: opened twice, nothing to close, a time
-// in the future or before the start, an unknown report kind.
+// report. The problem, if any: opened twice, nothing to close, a time in the future or before
+// the start, an unknown report kind, a report made twice, a missing summary, text too long.
+[[nodiscard]] std::optional<IncidentProblem> IncidentEventProblem(const PlanContinuity* continuity, absl::Time now,
+                                                                  paraat::v1::IncidentRecord* event);
+// The same as INVALID_ARGUMENT with the problem's English message; OK when there is none.
 [[nodiscard]] absl::Status CheckIncidentEvent(const PlanContinuity* continuity, absl::Time now,
                                               paraat::v1::IncidentRecord* event);
 

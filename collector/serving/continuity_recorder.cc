@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/evaluation/continuity.h"
 #include "common/fs.h"
+#include "common/i18n.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/sha256.h"
@@ -72,7 +73,8 @@ absl::StatusOr<uint64_t> ContinuityRecorder::RecordReview(paraat::v1::ReviewReco
   return seq;
 }
 
-absl::StatusOr<uint64_t> ContinuityRecorder::RecordIncident(paraat::v1::IncidentRecord incident) {
+absl::StatusOr<uint64_t> ContinuityRecorder::RecordIncident(paraat::v1::IncidentRecord incident,
+                                                            std::optional<IncidentProblem>* problem) {
   if (loop_->snapshot()->Find(incident.plan_id()) == nullptr) {
     return absl::NotFoundError(absl::StrCat("no plan with id \"", incident.plan_id(), "\""));
   }
@@ -81,7 +83,10 @@ absl::StatusOr<uint64_t> ContinuityRecorder::RecordIncident(paraat::v1::Incident
   {
     EvidenceState::ReadLock read(*state_);
     const PlanExercises* ex = state_->Exercises(incident.plan_id());
-    if (absl::Status st = CheckIncidentEvent(ex ? &ex->continuity : nullptr, clock_->Now(), &incident); !st.ok()) {
+    std::optional<IncidentProblem> p = IncidentEventProblem(ex ? &ex->continuity : nullptr, clock_->Now(), &incident);
+    if (p) {
+      absl::Status st = absl::InvalidArgumentError(Localizer(Lang::kEn).F(p->key, p->args));
+      if (problem != nullptr) *problem = std::move(p);
       return st;
     }
   }

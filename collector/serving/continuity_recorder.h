@@ -9,9 +9,11 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "collector/evaluation/continuity.h"
 #include "collector/evaluation/evaluation_loop.h"
 #include "collector/evaluation/state.h"
 #include "collector/ingest/ingest.h"
@@ -30,8 +32,11 @@ class ContinuityRecorder {
   // NOT_FOUND for an unknown plan; INVALID_ARGUMENT for a missing reviewer, a time in the future,
   // notes too long; RESOURCE_EXHAUSTED for an attachment over the limit. Returns the seq.
   [[nodiscard]] absl::StatusOr<uint64_t> RecordReview(paraat::v1::ReviewRecord review, const std::string& attachment);
-  // Records an incident event (CheckIncidentEvent's rules). Returns the seq.
-  [[nodiscard]] absl::StatusOr<uint64_t> RecordIncident(paraat::v1::IncidentRecord incident);
+  // Records an incident event (IncidentEventProblem's rules). Returns the seq; INVALID_ARGUMENT
+  // in English for a problem, which is also put in `*problem` when given (the web console says
+  // it in its reader's language).
+  [[nodiscard]] absl::StatusOr<uint64_t> RecordIncident(paraat::v1::IncidentRecord incident,
+                                                        std::optional<IncidentProblem>* problem = nullptr);
 
  private:
   absl::StatusOr<uint64_t> Append(RecordType type, const std::string& plan_id, paraat::v1::EvidenceRecord rec);

@@ -58,6 +58,10 @@ class QueryServiceImpl final : public paraat::v1::QueryService::Service {
   grpc::Status GetRecoveryOrder(grpc::ServerContext* ctx, const paraat::v1::GetRecoveryOrderRequest* req,
                                 paraat::v1::GetRecoveryOrderResponse* resp) override;
 
+  // The recorder of reviews and incidents, shared with the web console: one check-and-commit at
+  // a time whichever way a person comes in.
+  ContinuityRecorder* continuity() { return &continuity_; }
+
  private:
   grpc::Status Authorize(grpc::ServerContext* ctx, Permission p) const;
 

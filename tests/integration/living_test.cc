@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -172,6 +173,60 @@ TEST_F(LivingTest, IncidentClockRunsAgainstRtoAndMtpdAndNis2Deadlines) {
   ASSERT_TRUE(WaitFor([&] { return !Plan().is_null() && Plan()["restore_test"].is_object(); }, absl::Seconds(20)));
   EXPECT_NEAR(Plan()["restore_test"]["duration_seconds"].get<double>(), 4 * 3600, 2);
   EXPECT_EQ(Ctl({"incident", "close", "--plan", "brp"}).exit_code, 2);
+}
+
+// `plan show --json` carries what the text shows: whom to call, the cadences, the MTPD, the
+// plan file and its digest, the exercises, and the incident's clock with the next NIS2 report.
+TEST_F(LivingTest, PlanShowJsonCarriesContactsCadencesExercisesAndTheIncidentClock) {
+  Start();
+  ASSERT_EQ(Ctl({"exercise", "record", "--plan", "brp", "--kind", "training", "--date", "1d", "--participants", "7",
+                 "--topic", "calling the crisis team"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Ctl({"incident", "open", "--plan", "brp", "--started", "5h", "--summary", "database server lost",
+                 "--significant"})
+                .exit_code,
+            0);
+  RunResult r = Ctl({"plan", "show", "brp", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.output;
+  ASSERT_EQ(j["contacts"].size(), 1u) << j.dump(2);
+  EXPECT_EQ(j["contacts"][0]["role"], "owner");
+  EXPECT_EQ(j["contacts"][0]["name"], "Anne de Vries");
+  EXPECT_EQ(j["contacts"][0]["phone"], "+31 6 1234 5678");
+  EXPECT_EQ(j["contacts"][0]["email"], "anne@example.nl");
+  EXPECT_EQ(j["every_seconds"]["review"], 365 * 86400.0);
+  EXPECT_EQ(j["mtpd_seconds"], 86400.0);
+  EXPECT_THAT(j["file"].get<std::string>(), ::testing::EndsWith("plans/brp.yaml"));
+  EXPECT_EQ(j["plan_sha256"].get<std::string>().size(), 64u);
+  ASSERT_EQ(j["exercises"].size(), 1u) << j.dump(2);
+  EXPECT_EQ(j["exercises"][0]["kind"], "training");
+  EXPECT_EQ(j["exercises"][0]["participants"], 7);
+  EXPECT_EQ(j["exercises"][0]["topic"], "calling the crisis team");
+
+  const nlohmann::json& i = j["incident"];
+  ASSERT_TRUE(i.is_object()) << j.dump(2);
+  EXPECT_EQ(i["open"], true);
+  EXPECT_GE(i["elapsed_seconds"].get<int64_t>(), 5 * 3600);
+  EXPECT_LT(i["elapsed_seconds"].get<int64_t>(), 5 * 3600 + 600);
+  // The RTO (4h) passed an hour ago, the MTPD (24h) 19 hours on: exactly started + each.
+  auto at = [](const nlohmann::json& v) {
+    absl::Time t;
+    std::string err;
+    EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, v.get<std::string>(), &t, &err)) << v << ": " << err;
+    return t;
+  };
+  EXPECT_EQ(at(i["rto_at"]) - at(i["started"]), absl::Hours(4));
+  EXPECT_EQ(at(i["mtpd_at"]) - at(i["started"]), absl::Hours(24));
+  EXPECT_EQ(i["next_report_due"]["report"], "early-warning");
+  EXPECT_EQ(at(i["next_report_due"]["due"]) - at(i["started"]), absl::Hours(24));
+
+  // After the early warning, the notification is next; the text and JSON agree on the contact.
+  ASSERT_EQ(Ctl({"incident", "report", "--plan", "brp", "--kind", "early-warning"}).exit_code, 0);
+  j = nlohmann::json::parse(Ctl({"plan", "show", "brp", "--json"}).output, nullptr, false);
+  EXPECT_EQ(j["incident"]["next_report_due"]["report"], "notification");
+  EXPECT_THAT(Ctl({"plan", "show", "brp"}).output, HasSubstr("owner: Anne de Vries, +31 6 1234 5678, anne@example.nl"));
 }
 
 TEST_F(LivingTest, TrainingReviewAndIncidentAreInTheAuditorsExport) {

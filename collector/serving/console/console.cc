@@ -77,6 +77,21 @@ std::string RoleLabel(const Localizer& loc, QueryRole role) {
   return role == QueryRole::kNone ? loc.T("role.none") : loc.T(absl::StrCat("role.", QueryRoleName(role)));
 }
 
+std::optional<absl::Time> ParseFormTime(const std::string& text, const Localizer& loc, bool* bad) {
+  *bad = false;
+  const std::string t(absl::StripAsciiWhitespace(text));
+  if (t.empty()) return std::nullopt;
+  absl::Time out;
+  std::string err;
+  if (absl::ParseTime("%Y-%m-%dT%H:%M", t, loc.zone(), &out, &err) ||
+      absl::ParseTime("%Y-%m-%d %H:%M", t, loc.zone(), &out, &err) ||
+      absl::ParseTime("%Y-%m-%d", t, loc.zone(), &out, &err)) {
+    return out;
+  }
+  *bad = true;
+  return std::nullopt;
+}
+
 HttpResponse Page(const HttpRequest& req, const Caller& c, const WebConsole& console, const std::string& name,
                   const std::string& title, const std::string& nav, Data data) {
   const Localizer& loc = c.loc;
@@ -213,14 +228,19 @@ void WebConsole::Register(HttpServer* server) {
             [this](const HttpRequest& req, Caller& c) {
               absl::string_view rest = req.path;
               absl::ConsumePrefix(&rest, "/plans/");
-              if (absl::ConsumeSuffix(&rest, "/exercise")) {
+              // The forms that record evidence: admins only, as in paraatctl.
+              using Form = HttpResponse (WebConsole::*)(const HttpRequest&, Caller&, const std::string&);
+              for (const auto& [suffix, form] : {std::pair<const char*, Form>{"/exercise", &WebConsole::ExerciseForm},
+                                                 {"/review", &WebConsole::ReviewForm},
+                                                 {"/incident", &WebConsole::IncidentForm}}) {
+                if (!absl::ConsumeSuffix(&rest, suffix)) continue;
                 if (c.role < QueryRole::kAdmin) {
                   return console::ErrorPage(
                       req, c, *this, 403,
                       c.loc.F("error.forbidden", {{"role", console::RoleLabel(c.loc, c.role)},
                                                   {"needed", console::RoleLabel(c.loc, QueryRole::kAdmin)}}));
                 }
-                return ExerciseForm(req, c, std::string(rest));
+                return (this->*form)(req, c, std::string(rest));
               }
               if (req.method == "POST") return console::ErrorPage(req, c, *this, 405, c.loc.T("error.not_found"));
               return PlanPage(req, c);

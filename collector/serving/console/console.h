@@ -1,10 +1,13 @@
 // The web console (issue 18): pages for continuity managers and auditors, served by the
 // collector's HTTP server on `metrics_listen` beside /metrics.
 //
-//   /               Overview: every plan worst first, counts per state, tests due in 30 days
+//   /               Overview: incidents with their clock, every plan worst first, counts per
+//                   state, tests due in 30 days
 //   /plans/ID       Plan: objectives, tests, controls, readiness over 90 days, RPO and restore
 //                   charts (each with a table), sources with their history, exercises
 //   /plans/ID/exercise   the admin's form to record an exercise (GET shows, POST records)
+//   /plans/ID/review     the admin's form to record a plan review
+//   /plans/ID/incident   the admin's forms to open and close an incident and record NIS2 reports
 //   /evidence       Evidence: filtered, keyset-paginated records; downloads (CSV, JSON, OSCAL,
 //                   HTML report) from the same export code as paraatctl; the chain's verification
 //   /evidence/export     a download
@@ -41,6 +44,7 @@
 #include "collector/serving/auth.h"
 #include "collector/serving/console/session.h"
 #include "collector/serving/console/view.h"
+#include "collector/serving/continuity_recorder.h"
 #include "collector/serving/evidence_export.h"
 #include "collector/serving/exercise_recorder.h"
 #include "collector/serving/http_server.h"
@@ -69,6 +73,7 @@ struct ConsoleDeps {
   const AgentRegistry* agents = nullptr;
   const Authorizer* authorizer = nullptr;  // null: no tokens or certificates grant anything
   ExerciseRecorder* exercises = nullptr;
+  ContinuityRecorder* continuity = nullptr;  // reviews and incidents (the query API's own)
   const EvidenceExport* exporter = nullptr;
   // The chain monitor's latest verification, when it has one.
   std::function<std::optional<paraat::v1::ChainVerification>()> chain;
@@ -111,6 +116,8 @@ class WebConsole {
   HttpResponse Evidence(const HttpRequest& req, console::Caller& c);
   HttpResponse EvidenceDownload(const HttpRequest& req, console::Caller& c);
   HttpResponse ExerciseForm(const HttpRequest& req, console::Caller& c, const std::string& plan_id);
+  HttpResponse ReviewForm(const HttpRequest& req, console::Caller& c, const std::string& plan_id);
+  HttpResponse IncidentForm(const HttpRequest& req, console::Caller& c, const std::string& plan_id);
   HttpResponse Login(const HttpRequest& req, console::Caller& c);
   HttpResponse Logout(const HttpRequest& req, console::Caller& c);
 
@@ -135,6 +142,13 @@ HttpResponse Redirect(const std::string& location);
 std::string StateLabel(const Localizer& loc, paraat::v1::PlanState state);
 // A role's label in the caller's language.
 std::string RoleLabel(const Localizer& loc, QueryRole role);
+// A date or date and time a person typed into a form ("2026-03-14", "2026-03-14T09:30") in the
+// reader's time zone. nullopt for an empty field, and also when it does not parse: then *bad.
+std::optional<absl::Time> ParseFormTime(const std::string& text, const Localizer& loc, bool* bad);
+// A plan's incident clock in the reader's language (console/incident_clock.cc), for the
+// overview and the plan page: {significant, open, summary, clock, elapsed, rto, rto_passed,
+// mtpd, mtpd_passed, deadlines[], next, next_overdue}. Empty data without an incident.
+Data IncidentClockData(const Localizer& loc, const paraat::v1::PlanStatus& s, absl::Time now);
 
 }  // namespace console
 }  // namespace paraat

@@ -30,13 +30,10 @@ FormInput ReadForm(const HttpRequest& req, const Localizer& loc, const std::stri
   e.set_passed(req.Form("passed") == "yes");
   e.set_notes(req.Form("notes"));
   e.set_recorded_by(absl::StrCat("web console (", QueryRoleName(c.role), ")"));
-  const std::string date(absl::StripAsciiWhitespace(req.Form("date")));
-  absl::Time t;
-  std::string err;
-  if (absl::ParseTime("%Y-%m-%dT%H:%M", date, loc.zone(), &t, &err) ||
-      absl::ParseTime("%Y-%m-%d", date, loc.zone(), &t, &err)) {
-    e.set_performed_unix_ns(ToUnixNs(t));
-  } else if (!date.empty()) {
+  bool bad_date = false;
+  if (std::optional<absl::Time> t = console::ParseFormTime(req.Form("date"), loc, &bad_date)) {
+    e.set_performed_unix_ns(ToUnixNs(*t));
+  } else if (bad_date) {
     in.problems.push_back({"date", "exercise.error.date_format"});
   }
   const std::string duration(absl::StripAsciiWhitespace(req.Form("duration")));

@@ -68,6 +68,17 @@ Data Options(const std::set<std::string>& values, const std::string& selected) {
   return Data(l);
 }
 
+// A plan's incident for the overview: open ones with their clock, closed ones with NIS2
+// reports still due.
+Data IncidentRow(const Localizer& loc, const paraat::v1::PlanStatus& s, absl::Time now) {
+  Data r = console::IncidentClockData(loc, s, now);
+  r.set("id", s.plan_id());
+  r.set("id_url", UrlEncode(s.plan_id()));
+  r.set("name", s.name());
+  if (s.mtpd_ns() == 0) r.set("mtpd", loc.T("value.not_set"));
+  return r;
+}
+
 }  // namespace
 
 HttpResponse WebConsole::Overview(const HttpRequest& req, Caller& c) {
@@ -80,10 +91,11 @@ HttpResponse WebConsole::Overview(const HttpRequest& req, Caller& c) {
   std::vector<paraat::v1::PlanStatus> statuses = SortedStatuses(*snap);
   std::map<paraat::v1::PlanState, uint64_t> counts;
   std::set<std::string> owners, tiers;
-  List rows, due;
+  List rows, due, incidents;
   size_t shown = 0;
   for (const auto& s : statuses) {
     ++counts[s.state()];
+    if (s.has_incident()) incidents.push_back(IncidentRow(loc, s, now));
     if (!s.owner().empty()) owners.insert(s.owner());
     tiers.insert(absl::StrCat(s.tier()));
     if ((!owner.empty() && s.owner() != owner) || (!tier.empty() && absl::StrCat(s.tier()) != tier) ||
@@ -143,6 +155,8 @@ HttpResponse WebConsole::Overview(const HttpRequest& req, Caller& c) {
   d.set("shown", loc.F("overview.shown", {{"shown", loc.Integer(static_cast<int64_t>(shown))},
                                           {"total", loc.Integer(static_cast<int64_t>(statuses.size()))}}));
   d.set("plans", rows);
+  d.set("has_incidents", !incidents.empty());
+  d.set("incidents", incidents);
   d.set("has_due", !due.empty());
   d.set("due", due);
   return console::Page(req, c, *this, "overview", loc.T("overview.title"), "overview", std::move(d));

@@ -8,7 +8,6 @@
 #include "collector/evaluation/evaluator.h"
 #include "collector/evaluation/plan_status.h"
 #include "collector/serving/console/console.h"
-#include "common/incident_format.h"
 #include "common/plan_format.h"
 #include "common/time_util.h"
 #include "report/svg_chart.h"
@@ -168,8 +167,9 @@ Data SourceRow(const Localizer& loc, Store* store, const EvidenceState& state, c
   return d;
 }
 
-// Whom to call, and the incident clock while one is open.
-void AddLivingPlanData(const Plan& plan, const paraat::v1::PlanStatus& s, absl::Time now, Data* d) {
+// Whom to call, the last review, and the incident clock while one is open.
+void AddLivingPlanData(const Localizer& loc, const Plan& plan, const paraat::v1::PlanStatus& s, absl::Time now,
+                       Data* d) {
   List contacts;
   for (const Contact& c : plan.contacts) {
     Data row;
@@ -181,11 +181,16 @@ void AddLivingPlanData(const Plan& plan, const paraat::v1::PlanStatus& s, absl::
   }
   d->set("has_contacts", !contacts.empty());
   d->set("contacts", contacts);
+  if (s.has_review()) {
+    d->set("review", loc.F("plan.review.last", {{"when", loc.DateTime(FromUnixNs(s.review().reviewed_unix_ns()))},
+                                                {"by", s.review().reviewed_by()}}));
+    d->set("review_changed", s.review().plan_changed());
+  } else {
+    d->set("review", loc.T("plan.review.never"));
+  }
   if (!s.has_incident()) return;
   d->set("has_incident", true);
-  d->set("incident_clock", IncidentClockLine(s, now));
-  d->set("incident_summary", s.incident().summary());
-  d->set("incident_deadlines", console::StringList(IncidentDeadlineLines(s, now)));
+  d->set("incident", console::IncidentClockData(loc, s, now));
 }
 
 Data ObjectivesData(const Localizer& loc, const Plan& plan, const paraat::v1::PlanStatus& s, absl::Time now) {
@@ -225,7 +230,7 @@ Data ObjectivesData(const Localizer& loc, const Plan& plan, const paraat::v1::Pl
   d.set("tests", tests);
   d.set("has_controls", !plan.controls.empty());
   d.set("controls", console::StringList(plan.controls));
-  AddLivingPlanData(plan, s, now, &d);
+  AddLivingPlanData(loc, plan, s, now, &d);
   return d;
 }
 
@@ -275,7 +280,15 @@ HttpResponse WebConsole::PlanPage(const HttpRequest& req, Caller& c) {
   d.set("reasons", console::StringList(reasons));
   d.set("can_record", c.role >= QueryRole::kAdmin);
   d.set("can_audit", c.role >= QueryRole::kAuditor);
-  if (!req.Param("recorded").empty()) d.set("recorded", loc.F("plan.recorded", {{"seq", req.Param("recorded")}}));
+  // After a form: which record it made (the seq is only echoed, as digits).
+  for (const auto& [param, key] : {std::pair{"recorded", "plan.recorded"},
+                                   {"reviewed", "plan.recorded.review"},
+                                   {"incident", "plan.recorded.incident"}}) {
+    const std::string& seq = req.Param(param);
+    if (!seq.empty() && seq.find_first_not_of("0123456789") == std::string::npos) {
+      d.set("recorded", loc.F(key, {{"seq", seq}}));
+    }
+  }
 
   Readiness readiness = BuildReadiness(loc, deps_.store, *view, from_seq, from, now);
   d.set("ready_share", loc.F("plan.readiness.share", {{"share", loc.Percent(readiness.ready_share)}}));
