@@ -1,9 +1,12 @@
 #include "agent/checks/borg.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "agent/checks/support/client.h"
 #include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/immutability.h"
 #include "agent/checks/support/tool.h"
 #include "agent/json_util.h"
 #include "common/time_util.h"
@@ -84,6 +87,7 @@ void BorgCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   if (!list) return;
   std::string summary;
   if (!ReportNewestArchive(list->out, r, &summary)) return;
+  ReportAppendOnly(&tool, r);
   if (!options_.check) {
     Ok(r, summary);
     return;
@@ -96,6 +100,23 @@ void BorgCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   r->mutable_facts()->set_coverage(1.0);
   Ok(r, absl::StrCat(summary, "; borg check", options_.verify_data ? " --verify-data" : "",
                      " passed (every segment read back)"));
+}
+
+void BorgCheck::ReportAppendOnly(ToolSession* tool, paraat::v1::Result* r) const {
+  // The repository's own setting, which borg enforces for every client: archives can be added,
+  // not deleted or pruned. `borg serve --append-only` in a server's authorized_keys is not
+  // visible to the client, so a repository protected only that way reads as not examined here.
+  std::optional<ProcessResult> p =
+      tool->Run({options_.binary, "config", "--lock-wait", "10", options_.repository, "append_only"});
+  const std::string value = p ? std::string(absl::StripAsciiWhitespace(p->out)) : "";
+  if (!p || !p->success() || (value != "0" && value != "1")) {
+    ReportProtection(
+        Protection{false, "",
+                   absl::StrCat("borg config append_only failed: ", p ? ToolError(*p) : "borg did not start")},
+        r);
+    return;
+  }
+  ReportProtection(Protection{value == "1", absl::StrCat("borg repository append_only = ", value), ""}, r);
 }
 
 bool BorgCheck::ReportNewestArchive(const std::string& json, paraat::v1::Result* r, std::string* summary) const {

@@ -10,6 +10,10 @@
 //     glob_archives: "db-01-*"           # optional archive filter
 //     verify_data: false
 //     check: true
+//
+// A repository whose config says append_only = 1 (borg init --append-only, borg config REPO
+// append_only 1) counts as an immutable copy (facts.immutable): no client can delete or prune
+// its archives. `borg serve --append-only` on the server is invisible to the client.
 #ifndef PARAAT_AGENT_CHECKS_BORG_H_
 #define PARAAT_AGENT_CHECKS_BORG_H_
 
@@ -45,6 +49,9 @@ class BorgCheck : public Check {
   // Sets the recovery point and details from `borg list --json`; false (the result filled in)
   // when there is no archive.
   bool ReportNewestArchive(const std::string& json, paraat::v1::Result* r, std::string* summary) const;
+  // facts.immutable from the repository's append_only setting (`borg config`); a failure to
+  // read it leaves it unset, never fails the check.
+  void ReportAppendOnly(ToolSession* tool, paraat::v1::Result* r) const;
 
   const Options options_;
 };

@@ -16,6 +16,7 @@
 #include "absl/strings/str_replace.h"
 #include "agent/check_state.h"
 #include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/immutability.h"
 #include "agent/file_hasher.h"
 #include "common/fs.h"
 #include "common/time_util.h"
@@ -206,6 +207,7 @@ void FileBackupCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   }
   r->mutable_facts()->set_backup_bytes(newest.size);
   r->mutable_facts()->set_backup_files(1);
+  ReportProtection(ExamineFile(newest.path), r);
   RunSet(ctx, items, newest.mtime, missing, total, absl::StrCat(files.size(), " backups"), r);
 }
 
@@ -228,6 +230,7 @@ void FileBackupCheck::RunNewest(const CheckContext& ctx, std::vector<File> files
   // The size of the newest backup, for the collector's anomaly baseline (one file, one entry).
   facts->set_backup_bytes(newest.size);
   facts->set_backup_files(1);
+  ReportProtection(ExamineFile(newest.path), r);
 
   if (options_.checksum == Checksum::kNone) {
     facts->set_integrity(paraat::v1::INTEGRITY_UNVERIFIED);
@@ -331,6 +334,9 @@ void FileBackupCheck::RunManifest(const CheckContext& ctx, paraat::v1::Result* r
   }
   r->mutable_facts()->set_backup_bytes(total);  // the backup set the newest manifest lists
   r->mutable_facts()->set_backup_files(items.size() + missing.size());
+  std::vector<std::string> set = {manifest};
+  for (const VerifyItem& item : items) set.push_back(item.path);
+  ReportProtection(ExamineFiles(set), r);
   RunSet(ctx, items, written, missing, total,
          absl::StrCat("backup set ", manifest, " (", items.size() + missing.size(), " files)"), r);
 }

@@ -17,6 +17,10 @@
 // of many files (paths relative to the manifest); the newest manifest is the latest backup set,
 // its modification time the recovery point, and every file it lists must exist and match.
 //
+// The newest backup (a manifest's whole set) counts as an immutable copy (facts.immutable, detail
+// "immutable") when its files carry the immutable or append-only attribute or lie on a read-only
+// mount (checks/support/immutability.h); the agent only looks, it never tries to delete.
+//
 // When the newest backup is bad, the result is FAILED and the recovery point is the newest
 // older backup that passes, so the plan sees the real recovery point.
 #ifndef PARAAT_AGENT_CHECKS_FILE_BACKUP_H_

@@ -219,6 +219,25 @@ TEST_F(BorgTest, WrongPassphraseAndMissingRepositoryAreErrors) {
   EXPECT_THAT(r.message(), HasSubstr("no borg repository at /nonexistent/borg"));
 }
 
+TEST_F(BorgTest, AnAppendOnlyRepositoryIsAnImmutableCopy) {
+  v1::Result r = RunYamlCheck(dir_, Check());
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message() << r.output_tail();
+  ASSERT_TRUE(r.facts().has_immutable()) << Detail(r, "immutable");
+  EXPECT_FALSE(r.facts().immutable());
+  EXPECT_EQ(Detail(r, "immutable"), "no: borg repository append_only = 0");
+  // The repository's own setting, as `borg init --append-only` or an administrator sets it.
+  RunResult c = Borg({"config", dir_ / "repo", "append_only", "1"});
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  r = RunYamlCheck(dir_, Check());
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message() << r.output_tail();
+  EXPECT_TRUE(r.facts().immutable());
+  EXPECT_EQ(Detail(r, "immutable"), "yes: borg repository append_only = 1");
+  EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_VERIFIED) << "borg check still reads it back";
+  // Where borg cannot be asked, nothing is claimed either way.
+  r = RunYamlCheck(dir_, absl::StrReplaceAll(Check(), {{"repository: repo", "repository: /nonexistent/borg"}}));
+  EXPECT_FALSE(r.facts().has_immutable());
+}
+
 class PgBackRestTest : public ::testing::Test {
  protected:
   void SetUp() override {

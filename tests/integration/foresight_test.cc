@@ -3,6 +3,7 @@
 // before any run exceeds the RTO, and finds the backup that is a tenth of its usual size.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -10,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testlib/disk_dir.h"
 #include "tests/testlib/test_util.h"
 
 namespace paraat::testing {
@@ -132,6 +134,66 @@ TEST(Foresight, BackupATenthOfItsUsualSizeIsAnAnomaly) {
   EXPECT_EQ(s["files"].codes, "backup_size_anomaly ");
   EXPECT_THAT(s["files"].texts, HasSubstr("t1/dumps: newest backup ("));
   EXPECT_THAT(s["files"].texts, HasSubstr(") is 100.0 KiB, 10% of the usual 1.0 MiB"));
+}
+
+// The plan asks for an immutable copy; nothing but what the agent finds on the file system makes
+// one: first an ordinary dump (not_ready, copies_insufficient), then the same dump made
+// immutable with the real chattr (ready), then a dump on a read-only bind mount (ready).
+TEST(Foresight, AnImmutableCopyIsCountedOnlyWhenTheAgentFindsIt) {
+  if (::geteuid() != 0) GTEST_SKIP() << "chattr +i and mount need root (CI runs the tests as root)";
+  TempDir dir;
+  DiskTempDir disk;  // the backups: attributes need a disk file system, /tmp may be tmpfs
+  WriteFileOrDie(dir / "plans/vault.yaml",
+                 "id: vault\nname: Vault\nobjectives: {rpo: 30d, rto: 4h}\naccept_unevidenced: {rto: \"not what this "
+                 "test is about\"}\ncopies: {min: 1, immutable: 1}\nsources:\n  recovery_point: [t1/dumps]\n");
+  auto collector = StartCollector(dir.path(), dir / "plans");
+  ASSERT_TRUE(collector.ok()) << collector.status();
+  auto run_agent = [&](const std::string& pattern) {
+    WriteFileOrDie(dir / "agent.yaml", absl::StrCat("agent: {id: t1}\ncollector: {address: ", collector->address(),
+                                                    "}\nspool: {dir: spool}\nchecks:\n"
+                                                    "  - {id: dumps, kind: file_backup, interval: 1h, path: ",
+                                                    pattern, "}\n"));
+    RunResult once = RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--once"}, absl::Seconds(120));
+    ASSERT_EQ(once.exit_code, 0) << once.output;
+  };
+  std::map<std::string, PlanStatus> s;
+  auto wait_state = [&](const std::string& want) {
+    WaitFor(
+        [&] {
+          s = States(*collector);
+          return s["vault"].state == want;
+        },
+        absl::Seconds(20));
+  };
+  WriteBackupAt(disk / "dumps/db.dump", 64 << 10, absl::Now() - absl::Hours(1));
+  run_agent(disk / "dumps/*.dump");
+  wait_state("not_ready");
+  ASSERT_EQ(s["vault"].state, "not_ready") << s["vault"].texts;
+  EXPECT_EQ(s["vault"].codes, "copies_insufficient ");
+  EXPECT_THAT(s["vault"].texts, HasSubstr("0 immutable (need 1)"));
+
+  absl::Status chattr = disk.Chattr("+i", disk / "dumps/db.dump");
+  if (!chattr.ok()) GTEST_SKIP() << chattr.message();
+  run_agent(disk / "dumps/*.dump");
+  wait_state("ready");
+  EXPECT_EQ(s["vault"].state, "ready") << s["vault"].texts;
+  auto metrics = HttpGet(collector->metrics_url());
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(*metrics, HasSubstr("paraat_plan_copies{plan=\"vault\",kind=\"immutable\"} 1"));
+
+  // A new, ordinary dump is the newest: the plan falls short again.
+  WriteBackupAt(disk / "dumps/db2.dump", 64 << 10, absl::Now());
+  run_agent(disk / "dumps/*.dump");
+  wait_state("not_ready");
+  EXPECT_EQ(s["vault"].state, "not_ready") << s["vault"].texts;
+
+  // A copy on a read-only bind mount counts.
+  WriteBackupAt(disk / "archive/db.dump", 64 << 10, absl::Now());
+  absl::Status ro = disk.BindReadOnly(disk / "archive");
+  if (!ro.ok()) GTEST_SKIP() << ro.message();
+  run_agent(disk / "archive/*.dump");
+  wait_state("ready");
+  EXPECT_EQ(s["vault"].state, "ready") << s["vault"].texts;
 }
 
 }  // namespace
