@@ -16,6 +16,7 @@
 #include "absl/strings/str_replace.h"
 #include "agent/check_state.h"
 #include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/entropy.h"
 #include "agent/checks/support/immutability.h"
 #include "agent/file_hasher.h"
 #include "common/fs.h"
@@ -50,6 +51,7 @@ std::unique_ptr<Check> FileBackupCheck::Create(YamlMap& keys, const CheckEnv& en
   }
   if (auto v = keys.Rate("max_read_rate")) o.max_read_rate = *v;
   if (auto v = keys.Int("parallel", 1, 64)) o.parallel = static_cast<int>(*v);
+  if (auto v = keys.Bool("sample_entropy")) o.sample_entropy = *v;
   if (!path && !manifest) return nullptr;
   if (manifest && o.manifest.empty()) return nullptr;
   return std::make_unique<FileBackupCheck>(std::move(o));
@@ -207,8 +209,21 @@ void FileBackupCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   }
   r->mutable_facts()->set_backup_bytes(newest.size);
   r->mutable_facts()->set_backup_files(1);
-  ReportProtection(ExamineFile(newest.path), r);
+  ReportContent({newest.path}, {newest.path}, r);
   RunSet(ctx, items, newest.mtime, missing, total, absl::StrCat(files.size(), " backups"), r);
+}
+
+void FileBackupCheck::ReportContent(const std::vector<std::string>& protect, const std::vector<std::string>& sample,
+                                    paraat::v1::Result* r) const {
+  ReportProtection(ExamineFiles(protect), r);
+  if (!options_.sample_entropy || sample.empty()) return;
+  absl::StatusOr<double> bits = SampleEntropy(sample);
+  if (!bits.ok()) {
+    AddDetail(r, "entropy", absl::StrCat("not sampled: ", bits.status().message()));
+    return;
+  }
+  r->mutable_facts()->set_content_entropy_bits(*bits);
+  AddValue(r, "content_entropy", *bits, "bit/B");
 }
 
 void FileBackupCheck::RunNewest(const CheckContext& ctx, std::vector<File> files, paraat::v1::Result* r) {
@@ -230,7 +245,7 @@ void FileBackupCheck::RunNewest(const CheckContext& ctx, std::vector<File> files
   // The size of the newest backup, for the collector's anomaly baseline (one file, one entry).
   facts->set_backup_bytes(newest.size);
   facts->set_backup_files(1);
-  ReportProtection(ExamineFile(newest.path), r);
+  ReportContent({newest.path}, {newest.path}, r);
 
   if (options_.checksum == Checksum::kNone) {
     facts->set_integrity(paraat::v1::INTEGRITY_UNVERIFIED);
@@ -334,9 +349,11 @@ void FileBackupCheck::RunManifest(const CheckContext& ctx, paraat::v1::Result* r
   }
   r->mutable_facts()->set_backup_bytes(total);  // the backup set the newest manifest lists
   r->mutable_facts()->set_backup_files(items.size() + missing.size());
-  std::vector<std::string> set = {manifest};
-  for (const VerifyItem& item : items) set.push_back(item.path);
-  ReportProtection(ExamineFiles(set), r);
+  std::vector<std::string> files;
+  for (const VerifyItem& item : items) files.push_back(item.path);
+  std::vector<std::string> set = files;
+  set.push_back(manifest);
+  ReportContent(set, files, r);
   RunSet(ctx, items, written, missing, total,
          absl::StrCat("backup set ", manifest, " (", items.size() + missing.size(), " files)"), r);
 }

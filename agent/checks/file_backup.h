@@ -10,6 +10,7 @@
 //     verify_fraction: 10%         # with verify: all or a manifest: rotate, every byte within 10 runs
 //     max_read_rate: 200MB/s       # do not saturate production disks
 //     parallel: 2                  # files verified at once (default: one per core)
+//     sample_entropy: true         # false for backups encrypted by design (the default: true)
 //
 // checksum: sidecar — each file has `<file>.sha256` (sha256sum format). With verify: newest
 // only the newest file is read back; with verify: all every retained backup is.
@@ -20,6 +21,9 @@
 // The newest backup (a manifest's whole set) counts as an immutable copy (facts.immutable, detail
 // "immutable") when its files carry the immutable or append-only attribute or lie on a read-only
 // mount (checks/support/immutability.h); the agent only looks, it never tries to delete.
+//
+// The newest backup's (set's) content entropy is sampled, 16 blocks of 64 KiB
+// (facts.content_entropy_bits, checks/support/entropy.h): the collector's encryption indicator.
 //
 // When the newest backup is bad, the result is FAILED and the recovery point is the newest
 // older backup that passes, so the plan sees the real recovery point.
@@ -54,6 +58,7 @@ class FileBackupCheck : public Check {
     uint64_t max_read_rate = 0;
     int parallel = 0;
     int fallback_candidates = 3;  // older files examined when the newest is bad
+    bool sample_entropy = true;   // facts.content_entropy_bits of the newest backup
   };
 
   explicit FileBackupCheck(Options options) : options_(std::move(options)) {}
@@ -72,6 +77,9 @@ class FileBackupCheck : public Check {
               const std::vector<std::string>& missing, uint64_t total_size, const std::string& what,
               paraat::v1::Result* r);
   void RunManifest(const CheckContext& ctx, paraat::v1::Result* r);
+  // Immutability of the newest backup's files (`protect`) and the entropy of its data (`sample`).
+  void ReportContent(const std::vector<std::string>& protect, const std::vector<std::string>& sample,
+                     paraat::v1::Result* r) const;
   // "" when good; otherwise what is wrong. *corrupt on a checksum mismatch.
   absl::Status Examine(const CheckContext& ctx, const File& f, std::string* problem, bool* corrupt, std::string* digest,
                        uint64_t* verified_bytes);
