@@ -52,6 +52,12 @@ std::unique_ptr<Check> FileBackupCheck::Create(YamlMap& keys, const CheckEnv& en
   if (auto v = keys.Rate("max_read_rate")) o.max_read_rate = *v;
   if (auto v = keys.Int("parallel", 1, 64)) o.parallel = static_cast<int>(*v);
   if (auto v = keys.Bool("sample_entropy")) o.sample_entropy = *v;
+  if (auto v = keys.PositiveDuration("verify_within")) {
+    o.verify_within = *v;
+    if (!o.verify_all && !manifest)
+      keys.Error("verify_within", "bounds a rotation: it needs verify: all or checksum: manifest");
+  }
+  o.interval = env.interval;
   if (!path && !manifest) return nullptr;
   if (manifest && o.manifest.empty()) return nullptr;
   return std::make_unique<FileBackupCheck>(std::move(o));
@@ -362,7 +368,7 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
                              const std::vector<std::string>& missing, uint64_t total_size, const std::string& what,
                              paraat::v1::Result* r) {
   auto* facts = r->mutable_facts();
-  Rotation rotation(LoadCheckState(ctx.state_dir), options_.verify_fraction);
+  Rotation rotation(LoadCheckState(ctx.state_dir), options_.verify_fraction, ctx.clock->Now());
   std::vector<size_t> chosen = rotation.Select(items);
   std::vector<VerifyItem> batch;
   for (size_t i : chosen) batch.push_back(items[i]);
@@ -380,6 +386,8 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
     }
   }
   const double coverage = rotation.Coverage(items);
+  const absl::Duration age = rotation.CoverageAge(items);
+  AddValue(r, "coverage_age", absl::ToDoubleSeconds(age), "s");
   const std::vector<std::string> corrupt = rotation.KnownCorrupt(items);
   if (!ctx.state_dir.empty()) (void)SaveCheckState(ctx.state_dir, rotation.Finish(items));
 
@@ -429,6 +437,21 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
   }
   if (!errors.empty()) {
     Warn(r, absl::StrCat(r->message(), "; ", errors.size(), " files could not be read: ", errors[0]));
+  }
+  WarnCoverageAge(age, r);
+}
+
+void FileBackupCheck::WarnCoverageAge(absl::Duration age, paraat::v1::Result* r) const {
+  if (options_.verify_within <= absl::ZeroDuration()) return;
+  const int64_t runs = RotationLedger::WindowFor(options_.verify_fraction);
+  const absl::Duration reach = options_.interval * runs;
+  if (reach > options_.verify_within) {
+    Warn(r, absl::StrCat(r->message(), "; the rotation reads every byte in ", runs, " runs of ",
+                         HumanDuration(options_.interval), " (", HumanDuration(reach), "), longer than verify_within ",
+                         HumanDuration(options_.verify_within)));
+  } else if (age > options_.verify_within) {
+    Warn(r, absl::StrCat(r->message(), "; the oldest byte has not been read back for ", HumanDuration(age),
+                         ", longer than verify_within ", HumanDuration(options_.verify_within)));
   }
 }
 

@@ -10,6 +10,7 @@
 //     verify_fraction: 10%         # with verify: all or a manifest: rotate, every byte within 10 runs
 //     max_read_rate: 200MB/s       # do not saturate production disks
 //     parallel: 2                  # files verified at once (default: one per core)
+//     verify_within: 30d           # warning when a byte goes unread longer (with verify_fraction)
 //     sample_entropy: true         # false for backups encrypted by design (the default: true)
 //
 // checksum: sidecar — each file has `<file>.sha256` (sha256sum format). With verify: newest
@@ -57,8 +58,10 @@ class FileBackupCheck : public Check {
     double verify_fraction = 1.0;
     uint64_t max_read_rate = 0;
     int parallel = 0;
-    int fallback_candidates = 3;  // older files examined when the newest is bad
-    bool sample_entropy = true;   // facts.content_entropy_bits of the newest backup
+    int fallback_candidates = 3;                          // older files examined when the newest is bad
+    absl::Duration verify_within = absl::ZeroDuration();  // 0: no bound on the coverage age
+    absl::Duration interval = absl::ZeroDuration();       // the check's, for the rotation's reach
+    bool sample_entropy = true;                           // facts.content_entropy_bits of the newest backup
   };
 
   explicit FileBackupCheck(Options options) : options_(std::move(options)) {}
@@ -77,6 +80,8 @@ class FileBackupCheck : public Check {
               const std::vector<std::string>& missing, uint64_t total_size, const std::string& what,
               paraat::v1::Result* r);
   void RunManifest(const CheckContext& ctx, paraat::v1::Result* r);
+  // A warning when the rotation cannot read every byte within verify_within, or has not.
+  void WarnCoverageAge(absl::Duration age, paraat::v1::Result* r) const;
   // Immutability of the newest backup's files (`protect`) and the entropy of its data (`sample`).
   void ReportContent(const std::vector<std::string>& protect, const std::vector<std::string>& sample,
                      paraat::v1::Result* r) const;
