@@ -50,8 +50,8 @@ std::vector<VerifyOutcome> VerifyFiles(const CheckContext& ctx, const std::vecto
   return out;
 }
 
-Rotation::Rotation(nlohmann::json state, double fraction)
-    : fraction_(fraction), ledger_(std::move(state), "files", RotationLedger::WindowFor(fraction)) {
+Rotation::Rotation(nlohmann::json state, double fraction, absl::Time now)
+    : fraction_(fraction), now_(now), ledger_(std::move(state), "files", RotationLedger::WindowFor(fraction)) {
   ledger_.StartRun();
 }
 
@@ -100,8 +100,22 @@ std::vector<size_t> Rotation::Select(const std::vector<VerifyItem>& items) {
 
 void Rotation::Record(const VerifyItem& item, const VerifyOutcome& outcome) {
   if (outcome.kind == VerifyOutcome::kError) return;  // unknown: neither good nor bad
-  ledger_.Record(item.key, outcome.kind == VerifyOutcome::kOk,
-                 {{"size", item.size}, {"mtime", item.mtime_ns}, {"expected", item.expected}});
+  ledger_.Record(
+      item.key, outcome.kind == VerifyOutcome::kOk,
+      {{"size", item.size}, {"mtime", item.mtime_ns}, {"expected", item.expected}, {"at", absl::ToUnixSeconds(now_)}});
+}
+
+absl::Duration Rotation::CoverageAge(const std::vector<VerifyItem>& items) const {
+  absl::Time oldest = now_;
+  for (const auto& item : items) {
+    absl::Time since = absl::FromUnixNanos(item.mtime_ns);  // never read back since it was written
+    const nlohmann::json* e = ledger_.Find(item.key);
+    if (e && Unchanged(item) && !ledger_.LastReadDamaged(item.key) && e->contains("at")) {
+      since = absl::FromUnixSeconds(e->value("at", int64_t{0}));
+    }
+    oldest = std::min(oldest, since);
+  }
+  return now_ - oldest;
 }
 
 double Rotation::Coverage(const std::vector<VerifyItem>& items) const {

@@ -43,8 +43,9 @@ std::vector<VerifyOutcome> VerifyFiles(const CheckContext& ctx, const std::vecto
 // and digest it had when it was read, so a file that changed counts as not read.
 class Rotation {
  public:
-  // `state` is the check's saved rotation state (may be empty). `fraction` in (0, 1].
-  Rotation(nlohmann::json state, double fraction);
+  // `state` is the check's saved rotation state (may be empty). `fraction` in (0, 1]. `now`
+  // dates what this run reads back (for CoverageAge).
+  Rotation(nlohmann::json state, double fraction, absl::Time now = absl::UnixEpoch());
 
   // Indices of `items` to verify now, about `fraction` of the bytes (at least one file): files
   // new or changed since they were last verified first, then the rotation continues where the
@@ -53,6 +54,9 @@ class Rotation {
   void Record(const VerifyItem& item, const VerifyOutcome& outcome);
   // Share of the set's bytes verified intact within the last ceil(1/fraction) runs.
   double Coverage(const std::vector<VerifyItem>& items) const;
+  // The age of the oldest byte not read back intact since: per file, since its last intact read
+  // (unchanged since), else since it was written (its modification time).
+  absl::Duration CoverageAge(const std::vector<VerifyItem>& items) const;
   // Files whose last verification found a mismatch and that have not changed since.
   std::vector<std::string> KnownCorrupt(const std::vector<VerifyItem>& items) const;
   // The state to save, with files no longer in the set forgotten.
@@ -61,6 +65,7 @@ class Rotation {
  private:
   bool Unchanged(const VerifyItem& item) const;
   const double fraction_;
+  const absl::Time now_;
   RotationLedger ledger_;
 };
 

@@ -188,6 +188,24 @@ def plan_detail():
     b.add(timeseries("Restore forecast: time left before the RTO breach", [
         target('(paraat_plan_restore_forecast_breach_timestamp_seconds{plan="$plan"} - time()) or vector(0)', "A",
                "time left")], description="0 while the restore tests do not grow."), w=8, h=5, x=16)
+    b.add(stat("Backups that look encrypted",
+               'sum(paraat_plan_reasons{plan="$plan",code="backup_entropy_anomaly"}) or vector(0)', "red",
+               "Sources whose newest backup is near-random where their earlier ones were compressible "
+               "(backup_entropy_anomaly: ransomware encrypting the data before it was backed up?)."), w=8, h=6, x=0,
+          newline=False)
+    copies = {"type": "bargauge", "title": "Copies kept apart (3-2-1-1-0)",
+              "description": "Usable copies of the plan's data (fresh, passing recovery point sources), those off-site "
+                             "(location label), those the agent found immutable (immutable or append-only attribute, "
+                             "read-only mount, borg append_only) and distinct media. Below the plan's copies: "
+                             "not_ready (copies_insufficient).",
+              "targets": [target('paraat_plan_copies{plan="$plan"}', "A", "{{kind}}", instant=True)],
+              "fieldConfig": {"defaults": {"unit": "short", "min": 0, "decimals": 0,
+                                           "color": {"mode": "thresholds"},
+                                           "thresholds": {"mode": "absolute", "steps": [
+                                               {"color": "red", "value": None}, {"color": "green", "value": 1}]}},
+                              "overrides": []},
+              "options": {"orientation": "horizontal", "displayMode": "basic", "showUnfilled": True}}
+    b.add(copies, w=16, h=6, x=8)
     b.add(table("Sources and their latest results", [
         # One row per (role, source): a source may serve several roles.
         target('paraat_plan_source{plan="$plan"} * on (agent, check) group_left (kind) paraat_check_up', "B",
@@ -249,6 +267,13 @@ def backups():
         description="Files and directories in the backup behind the recovery point (Bacula JobFiles, the "
                     "files on an rclone remote, a REST API's file count)."),
         w=12, h=8, x=12)
+    b.add(timeseries("Content entropy of the newest backup", [
+        target('paraat_check_backup_entropy_bits{kind=~"$kind"}', "A", "{{agent}}/{{check}}")], unit="short",
+        description="Mean Shannon entropy of 16 sampled blocks, bits per byte: dumps and archives below 7, "
+                    "compressed or encrypted data near 8. A compressible source jumping to near 8 is "
+                    "backup_entropy_anomaly (ransomware?).",
+        thresholds={"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "yellow", "value": 7.5}]}),
+        h=8)
     b.add(timeseries("Off-site copies: age of the newest object", [
         target('time() - paraat_check_recovery_point_timestamp_seconds{kind="rclone"}', "A", "{{agent}}/{{check}}")],
         description="The newest object on each rclone remote (S3, Azure Blob, SFTP...): how far the off-site copy "

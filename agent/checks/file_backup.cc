@@ -16,6 +16,7 @@
 #include "absl/strings/str_replace.h"
 #include "agent/check_state.h"
 #include "agent/checks/support/config_keys.h"
+#include "agent/checks/support/entropy.h"
 #include "agent/checks/support/immutability.h"
 #include "agent/file_hasher.h"
 #include "common/fs.h"
@@ -50,6 +51,13 @@ std::unique_ptr<Check> FileBackupCheck::Create(YamlMap& keys, const CheckEnv& en
   }
   if (auto v = keys.Rate("max_read_rate")) o.max_read_rate = *v;
   if (auto v = keys.Int("parallel", 1, 64)) o.parallel = static_cast<int>(*v);
+  if (auto v = keys.Bool("sample_entropy")) o.sample_entropy = *v;
+  if (auto v = keys.PositiveDuration("verify_within")) {
+    o.verify_within = *v;
+    if (!o.verify_all && !manifest)
+      keys.Error("verify_within", "bounds a rotation: it needs verify: all or checksum: manifest");
+  }
+  o.interval = env.interval;
   if (!path && !manifest) return nullptr;
   if (manifest && o.manifest.empty()) return nullptr;
   return std::make_unique<FileBackupCheck>(std::move(o));
@@ -207,8 +215,21 @@ void FileBackupCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   }
   r->mutable_facts()->set_backup_bytes(newest.size);
   r->mutable_facts()->set_backup_files(1);
-  ReportProtection(ExamineFile(newest.path), r);
+  ReportContent({newest.path}, {newest.path}, r);
   RunSet(ctx, items, newest.mtime, missing, total, absl::StrCat(files.size(), " backups"), r);
+}
+
+void FileBackupCheck::ReportContent(const std::vector<std::string>& protect, const std::vector<std::string>& sample,
+                                    paraat::v1::Result* r) const {
+  ReportProtection(ExamineFiles(protect), r);
+  if (!options_.sample_entropy || sample.empty()) return;
+  absl::StatusOr<double> bits = SampleEntropy(sample);
+  if (!bits.ok()) {
+    AddDetail(r, "entropy", absl::StrCat("not sampled: ", bits.status().message()));
+    return;
+  }
+  r->mutable_facts()->set_content_entropy_bits(*bits);
+  AddValue(r, "content_entropy", *bits, "bit/B");
 }
 
 void FileBackupCheck::RunNewest(const CheckContext& ctx, std::vector<File> files, paraat::v1::Result* r) {
@@ -230,7 +251,7 @@ void FileBackupCheck::RunNewest(const CheckContext& ctx, std::vector<File> files
   // The size of the newest backup, for the collector's anomaly baseline (one file, one entry).
   facts->set_backup_bytes(newest.size);
   facts->set_backup_files(1);
-  ReportProtection(ExamineFile(newest.path), r);
+  ReportContent({newest.path}, {newest.path}, r);
 
   if (options_.checksum == Checksum::kNone) {
     facts->set_integrity(paraat::v1::INTEGRITY_UNVERIFIED);
@@ -334,9 +355,11 @@ void FileBackupCheck::RunManifest(const CheckContext& ctx, paraat::v1::Result* r
   }
   r->mutable_facts()->set_backup_bytes(total);  // the backup set the newest manifest lists
   r->mutable_facts()->set_backup_files(items.size() + missing.size());
-  std::vector<std::string> set = {manifest};
-  for (const VerifyItem& item : items) set.push_back(item.path);
-  ReportProtection(ExamineFiles(set), r);
+  std::vector<std::string> files;
+  for (const VerifyItem& item : items) files.push_back(item.path);
+  std::vector<std::string> set = files;
+  set.push_back(manifest);
+  ReportContent(set, files, r);
   RunSet(ctx, items, written, missing, total,
          absl::StrCat("backup set ", manifest, " (", items.size() + missing.size(), " files)"), r);
 }
@@ -345,7 +368,7 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
                              const std::vector<std::string>& missing, uint64_t total_size, const std::string& what,
                              paraat::v1::Result* r) {
   auto* facts = r->mutable_facts();
-  Rotation rotation(LoadCheckState(ctx.state_dir), options_.verify_fraction);
+  Rotation rotation(LoadCheckState(ctx.state_dir), options_.verify_fraction, ctx.clock->Now());
   std::vector<size_t> chosen = rotation.Select(items);
   std::vector<VerifyItem> batch;
   for (size_t i : chosen) batch.push_back(items[i]);
@@ -363,6 +386,8 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
     }
   }
   const double coverage = rotation.Coverage(items);
+  const absl::Duration age = rotation.CoverageAge(items);
+  AddValue(r, "coverage_age", absl::ToDoubleSeconds(age), "s");
   const std::vector<std::string> corrupt = rotation.KnownCorrupt(items);
   if (!ctx.state_dir.empty()) (void)SaveCheckState(ctx.state_dir, rotation.Finish(items));
 
@@ -412,6 +437,21 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
   }
   if (!errors.empty()) {
     Warn(r, absl::StrCat(r->message(), "; ", errors.size(), " files could not be read: ", errors[0]));
+  }
+  WarnCoverageAge(age, r);
+}
+
+void FileBackupCheck::WarnCoverageAge(absl::Duration age, paraat::v1::Result* r) const {
+  if (options_.verify_within <= absl::ZeroDuration()) return;
+  const int64_t runs = RotationLedger::WindowFor(options_.verify_fraction);
+  const absl::Duration reach = options_.interval * runs;
+  if (reach > options_.verify_within) {
+    Warn(r, absl::StrCat(r->message(), "; the rotation reads every byte in ", runs, " runs of ",
+                         HumanDuration(options_.interval), " (", HumanDuration(reach), "), longer than verify_within ",
+                         HumanDuration(options_.verify_within)));
+  } else if (age > options_.verify_within) {
+    Warn(r, absl::StrCat(r->message(), "; the oldest byte has not been read back for ", HumanDuration(age),
+                         ", longer than verify_within ", HumanDuration(options_.verify_within)));
   }
 }
 

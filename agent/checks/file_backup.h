@@ -10,6 +10,8 @@
 //     verify_fraction: 10%         # with verify: all or a manifest: rotate, every byte within 10 runs
 //     max_read_rate: 200MB/s       # do not saturate production disks
 //     parallel: 2                  # files verified at once (default: one per core)
+//     verify_within: 30d           # warning when a byte goes unread longer (with verify_fraction)
+//     sample_entropy: true         # false for backups encrypted by design (the default: true)
 //
 // checksum: sidecar — each file has `<file>.sha256` (sha256sum format). With verify: newest
 // only the newest file is read back; with verify: all every retained backup is.
@@ -20,6 +22,9 @@
 // The newest backup (a manifest's whole set) counts as an immutable copy (facts.immutable, detail
 // "immutable") when its files carry the immutable or append-only attribute or lie on a read-only
 // mount (checks/support/immutability.h); the agent only looks, it never tries to delete.
+//
+// The newest backup's (set's) content entropy is sampled, 16 blocks of 64 KiB
+// (facts.content_entropy_bits, checks/support/entropy.h): the collector's encryption indicator.
 //
 // When the newest backup is bad, the result is FAILED and the recovery point is the newest
 // older backup that passes, so the plan sees the real recovery point.
@@ -53,7 +58,10 @@ class FileBackupCheck : public Check {
     double verify_fraction = 1.0;
     uint64_t max_read_rate = 0;
     int parallel = 0;
-    int fallback_candidates = 3;  // older files examined when the newest is bad
+    int fallback_candidates = 3;                          // older files examined when the newest is bad
+    absl::Duration verify_within = absl::ZeroDuration();  // 0: no bound on the coverage age
+    absl::Duration interval = absl::ZeroDuration();       // the check's, for the rotation's reach
+    bool sample_entropy = true;                           // facts.content_entropy_bits of the newest backup
   };
 
   explicit FileBackupCheck(Options options) : options_(std::move(options)) {}
@@ -72,6 +80,11 @@ class FileBackupCheck : public Check {
               const std::vector<std::string>& missing, uint64_t total_size, const std::string& what,
               paraat::v1::Result* r);
   void RunManifest(const CheckContext& ctx, paraat::v1::Result* r);
+  // A warning when the rotation cannot read every byte within verify_within, or has not.
+  void WarnCoverageAge(absl::Duration age, paraat::v1::Result* r) const;
+  // Immutability of the newest backup's files (`protect`) and the entropy of its data (`sample`).
+  void ReportContent(const std::vector<std::string>& protect, const std::vector<std::string>& sample,
+                     paraat::v1::Result* r) const;
   // "" when good; otherwise what is wrong. *corrupt on a checksum mismatch.
   absl::Status Examine(const CheckContext& ctx, const File& f, std::string* problem, bool* corrupt, std::string* digest,
                        uint64_t* verified_bytes);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/evaluation/anomaly.h"
+#include "collector/evaluation/entropy_anomaly.h"
 #include "collector/evaluation/forecast.h"
 #include "collector/evaluation/posture.h"
 #include "common/units.h"
@@ -30,6 +31,7 @@ void ParseForesight(YamlMap& doc, ForesightPolicy* out) {
     }
     m->Finish();
   }
+  if (auto on = doc.Bool("entropy_anomaly")) out->entropy_anomaly.enabled = *on;
   ParseCopies(doc, out);
 }
 
@@ -58,7 +60,8 @@ void EvaluateRestoreForecast(const Plan& plan, const EvidenceView& evidence, abs
                                              HumanDuration(plan.foresight.forecast_horizon), " forecast horizon")});
 }
 
-// Each backup source once (recovery point and integrity roles): its newest backup against its baseline.
+// Each backup source once (recovery point and integrity roles): its newest backup's size and
+// content entropy against its baseline.
 void EvaluateSizeAnomalies(const Plan& plan, const EvidenceView& evidence, Evaluation* out) {
   std::vector<const std::string*> done;
   for (Role role : {Role::kRecoveryPoint, Role::kIntegrity}) {
@@ -70,9 +73,15 @@ void EvaluateSizeAnomalies(const Plan& plan, const EvidenceView& evidence, Evalu
       const SourceState* s = evidence.Source(key);
       if (s == nullptr) continue;
       std::optional<SizeAnomaly> a = DetectSizeAnomaly(s->history.backups, plan.foresight.size_anomaly);
-      if (!a) continue;
-      out->reasons.push_back(Reason{"backup_size_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
-                                    absl::StrCat(key, ": ", DescribeSizeAnomaly(*a))});
+      if (a) {
+        out->reasons.push_back(Reason{"backup_size_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
+                                      absl::StrCat(key, ": ", DescribeSizeAnomaly(*a))});
+      }
+      std::optional<EntropyAnomaly> e = DetectEntropyAnomaly(s->history.backups, plan.foresight.entropy_anomaly);
+      if (e) {
+        out->reasons.push_back(Reason{"backup_entropy_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
+                                      absl::StrCat(key, ": ", DescribeEntropyAnomaly(*e))});
+      }
     }
   }
 }

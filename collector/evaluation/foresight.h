@@ -6,6 +6,8 @@
 //                          RTO within the plan's forecast_horizon (forecast.h)
 //   backup_size_anomaly  at_risk  the newest backup of a recovery point or integrity source is far
 //                          smaller or larger than its earlier ones (anomaly.h)
+//   backup_entropy_anomaly  at_risk  the newest backup of such a source is near-random where its
+//                          earlier ones were compressible (entropy_anomaly.h)
 //   copies_insufficient  not_ready  fewer copies, off-site, immutable copies or media than the
 //                          plan's `copies` asks (posture.h)
 #ifndef PARAAT_COLLECTOR_EVALUATION_FORESIGHT_H_

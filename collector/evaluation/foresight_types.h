@@ -19,6 +19,14 @@ struct SizeAnomalyPolicy {
   bool operator==(const SizeAnomalyPolicy&) const = default;
 };
 
+// entropy_anomaly: off, or on (the default; entropy_anomaly.h). The thresholds are fixed: a
+// baseline at most kCompressibleBits, a newest backup at least kRandomBits and that much higher.
+struct EntropyAnomalyPolicy {
+  bool enabled = true;
+  size_t min_history = 3;  // earlier sampled backups needed before any verdict
+  bool operator==(const EntropyAnomalyPolicy&) const = default;
+};
+
 // copies: {min: 3, offsite: 1, immutable: 1, media: 2, site: dc-ams} (posture.h).
 struct CopiesRequirement {
   int min = 0;
@@ -32,9 +40,11 @@ struct CopiesRequirement {
 // The plan's keys (docs/design.md, "Plan file"):
 //   forecast_horizon: 30d        # at_risk when the restore forecast breaches the RTO within this
 //   size_anomaly: {...}          # the backup size baseline's thresholds (anomaly.h)
+//   entropy_anomaly: off         # no verdict on sampled content entropy (entropy_anomaly.h)
 struct ForesightPolicy {
   absl::Duration forecast_horizon = absl::Hours(24 * 30);
   SizeAnomalyPolicy size_anomaly;
+  EntropyAnomalyPolicy entropy_anomaly;
   std::optional<CopiesRequirement> copies;
   bool operator==(const ForesightPolicy&) const = default;
 };

@@ -33,7 +33,8 @@ void SourceHistory::Add(const Observation& o) {
   }
   if (o.backup_bytes) {
     Insert(&backups,
-           BackupSample{o.recovery_point.value_or(o.finished), *o.backup_bytes, o.backup_files, o.evidence_seq},
+           BackupSample{o.recovery_point.value_or(o.finished), *o.backup_bytes, o.backup_files, o.content_entropy_bits,
+                        o.evidence_seq},
            kMaxBackups);
   }
 }

@@ -28,6 +28,7 @@ struct BackupSample {
   absl::Time time;  // the backup's recovery point, else when the check finished
   uint64_t bytes = 0;
   std::optional<uint64_t> files;
+  std::optional<double> entropy_bits;  // sampled content entropy (entropy_anomaly.h)
   uint64_t evidence_seq = 0;
 };
 

@@ -25,6 +25,7 @@ Observation ObservationFromResult(const paraat::v1::Result& r, uint64_t evidence
   if (f.has_backup_bytes()) o.backup_bytes = f.backup_bytes();
   if (f.has_backup_files()) o.backup_files = f.backup_files();
   if (f.has_immutable()) o.immutable = f.immutable();
+  if (f.has_content_entropy_bits()) o.content_entropy_bits = f.content_entropy_bits();
   for (const auto& l : r.labels()) {
     if (l.name() == "location") o.location = l.value();
     if (l.name() == "media") o.media = l.value();

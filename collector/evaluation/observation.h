@@ -36,6 +36,7 @@ struct Observation {
   std::optional<uint64_t> backup_bytes;
   std::optional<uint64_t> backup_files;
   std::optional<bool> immutable;
+  std::optional<double> content_entropy_bits;
   std::string location;  // the check's labels `location` (site) and `media`, for copies kept apart
   std::string media;
 

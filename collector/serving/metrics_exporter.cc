@@ -220,6 +220,8 @@ void StateMetrics::RenderChecks(std::string* out) const {
   TextFamily free("paraat_check_free_bytes", "Free bytes the check measured (disk_space)");
   TextFamily backup_bytes("paraat_check_backup_bytes", "Bytes in the backup behind the check's recovery point");
   TextFamily backup_files("paraat_check_backup_files", "Files in the backup behind the check's recovery point");
+  TextFamily entropy("paraat_check_backup_entropy_bits",
+                     "Sampled entropy of the newest backup's bytes, bits per byte (8: random or encrypted)");
   static constexpr const char* kStatus[] = {"unspecified", "ok", "warning", "failed", "error"};
 
   std::string l, sl;
@@ -249,9 +251,10 @@ void StateMetrics::RenderChecks(std::string* out) const {
     if (o.free_bytes) free.Add(l, static_cast<double>(*o.free_bytes));
     if (o.backup_bytes) backup_bytes.Add(l, static_cast<double>(*o.backup_bytes));
     if (o.backup_files) backup_files.Add(l, static_cast<double>(*o.backup_files));
+    if (o.content_entropy_bits) entropy.Add(l, *o.content_entropy_bits);
   });
   for (const TextFamily* f : {&up, &status, &last_run, &duration, &interval, &rp, &lag, &verified, &corrupt, &restore,
-                              &ready, &free, &backup_bytes, &backup_files}) {
+                              &ready, &free, &backup_bytes, &backup_files, &entropy}) {
     f->AppendTo(out);
   }
 }

@@ -136,6 +136,61 @@ TEST(Foresight, BackupATenthOfItsUsualSizeIsAnAnomaly) {
   EXPECT_THAT(s["files"].texts, HasSubstr(") is 100.0 KiB, 10% of the usual 1.0 MiB"));
 }
 
+// Nightly dumps of compressible text, then one encrypted by the real openssl before it was backed
+// up (same size, so only its content tells): the plan turns at_risk, backup_entropy_anomaly.
+TEST(Foresight, ADumpEncryptedBeforeItWasBackedUpIsAnEntropyAnomaly) {
+  TempDir dir;
+  WriteFileOrDie(dir / "plans/files.yaml",
+                 "id: files\nname: Files\nobjectives: {rpo: 30d, rto: 4h}\naccept_unevidenced: {rto: \"not what this "
+                 "test is about\"}\nsources:\n  recovery_point: [t1/dumps]\n");
+  auto collector = StartCollector(dir.path(), dir / "plans");
+  ASSERT_TRUE(collector.ok()) << collector.status();
+  WriteFileOrDie(dir / "agent.yaml", absl::StrCat("agent: {id: t1}\ncollector: {address: ", collector->address(),
+                                                  "}\nspool: {dir: spool}\nchecks:\n"
+                                                  "  - {id: dumps, kind: file_backup, interval: 1h, path: ",
+                                                  dir / "backups", "/*.dump}\n"));
+  const absl::Time start = absl::Now() - absl::Hours(24 * 7);
+  std::map<std::string, PlanStatus> s;
+  for (int d = 0; d < 6; ++d) {
+    std::string dump;
+    for (int i = 0; dump.size() < (1 << 20); ++i) {
+      absl::StrAppend(&dump, "INSERT INTO orders VALUES (", d * 100000 + i, ", 'customer ", i % 977, "', ",
+                      i * 7 % 1000, ");\n");
+    }
+    const std::string path = dir / absl::StrCat("backups/db-", d + 10, ".dump");
+    if (d < 5) {
+      WriteFileOrDie(path, dump);
+    } else {
+      WriteFileOrDie(dir / "plain", dump);
+      RunResult enc = RunCommand(
+          {"openssl", "enc", "-aes-256-ctr", "-pbkdf2", "-pass", "pass:ransom", "-in", dir / "plain", "-out", path});
+      ASSERT_EQ(enc.exit_code, 0) << enc.output;
+    }
+    const struct timespec times[2] = {absl::ToTimespec(start + d * absl::Hours(24)),
+                                      absl::ToTimespec(start + d * absl::Hours(24))};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+    RunResult once = RunCommand({AgentBin(), "--config", dir / "agent.yaml", "--once"}, absl::Seconds(120));
+    ASSERT_EQ(once.exit_code, 0) << once.output;
+    WaitFor(
+        [&] {
+          s = States(*collector);
+          return d == 5 ? s["files"].state == "at_risk" : s["files"].state == "ready";
+        },
+        absl::Seconds(20));
+    if (d < 5) {
+      ASSERT_EQ(s["files"].state, "ready") << d << ": " << s["files"].texts;
+    }
+  }
+  EXPECT_EQ(s["files"].state, "at_risk") << s["files"].texts;
+  EXPECT_EQ(s["files"].codes, "backup_entropy_anomaly ");
+  EXPECT_THAT(s["files"].texts, HasSubstr("t1/dumps: newest backup ("));
+  EXPECT_THAT(s["files"].texts, HasSubstr(") looks encrypted: 8.00 bits per byte, where its earlier backups had "));
+  auto metrics = HttpGet(collector->metrics_url());
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(*metrics,
+              HasSubstr("paraat_check_backup_entropy_bits{agent=\"t1\",check=\"dumps\",kind=\"file_backup\"} 7.99"));
+}
+
 // The plan asks for an immutable copy; nothing but what the agent finds on the file system makes
 // one: first an ordinary dump (not_ready, copies_insufficient), then the same dump made
 // immutable with the real chattr (ready), then a dump on a read-only bind mount (ready).

@@ -111,7 +111,8 @@ TEST(SizeAnomaly, AFullIsNotAnAnomalyAmongFulls) {
 TEST(SizeAnomaly, FileCountCollapseIsFoundAndTextReads) {
   std::deque<BackupSample> history;
   for (int d = 0; d < 10; ++d) {
-    history.push_back(BackupSample{kSunday + d * kDay, static_cast<uint64_t>(5 * kGiB + d * 1000), 1000u + d, 0});
+    history.push_back(
+        BackupSample{kSunday + d * kDay, static_cast<uint64_t>(5 * kGiB + d * 1000), 1000u + d, std::nullopt, 0});
   }
   history.back().files = 12;  // same size, but the files are gone: one big blob
   auto a = DetectSizeAnomaly(history, {});

@@ -315,3 +315,56 @@ TEST(FileBackupConfig, RotationKeysNeedASet) {
 
 }  // namespace
 }  // namespace paraat
+
+namespace paraat {
+namespace {
+
+// verify_within: the age of the oldest byte not read back since bounds a rotation.
+TEST(FileBackupCoverageAge, AByteUnreadLongerThanVerifyWithinIsAWarning) {
+  testing::TempDir dir, state;
+  for (const char* name : {"a.dump", "b.dump"}) {
+    testing::WriteBackup(dir / name, 4096, true);
+    testing::SetMtime(dir / name, absl::Now() - absl::Hours(24 * 40));  // written 40 days ago
+  }
+  FileBackupCheck::Options o = Sidecar(dir / "*.dump");
+  o.verify_all = true;
+  o.verify_fraction = 0.5;
+  o.interval = absl::Hours(24);
+  o.verify_within = absl::Hours(24 * 30);
+  CheckContext ctx;
+  ctx.state_dir = state.path();
+  v1::Result r;
+  FileBackupCheck(o).Run(ctx, &r);
+  // One file read back now; the other unread since it was written, 40 days ago.
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_WARNING) << r.message();
+  EXPECT_THAT(r.message(), HasSubstr("; the oldest byte has not been read back for 40d"));
+  EXPECT_THAT(r.message(), HasSubstr(", longer than verify_within 30d"));
+  r.Clear();
+  FileBackupCheck(o).Run(ctx, &r);  // the rotation reaches the other one
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_OK) << r.message();
+  for (const auto& v : r.values()) {
+    if (v.name() == "coverage_age") {
+      EXPECT_LT(v.value(), 3600);
+    }
+  }
+}
+
+TEST(FileBackupCoverageAge, ARotationThatCannotReachEveryByteInTimeIsAWarning) {
+  testing::TempDir dir, state;
+  testing::WriteBackup(dir / "a.dump", 4096, true);
+  FileBackupCheck::Options o = Sidecar(dir / "*.dump");
+  o.verify_all = true;
+  o.verify_fraction = 0.1;  // ten runs
+  o.interval = absl::Hours(24 * 7);
+  o.verify_within = absl::Hours(24 * 30);
+  CheckContext ctx;
+  ctx.state_dir = state.path();
+  v1::Result r;
+  FileBackupCheck(o).Run(ctx, &r);
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_WARNING) << r.message();
+  EXPECT_THAT(r.message(),
+              HasSubstr("; the rotation reads every byte in 10 runs of 7d (70d), longer than verify_within 30d"));
+}
+
+}  // namespace
+}  // namespace paraat
