@@ -268,7 +268,7 @@ def backups():
                     "files on an rclone remote, a REST API's file count)."),
         w=12, h=8, x=12)
     b.add(timeseries("Content entropy of the newest backup", [
-        target('paraat_check_backup_entropy_bits{kind=~"$kind"}', "A", "{{agent}}/{{check}}")], unit="short",
+        target('paraat_check_backup_entropy{kind=~"$kind"}', "A", "{{agent}}/{{check}}")], unit="short",
         description="Mean Shannon entropy of 16 sampled blocks, bits per byte: dumps and archives below 7, "
                     "compressed or encrypted data near 8. A compressible source jumping to near 8 is "
                     "backup_entropy_anomaly (ransomware?).",

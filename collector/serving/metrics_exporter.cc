@@ -220,7 +220,7 @@ void StateMetrics::RenderChecks(std::string* out) const {
   TextFamily free("paraat_check_free_bytes", "Free bytes the check measured (disk_space)");
   TextFamily backup_bytes("paraat_check_backup_bytes", "Bytes in the backup behind the check's recovery point");
   TextFamily backup_files("paraat_check_backup_files", "Files in the backup behind the check's recovery point");
-  TextFamily entropy("paraat_check_backup_entropy_bits",
+  TextFamily entropy("paraat_check_backup_entropy",
                      "Sampled entropy of the newest backup's bytes, bits per byte (8: random or encrypted)");
   static constexpr const char* kStatus[] = {"unspecified", "ok", "warning", "failed", "error"};
 

@@ -188,7 +188,7 @@ TEST(Foresight, ADumpEncryptedBeforeItWasBackedUpIsAnEntropyAnomaly) {
   auto metrics = HttpGet(collector->metrics_url());
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_THAT(*metrics,
-              HasSubstr("paraat_check_backup_entropy_bits{agent=\"t1\",check=\"dumps\",kind=\"file_backup\"} 7.99"));
+              HasSubstr("paraat_check_backup_entropy{agent=\"t1\",check=\"dumps\",kind=\"file_backup\"} 7.99"));
 }
 
 // The plan asks for an immutable copy; nothing but what the agent finds on the file system makes
