@@ -19,9 +19,11 @@
 #                 and idle CPU over the same minute.
 # 7. PostgreSQL:  ingest with the evidence in PostgreSQL (a local cluster, fsync and synchronous
 #                 commit on), one collector and two collectors on the same database.
+# 8. evidence page: the web console's /evidence over every record ingested (newest, a page in
+#                 the middle, one plan, one source); reference: sqlite3 reading the same page.
 # Needs a release build (scripts/setup.sh) and the benchmark tools (scripts/setup.sh --bench).
 # --quick shortens every phase (for a smoke run, not for figures); --only runs the listed
-# sections (3 and 4 need 1's data).
+# sections (3, 4 and 8 need 1's data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -237,9 +239,41 @@ done
 rows=$(( $(wc -l <"$work/export.csv") - 1 ))
 csv_s=$(printf '%s\n' "${ours[@]}" | median)
 row "CSV export (s, median of 3)" "$csv_s" "$(calc "$csv_s * 1000000 / $rows" 2) s per 1,000,000 rows; $rows rows, $(( $(stat -c %s "$work/export.csv") / 1048576 )) MiB; sqlite3 -csv of the same rows: $(printf '%s\n' "${ref[@]}" | median)s; target <= 5 for 1,000,000"
-stop_collector
 
 fi
+
+# --- 8. the web console's evidence page over everything ingested -----------------------------
+if want 8; then
+records=$(sqlite3 "$work/ingest/paraat.db" 'SELECT count(*) FROM evidence')
+say "evidence page over $records records"
+mid=$(sqlite3 "$work/ingest/paraat.db" "SELECT seq FROM evidence ORDER BY seq LIMIT 1 OFFSET $((records / 2))")
+# page_row LABEL PATH TOP: the console page (median of 5; loopback without auth is admin) beside
+# sqlite3 reading the records that page had to read (from below TOP down to the oldest it shows:
+# the "older" link's seq), from the same file.
+page_row() {
+  local ours=() ref=() code t low
+  curl -s -o "$work/page.html" "http://127.0.0.1:$metrics$2"
+  low=$(grep -o 'before=[0-9]*' "$work/page.html" | tail -1 | cut -d= -f2)
+  for _ in 1 2 3 4 5; do
+    t0=$(date +%s.%N)
+    sqlite3 "$work/ingest/paraat.db" \
+      "SELECT seq, recorded_ns, type, payload FROM evidence WHERE seq >= ${low:-1} AND seq < $3 ORDER BY seq DESC" >/dev/null
+    t1=$(date +%s.%N)
+    ref+=("$(calc "$t1 - $t0" 4)")
+    read -r code t < <(curl -s -o "$work/page.html" -w '%{http_code} %{time_total}' "http://127.0.0.1:$metrics$2")
+    [[ $code == 200 ]] || { echo "fleet_bench: GET $2 answered $code" >&2; exit 1; }
+    ours+=("$t")
+  done
+  row "$1" "$(printf '%s\n' "${ours[@]}" | median)" "$(( $(grep -c '<tr' "$work/page.html") - 1 )) records shown of $records, $(( $3 - ${low:-1} )) read; sqlite3 reading those: $(printf '%s\n' "${ref[@]}" | median)s; target < 1"
+}
+top=$(( $(sqlite3 "$work/ingest/paraat.db" 'SELECT max(seq) FROM evidence') + 1 ))
+page_row "evidence page, newest (s)" "/evidence" "$top"
+page_row "evidence page, mid-store (s)" "/evidence?before=$mid" "$mid"
+page_row "evidence page, one plan (s)" "/evidence?plan=plan-00042" "$top"
+page_row "evidence page, one source (s)" "/evidence?source=loadgen-0042/check-07" "$top"
+
+fi
+if want 4 || want 8; then stop_collector; fi
 
 # --- 5. connections ------------------------------------------------------------------------
 if want 5; then

@@ -2,7 +2,8 @@
 // file name carries HTML and script, paraatctl for the numbers to compare with, and Debian's
 // chromium driven by puppeteer-core (tests/js/console-test.js) for every page in both
 // languages: rendering, axe-core's WCAG checks, keyboard reach, inert hostile text, guarded
-// forms. It also takes the screenshots in docs/console/ when PARAAT_SCREENSHOTS is set.
+// forms, and an exercise, a review and an incident recorded through them. It also takes the screenshots in
+// docs/console/ when PARAAT_SCREENSHOTS is set.
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -30,6 +31,10 @@ owner: Team Burgerzaken
 tier: 1
 objectives: {rpo: 15m, rto: 4h, mtpd: 24h}
 tests: {exercise_every: 365d}
+review_every: 365d
+contacts:
+  - {role: owner, name: Anne de Vries, phone: "+31 6 1234 5678", email: anne@gemeente.example}
+  - {role: crisis, name: Crisisteam, phone: "+31 20 555 0100"}
 sources:
   recovery_point: [web-01/db-dump]
   integrity: [web-01/db-dump]
@@ -97,6 +102,13 @@ TEST_F(WebConsoleTest, EveryPageInBothLanguagesInARealBrowser) {
   RunResult r = RunCommand(cmd, absl::Seconds(240));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("every check passed"));
+  // What the browser recorded is in the auditor's export, with its author.
+  RunResult e = Ctl({"evidence", "export", "--plan", "brp", "--since", "1d", "--format", "csv", "-o", "-"});
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  EXPECT_THAT(e.output, HasSubstr("Tabletop via the web console"));
+  EXPECT_THAT(e.output, HasSubstr("reviewed_by=Anne de Vries"));
+  EXPECT_THAT(e.output, HasSubstr("incident opened: Database server lost, restoring from the dump"));
+  EXPECT_THAT(e.output, HasSubstr("incident closed: recovered in"));
 }
 
 TEST_F(WebConsoleTest, SignedOutCallersAreSentToSignInAndTokensWorkAsHeaders) {

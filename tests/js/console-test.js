@@ -6,9 +6,11 @@
 // Every page renders in Dutch and English without a missing text; axe-core finds no serious or
 // critical WCAG 2.1 AA violation; Tab reaches every link and form control; the overview's
 // numbers equal `paraatctl status --json`; the hostile file name an agent reported stays inert
-// (no dialog, no request anywhere else); a viewer cannot post the exercise form; a form without
-// its CSRF token is refused; an admin records an exercise through the form. Exit 0 when all
-// hold, 1 with the failures on standard error.
+// (no dialog, no request anywhere else); a viewer can neither open nor post the exercise, review
+// and incident forms; a form without its CSRF token is refused; an admin records an exercise and a
+// review, and runs an incident (open, a NIS2 report, close) through the forms, whose pages pass
+// the same checks with the incident clock running. Exit 0 when all hold, 1 with the failures on
+// standard error.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -21,8 +23,9 @@ const failures = [];
 const fail = (what) => { failures.push(what); console.error('FAIL: ' + what); };
 const PAGES = [
   ['overview', '/'], ['plan', '/plans/brp'], ['evidence', '/evidence'], ['agents', '/agents'],
-  ['exercise', '/plans/brp/exercise'],
+  ['exercise', '/plans/brp/exercise'], ['review', '/plans/brp/review'], ['incident', '/plans/brp/incident'],
 ];
+const FORMS = ['exercise', 'review', 'incident'];
 
 async function signIn(page, token) {
   await page.goto(base + '/login', { waitUntil: 'load' });
@@ -97,20 +100,27 @@ async function numbersMatchStatus(page) {
   }
 }
 
-// Form posts outside the browser: a viewer's, and one without its CSRF token.
+// Form posts outside the browser: a viewer's, and ones without their CSRF token or with a wrong one.
 async function formsAreGuarded(adminCookie, viewerCookie, viewerCsrf) {
-  const post = (cookie, body) => fetch(base + '/plans/brp/exercise', {
+  const post = (form, cookie, body) => fetch(`${base}/plans/brp/${form}`, {
     method: 'POST', redirect: 'manual',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
     body: new URLSearchParams(body).toString(),
   });
-  const form = { kind: 'tabletop', date: '2026-01-05', passed: 'yes', notes: 'forged' };
-  let r = await post(viewerCookie, { ...form, csrf: viewerCsrf });
-  if (r.status !== 403) fail(`a viewer's exercise post answered ${r.status}, wanted 403`);
-  r = await post(adminCookie, form);
-  if (r.status !== 403) fail(`an exercise post without a CSRF token answered ${r.status}, wanted 403`);
-  r = await post(adminCookie, { ...form, csrf: 'a'.repeat(64) });
-  if (r.status !== 403) fail(`an exercise post with a wrong CSRF token answered ${r.status}, wanted 403`);
+  const bodies = {
+    exercise: { kind: 'tabletop', date: '2026-01-05', passed: 'yes', notes: 'forged' },
+    review: { by: 'Forged Reviewer', notes: 'forged' },
+    incident: { action: 'open', summary: 'forged incident', significant: 'yes' },
+  };
+  for (const form of FORMS) {
+    const body = bodies[form];
+    let r = await post(form, viewerCookie, { ...body, csrf: viewerCsrf });
+    if (r.status !== 403) fail(`a viewer's ${form} post answered ${r.status}, wanted 403`);
+    r = await post(form, adminCookie, body);
+    if (r.status !== 403) fail(`a ${form} post without a CSRF token answered ${r.status}, wanted 403`);
+    r = await post(form, adminCookie, { ...body, csrf: 'a'.repeat(64) });
+    if (r.status !== 403) fail(`a ${form} post with a wrong CSRF token answered ${r.status}, wanted 403`);
+  }
 }
 
 async function adminRecordsAnExercise(page) {
@@ -128,6 +138,66 @@ async function adminRecordsAnExercise(page) {
   if (!page.url().includes('/plans/brp?recorded=')) fail(`recording an exercise led to ${page.url()}`);
   const text = await page.$eval('main', (m) => m.innerText);
   if (!text.includes('Tabletop via the web console')) fail('the recorded exercise is not on the plan page');
+}
+
+// Submit the form on the page that holds `selector` and wait for the answer.
+async function submitFormOf(page, selector) {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }),
+                     page.$eval(selector, (e) => e.form.querySelector('button[type=submit]').click())]);
+}
+
+async function mainText(page) { return page.$eval('main', (m) => m.innerText); }
+
+async function adminRecordsAReview(page) {
+  await page.goto(base + '/plans/brp/review?lang=en', { waitUntil: 'load' });
+  // Without a name the review is refused, the message linked to the field.
+  await submitFormOf(page, '#r-by');
+  if (!(await mainText(page)).includes('give the name of whoever reviewed the plan')) fail('the review form does not ask for a name');
+  if (!(await page.$('#form-errors a[href="#r-by"]'))) fail('the review error does not link to its field');
+  if ((await page.$eval('#r-by', (e) => e.getAttribute('aria-invalid'))) !== 'true') fail('the name field is not marked invalid');
+  await page.type('#r-by', 'Anne de Vries');
+  await page.type('#r-notes', 'Annual review via the web console');
+  await submitFormOf(page, '#r-by');
+  if (!page.url().includes('/plans/brp?reviewed=')) fail(`recording a review led to ${page.url()}`);
+  const review = await page.$eval('[data-field=review]', (e) => e.innerText);
+  if (!review.includes('Anne de Vries')) fail(`the plan page's review line says "${review}"`);
+}
+
+async function adminRunsAnIncident(page) {
+  await page.goto(base + '/plans/brp/incident?lang=en', { waitUntil: 'load' });
+  if (await page.$('#i-recovered')) fail('the close form is offered with no incident open');
+  // A start in the future is refused with paraatctl's message.
+  await page.type('#i-summary', 'Database server lost, restoring from the dump');
+  await page.type('#i-started', '2999-01-01T09:30');
+  await submitFormOf(page, '#i-summary');
+  if (!(await mainText(page)).includes('is in the future')) fail('the incident form does not say the start is in the future');
+  if ((await page.$eval('#i-summary', (e) => e.value)) !== 'Database server lost, restoring from the dump') {
+    fail('the refused incident form lost its summary');
+  }
+  await page.$eval('#i-started', (e) => { e.value = ''; });
+  await page.click('#i-significant');
+  await submitFormOf(page, '#i-summary');
+  if (!page.url().includes('/plans/brp?incident=')) fail(`opening an incident led to ${page.url()}`);
+  const planClock = await page.$eval('#incident-clock', (e) => e.innerText).catch(() => '');
+  if (!/RTO .* passes in/.test(planClock) || !planClock.includes('NIS2 early warning')) {
+    fail(`the plan page's incident clock shows no RTO or NIS2 deadlines: ${planClock}`);
+  }
+  // The incident page with the clock running, in both languages, passes the same checks.
+  for (const lang of ['nl', 'en']) await checkPage(page, 'incident-open', '/plans/brp/incident', lang);
+  const clock = await page.$eval('#incident-clock', (e) => e.innerText);
+  if (!clock.includes('NIS2 early warning')) fail(`the incident clock does not show the NIS2 deadlines: ${clock}`);
+  // The next report due is preselected: record it.
+  if (!(await page.$eval('#i-kind-early-warning', (e) => e.checked))) fail('the early warning is not the report preselected');
+  await submitFormOf(page, '#i-at');
+  if (!page.url().includes('/plans/brp?incident=')) fail(`recording a report led to ${page.url()}`);
+  await page.goto(base + '/plans/brp/incident?lang=en', { waitUntil: 'load' });
+  if (!(await page.$eval('#i-kind-notification', (e) => e.checked))) fail('after the early warning, the notification is not next');
+  if (await page.$('#i-kind-early-warning')) fail('the early warning is offered again after it was recorded');
+  await page.type('#i-close-notes', 'Restored from the night dump');
+  await submitFormOf(page, '#i-recovered');
+  if (!page.url().includes('/plans/brp?incident=')) fail(`closing the incident led to ${page.url()}`);
+  const text = await page.$eval('#incident-clock', (e) => e.innerText).catch(() => '');
+  if (!/recovered in/i.test(text)) fail(`the closed incident does not show its recovery time: ${text}`);
 }
 
 async function cookieHeader(page) {
@@ -170,14 +240,18 @@ async function cookieHeader(page) {
     const viewerContext = await browser.createBrowserContext();
     const viewer = await viewerContext.newPage();
     await signIn(viewer, viewerToken);
-    const vr = await viewer.goto(base + '/plans/brp/exercise', { waitUntil: 'load' });
-    if (vr.status() !== 403) fail(`a viewer opened the exercise form: HTTP ${vr.status()}`);
+    for (const form of FORMS) {
+      const vr = await viewer.goto(`${base}/plans/brp/${form}`, { waitUntil: 'load' });
+      if (vr.status() !== 403) fail(`a viewer opened the ${form} form: HTTP ${vr.status()}`);
+    }
     const vr2 = await viewer.goto(base + '/evidence', { waitUntil: 'load' });
     if (vr2.status() !== 403) fail(`a viewer opened the evidence page: HTTP ${vr2.status()}`);
     await viewer.goto(base + '/', { waitUntil: 'load' });
     const viewerCsrf = await viewer.$eval('input[name=csrf]', (e) => e.value);
     await formsAreGuarded(await cookieHeader(page), await cookieHeader(viewer), viewerCsrf);
     await adminRecordsAnExercise(page);
+    await adminRecordsAReview(page);
+    await adminRunsAnIncident(page);
     // A download reuses paraatctl's export: the CSV header line.
     const csv = await (await fetch(base + '/evidence/export?format=csv&plan=brp',
                                    { headers: { Cookie: await cookieHeader(page) } })).text();

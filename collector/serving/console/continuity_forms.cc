@@ -139,7 +139,7 @@ Data IncidentPageData(const Localizer& loc, const HttpRequest& req, const paraat
   Data d;
   const bool open = s.has_incident() && s.incident().recovered_unix_ns() == 0;
   d.set("has_incident", s.has_incident());
-  d.set("clock", console::IncidentClockData(loc, s, now));
+  d.set("incident", console::IncidentClockData(loc, s, now));
   d.set("can_open", !open);
   d.set("can_close", open);
   const std::vector<std::string> reports = ReportsDue(s);

@@ -37,14 +37,14 @@ Data IncidentClockData(const Localizer& loc, const paraat::v1::PlanStatus& s, ab
   if (i.recovered_unix_ns()) {
     const absl::Time recovered = FromUnixNs(i.recovered_unix_ns());
     d.set("open", false);
-    d.set("clock", loc.F("clock.closed", {{"at", loc.DateTime(recovered)},
-                                          {"took", loc.Duration(recovered - started)},
-                                          {"rto", loc.Duration(rto)}}));
+    d.set("line", loc.F("clock.closed", {{"at", loc.DateTime(recovered)},
+                                         {"took", loc.Duration(recovered - started)},
+                                         {"rto", loc.Duration(rto)}}));
   } else {
     const absl::Duration elapsed = absl::Trunc(now - started, absl::Seconds(1));
     d.set("open", true);
     d.set("elapsed", loc.Duration(elapsed));
-    d.set("clock", loc.F("clock.open", {{"since", loc.DateTime(started)}, {"elapsed", loc.Duration(elapsed)}}));
+    d.set("line", loc.F("clock.open", {{"since", loc.DateTime(started)}, {"elapsed", loc.Duration(elapsed)}}));
     bool passed = false;
     d.set("rto", LimitText(loc, "RTO", rto, started, now, &passed));
     d.set("rto_passed", passed);

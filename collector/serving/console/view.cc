@@ -60,7 +60,7 @@ std::string RenderTemplate(std::string_view name, const Data& data) {
   // render() is const in effect but not declared so; a copy per call keeps threads apart.
   Mustache copy = *m;
   Data ctx = data;
-  for (const char* p : {"time"}) {
+  for (const char* p : {"time", "incident_clock"}) {
     if (const Data* partial = Templates::Get().partials().get(p)) ctx.set(p, *partial);
   }
   return copy.render(ctx);
