@@ -89,7 +89,7 @@ EOF
 }
 stop_collector() { kill "$collector_pid"; wait "$collector_pid" || true; }
 
-agents=1000 checks=20 plans=1000 duration=20s baseline=5s conns=10000 agent_seconds=60
+agents=1000 checks=20 plans=1000 duration=25s baseline=5s conns=10000 agent_seconds=60
 big_agents=1000 big_checks=100 big_plans=10000 fill=4s
 if ((quick)); then
   agents=100 checks=20 plans=100 duration=3s baseline=1s conns=500 agent_seconds=20
@@ -253,18 +253,18 @@ mid=$(sqlite3 "$work/ingest/paraat.db" "SELECT seq FROM evidence ORDER BY seq LI
 page_row() {
   local ours=() ref=() code t low
   curl -s -o "$work/page.html" "http://127.0.0.1:$metrics$2"
-  low=$(grep -o 'before=[0-9]*' "$work/page.html" | tail -1 | cut -d= -f2)
+  low=$({ grep -o 'before=[0-9]*' "$work/page.html" || true; } | tail -1 | cut -d= -f2)
   for _ in 1 2 3 4 5; do
     t0=$(date +%s.%N)
     sqlite3 "$work/ingest/paraat.db" \
       "SELECT seq, recorded_ns, type, payload FROM evidence WHERE seq >= ${low:-1} AND seq < $3 ORDER BY seq DESC" >/dev/null
     t1=$(date +%s.%N)
     ref+=("$(calc "$t1 - $t0" 4)")
-    read -r code t < <(curl -s -o "$work/page.html" -w '%{http_code} %{time_total}' "http://127.0.0.1:$metrics$2")
+    read -r code t < <(curl -s -o "$work/page.html" -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$metrics$2")
     [[ $code == 200 ]] || { echo "fleet_bench: GET $2 answered $code" >&2; exit 1; }
     ours+=("$t")
   done
-  row "$1" "$(printf '%s\n' "${ours[@]}" | median)" "$(( $(grep -c '<tr' "$work/page.html") - 1 )) records shown of $records, $(( $3 - ${low:-1} )) read; sqlite3 reading those: $(printf '%s\n' "${ref[@]}" | median)s; target < 1"
+  row "$1" "$(printf '%s\n' "${ours[@]}" | median)" "$(( $(grep -c '<tr' "$work/page.html" || true) - 1 )) records shown of $records, $(( $3 - ${low:-1} )) read; sqlite3 reading those: $(printf '%s\n' "${ref[@]}" | median)s; target < 1"
 }
 top=$(( $(sqlite3 "$work/ingest/paraat.db" 'SELECT max(seq) FROM evidence') + 1 ))
 page_row "evidence page, newest (s)" "/evidence" "$top"
