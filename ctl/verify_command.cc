@@ -1,9 +1,9 @@
 // paraatctl evidence verify --export / --previous / --against: exports that prove themselves
 // (docs/evidence-format.md §6). Offline: the checkpoint's signature by a trusted key, its time
 // stamp, every record's inclusion proof and (JSON) that the record's fields say what its signed
-// leaf data says. Against an earlier export: that the log still holds everything it held, by the
-// consistency proof between the two checkpoints and record by record, naming the first record
-// that no longer matches.
+// leaf data says; of an OSCAL export, the proofs of the records it cites (its back-matter, §9). Against an earlier
+// export: that the log still holds everything it held, by the consistency proof between the two checkpoints and record
+// by record, naming the first record that no longer matches.
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -20,6 +20,7 @@
 #include "nlohmann/json.hpp"
 #include "report/evidence_proof.h"
 #include "report/export.h"
+#include "report/report_oscal_proofs.h"
 
 namespace paraat {
 namespace {
@@ -30,7 +31,7 @@ constexpr char kUsage[] =
     "paraatctl evidence verify                      (the collector re-verifies its chain)\n"
     "paraatctl evidence verify --export FILE --trust KEY.pem [--tsa-ca CA.pem] [--previous OLD]\n"
     "paraatctl evidence verify --against OLD [--trust KEY.pem]   (OLD against the collector now)\n"
-    "  FILE, OLD: a JSON export, or a CSV export with its FILE.proof.jsonl beside it\n";
+    "  FILE, OLD: a JSON or OSCAL export, or a CSV export with its FILE.proof.jsonl beside it\n";
 
 constexpr absl::string_view kLeafDomain = "paraat-evidence-v1";
 
@@ -51,11 +52,24 @@ absl::Status Bad(const std::string& file, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(file, ": ", problem));
 }
 
+// An OSCAL export: the checkpoint and the cited records' proofs from its back-matter.
+absl::StatusOr<LoadedExport> LoadOscal(const std::string& path, const json& doc) {
+  auto oscal = ReadOscalEvidence(doc);
+  if (!oscal.ok()) return Bad(path, oscal.status().message());
+  LoadedExport e;
+  e.name = path;
+  e.evidence = std::move(oscal->evidence);
+  e.consistency = std::move(oscal->consistency);
+  for (auto& [seq, proof] : oscal->records) e.records.push_back(LoadedRecord{seq, std::move(proof), std::nullopt});
+  return e;
+}
+
 absl::StatusOr<LoadedExport> LoadJson(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   json j = json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Bad(path, "is no JSON export");
+  if (j.contains("assessment-results")) return LoadOscal(path, j);
   if (!j.contains("evidence")) {
     return Bad(path, "carries no proof (exported from a collector without a signing_key, or before it had one)");
   }

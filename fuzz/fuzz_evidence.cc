@@ -1,5 +1,6 @@
-// The proof and checkpoint parsers of exports (common/evidence_format.h, common/checkpoint.h):
-// any input is parsed or refused with a message; what parses is re-encoded to the same form
+// The proof and checkpoint parsers of exports (common/evidence_format.h, common/checkpoint.h,
+// and an OSCAL report's back-matter, report/report_oscal_proofs.h): any input is parsed or
+// refused with a message; what parses is re-encoded to the same form
 // and, where it is a proof, verified (and refused) without crashing.
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "common/evidence_format.h"
 #include "common/merkle.h"
 #include "nlohmann/json.hpp"
+#include "report/report_oscal_proofs.h"
 
 namespace {
 
@@ -56,6 +58,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)paraat::VerifySignedNote(text, Keys());
   std::string bytes;
   if (paraat::Base64Decode(text, &bytes) && paraat::Base64Encode(bytes) != text) __builtin_trap();
+  if (auto doc = nlohmann::json::parse(text, nullptr, false); !doc.is_discarded()) {
+    if (auto oscal = paraat::ReadOscalEvidence(doc); oscal.ok()) {
+      (void)paraat::ExportVerifier::Create(oscal->evidence, {&Keys(), ""});
+      for (const auto& [seq, proof] : oscal->records) {
+        if (paraat::ParseRecordProof(paraat::ProofToJson(proof).dump()).value() != proof) __builtin_trap();
+      }
+    }
+  }
   std::istringstream in(text);
   if (auto r = paraat::SidecarReader::Open(in); r.ok()) {
     uint64_t seq;

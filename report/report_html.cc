@@ -11,6 +11,7 @@
 #include "common/units.h"
 #include "common/version.h"
 #include "report/report_html_living.h"
+#include "report/report_html_proofs.h"
 #include "report/svg_chart.h"
 
 namespace paraat {
@@ -34,7 +35,7 @@ th{background:#f9fafb}.state{font-weight:600;border-radius:4px;padding:.05em .45
 .ready,.satisfied{background:#dcfce7;color:#14532d}.at_risk{background:#fef9c3;color:#713f12}
 .unknown{background:#e5e7eb;color:#374151}.not_ready,.not-satisfied{background:#fee2e2;color:#7f1d1d}
 .ok{color:#14532d}.bad{color:#b91c1c;font-weight:600}.muted{color:#6b7280}.box{border:1px solid #e5e7eb;border-radius:6px;padding:.8em 1em;margin:1em 0}
-code{font-size:.9em;word-break:break-all}.legend span{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 1em;vertical-align:middle}
+code{font-size:.9em;word-break:break-all}pre.proof{white-space:pre-wrap;word-break:break-all;font-size:.75em}.legend span{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 1em;vertical-align:middle}
 @media print{h2{page-break-before:always}}
 )";
 
@@ -205,7 +206,7 @@ void RenderTests(const PlanReport& p, const Localizer& l, std::string& h) {
 }
 
 // Each source's runs and latest result, the agents' gaps, the plan's changes.
-void RenderSources(const PlanReport& p, const Localizer& l, std::string& h) {
+void RenderSources(const PlanReport& p, const ReportModel& m, const Localizer& l, std::string& h) {
   absl::StrAppend(&h, "<h3>", E(l.T("report.sources")), "</h3>\n");
   h += "<table><tr><th>Source</th><th>Role</th><th>Runs</th><th>ok / warn / failed / "
        "error</th><th>Latest result</th></tr>\n";
@@ -215,8 +216,9 @@ void RenderSources(const PlanReport& p, const Localizer& l, std::string& h) {
                     s.failed ? absl::StrCat("<span class='bad'>", s.failed, "</span>") : "0", " / ", s.error,
                     "</td><td>");
     if (s.runs) {
-      absl::StrAppend(&h, T(s.last.started_unix_ns()), ": ", E(StatusWord(s.last.status())), " — ",
-                      E(s.last.message()));
+      absl::StrAppend(&h, T(s.last.started_unix_ns()), ": ", E(StatusWord(s.last.status())), " — ", E(s.last.message()),
+                      " <span class='muted'>(", E(l.T("report.proofs.col.record")), " ", RecordLink(m, s.last_seq),
+                      ")</span>");
     } else {
       h += "<span class='bad'>no results in this period</span>";
     }
@@ -248,12 +250,12 @@ void RenderSources(const PlanReport& p, const Localizer& l, std::string& h) {
 void RenderPlan(const PlanReport& p, const ReportModel& m, const Localizer& l, std::string& h) {
   const absl::Time now = FromUnixNs(m.header().generated_unix_ns());
   RenderPlanHead(p, now, l, h);
-  RenderLivingPlan(p, now, h);
+  RenderLivingPlan(p, m, now, h);
   RenderControls(p, l, h);
   RenderReadiness(p, m, now, l, h);
   RenderCharts(p, m, l, h);
   RenderTests(p, l, h);
-  RenderSources(p, l, h);
+  RenderSources(p, m, l, h);
 }
 
 }  // namespace
@@ -288,9 +290,10 @@ std::string RenderHtml(const ReportModel& m, const Localizer& l) {
     const auto& c = hdr.checkpoint();
     absl::StrAppend(&h, "<div class='box'><b>Signed checkpoint</b> (key id <code>", E(c.key_id()), "</code>",
                     c.timestamp_token().empty() ? ", no time stamp yet" : ", with an RFC 3161 time stamp",
-                    "): every record of this export is in the evidence log it signs. Verify the JSON or CSV "
-                    "export of the same period with <code>paraatctl evidence verify --export FILE --trust "
-                    "collector.pub</code>.<pre>",
+                    "): every record of this export is in the evidence log it signs. The records this report "
+                    "cites carry their inclusion proofs (<a href='#proofs'>appendix</a>); the JSON or CSV export "
+                    "of the same period carries every record's, for <code>paraatctl evidence verify --export FILE "
+                    "--trust collector.pub</code>.<pre>",
                     E(c.note()), "</pre>Signature (Ed25519, base64): <code>", E(Base64Encode(c.signature())),
                     "</code></div>\n");
   }
@@ -312,6 +315,7 @@ std::string RenderHtml(const ReportModel& m, const Localizer& l) {
   }
   h += "</table>\n";
   for (const PlanReport& p : m.plans()) RenderPlan(p, m, l, h);
+  RenderProofAppendix(m, l, h);
   h += "<h2>How to check this report</h2><p>Every number above comes from records in the Paraat evidence store, each "
        "chained to the one before by SHA-256. <code>paraatctl evidence verify</code> recomputes the whole chain; "
        "<code>paraatctl evidence export --format csv</code> lists every record with its hash.</p>\n</body></html>\n";

@@ -6,6 +6,7 @@
 #include "common/incident_format.h"
 #include "common/time_util.h"
 #include "report/export_continuity.h"
+#include "report/report_html_proofs.h"
 
 namespace paraat {
 namespace {
@@ -26,7 +27,7 @@ std::string Who(const paraat::v1::EvidenceRecord& r) {
 
 }  // namespace
 
-void RenderLivingPlan(const PlanReport& p, absl::Time now, std::string& h) {
+void RenderLivingPlan(const PlanReport& p, const ReportModel& m, absl::Time now, std::string& h) {
   if (p.plan.contacts_size() > 0) {
     h += "<h3>Whom to call</h3>\n<table><tr><th>Role</th><th>Name</th><th>Phone</th><th>E-mail</th></tr>\n";
     for (const auto& c : p.plan.contacts()) {
@@ -58,7 +59,7 @@ void RenderLivingPlan(const PlanReport& p, absl::Time now, std::string& h) {
   for (auto it = p.continuity.rbegin(); it != p.continuity.rend(); ++it) {
     const std::string notes = it->has_review() ? it->review().notes() : it->incident().notes();
     absl::StrAppend(&h, "<tr><td>", E(When(*it)), "</td><td>", E(ContinuitySummary(*it)), "</td><td>", E(Who(*it)),
-                    "</td><td>", E(notes), "</td><td>", it->seq(), "</td></tr>\n");
+                    "</td><td>", E(notes), "</td><td>", RecordLink(m, it->seq()), "</td></tr>\n");
   }
   h += "</table>\n";
 }

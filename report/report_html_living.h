@@ -10,7 +10,8 @@
 
 namespace paraat {
 
-void RenderLivingPlan(const PlanReport& p, absl::Time now, std::string& h);
+// Record numbers link to their proofs in `m`'s appendix.
+void RenderLivingPlan(const PlanReport& p, const ReportModel& m, absl::Time now, std::string& h);
 
 }  // namespace paraat
 

@@ -10,6 +10,7 @@
 #include "common/plan_format.h"
 #include "common/time_util.h"
 #include "common/units.h"
+#include "report/evidence_proof.h"
 
 namespace paraat {
 
@@ -104,90 +105,128 @@ void ReportModel::Record(const paraat::v1::ExportedRecord& er) {
       if (PlanReport* p = Find(id)) targets.push_back(p);
     }
   }
+  bool cited = false;
   for (PlanReport* p : targets) {
     ++p->records;
     if (p->first_seq == 0) p->first_seq = r.seq();
     p->last_seq = r.seq();
-    if (r.has_result()) {
-      const auto& res = r.result().result();
-      const std::string key = absl::StrCat(r.result().agent_id(), "/", res.check_id());
-      auto it = p->sources.find(key);
-      if (it == p->sources.end()) continue;
-      SourceSummary& s = it->second;
-      const int64_t finished = res.started_unix_ns() + res.duration_ns();
-      s.kind = res.kind();
-      ++s.runs;
-      switch (res.status()) {
-        case paraat::v1::CHECK_STATUS_OK:
-          ++s.ok;
-          break;
-        case paraat::v1::CHECK_STATUS_WARNING:
-          ++s.warning;
-          break;
-        case paraat::v1::CHECK_STATUS_FAILED:
-          ++s.failed;
-          break;
-        default:
-          ++s.error;
-      }
-      if (res.facts().integrity() == paraat::v1::INTEGRITY_CORRUPT) ++s.corrupt;
-      if (res.facts().integrity() == paraat::v1::INTEGRITY_VERIFIED) ++s.verified;
-      s.verified_bytes += res.facts().verified_bytes();
-      if (s.first_ns == 0) s.first_ns = res.started_unix_ns();
-      s.last_ns = std::max(s.last_ns, res.started_unix_ns());
-      if (s.first_seq == 0) s.first_seq = r.seq();
-      s.last_seq = r.seq();
-      s.last = res;
-      if (s.roles.count("recovery_point") && res.facts().has_recovery_point_unix_ns() &&
-          res.status() != paraat::v1::CHECK_STATUS_ERROR && res.facts().integrity() != paraat::v1::INTEGRITY_CORRUPT) {
-        p->rpo.push_back({finished, std::max(0.0, (finished - res.facts().recovery_point_unix_ns()) / 1e9)});
-        if (p->rpo.size() > 4 * kMaxSeries) p->rpo = Thin(p->rpo, 2 * kMaxSeries);
-      }
-      if (s.roles.count("restore_test") && res.status() != paraat::v1::CHECK_STATUS_ERROR) {
-        const bool ok =
-            (res.status() == paraat::v1::CHECK_STATUS_OK || res.status() == paraat::v1::CHECK_STATUS_WARNING) &&
-            (!res.facts().has_restore_succeeded() || res.facts().restore_succeeded());
-        double d = res.facts().has_restore_duration_seconds() ? res.facts().restore_duration_seconds()
-                                                              : res.duration_ns() / 1e9;
-        PushCapped(p->restore_tests, RestoreTestEntry{finished, d, ok, key, res.message(), r.seq()}, kMaxList);
-      }
-    } else if (r.has_transition()) {
-      TransitionEntry t{r.recorded_unix_ns(), r.transition().from(), r.transition().to(), {}, r.seq()};
-      for (const auto& reason : r.transition().reasons()) t.reasons.push_back(reason.text());
-      PushCapped(p->transitions, std::move(t), kMaxList);
-    } else if (r.has_exercise()) {
-      PushCapped(p->exercises, r.exercise(), kMaxList);
-      PushCapped(p->exercise_seqs, r.seq(), kMaxList);
-      if (r.exercise().kind() == "restore") {
-        PushCapped(p->restore_tests,
-                   RestoreTestEntry{r.exercise().performed_unix_ns(),
-                                    r.exercise().has_duration_seconds() ? r.exercise().duration_seconds() : -1,
-                                    r.exercise().passed(), "exercise", r.exercise().notes(), r.seq()},
-                   kMaxList);
-      }
-    } else if (r.has_plan_change()) {
-      PushCapped(p->plan_changes, r.plan_change(), kMaxList);
-      PushCapped(p->plan_change_ns, r.recorded_unix_ns(), kMaxList);
-    } else if (r.has_gap()) {
-      PushCapped(p->gaps, r.gap(), kMaxList);
-    } else if (r.has_review() || r.has_incident()) {
-      PushCapped(p->continuity, r, kMaxList);
-      if (r.has_incident() && r.incident().event() == "closed") {  // a real recovery
-        const auto& i = r.incident();
-        PushCapped(
-            p->restore_tests,
-            RestoreTestEntry{i.recovered_unix_ns(),
-                             absl::ToDoubleSeconds(absl::Nanoseconds(i.recovered_unix_ns() - i.started_unix_ns())),
-                             true, "incident", i.summary(), r.seq()},
-            kMaxList);
-      }
-    }
+    cited |= Add(*p, r);
   }
+  if (!cited || !er.has_proof()) return;
+  proofs_[r.seq()] = ProofOf(er.proof());
+  // Amortised: each pass keeps at most what the lists cite, and the next waits for twice that.
+  if (proofs_.size() >= drop_proofs_at_) {
+    DropUncitedProofs();
+    drop_proofs_at_ = std::max(4 * kMaxList, 2 * proofs_.size());
+  }
+}
+
+bool ReportModel::AddResult(PlanReport& p, const paraat::v1::EvidenceRecord& r) {
+  const auto& res = r.result().result();
+  const std::string key = absl::StrCat(r.result().agent_id(), "/", res.check_id());
+  auto it = p.sources.find(key);
+  if (it == p.sources.end()) return false;
+  SourceSummary& s = it->second;
+  const int64_t finished = res.started_unix_ns() + res.duration_ns();
+  s.kind = res.kind();
+  ++s.runs;
+  switch (res.status()) {
+    case paraat::v1::CHECK_STATUS_OK:
+      ++s.ok;
+      break;
+    case paraat::v1::CHECK_STATUS_WARNING:
+      ++s.warning;
+      break;
+    case paraat::v1::CHECK_STATUS_FAILED:
+      ++s.failed;
+      break;
+    default:
+      ++s.error;
+  }
+  if (res.facts().integrity() == paraat::v1::INTEGRITY_CORRUPT) ++s.corrupt;
+  if (res.facts().integrity() == paraat::v1::INTEGRITY_VERIFIED) ++s.verified;
+  s.verified_bytes += res.facts().verified_bytes();
+  if (s.first_ns == 0) s.first_ns = res.started_unix_ns();
+  s.last_ns = std::max(s.last_ns, res.started_unix_ns());
+  if (s.first_seq == 0) s.first_seq = r.seq();
+  s.last_seq = r.seq();
+  s.last = res;
+  if (s.roles.count("recovery_point") && res.facts().has_recovery_point_unix_ns() &&
+      res.status() != paraat::v1::CHECK_STATUS_ERROR && res.facts().integrity() != paraat::v1::INTEGRITY_CORRUPT) {
+    p.rpo.push_back({finished, std::max(0.0, (finished - res.facts().recovery_point_unix_ns()) / 1e9)});
+    if (p.rpo.size() > 4 * kMaxSeries) p.rpo = Thin(p.rpo, 2 * kMaxSeries);
+  }
+  if (s.roles.count("restore_test") && res.status() != paraat::v1::CHECK_STATUS_ERROR) {
+    const bool ok = (res.status() == paraat::v1::CHECK_STATUS_OK || res.status() == paraat::v1::CHECK_STATUS_WARNING) &&
+                    (!res.facts().has_restore_succeeded() || res.facts().restore_succeeded());
+    double d =
+        res.facts().has_restore_duration_seconds() ? res.facts().restore_duration_seconds() : res.duration_ns() / 1e9;
+    PushCapped(p.restore_tests, RestoreTestEntry{finished, d, ok, key, res.message(), r.seq()}, kMaxList);
+  }
+  return true;  // the source's latest result, for now
+}
+
+bool ReportModel::Add(PlanReport& p, const paraat::v1::EvidenceRecord& r) {
+  if (r.has_result()) return AddResult(p, r);
+  if (r.has_transition()) {
+    TransitionEntry t{r.recorded_unix_ns(), r.transition().from(), r.transition().to(), {}, r.seq()};
+    for (const auto& reason : r.transition().reasons()) t.reasons.push_back(reason.text());
+    PushCapped(p.transitions, std::move(t), kMaxList);
+  } else if (r.has_exercise()) {
+    PushCapped(p.exercises, r.exercise(), kMaxList);
+    PushCapped(p.exercise_seqs, r.seq(), kMaxList);
+    if (r.exercise().kind() == "restore") {
+      PushCapped(p.restore_tests,
+                 RestoreTestEntry{r.exercise().performed_unix_ns(),
+                                  r.exercise().has_duration_seconds() ? r.exercise().duration_seconds() : -1,
+                                  r.exercise().passed(), "exercise", r.exercise().notes(), r.seq()},
+                 kMaxList);
+    }
+  } else if (r.has_plan_change()) {
+    PushCapped(p.plan_changes, r.plan_change(), kMaxList);
+    PushCapped(p.plan_change_ns, r.recorded_unix_ns(), kMaxList);
+    PushCapped(p.plan_change_seqs, r.seq(), kMaxList);
+  } else if (r.has_gap()) {
+    PushCapped(p.gaps, r.gap(), kMaxList);
+    PushCapped(p.gap_seqs, r.seq(), kMaxList);
+  } else if (r.has_review() || r.has_incident()) {
+    PushCapped(p.continuity, r, kMaxList);
+    if (r.has_incident() && r.incident().event() == "closed") {  // a real recovery
+      const auto& i = r.incident();
+      PushCapped(p.restore_tests,
+                 RestoreTestEntry{i.recovered_unix_ns(),
+                                  absl::ToDoubleSeconds(absl::Nanoseconds(i.recovered_unix_ns() - i.started_unix_ns())),
+                                  true, "incident", i.summary(), r.seq()},
+                 kMaxList);
+    }
+  } else {
+    return false;  // prunes and checkpoints: counted, not cited
+  }
+  return true;
+}
+
+std::set<uint64_t> CitedSeqs(const PlanReport& p) {
+  std::set<uint64_t> seqs;
+  for (const auto& [key, s] : p.sources) {
+    if (s.runs) seqs.insert(s.last_seq);
+  }
+  for (const RestoreTestEntry& t : p.restore_tests) seqs.insert(t.seq);
+  for (const TransitionEntry& t : p.transitions) seqs.insert(t.seq);
+  for (const auto* list : {&p.exercise_seqs, &p.plan_change_seqs, &p.gap_seqs}) seqs.insert(list->begin(), list->end());
+  for (const auto& r : p.continuity) seqs.insert(r.seq());
+  return seqs;
+}
+
+void ReportModel::DropUncitedProofs() {
+  std::set<uint64_t> cited;
+  for (const PlanReport& p : plans_) cited.merge(CitedSeqs(p));
+  for (auto it = proofs_.begin(); it != proofs_.end();) it = cited.count(it->first) ? std::next(it) : proofs_.erase(it);
 }
 
 void ReportModel::Finish(absl::Time since, absl::Time until) {
   since_ = since;
   until_ = until;
+  DropUncitedProofs();
   for (PlanReport& p : plans_) {
     p.rpo = Thin(p.rpo, kMaxSeries);
     std::sort(p.restore_tests.begin(), p.restore_tests.end(),

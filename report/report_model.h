@@ -1,7 +1,8 @@
 // What an auditor's report needs, aggregated per plan from an evidence export as it streams
 // by: source summaries, achieved RPO over time, restore tests, transitions, exercises, plan
 // changes, agent gaps, and a finding per control. Memory is bounded: series are thinned and
-// lists capped, whatever the number of records. Records for plans the header did not name are
+// lists capped, whatever the number of records; of the records' inclusion proofs only those of
+// the records the report cites are kept (CitedSeqs). Records for plans the header did not name are
 // ignored; nothing here fails. Not thread-safe: one export, one thread.
 #ifndef PARAAT_REPORT_REPORT_MODEL_H_
 #define PARAAT_REPORT_REPORT_MODEL_H_
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/evidence_format.h"
 #include "paraat/v1/query.pb.h"
 
 namespace paraat {
@@ -72,6 +74,7 @@ struct PlanReport {
   std::vector<paraat::v1::PlanChangeRecord> plan_changes;
   std::vector<int64_t> plan_change_ns;
   std::vector<paraat::v1::GapRecord> gaps;
+  std::vector<uint64_t> gap_seqs, plan_change_seqs;
   std::vector<paraat::v1::EvidenceRecord> continuity;  // reviews, incidents, NIS2 reports
   std::vector<ControlFinding> controls;
   uint64_t records = 0;
@@ -93,15 +96,29 @@ class ReportModel {
   absl::Time since() const { return since_; }
   absl::Time until() const { return until_; }
   uint64_t records() const { return records_; }
+  // The inclusion proofs of the records the report cites, by seq: empty when the export carries
+  // no proofs (a collector without a signing_key).
+  const std::map<uint64_t, RecordProof>& proofs() const { return proofs_; }
 
  private:
   PlanReport* Find(const std::string& plan_id);
+  // Adds a record to one plan's summary; true when the plan's report now cites it.
+  bool Add(PlanReport& p, const paraat::v1::EvidenceRecord& r);
+  bool AddResult(PlanReport& p, const paraat::v1::EvidenceRecord& r);
+  // Forgets the proofs of records the capped lists have dropped since.
+  void DropUncitedProofs();
   paraat::v1::ExportHeader header_;
   std::vector<PlanReport> plans_;
   std::map<std::string, size_t> index_;
   absl::Time since_, until_;
   uint64_t records_ = 0;
+  std::map<uint64_t, RecordProof> proofs_;
+  size_t drop_proofs_at_ = 4 * kMaxList;
 };
+
+// The records a plan's report cites: each source's latest result and every entry of its lists
+// (restore tests, transitions, exercises, plan changes, gaps, reviews and incidents).
+std::set<uint64_t> CitedSeqs(const PlanReport& p);
 
 // The kinds of evidence a reason code concerns ("rpo_breached" -> backup, replication).
 std::set<std::string> EvidenceKindsOfReason(const std::string& code);

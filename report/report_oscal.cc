@@ -5,7 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "common/base64.h"
 #include "common/controls.h"
 #include "common/plan_format.h"
 #include "common/sha256.h"
@@ -14,6 +13,7 @@
 #include "common/version.h"
 #include "nlohmann/json.hpp"
 #include "report/report_oscal_living.h"
+#include "report/report_oscal_proofs.h"
 
 namespace paraat {
 
@@ -54,6 +54,8 @@ std::string Hex(const std::string& bytes) {
 
 }  // namespace
 
+json OscalProp(const std::string& name, const std::string& value) { return Prop(name, value); }
+
 namespace {
 
 // An observation and the kinds of evidence it offers, to relate findings to observations.
@@ -64,8 +66,14 @@ struct ObsRef {
 
 // What one plan's result is built from: its observations, and the references findings use.
 struct Observations {
+  const ReportModel& model;
+  const std::string& base;  // what the document's UUIDs derive from
   json list = json::array();
   std::vector<ObsRef> refs;
+  // A relevant-evidence entry for a record, linked to its proof in the back-matter.
+  json Cite(uint64_t seq, const std::string& description) const {
+    return OscalRecordEvidence(model, base, seq, description);
+  }
 };
 
 json Metadata(const ReportModel& model, const std::vector<std::string>& ids, const std::string& generated,
@@ -97,13 +105,19 @@ void AddEvaluation(const PlanReport& p, const std::string& pbase, Observations& 
                                   Time(p.status.evaluated_unix_ns()), "). Achieved RPO / target: ", RpoCell(p.status),
                                   ". ", reasons.empty() ? "All objectives met." : absl::StrJoin(reasons, "; ") + ".",
                                   " State transitions in the period: ", p.transitions.size(), ".");
-  obs.list.push_back({{"uuid", uuid},
-                      {"title", "Continuity plan evaluation"},
-                      {"description", desc},
-                      {"methods", {"TEST"}},
-                      {"types", {"control-objective"}},
-                      {"collected", Time(p.status.evaluated_unix_ns())},
-                      {"props", {Prop("plan-state", StateName(p.status.state()))}}});
+  json o = {{"uuid", uuid},
+            {"title", "Continuity plan evaluation"},
+            {"description", desc},
+            {"methods", {"TEST"}},
+            {"types", {"control-objective"}},
+            {"collected", Time(p.status.evaluated_unix_ns())},
+            {"props", {Prop("plan-state", StateName(p.status.state()))}}};
+  for (const TransitionEntry& t : p.transitions) {
+    o["relevant-evidence"].push_back(
+        obs.Cite(t.seq, absl::StrCat("State transition from ", StateName(t.from), " to ", StateName(t.to), " at ",
+                                     Time(t.t_ns), ": Paraat evidence record ", t.seq)));
+  }
+  obs.list.push_back(std::move(o));
   obs.refs.push_back({uuid, {"plan", "monitoring"}});
 }
 
@@ -141,6 +155,14 @@ void AddSources(const PlanReport& p, const std::string& pbase, const std::string
            {"props",
             {Prop("evidence-seq-first", absl::StrCat(s.first_seq)),
              Prop("evidence-seq-last", absl::StrCat(s.last_seq))}}}};
+      o["relevant-evidence"].push_back(
+          obs.Cite(s.last_seq, absl::StrCat("The latest result of ", key, ": Paraat evidence record ", s.last_seq)));
+      for (const RestoreTestEntry& t : p.restore_tests) {
+        if (t.source != key) continue;
+        o["relevant-evidence"].push_back(
+            obs.Cite(t.seq, absl::StrCat("Restore test at ", Time(t.t_ns), " (", t.succeeded ? "passed" : "failed",
+                                         "): Paraat evidence record ", t.seq)));
+      }
     }
     obs.list.push_back(o);
     std::set<std::string> kinds;
@@ -169,11 +191,12 @@ void AddExercises(const PlanReport& p, const std::string& pbase, Observations& o
               {"types", {"control-objective"}},
               {"collected", Time(e.performed_unix_ns())},
               {"relevant-evidence",
-               {{{"description",
-                  absl::StrCat("Paraat evidence record ", p.exercise_seqs[i],
-                               e.attachment_sha256().empty() ? std::string()
-                                                             : absl::StrCat("; attachment ", e.attachment_name(),
-                                                                            " sha256 ", e.attachment_sha256()))}}}}};
+               json::array({obs.Cite(
+                   p.exercise_seqs[i],
+                   absl::StrCat("Paraat evidence record ", p.exercise_seqs[i],
+                                e.attachment_sha256().empty() ? std::string()
+                                                              : absl::StrCat("; attachment ", e.attachment_name(),
+                                                                             " sha256 ", e.attachment_sha256())))})}};
     obs.list.push_back(o);
     std::set<std::string> kinds = {"exercise"};
     if (e.kind() == "restore") kinds.insert("restore");
@@ -203,16 +226,16 @@ json Finding(const ControlFinding& f, const std::string& pbase, const std::vecto
   return finding;
 }
 
-json PlanResult(const PlanReport& p, const std::string& base, const std::string& generated, const std::string& since,
-                const std::string& until) {
+json PlanResult(const ReportModel& model, const PlanReport& p, const std::string& base, const std::string& generated,
+                const std::string& since, const std::string& until) {
   const auto& def = p.plan;
   const std::string pbase = absl::StrCat(base, "|", def.id());
-  Observations obs;
+  Observations obs{model, base, json::array(), {}};
   AddEvaluation(p, pbase, obs);
   AddSources(p, pbase, generated, obs);
   AddExercises(p, pbase, obs);
   std::vector<std::pair<std::string, std::string>> continuity_refs;
-  AddContinuityObservations(p, pbase, &obs.list, &continuity_refs);
+  AddContinuityObservations(model, base, p, pbase, &obs.list, &continuity_refs);
   for (const auto& [uuid, kind] : continuity_refs) obs.refs.push_back({uuid, {kind}});
 
   json findings = json::array();
@@ -241,28 +264,6 @@ json PlanResult(const PlanReport& p, const std::string& base, const std::string&
   return result;
 }
 
-// The signed checkpoint the export proves itself against (docs/evidence-format.md), as
-// resources an auditor's tools can take out: its text, signature, time stamp and public key.
-json CheckpointResources(const ReportModel& model, const std::string& base) {
-  const paraat::v1::ExportCheckpoint& c = model.header().checkpoint();
-  json resources = json::array();
-  auto add = [&](const std::string& name, const std::string& title, const std::string& media,
-                 const std::string& bytes) {
-    if (bytes.empty()) return;
-    resources.push_back({{"uuid", UuidV5(base + "|" + name)},
-                         {"title", title},
-                         {"props", {Prop("key-id", c.key_id())}},
-                         {"base64", {{"filename", name}, {"media-type", media}, {"value", Base64Encode(bytes)}}}});
-  };
-  add("checkpoint.txt", "Signed checkpoint of the evidence log", "text/plain", c.note());
-  add("checkpoint.sig", "Ed25519 signature over checkpoint.txt", "application/octet-stream", c.signature());
-  add("checkpoint.tsr", "RFC 3161 time-stamp token over checkpoint.txt", "application/timestamp-reply",
-      c.timestamp_token());
-  add("collector.pub", "The collector's public key (trust the copy the collector's owner gave you)",
-      "application/x-pem-file", c.public_key_pem());
-  return {{"resources", resources}};
-}
-
 }  // namespace
 
 std::string RenderOscal(const ReportModel& model) {
@@ -275,7 +276,7 @@ std::string RenderOscal(const ReportModel& model) {
                                         Hex(model.header().verification().head_hash()));
 
   json results = json::array();
-  for (const PlanReport& p : model.plans()) results.push_back(PlanResult(p, base, generated, since, until));
+  for (const PlanReport& p : model.plans()) results.push_back(PlanResult(model, p, base, generated, since, until));
   if (results.empty()) {
     results.push_back({{"uuid", UuidV5(base + "|empty")},
                        {"title", "No plans"},
@@ -295,7 +296,7 @@ std::string RenderOscal(const ReportModel& model) {
                    "No separate OSCAL assessment plan: the continuity plans (objectives, test cadence and "
                    "evidence sources by role) described in each result serve as the plan."}}},
                 {"results", results}}}};
-  if (model.header().has_checkpoint()) doc["assessment-results"]["back-matter"] = CheckpointResources(model, base);
+  if (model.header().has_checkpoint()) doc["assessment-results"]["back-matter"] = OscalBackMatter(model, base);
   return doc.dump(2) + "\n";
 }
 

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <string>
 
+#include "nlohmann/json.hpp"
 #include "report/export.h"
 #include "report/report_model.h"
 
@@ -19,6 +20,8 @@ std::unique_ptr<ExportSink> MakeOscalSink(std::ostream& out);
 std::string RenderOscal(const ReportModel& model);
 // RFC 4122 version 5 UUID of `name` in Paraat's namespace.
 std::string UuidV5(const std::string& name);
+// A prop in Paraat's namespace ("-" for an empty value, which OSCAL does not allow).
+nlohmann::json OscalProp(const std::string& name, const std::string& value);
 
 }  // namespace paraat
 

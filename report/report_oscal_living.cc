@@ -6,6 +6,7 @@
 #include "common/time_util.h"
 #include "report/export_continuity.h"
 #include "report/report_oscal.h"
+#include "report/report_oscal_proofs.h"
 
 namespace paraat {
 
@@ -39,7 +40,8 @@ void AddContactParties(const ReportModel& model, const std::string& base, json* 
   (*metadata)["responsible-parties"] = responsible;
 }
 
-void AddContinuityObservations(const PlanReport& p, const std::string& pbase, json* list,
+void AddContinuityObservations(const ReportModel& model, const std::string& base, const PlanReport& p,
+                               const std::string& pbase, json* list,
                                std::vector<std::pair<std::string, std::string>>* refs) {
   for (const paraat::v1::EvidenceRecord& r : p.continuity) {
     const std::string uuid = UuidV5(absl::StrCat(pbase, "|continuity|", r.seq()));
@@ -53,13 +55,15 @@ void AddContinuityObservations(const PlanReport& p, const std::string& pbase, js
     if (!by.empty()) absl::StrAppend(&desc, " Recorded by ", by, ".");
     const std::string& notes = review ? r.review().notes() : r.incident().notes();
     if (!notes.empty()) absl::StrAppend(&desc, " Notes: ", notes);
-    list->push_back({{"uuid", uuid},
-                     {"title", review ? "Plan review" : absl::StrCat("Incident: ", r.incident().event())},
-                     {"description", desc},
-                     {"methods", {"EXAMINE", "INTERVIEW"}},
-                     {"types", {"control-objective"}},
-                     {"collected", FormatUnixNs(at)},
-                     {"relevant-evidence", {{{"description", absl::StrCat("Paraat evidence record ", r.seq())}}}}});
+    list->push_back(
+        {{"uuid", uuid},
+         {"title", review ? "Plan review" : absl::StrCat("Incident: ", r.incident().event())},
+         {"description", desc},
+         {"methods", {"EXAMINE", "INTERVIEW"}},
+         {"types", {"control-objective"}},
+         {"collected", FormatUnixNs(at)},
+         {"relevant-evidence",
+          json::array({OscalRecordEvidence(model, base, r.seq(), absl::StrCat("Paraat evidence record ", r.seq()))})}});
     refs->push_back({uuid, review ? "review" : "incident"});
   }
 }

@@ -16,8 +16,10 @@ namespace paraat {
 // Adds roles, parties and responsible-parties for every plan's contacts to `metadata`.
 void AddContactParties(const ReportModel& model, const std::string& base, nlohmann::json* metadata);
 // One observation per review, incident event or report of the plan; `kinds` gets the evidence
-// kinds they serve ("review", "incident").
-void AddContinuityObservations(const PlanReport& p, const std::string& pbase, nlohmann::json* list,
+// kinds they serve ("review", "incident"); each links to its record's proof (`base`: what the
+// document's UUIDs derive from).
+void AddContinuityObservations(const ReportModel& model, const std::string& base, const PlanReport& p,
+                               const std::string& pbase, nlohmann::json* list,
                                std::vector<std::pair<std::string, std::string>>* refs);
 
 }  // namespace paraat

@@ -4,6 +4,8 @@
 #include <csignal>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/base64.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -174,6 +176,80 @@ TEST_F(EvidenceTest, ExportsInEveryFormat) {
   ASSERT_GT(png.size(), 30000u) << "the screenshot is nearly empty";
   EXPECT_EQ(png.substr(1, 3), "PNG");
   if (const char* keep = std::getenv("PARAAT_TEST_ARTIFACTS")) WriteFileOrDie(std::string(keep) + "/report.png", png);
+}
+
+// Issue 14: the OSCAL and HTML reports carry the inclusion proofs of the records they cite;
+// `paraatctl evidence verify` checks them offline, and one edited proof is exit 1 naming its record.
+TEST_F(EvidenceTest, OscalAndHtmlReportsProveTheRecordsTheyCite) {
+  ASSERT_EQ(Ctl({"exercise", "record", "--plan", "brp", "--kind", "restore", "--date", "3d", "--outcome", "passed",
+                 "--duration", "2h", "--notes", "restore <drill> & \"check\""})
+                .exit_code,
+            0);
+  const std::string pub = dir_ / "signing_key.pem.pub";
+  RunResult r = Ctl({"evidence", "export", "--all", "--since", "1h", "--format", "oscal", "-o", dir_ / "e.oscal.json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(HaveProgram("node")) << "node is needed for the OSCAL schema check: scripts/test.sh installs it";
+  RunResult valid = RunCommand({"node", std::string(PARAAT_SOURCE_DIR) + "/tests/js/validate-oscal.js",
+                                std::string(PARAAT_SOURCE_DIR) + "/tests/data/oscal/oscal_complete_schema-1-1-3.json",
+                                dir_ / "e.oscal.json"});
+  EXPECT_EQ(valid.exit_code, 0) << valid.output;
+  RunResult v = Ctl({"evidence", "verify", "--export", dir_ / "e.oscal.json", "--trust", pub});
+  ASSERT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_THAT(v.output, HasSubstr("records proven against its checkpoint"));
+  // An earlier JSON export is consistent with it, offline.
+  r = Ctl({"evidence", "export", "--all", "--format", "json", "-o", dir_ / "e.json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(Ctl({"exercise", "record", "--plan", "brp", "--kind", "tabletop", "--date", "1d", "--outcome", "passed"})
+                .exit_code,
+            0);
+  r = Ctl({"evidence", "export", "--all", "--since", "1h", "--format", "oscal", "-o", dir_ / "later.oscal.json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  v = Ctl({"evidence", "verify", "--export", dir_ / "later.oscal.json", "--trust", pub, "--previous", dir_ / "e.json"});
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_THAT(v.output, HasSubstr("the log still holds everything"));
+
+  // The exercise's observation links to its record's resource; edit that record's proof.
+  nlohmann::json doc = nlohmann::json::parse(ReadFileOrDie(dir_ / "e.oscal.json"));
+  std::string href;
+  for (const auto& o : doc["assessment-results"]["results"][0]["observations"]) {
+    if (o["title"] == "Exercise: restore (passed)") href = o["relevant-evidence"][0].value("href", "");
+  }
+  ASSERT_FALSE(href.empty()) << doc.dump(1);
+  uint64_t seq = 0;
+  for (auto& res : doc["assessment-results"]["back-matter"]["resources"]) {
+    if ("#" + res["uuid"].get<std::string>() != href) continue;
+    std::string line;
+    ASSERT_TRUE(Base64Decode(res["base64"]["value"].get<std::string>(), &line));
+    nlohmann::json proof = nlohmann::json::parse(line);
+    seq = proof["seq"];
+    std::string path = proof["path"];
+    ASSERT_FALSE(path.empty());
+    path[0] = path[0] == 'A' ? 'B' : 'A';
+    proof["path"] = path;
+    res["base64"]["value"] = Base64Encode(proof.dump());
+  }
+  ASSERT_NE(seq, 0u);
+  WriteFileOrDie(dir_ / "forged.oscal.json", doc.dump(2));
+  v = Ctl({"evidence", "verify", "--export", dir_ / "forged.oscal.json", "--trust", pub});
+  EXPECT_EQ(v.exit_code, 1) << v.output;
+  EXPECT_THAT(v.output, HasSubstr(absl::StrCat("record ", seq, ": its inclusion proof does not verify")));
+
+  // HTML: the proof file in its appendix, saved as the report tells, verifies the same way.
+  r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1h", "--format", "html", "-o", dir_ / "report.html"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string html = ReadFileOrDie(dir_ / "report.html");
+  EXPECT_THAT(html, HasSubstr(absl::StrCat("<tr id='record-", seq, "'>")));
+  EXPECT_THAT(html, HasSubstr("restore &lt;drill&gt; &amp; &quot;check&quot;"));
+  const std::string pre = "<pre class='proof'>";
+  const size_t at = html.find(pre);
+  ASSERT_NE(at, std::string::npos);
+  const size_t from = at + pre.size();
+  const std::string file = absl::StrReplaceAll(html.substr(from, html.find("</pre>", from) - from),
+                                               {{"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}});
+  WriteFileOrDie(dir_ / "report.proof.jsonl", file);
+  v = Ctl({"evidence", "verify", "--export", dir_ / "report.proof.jsonl", "--trust", pub});
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_THAT(v.output, HasSubstr("records proven against its checkpoint"));
 }
 
 TEST_F(EvidenceTest, EmptyRangeSaysSo) {
