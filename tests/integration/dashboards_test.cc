@@ -92,6 +92,8 @@ sources:
       absl::StrCat("agent: {id: db-01}\ncollector: {address: ", collector->address(),
                    "}\nspool: {dir: spool}\nchecks:\n"
                    "  - {id: dump, kind: file_backup, interval: 1s, path: backups/*.dump, checksum: sidecar}\n"
+                   "  - {id: dump-rotation, kind: file_backup, interval: 1s, path: backups/*.dump, checksum: "
+                   "sidecar, verify: all, verify_fraction: 50%}\n"
                    "  - {id: missing, kind: file_backup, interval: 1s, path: nowhere/*.dump}\n"
                    "  - {id: drill, kind: restore_test, interval: 2s, command: [cp, ",
                    dir / "backups/db.dump",
