@@ -235,3 +235,38 @@ TEST(SizeAnomalyEvaluation, ASourceMayHaveItsOwnThresholds) {
 
 }  // namespace
 }  // namespace paraat
+
+namespace paraat {
+namespace {
+
+// Which results go into a source's sample history (kept in the store, folded back at start-up):
+// a new backup or a restore test, not the same backup reported again.
+TEST(SampleHistory, OnlyResultsThatAddASampleAreMarked) {
+  Observation backup;
+  backup.status = v1::CHECK_STATUS_OK;
+  backup.recovery_point = absl::FromUnixSeconds(1000);
+  backup.backup_bytes = 4096;
+  EXPECT_TRUE(SourceHistory::AddsSample(backup, nullptr));
+  Observation again = backup;
+  EXPECT_FALSE(SourceHistory::AddsSample(again, &backup));
+  again.backup_bytes = 8192;  // the same backup, grown since
+  EXPECT_TRUE(SourceHistory::AddsSample(again, &backup));
+  Observation next = backup;
+  next.recovery_point = absl::FromUnixSeconds(2000);
+  EXPECT_TRUE(SourceHistory::AddsSample(next, &backup));
+  Observation failed = next;
+  failed.status = v1::CHECK_STATUS_FAILED;
+  EXPECT_FALSE(SourceHistory::AddsSample(failed, &backup));
+  EXPECT_TRUE(SourceHistory::AddsSample(next, &failed));  // after a failure, a passing one counts again
+
+  Observation restore;
+  restore.status = v1::CHECK_STATUS_OK;
+  restore.restore_duration_seconds = 12;
+  EXPECT_TRUE(SourceHistory::AddsSample(restore, &restore));
+  restore.restore_succeeded = false;
+  EXPECT_FALSE(SourceHistory::AddsSample(restore, nullptr));
+  EXPECT_EQ(SampleHistorySubject("db-01/dump"), "samples:db-01/dump");
+}
+
+}  // namespace
+}  // namespace paraat
