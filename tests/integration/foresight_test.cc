@@ -173,15 +173,18 @@ TEST(Foresight, BaselinesAndForecastsSurviveACollectorRestart) {
   }
   WriteDrillAgent(dir, "drill.yaml", "t2", collector->address());
   std::map<std::string, PlanStatus> s;
-  int drills = 0;
-  for (; drills < 6 && s["growing"].state != "at_risk"; ++drills) {
-    run("drill.yaml");
+  auto wait_at_risk = [&](const std::string& plan, absl::Duration timeout) {
     WaitFor(
         [&] {
           s = States(*collector);
-          return s["growing"].state == "at_risk";
+          return s[plan].state == "at_risk";
         },
-        absl::Seconds(drills < 3 ? 2 : 10));
+        timeout);
+  };
+  int drills = 0;
+  for (; drills < 6 && s["growing"].state != "at_risk"; ++drills) {
+    run("drill.yaml");
+    wait_at_risk("growing", absl::Seconds(drills < 3 ? 2 : 10));
   }
   ASSERT_EQ(s["growing"].state, "at_risk") << s["growing"].texts;
   ASSERT_EQ(s["files"].state, "ready") << s["files"].texts;
@@ -194,24 +197,14 @@ TEST(Foresight, BaselinesAndForecastsSurviveACollectorRestart) {
               HasSubstr(absl::StrCat("(0 results after the checkpoint, ", 11 + drills,
                                      " backups and restore tests in their histories)")));
   // No new run: the forecast stands on the restored history.
-  WaitFor(
-      [&] {
-        s = States(*collector);
-        return s["growing"].state == "at_risk";
-      },
-      absl::Seconds(10));
+  wait_at_risk("growing", absl::Seconds(10));
   EXPECT_EQ(s["growing"].state, "at_risk") << s["growing"].texts;
   EXPECT_EQ(s["growing"].codes, "rto_forecast ");
   // The twelfth dump, held against the eleven received before the restart.
   dumps_agent();
   WriteBackupAt(dir / "backups/db-21.dump", 100 << 10, start + 11 * absl::Hours(24));
   run("dumps.yaml");
-  WaitFor(
-      [&] {
-        s = States(*collector);
-        return s["files"].state == "at_risk";
-      },
-      absl::Seconds(10));
+  wait_at_risk("files", absl::Seconds(10));
   EXPECT_EQ(s["files"].state, "at_risk") << s["files"].texts;
   EXPECT_EQ(s["files"].codes, "backup_size_anomaly ");
   EXPECT_THAT(s["files"].texts, HasSubstr(") is 100.0 KiB, 10% of the usual 1.0 MiB"));
