@@ -181,6 +181,9 @@ void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, con
   if (subsets > 0) {
     n = static_cast<int>(JsonInt(state, "next", 1));
     if (n < 1 || n > subsets || JsonInt(state, "subsets") != subsets) n = 1;
+    // Another read_data_subset cuts the packs differently: what subset 1 of 2 read is not subset
+    // 1 of 10, so the rotation starts afresh.
+    if (state.contains("subsets") && JsonInt(state, "subsets") != subsets) ledger.Retain({});
     check.push_back(absl::StrCat("--read-data-subset=", n, "/", subsets));
   }
   // A damaged subset: the rotation stays on it until it reads back intact, so corruption is not

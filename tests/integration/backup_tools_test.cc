@@ -99,6 +99,10 @@ TEST_F(ResticTest, ReadDataSubsetRotatesUntilEverythingIsRead) {
   EXPECT_EQ(second.facts().integrity(), v1::INTEGRITY_VERIFIED);
   v1::Result third = RunYamlCheck(dir_, Check("    read_data_subset: 50%\n"));
   EXPECT_EQ(Detail(third, "read_data_subset"), "1/2");
+  // Another subset size cuts the packs differently: the rotation starts afresh.
+  v1::Result quarter = RunYamlCheck(dir_, Check("    read_data_subset: 25%\n"));
+  EXPECT_EQ(Detail(quarter, "read_data_subset"), "1/4");
+  EXPECT_DOUBLE_EQ(quarter.facts().coverage(), 0.25);
 }
 
 double Value(const v1::Result& r, const std::string& name) {
