@@ -108,12 +108,9 @@ void Rotation::Record(const VerifyItem& item, const VerifyOutcome& outcome) {
 absl::Duration Rotation::CoverageAge(const std::vector<VerifyItem>& items) const {
   absl::Time oldest = now_;
   for (const auto& item : items) {
-    absl::Time since = absl::FromUnixNanos(item.mtime_ns);  // never read back since it was written
-    const nlohmann::json* e = ledger_.Find(item.key);
-    if (e && Unchanged(item) && !ledger_.LastReadDamaged(item.key) && e->contains("at")) {
-      since = absl::FromUnixSeconds(e->value("at", int64_t{0}));
-    }
-    oldest = std::min(oldest, since);
+    // Never read back intact since it was written: since its modification time.
+    const std::optional<absl::Time> read = Unchanged(item) ? ledger_.ReadIntactAt(item.key) : std::nullopt;
+    oldest = std::min(oldest, read.value_or(absl::FromUnixNanos(item.mtime_ns)));
   }
   return now_ - oldest;
 }

@@ -273,7 +273,13 @@ def backups():
                     "compressed or encrypted data near 8. A compressible source jumping to near 8 is "
                     "backup_entropy_anomaly (ransomware?).",
         thresholds={"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "yellow", "value": 7.5}]}),
-        h=8)
+        w=12, h=8, x=0, newline=False)
+    b.add(timeseries("Coverage age of rotating verification", [
+        target('paraat_check_coverage_age_seconds{kind=~"$kind"}', "A", "{{agent}}/{{check}}")],
+        description="How long the oldest byte has gone without being read back intact: file_backup with "
+                    "verify_fraction, restic with read_data_subset. Above the check's verify_within the check "
+                    "warns."),
+        w=12, h=8, x=12)
     b.add(timeseries("Off-site copies: age of the newest object", [
         target('time() - paraat_check_recovery_point_timestamp_seconds{kind="rclone"}', "A", "{{agent}}/{{check}}")],
         description="The newest object on each rclone remote (S3, Azure Blob, SFTP...): how far the off-site copy "

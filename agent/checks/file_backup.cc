@@ -442,17 +442,9 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
 }
 
 void FileBackupCheck::WarnCoverageAge(absl::Duration age, paraat::v1::Result* r) const {
-  if (options_.verify_within <= absl::ZeroDuration()) return;
-  const int64_t runs = RotationLedger::WindowFor(options_.verify_fraction);
-  const absl::Duration reach = options_.interval * runs;
-  if (reach > options_.verify_within) {
-    Warn(r, absl::StrCat(r->message(), "; the rotation reads every byte in ", runs, " runs of ",
-                         HumanDuration(options_.interval), " (", HumanDuration(reach), "), longer than verify_within ",
-                         HumanDuration(options_.verify_within)));
-  } else if (age > options_.verify_within) {
-    Warn(r, absl::StrCat(r->message(), "; the oldest byte has not been read back for ", HumanDuration(age),
-                         ", longer than verify_within ", HumanDuration(options_.verify_within)));
-  }
+  const std::string problem = CoverageAgeProblem(age, RotationLedger::WindowFor(options_.verify_fraction),
+                                                 options_.interval, options_.verify_within);
+  if (!problem.empty()) Warn(r, absl::StrCat(r->message(), "; ", problem));
 }
 
 }  // namespace paraat

@@ -1,5 +1,7 @@
 #include "agent/checks/restic.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -77,6 +79,11 @@ std::unique_ptr<Check> ResticCheck::Create(YamlMap& keys, const CheckEnv& env) {
     o.read_data_subset = *v;
     if (!o.check) keys.Error("read_data_subset", "needs check: true");
   }
+  if (auto v = keys.PositiveDuration("verify_within")) {
+    o.verify_within = *v;
+    if (o.read_data_subset <= 0) keys.Error("verify_within", "bounds a rotation: it needs read_data_subset");
+  }
+  o.interval = env.interval;
   if (o.repository.empty()) return nullptr;
   return std::make_unique<ResticCheck>(std::move(o));
 }
@@ -112,26 +119,30 @@ void ResticCheck::Run(const CheckContext& ctx, paraat::v1::Result* r) {
   auto snaps = tool.Read(argv, "restic snapshots");
   if (!snaps) return;
   std::string summary;
-  if (!ReportNewestSnapshot(snaps->out, r, &summary)) return;
+  absl::Time oldest;
+  if (!ReportNewestSnapshot(snaps->out, r, &summary, &oldest)) return;
   if (!options_.check) {
     Ok(r, summary);
     return;
   }
-  CheckIntegrity(ctx, &tool, summary, r);
+  CheckIntegrity(ctx, &tool, summary, oldest, r);
 }
 
-bool ResticCheck::ReportNewestSnapshot(const std::string& json, paraat::v1::Result* r, std::string* summary) const {
+bool ResticCheck::ReportNewestSnapshot(const std::string& json, paraat::v1::Result* r, std::string* summary,
+                                       absl::Time* oldest) const {
   auto list = nlohmann::json::parse(json, nullptr, false);
   if (!list.is_array()) {
     Error(r, "restic snapshots --json gave output that is not a JSON list");
     return false;
   }
   absl::Time newest = absl::InfinitePast();
+  *oldest = absl::InfiniteFuture();
   nlohmann::json newest_snap;
   for (const auto& s : list) {
     absl::Time t;
     std::string err;
     if (!absl::ParseTime(absl::RFC3339_full, JsonString(s, "time"), &t, &err)) continue;
+    *oldest = std::min(*oldest, t);
     if (t > newest) {
       newest = t;
       newest_snap = s;
@@ -158,7 +169,7 @@ bool ResticCheck::ReportNewestSnapshot(const std::string& json, paraat::v1::Resu
 }
 
 void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, const std::string& summary,
-                                 paraat::v1::Result* r) const {
+                                 absl::Time oldest, paraat::v1::Result* r) const {
   // Integrity: restic check, reading back the next data subset of the rotation.
   auto* facts = r->mutable_facts();
   const int subsets =
@@ -170,6 +181,9 @@ void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, con
   if (subsets > 0) {
     n = static_cast<int>(JsonInt(state, "next", 1));
     if (n < 1 || n > subsets || JsonInt(state, "subsets") != subsets) n = 1;
+    // Another read_data_subset cuts the packs differently: what subset 1 of 2 read is not subset
+    // 1 of 10, so the rotation starts afresh.
+    if (state.contains("subsets") && JsonInt(state, "subsets") != subsets) ledger.Retain({});
     check.push_back(absl::StrCat("--read-data-subset=", n, "/", subsets));
   }
   // A damaged subset: the rotation stays on it until it reads back intact, so corruption is not
@@ -184,10 +198,20 @@ void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, con
     return;
   }
   // Coverage: the share of the subsets read back intact within the last full rotation.
+  const absl::Time now = ctx.clock->Now();
   ledger.StartRun();
-  ledger.Record(absl::StrCat(n), /*intact=*/true);
+  ledger.Record(absl::StrCat(n), /*intact=*/true, {{"at", absl::ToUnixSeconds(now)}});
   std::vector<RotationLedger::Item> all;
-  for (int i = 1; i <= subsets; ++i) all.push_back({absl::StrCat(i)});
+  // Coverage age: packs written into a subset after it was read are younger than that read, so
+  // the subset's oldest unread byte dates from its last intact read; one never read back (or read
+  // before reads were dated) from the oldest snapshot.
+  absl::Time unread_since = now;
+  for (int i = 1; i <= subsets; ++i) {
+    all.push_back({absl::StrCat(i)});
+    unread_since = std::min(unread_since, ledger.ReadIntactAt(all.back().key).value_or(oldest));
+  }
+  const absl::Duration age = now - unread_since;
+  AddValue(r, "coverage_age", absl::ToDoubleSeconds(age), "s");
   const double coverage = ledger.Coverage(all);
   ledger.state()["next"] = n % subsets + 1;
   ledger.state()["subsets"] = subsets;
@@ -196,6 +220,8 @@ void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, con
   AddDetail(r, "read_data_subset", absl::StrCat(n, "/", subsets));
   Ok(r, absl::StrFormat("%s; check passed, data subset %d/%d read back (%.0f%% of the data within the rotation)",
                         summary, n, subsets, coverage * 100));
+  const std::string problem = CoverageAgeProblem(age, subsets, options_.interval, options_.verify_within);
+  if (!problem.empty()) Warn(r, absl::StrCat(r->message(), "; ", problem));
   (void)SaveCheckState(ctx.state_dir, ledger.state(), "restic.json");
 }
 

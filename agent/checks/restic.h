@@ -10,7 +10,12 @@
 //     tags: [nightly]
 //     paths: [/var/lib/postgresql]
 //     read_data_subset: 5%                 # rotating: every pack is read within 20 runs
+//     verify_within: 30d                   # warning when a subset goes unread back longer
 //     check: true                          # false: snapshots only
+//
+// With read_data_subset the value coverage_age is the age of the oldest byte not read
+// back since: per subset, since it last read back intact (remembered in the check's state), a
+// subset never read back since the oldest snapshot.
 //
 // Snapshots are listed without a lock; the check takes restic's own lock and never removes
 // one: a repository locked by a running backup is reported as locked (a warning), not corrupt.
@@ -53,18 +58,22 @@ class ResticCheck : public Check {
     std::vector<std::string> tags;
     std::vector<std::string> paths;
     bool check = true;
-    double read_data_subset = 0;  // 0: structure only
+    double read_data_subset = 0;                          // 0: structure only
+    absl::Duration verify_within = absl::ZeroDuration();  // 0: no bound on the coverage age
+    absl::Duration interval = absl::ZeroDuration();       // the check's, for the rotation's reach
   };
   explicit ResticCheck(Options o) : options_(std::move(o)) {}
   static std::unique_ptr<Check> Create(YamlMap& keys, const CheckEnv& env);
   void Run(const CheckContext& ctx, paraat::v1::Result* r) override;
 
  private:
-  // Sets the recovery point and details from `restic snapshots --json`; false (the result
-  // filled in) when there is none.
-  bool ReportNewestSnapshot(const std::string& json, paraat::v1::Result* r, std::string* summary) const;
+  // Sets the recovery point and details from `restic snapshots --json`, and *oldest to the
+  // oldest snapshot's time; false (the result filled in) when there is none.
+  bool ReportNewestSnapshot(const std::string& json, paraat::v1::Result* r, std::string* summary,
+                            absl::Time* oldest) const;
   // restic check, reading back the next data subset of the rotation; the result's verdict.
-  void CheckIntegrity(const CheckContext& ctx, ToolSession* tool, const std::string& summary,
+  // `oldest` dates the data of a subset never read back.
+  void CheckIntegrity(const CheckContext& ctx, ToolSession* tool, const std::string& summary, absl::Time oldest,
                       paraat::v1::Result* r) const;
 
   const Options options_;

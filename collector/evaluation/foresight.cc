@@ -12,23 +12,83 @@
 
 namespace paraat {
 
-void ParseForesight(YamlMap& doc, ForesightPolicy* out) {
+namespace {
+
+constexpr char kSizeAnomalyForm[] = "write off, or the thresholds: {deviations: 5, min_change: 50%, min_history: 8}";
+
+// deviations, min_change and min_history of a size_anomaly map (the plan's or a source's).
+void ReadSizeThresholds(YamlMap& m, SizeAnomalyPolicy* p) {
+  if (auto d = m.Int("deviations", 1, 1000)) p->deviations = static_cast<double>(*d);
+  if (auto c = m.Percent("min_change")) p->min_change = *c;
+  if (auto h = m.Int("min_history", 2, static_cast<int64_t>(SourceHistory::kMaxBackups) - 1)) {
+    p->min_history = static_cast<size_t>(*h);
+  }
+}
+
+bool IsBackupSource(const Plan& plan, const std::string& key) {
+  return std::find(plan.recovery_point.begin(), plan.recovery_point.end(), key) != plan.recovery_point.end() ||
+         std::find(plan.integrity.begin(), plan.integrity.end(), key) != plan.integrity.end();
+}
+
+// size_anomaly.per_source: {agent/check: {thresholds} | off}, each starting from the plan's.
+void ReadSizeAnomalyPerSource(YamlMap& m, Plan* plan) {
+  if (!m.Has("per_source")) return;
+  const YAML::Node node = m.Raw("per_source");
+  const std::string path = m.KeyPath("per_source");
+  if (!node.IsMap()) {
+    m.Error("per_source",
+            "write the plan's backup sources with their thresholds, e.g. {db-01/logs: {min_change: "
+            "90%}, db-01/tmp: off}");
+    return;
+  }
+  ForesightPolicy& f = plan->foresight;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    const std::string at = absl::StrCat(path, ".", ConfigExcerpt(key));
+    if (!IsBackupSource(*plan, key)) {
+      m.errors()->Add(entry.first, at, "is not a recovery_point or integrity source of this plan");
+      continue;
+    }
+    if (f.size_anomaly_by_source.count(key)) {
+      m.errors()->Add(entry.first, at, "is given twice");
+      continue;
+    }
+    SizeAnomalyPolicy p = f.size_anomaly;
+    p.enabled = true;
+    if (entry.second.IsScalar()) {
+      const std::string& v = entry.second.Scalar();
+      if (v == "off" || v == "false" || v == "no") {
+        p.enabled = false;
+      } else {
+        m.errors()->Add(entry.second, at, kSizeAnomalyForm);
+        continue;
+      }
+    } else {
+      YamlMap sub(entry.second, at, m.errors(), LineOf(entry.first));
+      if (!sub.valid()) continue;
+      ReadSizeThresholds(sub, &p);
+      sub.Finish();
+    }
+    f.size_anomaly_by_source[key] = p;
+  }
+}
+
+}  // namespace
+
+void ParseForesight(YamlMap& doc, Plan* plan) {
+  ForesightPolicy* out = &plan->foresight;
   if (auto horizon = doc.PositiveDuration("forecast_horizon")) out->forecast_horizon = *horizon;
   if (doc.Has("size_anomaly") && doc.Raw("size_anomaly").IsScalar()) {
     if (auto off = doc.Bool("size_anomaly")) {
       if (*off) {
-        doc.Error("size_anomaly", "write off, or the thresholds: {deviations: 5, min_change: 50%, min_history: 8}");
+        doc.Error("size_anomaly", kSizeAnomalyForm);
       } else {
         out->size_anomaly.enabled = false;
       }
     }
   } else if (auto m = doc.Map("size_anomaly")) {
-    SizeAnomalyPolicy& p = out->size_anomaly;
-    if (auto d = m->Int("deviations", 1, 1000)) p.deviations = static_cast<double>(*d);
-    if (auto c = m->Percent("min_change")) p.min_change = *c;
-    if (auto h = m->Int("min_history", 2, static_cast<int64_t>(SourceHistory::kMaxBackups) - 1)) {
-      p.min_history = static_cast<size_t>(*h);
-    }
+    ReadSizeThresholds(*m, &out->size_anomaly);
+    ReadSizeAnomalyPerSource(*m, plan);
     m->Finish();
   }
   if (auto on = doc.Bool("entropy_anomaly")) out->entropy_anomaly.enabled = *on;
@@ -72,7 +132,7 @@ void EvaluateSizeAnomalies(const Plan& plan, const EvidenceView& evidence, Evalu
       done.push_back(&key);
       const SourceState* s = evidence.Source(key);
       if (s == nullptr) continue;
-      std::optional<SizeAnomaly> a = DetectSizeAnomaly(s->history.backups, plan.foresight.size_anomaly);
+      std::optional<SizeAnomaly> a = DetectSizeAnomaly(s->history.backups, plan.foresight.SizeAnomalyFor(key));
       if (a) {
         out->reasons.push_back(Reason{"backup_size_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
                                       absl::StrCat(key, ": ", DescribeSizeAnomaly(*a))});

@@ -21,8 +21,9 @@
 
 namespace paraat {
 
-// Reads the plan's foresight keys from its top-level map (before doc.Finish()).
-void ParseForesight(YamlMap& doc, ForesightPolicy* out);
+// Reads the plan's foresight keys from its top-level map (before doc.Finish()), after its
+// sources (size_anomaly.per_source names them).
+void ParseForesight(YamlMap& doc, Plan* plan);
 
 // Adds the foresight findings and reasons to `out` (reasons unsorted, like the evaluator's).
 void EvaluateForesight(const Plan& plan, const EvidenceView& evidence, absl::Time now, Evaluation* out);

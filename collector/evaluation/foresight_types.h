@@ -3,6 +3,7 @@
 #ifndef PARAAT_COLLECTOR_EVALUATION_FORESIGHT_TYPES_H_
 #define PARAAT_COLLECTOR_EVALUATION_FORESIGHT_TYPES_H_
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -10,7 +11,9 @@
 
 namespace paraat {
 
-// size_anomaly: {deviations: 5, min_change: 50%, min_history: 8}, or size_anomaly: off.
+// size_anomaly: {deviations: 5, min_change: 50%, min_history: 8}, or size_anomaly: off; per
+// source (a recovery_point or integrity source of the plan), starting from the plan's:
+//   size_anomaly: {min_change: 50%, per_source: {db-01/logs: {min_change: 90%}, db-01/tmp: off}}
 struct SizeAnomalyPolicy {
   bool enabled = true;
   double deviations = 5;    // robust standard deviations from the baseline's median
@@ -44,9 +47,16 @@ struct CopiesRequirement {
 struct ForesightPolicy {
   absl::Duration forecast_horizon = absl::Hours(24 * 30);
   SizeAnomalyPolicy size_anomaly;
+  std::map<std::string, SizeAnomalyPolicy> size_anomaly_by_source;  // agent/check -> its own thresholds
   EntropyAnomalyPolicy entropy_anomaly;
   std::optional<CopiesRequirement> copies;
   bool operator==(const ForesightPolicy&) const = default;
+
+  // The size anomaly thresholds of source `key`: its own, else the plan's.
+  const SizeAnomalyPolicy& SizeAnomalyFor(const std::string& key) const {
+    auto it = size_anomaly_by_source.find(key);
+    return it == size_anomaly_by_source.end() ? size_anomaly : it->second;
+  }
 };
 
 // Copies of the plan's data counted from its recovery point sources (posture.h).

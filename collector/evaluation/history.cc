@@ -22,19 +22,38 @@ void Insert(std::deque<Sample>* samples, Sample s, size_t max) {
   while (samples->size() > max) samples->pop_front();
 }
 
+bool Passing(const Observation& o) {
+  return o.status == paraat::v1::CHECK_STATUS_OK || o.status == paraat::v1::CHECK_STATUS_WARNING;
+}
+
+bool IsRestoreSample(const Observation& o) {
+  return Passing(o) && o.restore_duration_seconds && o.restore_succeeded.value_or(true);
+}
+
+bool IsBackupSample(const Observation& o) { return Passing(o) && o.backup_bytes; }
+
+absl::Time BackupTime(const Observation& o) { return o.recovery_point.value_or(o.finished); }
+
 }  // namespace
 
+std::string SampleHistorySubject(const std::string& key) { return "samples:" + key; }
+
+bool SourceHistory::AddsSample(const Observation& next, const Observation* previous) {
+  if (IsRestoreSample(next)) return true;
+  if (!IsBackupSample(next)) return false;
+  return previous == nullptr || !IsBackupSample(*previous) || BackupTime(*previous) != BackupTime(next) ||
+         previous->backup_bytes != next.backup_bytes;
+}
+
 void SourceHistory::Add(const Observation& o) {
-  const bool passing = o.status == paraat::v1::CHECK_STATUS_OK || o.status == paraat::v1::CHECK_STATUS_WARNING;
-  if (!passing) return;
-  if (o.restore_duration_seconds && o.restore_succeeded.value_or(true)) {
+  if (!Passing(o)) return;
+  if (IsRestoreSample(o)) {
     Insert(&restores, RestoreSample{o.finished, *o.restore_duration_seconds, o.verified_bytes, o.evidence_seq},
            kMaxRestores);
   }
-  if (o.backup_bytes) {
+  if (IsBackupSample(o)) {
     Insert(&backups,
-           BackupSample{o.recovery_point.value_or(o.finished), *o.backup_bytes, o.backup_files, o.content_entropy_bits,
-                        o.evidence_seq},
+           BackupSample{BackupTime(o), *o.backup_bytes, o.backup_files, o.content_entropy_bits, o.evidence_seq},
            kMaxBackups);
   }
 }

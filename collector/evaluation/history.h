@@ -1,13 +1,15 @@
 // A short history of each source, beside its latest results: the durations of its recent
 // successful restore tests and the sizes of its recent backups. The forecast (forecast.h) and the
-// anomaly detection (anomaly.h) read it; only results the collector received since it started
-// are in it, bounded per source.
+// anomaly detection (anomaly.h) read it. Bounded per source; it survives a restart: each result
+// that adds a sample is also in the store's history of SampleHistorySubject(source), and
+// start-up folds the newest of those back in (collector/ingest/ingest.h).
 #ifndef PARAAT_COLLECTOR_EVALUATION_HISTORY_H_
 #define PARAAT_COLLECTOR_EVALUATION_HISTORY_H_
 
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
 
 #include "absl/time/time.h"
 
@@ -42,7 +44,15 @@ struct SourceHistory {
   // Folds in what `o` says, if anything: a passing restore test with a measured duration, a
   // passing result naming a backup's size. In time order; a backup seen again is not repeated.
   void Add(const Observation& o);
+
+  // Whether `next` adds a sample that `previous` (the source's result before it, null when none
+  // is known) did not: a restore test, or a backup other than the one `previous` reported.
+  static bool AddsSample(const Observation& next, const Observation* previous);
 };
+
+// The store's history subject of the results that added samples to source `key` (agent/check):
+// "samples:agent/check", apart from the source's own history (no plan id or source key has ':').
+std::string SampleHistorySubject(const std::string& key);
 
 }  // namespace paraat
 

@@ -37,6 +37,7 @@ struct Observation {
   std::optional<uint64_t> backup_files;
   std::optional<bool> immutable;
   std::optional<double> content_entropy_bits;
+  std::optional<double> coverage_age_seconds;  // the value "coverage_age" of a rotating verification
   std::string location;  // the check's labels `location` (site) and `media`, for copies kept apart
   std::string media;
 

@@ -186,7 +186,7 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
     }
   }
   ReadLivingPlanKeys(doc, &plan);
-  ParseForesight(doc, &plan.foresight);
+  ParseForesight(doc, &plan);
   doc.Finish();
   if (!errors.empty()) return errors.ToStatus();
   return plan;

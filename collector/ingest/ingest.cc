@@ -18,6 +18,9 @@ namespace {
 // Stored records decoded and folded at a time while restoring: bounded memory however many
 // results came after the last checkpoint.
 constexpr size_t kRestoreSlice = 10000;
+// Sources whose backup and restore history is read back at a time while restoring: at most
+// 64 × 160 records in memory.
+constexpr size_t kSampleSlice = 64;
 // Probes of a store that is down, and of one nothing was written to for this long.
 constexpr absl::Duration kProbeDown = absl::Seconds(1);
 constexpr absl::Duration kProbeIdle = absl::Seconds(5);
@@ -118,8 +121,9 @@ absl::StatusOr<uint64_t> Ingest::Restore() {
   StoredEvidence exercises;
   for (const StoredRecord& r : exercise_records) exercises.Add(r);
   FoldStored(exercises, &changed);
-  LogInfo("restored ", state_->source_count(), " sources (", folded, " results after the checkpoint), ",
-          exercise_records.size(), " exercises, ", agents.size(), " agents from ", store_->Describe());
+  LogInfo("restored ", state_->source_count(), " sources (", folded, " results after the checkpoint, ",
+          restored_samples_, " backups and restore tests in their histories), ", exercise_records.size(),
+          " exercises, ", agents.size(), " agents from ", store_->Describe());
   return read_through;
 }
 
@@ -143,6 +147,8 @@ absl::Status Ingest::RestoreSources(const std::vector<SourceCheckpoint>& rows, s
     }
   }
   records.clear();
+  std::vector<std::pair<std::string, SourceState>> restored;
+  restored.reserve(to - from);
   for (size_t i = from; i < to; ++i) {
     const SourceCheckpoint& r = rows[i];
     SourceState s;
@@ -153,7 +159,40 @@ absl::Status Ingest::RestoreSources(const std::vector<SourceCheckpoint>& rows, s
     if (auto it = obs.find(r.conclusive_seq); it != obs.end()) s.latest_conclusive = it->second;
     if (auto it = obs.find(r.ok_seq); it != obs.end()) s.latest_ok = it->second;
     s.received = FromUnixNs(r.received_ns);
-    if (s.latest) state_->RestoreSource(r.source, std::move(s));
+    if (s.latest) restored.emplace_back(r.source, std::move(s));
+  }
+  obs.clear();
+  PARAAT_RETURN_IF_ERROR(RestoreSamples(&restored));
+  for (auto& [key, s] : restored) state_->RestoreSource(key, std::move(s));
+  return absl::OkStatus();
+}
+
+absl::Status Ingest::RestoreSamples(std::vector<std::pair<std::string, SourceState>>* sources) {
+  constexpr size_t kPerSource = SourceHistory::kMaxBackups + SourceHistory::kMaxRestores;
+  std::vector<uint64_t> seqs;
+  absl::flat_hash_map<uint64_t, size_t> owner;  // seq -> index in `sources`
+  for (size_t from = 0; from < sources->size(); from += kSampleSlice) {
+    const size_t to = std::min(sources->size(), from + kSampleSlice);
+    seqs.clear();
+    owner.clear();
+    for (size_t i = from; i < to; ++i) {
+      PARAAT_ASSIGN_OR_RETURN(std::vector<HistoryEntry> entries,
+                              store_->History(SampleHistorySubject((*sources)[i].first), 0, kPerSource));
+      for (const HistoryEntry& e : entries) {
+        seqs.push_back(e.seq);
+        owner[e.seq] = i;
+      }
+    }
+    std::sort(seqs.begin(), seqs.end());
+    PARAAT_ASSIGN_OR_RETURN(std::vector<StoredRecord> records, store_->Read(seqs));
+    // In seq order: a backup reported again replaces its earlier report, as it did when received.
+    for (const StoredRecord& r : records) {
+      paraat::v1::EvidenceRecord rec;
+      auto it = owner.find(r.seq);
+      if (it == owner.end() || !rec.ParseFromString(r.payload) || !rec.has_result()) continue;
+      (*sources)[it->second].second.history.Add(ObservationFromResult(rec.result().result(), r.seq));
+      ++restored_samples_;
+    }
   }
   return absl::OkStatus();
 }
@@ -342,9 +381,10 @@ void Ingest::MarkHistory(const std::vector<Item*>& items) {
         it->second = s != nullptr && s->latest ? &*s->latest : nullptr;
       }
       const HistoryMarker::Mark mark = history_.Decide(key, next, it->second);
+      PendingRecord& rec = item->group.records[i];
+      if (SourceHistory::AddsSample(next, it->second)) rec.samples = SampleHistorySubject(key);
       it->second = &next;
       if (!mark.marked) continue;
-      PendingRecord& rec = item->group.records[i];
       rec.history = std::move(key);
       rec.history_previous_point_ns = mark.previous_point_ns;
     }

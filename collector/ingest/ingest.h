@@ -146,6 +146,10 @@ class Ingest : public RecordSink {
   void FoldStored(StoredEvidence& evidence, std::vector<std::string>* changed);
   // Restores the checkpoint's sources rows[from, to) with their latest records.
   absl::Status RestoreSources(const std::vector<SourceCheckpoint>& rows, size_t from, size_t to);
+  // Rebuilds the backup and restore history of `sources` (their baselines and forecasts) from the
+  // newest results that added to it (SampleHistorySubject): one history query a source, at most
+  // SourceHistory's bounds of records read, a few sources at a time.
+  absl::Status RestoreSamples(std::vector<std::pair<std::string, SourceState>>* sources);
   void MaybeCheckpoint(bool force);
   void MaybePrune();
   // Pings the store when it is down (every second) or nothing was written for a while.
@@ -157,6 +161,7 @@ class Ingest : public RecordSink {
   CollectorMetrics* metrics_;
   const Clock* clock_;
   const Options options_;
+  size_t restored_samples_ = 0;  // results folded back into the sources' histories at start-up
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

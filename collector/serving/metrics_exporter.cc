@@ -222,6 +222,8 @@ void StateMetrics::RenderChecks(std::string* out) const {
   TextFamily backup_files("paraat_check_backup_files", "Files in the backup behind the check's recovery point");
   TextFamily entropy("paraat_check_backup_entropy",
                      "Sampled entropy of the newest backup's bytes, bits per byte (8: random or encrypted)");
+  TextFamily coverage_age("paraat_check_coverage_age_seconds",
+                          "How long the oldest byte of a rotating verification has gone without being read back");
   static constexpr const char* kStatus[] = {"unspecified", "ok", "warning", "failed", "error"};
 
   std::string l, sl;
@@ -252,9 +254,10 @@ void StateMetrics::RenderChecks(std::string* out) const {
     if (o.backup_bytes) backup_bytes.Add(l, static_cast<double>(*o.backup_bytes));
     if (o.backup_files) backup_files.Add(l, static_cast<double>(*o.backup_files));
     if (o.content_entropy_bits) entropy.Add(l, *o.content_entropy_bits);
+    if (o.coverage_age_seconds) coverage_age.Add(l, *o.coverage_age_seconds);
   });
   for (const TextFamily* f : {&up, &status, &last_run, &duration, &interval, &rp, &lag, &verified, &corrupt, &restore,
-                              &ready, &free, &backup_bytes, &backup_files, &entropy}) {
+                              &ready, &free, &backup_bytes, &backup_files, &entropy, &coverage_age}) {
     f->AppendTo(out);
   }
 }

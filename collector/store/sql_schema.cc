@@ -138,6 +138,11 @@ SqlParams HistoryRow(const PendingRecord& r, uint64_t seq, int64_t) {
   return {SqlValue::Text(subject), SqlValue::Seq(seq), SqlValue::Int(r.history_previous_point_ns)};
 }
 
+SqlParams SampleRow(const PendingRecord& r, uint64_t seq, int64_t) {
+  if (r.samples.empty()) return {};
+  return {SqlValue::Text(r.samples), SqlValue::Seq(seq), SqlValue::Int(0)};
+}
+
 SqlParams PlanRecordRow(const PendingRecord& r, uint64_t seq, int64_t) {
   return {SqlValue::Seq(seq), SqlValue::Text(r.plan_id)};
 }
@@ -226,6 +231,8 @@ const std::vector<SideTable>& SideTables() {
       {RecordType::kIncident, &kHistory, &HistoryRow},
       {RecordType::kPlanChange, &kHistory, &HistoryRow},
       {RecordType::kResult, &kHistory, &HistoryRow},
+      // The results that added a backup or restore sample to their source's history.
+      {RecordType::kResult, &kHistory, &SampleRow},
   };
   return *side;
 }

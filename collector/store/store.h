@@ -34,6 +34,10 @@ struct PendingRecord {
   // recovery point the source reported before it (0: none), the achieved RPO just before it.
   std::string history;
   int64_t history_previous_point_ns = 0;
+  // Results: the subject (SampleHistorySubject, collector/evaluation/history.h) whose history
+  // this result belongs in because it adds a backup or restore sample to its source's history;
+  // start-up rebuilds the baselines and forecasts from the newest of them. Empty for the rest.
+  std::string samples;
 };
 
 // Records committed together. With a dedup key (agent_id non-empty) the whole group is

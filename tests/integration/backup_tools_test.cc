@@ -99,6 +99,69 @@ TEST_F(ResticTest, ReadDataSubsetRotatesUntilEverythingIsRead) {
   EXPECT_EQ(second.facts().integrity(), v1::INTEGRITY_VERIFIED);
   v1::Result third = RunYamlCheck(dir_, Check("    read_data_subset: 50%\n"));
   EXPECT_EQ(Detail(third, "read_data_subset"), "1/2");
+  // Another subset size cuts the packs differently: the rotation starts afresh.
+  v1::Result quarter = RunYamlCheck(dir_, Check("    read_data_subset: 25%\n"));
+  EXPECT_EQ(Detail(quarter, "read_data_subset"), "1/4");
+  EXPECT_DOUBLE_EQ(quarter.facts().coverage(), 0.25);
+}
+
+double Value(const v1::Result& r, const std::string& name) {
+  for (const auto& v : r.values()) {
+    if (v.name() == name) return v.value();
+  }
+  return -1;
+}
+
+// Coverage age: each subset remembers when it last read back intact; the oldest of those is how
+// long the oldest byte has gone unread. The agent's clock is moved on between the real runs.
+TEST_F(ResticTest, CoverageAgeIsTheOldestSubsetsLastIntactRead) {
+  auto config = CheckConfig(dir_, Check("    read_data_subset: 50%\n    verify_within: 30d\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  FakeClock clock(absl::Now());
+  v1::Result first = RunCheck(config->checks[0], &clock, config->state_dir);
+  // Subset 1 read now, subset 2 never: unread since the only snapshot, a moment ago.
+  EXPECT_EQ(first.status(), v1::CHECK_STATUS_OK) << first.message();
+  EXPECT_GE(Value(first, "coverage_age"), 0);
+  EXPECT_LT(Value(first, "coverage_age"), 600);
+  clock.Advance(absl::Hours(24 * 40));
+  v1::Result second = RunCheck(config->checks[0], &clock, config->state_dir);
+  // Subset 2 read now; subset 1 last read 40 days ago.
+  EXPECT_EQ(Detail(second, "read_data_subset"), "2/2");
+  EXPECT_EQ(second.status(), v1::CHECK_STATUS_WARNING) << second.message();
+  EXPECT_THAT(second.message(), HasSubstr("; the oldest byte has not been read back for 40d, longer than "
+                                          "verify_within 30d"));
+  EXPECT_NEAR(Value(second, "coverage_age"), 40 * 86400, 600);
+  clock.Advance(absl::Hours(1));
+  v1::Result third = RunCheck(config->checks[0], &clock, config->state_dir);
+  // Subset 1 read again: the oldest read is subset 2's, an hour ago.
+  EXPECT_EQ(third.status(), v1::CHECK_STATUS_OK) << third.message();
+  EXPECT_NEAR(Value(third, "coverage_age"), 3600, 1);
+
+  // A damaged pack: the subset holding it stays unread intact, its age keeps growing.
+  CorruptLargestFile(dir_ / "repo/data");
+  clock.Advance(absl::Hours(24 * 31));
+  for (int run = 0; run < 2; ++run) {
+    v1::Result r = RunCheck(config->checks[0], &clock, config->state_dir);
+    if (r.status() == v1::CHECK_STATUS_FAILED) {
+      EXPECT_EQ(r.facts().integrity(), v1::INTEGRITY_CORRUPT);
+      EXPECT_EQ(Value(r, "coverage_age"), -1);
+    } else {
+      EXPECT_EQ(r.status(), v1::CHECK_STATUS_WARNING) << r.message();
+      EXPECT_THAT(r.message(), HasSubstr("the oldest byte has not been read back for 31d"));
+    }
+  }
+}
+
+TEST_F(ResticTest, ARotationThatCannotReachEverySubsetInTimeIsAWarning) {
+  v1::Result r = RunYamlCheck(dir_, absl::StrReplaceAll(Check("    read_data_subset: 10%\n    verify_within: 30d\n"),
+                                                        {{"interval: 1h", "interval: 7d"}}));
+  EXPECT_EQ(r.status(), v1::CHECK_STATUS_WARNING) << r.message();
+  EXPECT_THAT(r.message(),
+              HasSubstr("; the rotation reads every byte in 10 runs of 7d (70d), longer than verify_within 30d"));
+  // verify_within bounds a rotation: without read_data_subset it is a config error.
+  auto config = CheckConfig(dir_, Check("    verify_within: 30d\n"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("verify_within: bounds a rotation"));
 }
 
 TEST_F(ResticTest, FlippedBytesInAPackAreCorrupt) {

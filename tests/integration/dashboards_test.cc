@@ -92,6 +92,8 @@ sources:
       absl::StrCat("agent: {id: db-01}\ncollector: {address: ", collector->address(),
                    "}\nspool: {dir: spool}\nchecks:\n"
                    "  - {id: dump, kind: file_backup, interval: 1s, path: backups/*.dump, checksum: sidecar}\n"
+                   "  - {id: dump-rotation, kind: file_backup, interval: 1s, path: backups/*.dump, checksum: "
+                   "sidecar, verify: all, verify_fraction: 50%}\n"
                    "  - {id: missing, kind: file_backup, interval: 1s, path: nowhere/*.dump}\n"
                    "  - {id: drill, kind: restore_test, interval: 2s, command: [cp, ",
                    dir / "backups/db.dump",
@@ -156,6 +158,13 @@ sources:
   }
   EXPECT_GE(panels, 25);
   EXPECT_GE(queries, 40);
+  // Prometheus' own linter accepts the exposition with every family the panels draw on.
+  auto metrics = HttpGet(collector->metrics_url());
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(*metrics,
+              ::testing::HasSubstr("paraat_check_coverage_age_seconds{agent=\"db-01\",check=\"dump-rotation\""));
+  RunResult lint = RunCommand({"promtool", "check", "metrics"}, absl::Seconds(30), *metrics);
+  EXPECT_EQ(lint.exit_code, 0) << lint.output;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // file_backup over a series of real backup files; the real collector forecasts the RTO breach
 // before any run exceeds the RTO, and finds the backup that is a tenth of its usual size.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +43,22 @@ std::map<std::string, PlanStatus> States(const CollectorProcess& collector) {
   return out;
 }
 
+// Agent `id`'s config `name` in `dir`: a restore drill where each run restores one more second of
+// data than the one before.
+void WriteDrillAgent(const TempDir& dir, const std::string& name, const std::string& id, const std::string& address) {
+  WriteFileOrDie(dir / name, absl::StrCat("agent: {id: ", id, "}\ncollector: {address: ", address,
+                                          "}\nspool: {dir: spool-", id, R"(}
+checks:
+  - id: drill
+    kind: restore_test
+    interval: 24h
+    timeout: 1m
+    command: [sh, -c, 'n=$(($(cat )",
+                                          dir / "runs", R"( 2>/dev/null || echo 0) + 1)); echo $n > )", dir / "runs",
+                                          R"(; sleep $n; echo restored > {scratch}/db']
+)"));
+}
+
 TEST(Foresight, GrowingRestoreDrillTurnsAtRiskBeforeItExceedsTheRto) {
   TempDir dir;
   WriteFileOrDie(dir / "plans/growing.yaml",
@@ -49,19 +66,7 @@ TEST(Foresight, GrowingRestoreDrillTurnsAtRiskBeforeItExceedsTheRto) {
                  "sources:\n  restore_test: [t1/drill]\n");
   auto collector = StartCollector(dir.path(), dir / "plans");
   ASSERT_TRUE(collector.ok()) << collector.status();
-  // Each run restores one more second of data than the one before.
-  WriteFileOrDie(dir / "agent.yaml", absl::StrCat("agent: {id: t1}\ncollector: {address: ", collector->address(),
-                                                  R"(}
-spool: {dir: spool}
-checks:
-  - id: drill
-    kind: restore_test
-    interval: 24h
-    timeout: 1m
-    command: [sh, -c, 'n=$(($(cat )",
-                                                  dir / "runs", R"( 2>/dev/null || echo 0) + 1)); echo $n > )",
-                                                  dir / "runs", R"(; sleep $n; echo restored > {scratch}/db']
-)"));
+  WriteDrillAgent(dir, "agent.yaml", "t1", collector->address());
   double longest = 0;
   std::map<std::string, PlanStatus> s;
   int runs = 0;
@@ -133,6 +138,75 @@ TEST(Foresight, BackupATenthOfItsUsualSizeIsAnAnomaly) {
   EXPECT_EQ(s["files"].state, "at_risk") << s["files"].texts;
   EXPECT_EQ(s["files"].codes, "backup_size_anomaly ");
   EXPECT_THAT(s["files"].texts, HasSubstr("t1/dumps: newest backup ("));
+  EXPECT_THAT(s["files"].texts, HasSubstr(") is 100.0 KiB, 10% of the usual 1.0 MiB"));
+}
+
+// A collector restart forgets nothing of the foresight: the history each source's baseline and
+// forecast stand on is rebuilt from the stored results. Restore drills grow until the forecast
+// turns the plan at_risk, eleven nightly dumps build a baseline; after a restart the forecast
+// stands at once, and the twelfth dump, a tenth of the usual size, is an anomaly.
+TEST(Foresight, BaselinesAndForecastsSurviveACollectorRestart) {
+  TempDir dir;
+  WriteFileOrDie(dir / "plans/growing.yaml",
+                 "id: growing\nname: Growing\nobjectives: {rpo: 1h, rto: 30s}\nsources:\n  restore_test: [t2/drill]\n");
+  WriteFileOrDie(dir / "plans/files.yaml",
+                 "id: files\nname: Files\nobjectives: {rpo: 30d, rto: 4h}\naccept_unevidenced: {rto: \"not what this "
+                 "test is about\"}\nsources:\n  recovery_point: [t1/dumps]\n");
+  auto collector = StartCollector(dir.path(), dir / "plans");
+  ASSERT_TRUE(collector.ok()) << collector.status();
+  auto dumps_agent = [&] {
+    WriteFileOrDie(dir / "dumps.yaml", absl::StrCat("agent: {id: t1}\ncollector: {address: ", collector->address(),
+                                                    "}\nspool: {dir: spool-t1}\nchecks:\n"
+                                                    "  - {id: dumps, kind: file_backup, interval: 1h, path: ",
+                                                    dir / "backups", "/*.dump}\n"));
+  };
+  auto run = [&](const std::string& config) {
+    RunResult once = RunCommand({AgentBin(), "--config", dir / config, "--once"}, absl::Seconds(120));
+    ASSERT_EQ(once.exit_code, 0) << once.output;
+  };
+  dumps_agent();
+  const absl::Time start = absl::Now() - absl::Hours(24 * 12);
+  for (int d = 0; d < 11; ++d) {
+    WriteBackupAt(dir / absl::StrCat("backups/db-", d + 10, ".dump"), (1 << 20) + d * 4096,
+                  start + d * absl::Hours(24));
+    run("dumps.yaml");
+  }
+  WriteDrillAgent(dir, "drill.yaml", "t2", collector->address());
+  std::map<std::string, PlanStatus> s;
+  auto wait_at_risk = [&](const std::string& plan, absl::Duration timeout) {
+    WaitFor(
+        [&] {
+          s = States(*collector);
+          return s[plan].state == "at_risk";
+        },
+        timeout);
+  };
+  int drills = 0;
+  for (; drills < 6 && s["growing"].state != "at_risk"; ++drills) {
+    run("drill.yaml");
+    wait_at_risk("growing", absl::Seconds(drills < 3 ? 2 : 10));
+  }
+  ASSERT_EQ(s["growing"].state, "at_risk") << s["growing"].texts;
+  ASSERT_EQ(s["files"].state, "ready") << s["files"].texts;
+
+  collector->process->Signal(SIGTERM);
+  ASSERT_EQ(collector->process->Wait(absl::Seconds(30)), 0);
+  collector = StartCollector(dir.path(), dir / "plans", "", 0, "collector-2.log");
+  ASSERT_TRUE(collector.ok()) << collector.status();
+  EXPECT_THAT(collector->process->WaitForLog("backups and restore tests in their histories", absl::Seconds(20)),
+              HasSubstr(absl::StrCat("(0 results after the checkpoint, ", 11 + drills,
+                                     " backups and restore tests in their histories)")));
+  // No new run: the forecast stands on the restored history.
+  wait_at_risk("growing", absl::Seconds(10));
+  EXPECT_EQ(s["growing"].state, "at_risk") << s["growing"].texts;
+  EXPECT_EQ(s["growing"].codes, "rto_forecast ");
+  // The twelfth dump, held against the eleven received before the restart.
+  dumps_agent();
+  WriteBackupAt(dir / "backups/db-21.dump", 100 << 10, start + 11 * absl::Hours(24));
+  run("dumps.yaml");
+  wait_at_risk("files", absl::Seconds(10));
+  EXPECT_EQ(s["files"].state, "at_risk") << s["files"].texts;
+  EXPECT_EQ(s["files"].codes, "backup_size_anomaly ");
   EXPECT_THAT(s["files"].texts, HasSubstr(") is 100.0 KiB, 10% of the usual 1.0 MiB"));
 }
 

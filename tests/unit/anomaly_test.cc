@@ -7,6 +7,7 @@
 #include <iostream>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "collector/evaluation/evaluator.h"
 #include "collector/evaluation/plan.h"
 #include "gmock/gmock.h"
@@ -133,14 +134,8 @@ class OneSource : public EvidenceView {
   SourceState state;
 };
 
-TEST(SizeAnomalyEvaluation, PlanTurnsAtRiskAndThresholdsAreThePlans) {
-  auto plan = ParsePlan(
-      "id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\naccept_unevidenced: {rto: \"not what these cases "
-      "test\"}\nsources: {recovery_point: [db/dump]}\n",
-      "p.yaml");
-  ASSERT_TRUE(plan.ok()) << plan.status();
-  OneSource evidence;
-  absl::Time now;
+// Twelve daily backups of about 4 GiB, the newest 400 MiB; `now` is when the newest was checked.
+void ShrinkingBackups(OneSource* evidence, absl::Time* now) {
   for (int d = 0; d < 12; ++d) {
     Observation o;
     o.status = v1::CHECK_STATUS_OK;
@@ -150,9 +145,20 @@ TEST(SizeAnomalyEvaluation, PlanTurnsAtRiskAndThresholdsAreThePlans) {
     o.recovery_point = kSunday + d * kDay;
     o.backup_bytes = d == 11 ? uint64_t{400} << 20 : (uint64_t{4} << 30) + d * (uint64_t{1} << 20);
     o.backup_files = 1;
-    evidence.state.Add(o, o.finished);
-    now = o.finished;
+    evidence->state.Add(o, o.finished);
+    *now = o.finished;
   }
+}
+
+TEST(SizeAnomalyEvaluation, PlanTurnsAtRiskAndThresholdsAreThePlans) {
+  auto plan = ParsePlan(
+      "id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\naccept_unevidenced: {rto: \"not what these cases "
+      "test\"}\nsources: {recovery_point: [db/dump]}\n",
+      "p.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  OneSource evidence;
+  absl::Time now;
+  ShrinkingBackups(&evidence, &now);
   Evaluation e = Evaluate(*plan, evidence, now);
   EXPECT_EQ(e.state, v1::PLAN_STATE_AT_RISK);
   ASSERT_TRUE(e.HasReason("backup_size_anomaly"));
@@ -178,6 +184,88 @@ TEST(SizeAnomalyEvaluation, PlanTurnsAtRiskAndThresholdsAreThePlans) {
       "p.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("p.yaml:5: size_anomaly.deviations:"));
+}
+
+// size_anomaly.per_source: a source's own thresholds, starting from the plan's.
+absl::StatusOr<Plan> PlanWithSizeAnomaly(const std::string& size_anomaly) {
+  return ParsePlan(absl::StrCat("id: p\nname: P\nobjectives: {rpo: 2d, rto: 4h}\n"
+                                "accept_unevidenced: {rto: \"not what these cases test\"}\n"
+                                "sources:\n  recovery_point: [db/dump]\n",
+                                size_anomaly),
+                   "p.yaml");
+}
+
+TEST(SizeAnomalyEvaluation, ASourceMayHaveItsOwnThresholds) {
+  OneSource evidence;
+  absl::Time now;
+  ShrinkingBackups(&evidence, &now);
+  // The plan is lenient, the source strict: the source's thresholds count.
+  auto strict = PlanWithSizeAnomaly(
+      "size_anomaly:\n  min_change: 95%\n  per_source:\n    db/dump: {min_change: 50%, min_history: 4}\n");
+  ASSERT_TRUE(strict.ok()) << strict.status();
+  EXPECT_EQ(strict->foresight.SizeAnomalyFor("db/dump").min_history, 4u);
+  EXPECT_EQ(strict->foresight.SizeAnomalyFor("db/dump").deviations, 5);  // the plan's (the default)
+  EXPECT_EQ(strict->foresight.SizeAnomalyFor("db/other").min_change, 0.95);
+  Evaluation e = Evaluate(*strict, evidence, now);
+  EXPECT_EQ(e.state, v1::PLAN_STATE_AT_RISK);
+  EXPECT_TRUE(e.HasReason("backup_size_anomaly"));
+  // The plan's default thresholds, the source off.
+  auto off = PlanWithSizeAnomaly("size_anomaly:\n  per_source:\n    db/dump: off\n");
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(Evaluate(*off, evidence, now).state, v1::PLAN_STATE_READY);
+
+  // Mistakes name the line and the key.
+  auto bad = PlanWithSizeAnomaly(
+      "  restore_test: [db/drill]\nsize_anomaly:\n  per_source:\n    db/drill: off\n"
+      "    db/dump: {deviations: 0, loud: true}\n");
+  ASSERT_FALSE(bad.ok());
+  const std::string message(bad.status().message());
+  EXPECT_THAT(message, HasSubstr("p.yaml:10: size_anomaly.per_source.db/drill: is not a recovery_point or integrity "
+                                 "source of this plan"));
+  EXPECT_THAT(message, HasSubstr("p.yaml:11: size_anomaly.per_source.db/dump.deviations:"));
+  EXPECT_THAT(message, HasSubstr("p.yaml:11: size_anomaly.per_source.db/dump.loud:"));
+  bad = PlanWithSizeAnomaly("size_anomaly:\n  per_source:\n    db/dump: loud\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("p.yaml:9: size_anomaly.per_source.db/dump: write off, or the "
+                                                "thresholds"));
+  bad = PlanWithSizeAnomaly("size_anomaly:\n  per_source: [db/dump]\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("p.yaml:8: size_anomaly.per_source: write the plan's backup sources"));
+}
+
+}  // namespace
+}  // namespace paraat
+
+namespace paraat {
+namespace {
+
+// Which results go into a source's sample history (kept in the store, folded back at start-up):
+// a new backup or a restore test, not the same backup reported again.
+TEST(SampleHistory, OnlyResultsThatAddASampleAreMarked) {
+  Observation backup;
+  backup.status = v1::CHECK_STATUS_OK;
+  backup.recovery_point = absl::FromUnixSeconds(1000);
+  backup.backup_bytes = 4096;
+  EXPECT_TRUE(SourceHistory::AddsSample(backup, nullptr));
+  Observation again = backup;
+  EXPECT_FALSE(SourceHistory::AddsSample(again, &backup));
+  again.backup_bytes = 8192;  // the same backup, grown since
+  EXPECT_TRUE(SourceHistory::AddsSample(again, &backup));
+  Observation next = backup;
+  next.recovery_point = absl::FromUnixSeconds(2000);
+  EXPECT_TRUE(SourceHistory::AddsSample(next, &backup));
+  Observation failed = next;
+  failed.status = v1::CHECK_STATUS_FAILED;
+  EXPECT_FALSE(SourceHistory::AddsSample(failed, &backup));
+  EXPECT_TRUE(SourceHistory::AddsSample(next, &failed));  // after a failure, a passing one counts again
+
+  Observation restore;
+  restore.status = v1::CHECK_STATUS_OK;
+  restore.restore_duration_seconds = 12;
+  EXPECT_TRUE(SourceHistory::AddsSample(restore, &restore));
+  restore.restore_succeeded = false;
+  EXPECT_FALSE(SourceHistory::AddsSample(restore, nullptr));
+  EXPECT_EQ(SampleHistorySubject("db-01/dump"), "samples:db-01/dump");
 }
 
 }  // namespace

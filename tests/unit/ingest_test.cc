@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <future>
+#include <iostream>
 #include <mutex>
 
 #include "collector/store/sqlite_store.h"
@@ -214,6 +215,49 @@ TEST_F(IngestTest, ARestartRestoresAtMostTheNewestSourcesOfAnAgent) {
   EXPECT_EQ(restored.Source("a/x0")->latest->evidence_seq, 9u);
   EXPECT_NE(restored.Source("a/x1"), nullptr);
   EXPECT_EQ(restored.Source("a/x3"), nullptr);
+}
+
+// The backup history behind the size and entropy baselines comes back after a restart, bounded:
+// 300 sources with 200 nightly backups each (60,000 results), of which each source keeps its
+// newest 128 (SourceHistory::kMaxBackups); the time the rebuild takes is printed.
+TEST_F(IngestTest, ARestartRebuildsEachSourcesBackupHistoryBounded) {
+  constexpr int kSources = 300, kNights = 200;
+  ingest_->Start();
+  absl::Status status;
+  for (int night = 0; night < kNights; ++night) {
+    std::promise<WriteGroup> acked;
+    auto item = Batch(night + 1, kSources, &acked, &status);
+    for (int i = 0; i < kSources; ++i) {
+      v1::EvidenceRecord rec;
+      ASSERT_TRUE(rec.ParseFromString(item->group.records[i].payload));
+      v1::Result* r = rec.mutable_result()->mutable_result();
+      r->set_kind("file_backup");
+      r->mutable_facts()->set_recovery_point_unix_ns(absl::ToUnixNanos(clock_.Now()));
+      r->mutable_facts()->set_backup_bytes((uint64_t{1} << 30) + night);
+      rec.SerializeToString(&item->group.records[i].payload);
+      item->results[i].obs = ObservationFromResult(*r, 0);
+    }
+    ingest_->Submit(std::move(item));
+    acked.get_future().wait();
+    ASSERT_TRUE(status.ok()) << status;
+    clock_.Advance(absl::Hours(24));
+  }
+  ingest_->Stop();
+
+  EvidenceState restored;
+  AgentRegistry agents;
+  Ingest again(&store_, &restored, &agents, &metrics_, &clock_, {});
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(again.Restore().ok());
+  const absl::Duration took = absl::Now() - start;
+  std::cout << "restored the backup history of " << kSources << " sources (" << kSources * kNights
+            << " results stored) in " << took << "\n";
+  ASSERT_EQ(restored.source_count(), static_cast<size_t>(kSources));
+  const SourceState* s = restored.Source("a/x7");
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(s->history.backups.size(), SourceHistory::kMaxBackups);
+  EXPECT_EQ(s->history.backups.back().bytes, (uint64_t{1} << 30) + kNights - 1);  // the newest
+  EXPECT_EQ(s->history.backups.front().bytes, (uint64_t{1} << 30) + kNights - SourceHistory::kMaxBackups);
 }
 
 TEST_F(IngestTest, CheckpointsFollowMonotonicTimeNotTheWallClock) {

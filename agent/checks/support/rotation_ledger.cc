@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
+#include "common/units.h"
+
 namespace paraat {
 
 int64_t RotationLedger::WindowFor(double fraction) {
@@ -50,6 +53,14 @@ bool RotationLedger::LastReadDamaged(const std::string& key) const {
   return e && !e->value("ok", true);
 }
 
+std::optional<absl::Time> RotationLedger::ReadIntactAt(const std::string& key) const {
+  const nlohmann::json* e = Find(key);
+  if (e == nullptr || !e->value("ok", false)) return std::nullopt;
+  const auto at = e->find("at");
+  if (at == e->end() || !at->is_number_integer()) return std::nullopt;
+  return absl::FromUnixSeconds(at->get<int64_t>());
+}
+
 double RotationLedger::Coverage(const std::vector<Item>& items) const {
   double total = 0, covered = 0;
   for (const Item& item : items) {
@@ -65,6 +76,20 @@ void RotationLedger::Retain(const std::set<std::string>& keys) {
     if (keys.count(key)) kept[key] = entry;
   }
   state_[items_] = std::move(kept);
+}
+
+std::string CoverageAgeProblem(absl::Duration age, int64_t runs, absl::Duration interval, absl::Duration within) {
+  if (within <= absl::ZeroDuration()) return "";
+  const absl::Duration reach = interval * runs;
+  if (reach > within) {
+    return absl::StrCat("the rotation reads every byte in ", runs, " runs of ", HumanDuration(interval), " (",
+                        HumanDuration(reach), "), longer than verify_within ", HumanDuration(within));
+  }
+  if (age > within) {
+    return absl::StrCat("the oldest byte has not been read back for ", HumanDuration(age),
+                        ", longer than verify_within ", HumanDuration(within));
+  }
+  return "";
 }
 
 }  // namespace paraat

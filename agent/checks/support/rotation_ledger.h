@@ -13,10 +13,12 @@
 #define PARAAT_AGENT_CHECKS_SUPPORT_ROTATION_LEDGER_H_
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
 namespace paraat {
@@ -44,6 +46,9 @@ class RotationLedger {
   bool IntactWithinWindow(const std::string& key) const;
   // Last read back damaged.
   bool LastReadDamaged(const std::string& key) const;
+  // When `key` was last read back intact, if its last read was intact and dated (facts "at",
+  // Unix seconds, as Record was given them).
+  std::optional<absl::Time> ReadIntactAt(const std::string& key) const;
 
   struct Item {
     std::string key;
@@ -66,6 +71,13 @@ class RotationLedger {
   const int64_t window_;
   int64_t run_;
 };
+
+// What `verify_within` says of a rotation (coverage age): "" when `within` is zero or the rotation
+// keeps to it; else why not, to append to the result's message: the rotation needs `runs` runs of
+// `interval` to read every byte, longer than `within` ("the rotation reads every byte in 10 runs
+// of 7d (70d), longer than verify_within 30d"), or the oldest byte has gone `age` unread ("the
+// oldest byte has not been read back for 40d, longer than verify_within 30d").
+std::string CoverageAgeProblem(absl::Duration age, int64_t runs, absl::Duration interval, absl::Duration within);
 
 }  // namespace paraat
 
