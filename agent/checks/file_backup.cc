@@ -442,9 +442,8 @@ void FileBackupCheck::RunSet(const CheckContext& ctx, const std::vector<VerifyIt
 }
 
 void FileBackupCheck::WarnCoverageAge(absl::Duration age, paraat::v1::Result* r) const {
-  const std::string problem = CoverageAgeProblem(age, RotationLedger::WindowFor(options_.verify_fraction),
-                                                 options_.interval, options_.verify_within);
-  if (!problem.empty()) Warn(r, absl::StrCat(r->message(), "; ", problem));
+  ApplyVerifyWithin(age, RotationLedger::WindowFor(options_.verify_fraction), options_.interval, options_.verify_within,
+                    r);
 }
 
 }  // namespace paraat

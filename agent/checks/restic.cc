@@ -220,8 +220,7 @@ void ResticCheck::CheckIntegrity(const CheckContext& ctx, ToolSession* tool, con
   AddDetail(r, "read_data_subset", absl::StrCat(n, "/", subsets));
   Ok(r, absl::StrFormat("%s; check passed, data subset %d/%d read back (%.0f%% of the data within the rotation)",
                         summary, n, subsets, coverage * 100));
-  const std::string problem = CoverageAgeProblem(age, subsets, options_.interval, options_.verify_within);
-  if (!problem.empty()) Warn(r, absl::StrCat(r->message(), "; ", problem));
+  ApplyVerifyWithin(age, subsets, options_.interval, options_.verify_within, r);
   (void)SaveCheckState(ctx.state_dir, ledger.state(), "restic.json");
 }
 

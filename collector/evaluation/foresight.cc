@@ -120,8 +120,29 @@ void EvaluateRestoreForecast(const Plan& plan, const EvidenceView& evidence, abs
                                              HumanDuration(plan.foresight.forecast_horizon), " forecast horizon")});
 }
 
+// A rotating verification that misses its check's verify_within: the rotation cannot read every
+// byte in time, or the oldest byte has gone unread longer. Judged on the latest result that ran.
+void EvaluateCoverageAge(const std::string& key, const SourceState& s, std::vector<Reason>* out) {
+  if (!s.latest_ok) return;
+  const Observation& o = *s.latest_ok;
+  if (!o.verify_within_seconds || *o.verify_within_seconds <= 0) return;
+  const absl::Duration within = absl::Seconds(*o.verify_within_seconds);
+  std::string text;
+  if (o.coverage_reach_seconds && absl::Seconds(*o.coverage_reach_seconds) > within) {
+    text = absl::StrCat("the rotation needs ", HumanDuration(absl::Seconds(*o.coverage_reach_seconds)),
+                        " to read every byte back, longer than verify_within ", HumanDuration(within));
+  } else if (o.coverage_age_seconds && absl::Seconds(*o.coverage_age_seconds) > within) {
+    text = absl::StrCat("the oldest byte has not been read back for ",
+                        HumanDuration(absl::Seconds(*o.coverage_age_seconds)), ", longer than verify_within ",
+                        HumanDuration(within));
+  }
+  if (!text.empty()) {
+    out->push_back(Reason{"coverage_age_exceeded", paraat::v1::PLAN_STATE_AT_RISK, key, absl::StrCat(key, ": ", text)});
+  }
+}
+
 // Each backup source once (recovery point and integrity roles): its newest backup's size and
-// content entropy against its baseline.
+// content entropy against its baseline, and its rotation's coverage age.
 void EvaluateSizeAnomalies(const Plan& plan, const EvidenceView& evidence, Evaluation* out) {
   std::vector<const std::string*> done;
   for (Role role : {Role::kRecoveryPoint, Role::kIntegrity}) {
@@ -142,6 +163,7 @@ void EvaluateSizeAnomalies(const Plan& plan, const EvidenceView& evidence, Evalu
         out->reasons.push_back(Reason{"backup_entropy_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
                                       absl::StrCat(key, ": ", DescribeEntropyAnomaly(*e))});
       }
+      EvaluateCoverageAge(key, *s, &out->reasons);
     }
   }
 }

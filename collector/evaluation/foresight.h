@@ -8,6 +8,8 @@
 //                          smaller or larger than its earlier ones (anomaly.h)
 //   backup_entropy_anomaly  at_risk  the newest backup of such a source is near-random where its
 //                          earlier ones were compressible (entropy_anomaly.h)
+//   coverage_age_exceeded  at_risk  such a source's rotating verification misses its check's
+//                          verify_within: it cannot read every byte back in time, or has not
 //   copies_insufficient  not_ready  fewer copies, off-site, immutable copies or media than the
 //                          plan's `copies` asks (posture.h)
 #ifndef PARAAT_COLLECTOR_EVALUATION_FORESIGHT_H_

@@ -28,7 +28,10 @@ Observation ObservationFromResult(const paraat::v1::Result& r, uint64_t evidence
   if (f.has_content_entropy_bits()) o.content_entropy_bits = f.content_entropy_bits();
   // A rotating verification's coverage age (file_backup, restic) is a measured value, seconds.
   for (const auto& v : r.values()) {
-    if (v.name() == "coverage_age" && v.unit() == "s") o.coverage_age_seconds = v.value();
+    if (v.unit() != "s") continue;
+    if (v.name() == "coverage_age") o.coverage_age_seconds = v.value();
+    if (v.name() == "verify_within") o.verify_within_seconds = v.value();
+    if (v.name() == "coverage_reach") o.coverage_reach_seconds = v.value();
   }
   for (const auto& l : r.labels()) {
     if (l.name() == "location") o.location = l.value();

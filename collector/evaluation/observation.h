@@ -38,6 +38,8 @@ struct Observation {
   std::optional<bool> immutable;
   std::optional<double> content_entropy_bits;
   std::optional<double> coverage_age_seconds;  // the value "coverage_age" of a rotating verification
+  // With the check's verify_within: that bound, and how long the rotation needs to read every byte.
+  std::optional<double> verify_within_seconds, coverage_reach_seconds;
   std::string location;  // the check's labels `location` (site) and `media`, for copies kept apart
   std::string media;
 

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <map>
 #include <set>
 
 #include "common/yaml_reader.h"
@@ -364,6 +365,11 @@ TEST(FileBackupCoverageAge, ARotationThatCannotReachEveryByteInTimeIsAWarning) {
   EXPECT_EQ(r.status(), v1::CHECK_STATUS_WARNING) << r.message();
   EXPECT_THAT(r.message(),
               HasSubstr("; the rotation reads every byte in 10 runs of 7d (70d), longer than verify_within 30d"));
+  // The bound and the reach travel with the result, for the plan's coverage_age_exceeded.
+  std::map<std::string, double> values;
+  for (const auto& v : r.values()) values[v.name()] = v.value();
+  EXPECT_EQ(values["verify_within"], 30 * 86400);
+  EXPECT_EQ(values["coverage_reach"], 70 * 86400);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Copies kept apart (3-2-1-1-0), counted from the plan's recovery point sources: usable copies,
-// off-site by the `location` label, immutable as the agent verified, distinct media.
+// off-site by the `location` label, immutable as the agent verified, distinct media; and the
+// coverage age of a source's rotating verification against its check's verify_within.
 #include "collector/evaluation/posture.h"
 
 #include "gmock/gmock.h"
@@ -30,6 +31,18 @@ class Sources : public EvidenceView {
     o.immutable = immutable;
     o.location = location;
     o.media = media;
+    states[key].Add(o, o.finished);
+  }
+  // A rotating verification's latest result: its coverage age, reach and verify_within (0: unset).
+  void Rotation(const std::string& key, absl::Duration age, absl::Duration reach, absl::Duration within) {
+    Copy(key, "ams", "disk", false, v1::CHECK_STATUS_WARNING);
+    Observation o = *states[key].latest;
+    o.coverage_age_seconds = absl::ToDoubleSeconds(age);
+    if (within > absl::ZeroDuration()) {
+      o.verify_within_seconds = absl::ToDoubleSeconds(within);
+      o.coverage_reach_seconds = absl::ToDoubleSeconds(reach);
+    }
+    o.finished += absl::Seconds(1);
     states[key].Add(o, o.finished);
   }
   std::map<std::string, SourceState> states;
@@ -94,6 +107,35 @@ TEST(Copies, CountedWithoutARequirementAndBadKeysAreErrors) {
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("p.yaml:5: copies.min:"));
   EXPECT_THAT(bad.status().message(), HasSubstr("copies.offline"));
+}
+
+TEST(CoverageAge, ARotationMissingItsVerifyWithinPutsThePlanAtRisk) {
+  auto plan = PlanWith("");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  Sources s;
+  s.Copy("b/offsite", "rtm", "disk", false);
+  s.Copy("c/vault", "rtm", "tape", false);
+  // Within its bound: nothing to say.
+  s.Rotation("a/local", absl::Hours(24 * 20), absl::Hours(24 * 10), absl::Hours(24 * 30));
+  Evaluation e = Evaluate(*plan, s, kNow);
+  EXPECT_FALSE(e.HasReason("coverage_age_exceeded"));
+  EXPECT_EQ(e.state, v1::PLAN_STATE_READY) << e.reasons[0].text;
+  // The oldest byte unread for 40 days, against 30.
+  s.Rotation("a/local", absl::Hours(24 * 40), absl::Hours(24 * 10), absl::Hours(24 * 30));
+  e = Evaluate(*plan, s, kNow);
+  EXPECT_EQ(e.state, v1::PLAN_STATE_AT_RISK);
+  ASSERT_TRUE(e.HasReason("coverage_age_exceeded"));
+  EXPECT_EQ(e.reasons[0].text,
+            "a/local: the oldest byte has not been read back for 40d, longer than verify_within 30d");
+  // A rotation that cannot reach every byte in time says so first, whatever the age.
+  s.Rotation("a/local", absl::Hours(1), absl::Hours(24 * 70), absl::Hours(24 * 30));
+  e = Evaluate(*plan, s, kNow);
+  ASSERT_TRUE(e.HasReason("coverage_age_exceeded"));
+  EXPECT_EQ(e.reasons[0].text,
+            "a/local: the rotation needs 70d to read every byte back, longer than verify_within 30d");
+  // Without verify_within the age is only a measurement.
+  s.Rotation("a/local", absl::Hours(24 * 400), absl::ZeroDuration(), absl::ZeroDuration());
+  EXPECT_FALSE(Evaluate(*plan, s, kNow).HasReason("coverage_age_exceeded"));
 }
 
 }  // namespace

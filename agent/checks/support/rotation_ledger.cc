@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "agent/check.h"
 #include "common/units.h"
 
 namespace paraat {
@@ -90,6 +91,15 @@ std::string CoverageAgeProblem(absl::Duration age, int64_t runs, absl::Duration 
                         ", longer than verify_within ", HumanDuration(within));
   }
   return "";
+}
+
+void ApplyVerifyWithin(absl::Duration age, int64_t runs, absl::Duration interval, absl::Duration within,
+                       paraat::v1::Result* r) {
+  if (within <= absl::ZeroDuration()) return;
+  AddValue(r, "verify_within", absl::ToDoubleSeconds(within), "s");
+  AddValue(r, "coverage_reach", absl::ToDoubleSeconds(interval * runs), "s");
+  const std::string problem = CoverageAgeProblem(age, runs, interval, within);
+  if (!problem.empty()) Warn(r, absl::StrCat(r->message(), "; ", problem));
 }
 
 }  // namespace paraat

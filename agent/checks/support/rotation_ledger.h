@@ -20,6 +20,7 @@
 
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "paraat/v1/result.pb.h"
 
 namespace paraat {
 
@@ -78,6 +79,13 @@ class RotationLedger {
 // of 7d (70d), longer than verify_within 30d"), or the oldest byte has gone `age` unread ("the
 // oldest byte has not been read back for 40d, longer than verify_within 30d").
 std::string CoverageAgeProblem(absl::Duration age, int64_t runs, absl::Duration interval, absl::Duration within);
+
+// Applies `verify_within` to a rotation's result `r`: when `within` is set, the values
+// verify_within and coverage_reach (interval * runs, seconds; the collector's
+// coverage_age_exceeded reason reads them beside coverage_age) and, when CoverageAgeProblem finds
+// one, a warning that appends it to the message.
+void ApplyVerifyWithin(absl::Duration age, int64_t runs, absl::Duration interval, absl::Duration within,
+                       paraat::v1::Result* r);
 
 }  // namespace paraat
 
