@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/detail.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
@@ -88,10 +89,17 @@ std::string AcceptedNote(const paraat::v1::PlanStatus& s) {
 }
 
 std::string ReasonText(const paraat::v1::Reason& r, const Localizer& l) {
+  if (l.lang() == Lang::kEn) return r.text();
+  if (!r.detail().key().empty()) return RenderDetail(FromProto(r.detail()), l, DetailStyle::kTerminal);
   const std::string* words = l.Find(absl::StrCat("reason.", r.code()));
-  if (l.lang() == Lang::kEn || words == nullptr) return r.text();
+  if (words == nullptr) return r.text();
   if (r.source().empty()) return *words;
   return l.F("reason.with_source", {{"reason", *words}, {"source", r.source()}});
+}
+
+std::string ReasonPageText(const paraat::v1::Reason& r, const Localizer& l) {
+  if (!r.detail().key().empty()) return RenderDetail(FromProto(r.detail()), l, DetailStyle::kPage);
+  return ReasonText(r, l);
 }
 
 std::string MainReason(const paraat::v1::PlanStatus& s, const Localizer& l) {

@@ -29,13 +29,17 @@ std::string MainReason(const paraat::v1::PlanStatus& s);
 
 // The same in `l`'s language. A state word for people ("not_ready" / "niet gereed"); durations
 // compact ("4h30m" / "4u30m"). A reason in English is the evaluator's text; in another language
-// the catalogue's words for its code, with its source.
+// its detail (common/detail.h) in `l`'s zone, or for a record from before details the
+// catalogue's words for its code, with its source.
 std::string StateWord(paraat::v1::PlanState state, const Localizer& l);
 std::string RpoCell(const paraat::v1::PlanStatus& s, const Localizer& l);
 std::string RestoreCell(const paraat::v1::PlanStatus& s, absl::Time now, const Localizer& l);
 std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now, const Localizer& l);
 std::string MainReason(const paraat::v1::PlanStatus& s, const Localizer& l);
 std::string ReasonText(const paraat::v1::Reason& r, const Localizer& l);
+// A reason for a page (the console, the HTML report): its detail in `l`'s language and zone,
+// durations spelled out ("4 h 30 min"), in English too; ReasonText when it has no detail.
+std::string ReasonPageText(const paraat::v1::Reason& r, const Localizer& l);
 // A duration for a terminal: HumanDuration in English, Localizer::CompactDuration otherwise.
 std::string ShortDuration(absl::Duration d, const Localizer& l);
 

@@ -90,8 +90,8 @@ void RenderPlanHead(const PlanReport& p, absl::Time now, const Localizer& l, std
   } else {
     h += "<ul>";
     for (const auto& r : st.reasons()) {
-      absl::StrAppend(&h, "<li>", Badge(StateName(r.implies()), l), " ", E(ReasonText(r, l)), " <span class='muted'>(",
-                      E(r.code()), ")</span></li>");
+      absl::StrAppend(&h, "<li>", Badge(StateName(r.implies()), l), " ", E(ReasonPageText(r, l)),
+                      " <span class='muted'>(", E(r.code()), ")</span></li>");
     }
     h += "</ul>";
   }

@@ -55,9 +55,11 @@ void EvaluateRestoreForecast(const Plan& plan, const EvidenceView& evidence, abs
   // A restore already over the RTO is rto_exceeded; a failed one says nothing about its time.
   if (out->HasReason("rto_exceeded") || out->HasReason("restore_test_failed")) return;
   if (earliest->breach - now > plan.foresight.forecast_horizon) return;
-  out->reasons.push_back(Reason{"rto_forecast", paraat::v1::PLAN_STATE_AT_RISK, from,
-                                absl::StrCat(from, ": ", DescribeForecast(*earliest, plan.rto), "; within the ",
-                                             HumanDuration(plan.foresight.forecast_horizon), " forecast horizon")});
+  out->AddReason(
+      "rto_forecast", paraat::v1::PLAN_STATE_AT_RISK, from,
+      Detail{"reason.rto_forecast.detail",
+             {DetailArg::Text("source", from), DetailArg::Nested("forecast", ForecastDetail(*earliest, plan.rto)),
+              DetailArg::Duration("horizon", plan.foresight.forecast_horizon)}});
 }
 
 // Each backup source once (recovery point and integrity roles): its newest backup's size and
@@ -74,13 +76,16 @@ void EvaluateSizeAnomalies(const Plan& plan, const EvidenceView& evidence, Evalu
       if (s == nullptr) continue;
       std::optional<SizeAnomaly> a = DetectSizeAnomaly(s->history.backups, plan.foresight.size_anomaly);
       if (a) {
-        out->reasons.push_back(Reason{"backup_size_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
-                                      absl::StrCat(key, ": ", DescribeSizeAnomaly(*a))});
+        out->AddReason("backup_size_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
+                       Detail{"reason.backup_size_anomaly.detail",
+                              {DetailArg::Text("source", key), DetailArg::Nested("anomaly", SizeAnomalyDetail(*a))}});
       }
       std::optional<EntropyAnomaly> e = DetectEntropyAnomaly(s->history.backups, plan.foresight.entropy_anomaly);
       if (e) {
-        out->reasons.push_back(Reason{"backup_entropy_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
-                                      absl::StrCat(key, ": ", DescribeEntropyAnomaly(*e))});
+        out->AddReason(
+            "backup_entropy_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
+            Detail{"reason.backup_entropy_anomaly.detail",
+                   {DetailArg::Text("source", key), DetailArg::Nested("anomaly", EntropyAnomalyDetail(*e))}});
       }
     }
   }

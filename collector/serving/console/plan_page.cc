@@ -275,7 +275,7 @@ HttpResponse WebConsole::PlanPage(const HttpRequest& req, Caller& c) {
   d.set("state_label", console::StateLabel(loc, s.state()));
   d.set("since", console::TimeData(loc, view->since));
   std::vector<std::string> reasons;
-  for (const auto& r : s.reasons()) reasons.push_back(r.text());
+  for (const auto& r : s.reasons()) reasons.push_back(ReasonPageText(r, loc));
   d.set("has_reasons", !reasons.empty());
   d.set("reasons", console::StringList(reasons));
   d.set("can_record", c.role >= QueryRole::kAdmin);
