@@ -24,6 +24,7 @@ std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now);
 // Objectives accepted without evidence (`accept_unevidenced`), as a recorded exception, never as
 // met: "met on the evidence, except: RTO accepted without evidence: why"; "" when there are none.
 std::string AcceptedNote(const paraat::v1::PlanStatus& s);
+std::string AcceptedNote(const paraat::v1::PlanStatus& s, const Localizer& l);
 // The first reason's text, or "all objectives met" (with AcceptedNote when there are exceptions).
 std::string MainReason(const paraat::v1::PlanStatus& s);
 

@@ -6,11 +6,13 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/i18n.h"
 #include "report/report_model.h"
 
 namespace paraat {
 
-void RenderLivingPlan(const PlanReport& p, absl::Time now, std::string& h);
+// In `l`'s language and zone.
+void RenderLivingPlan(const PlanReport& p, absl::Time now, const Localizer& l, std::string& h);
 
 }  // namespace paraat
 

@@ -92,7 +92,7 @@ IncidentObservation Incident(absl::Duration ago, bool significant = true) {
   return i;
 }
 
-std::vector<Scenario> Scenarios() {
+std::vector<Scenario> SourceScenarios() {
   using E = Evidence;
   auto rp = [](Plan& p) { p.recovery_point = {"a/dump"}; };
   return {
@@ -137,6 +137,12 @@ std::vector<Scenario> Scenarios() {
        [&](Plan& p, E& e) {
          rp(p), e.Result("a/dump", v1::CHECK_STATUS_OK, absl::Seconds(5)).recovery_point = kNow - absl::Minutes(13);
        }},
+  };
+}
+
+std::vector<Scenario> TestScenarios() {
+  using E = Evidence;
+  return {
       {"restore_missing", [](Plan& p, E&) { p.restore_every = 30 * kDay; }},
       {"restore_failed",
        [](Plan& p, E& e) {
@@ -186,6 +192,13 @@ std::vector<Scenario> Scenarios() {
          p.integrity = {"c/verify"};
          e.Result("c/verify", v1::CHECK_STATUS_OK, absl::Seconds(5)).integrity = v1::INTEGRITY_UNSPECIFIED;
        }},
+  };
+}
+
+std::vector<Scenario> ContinuityScenarios() {
+  using E = Evidence;
+  auto rp = [](Plan& p) { p.recovery_point = {"a/dump"}; };
+  return {
       {"exercise_missing", [](Plan& p, E&) { p.exercise_every = 90 * kDay; }},
       {"exercise_failed", [](Plan& p, E& e) { p.exercise_every = 90 * kDay, e.Exercise("tabletop", kDay, false); }},
       {"exercise_overdue",
@@ -250,6 +263,12 @@ std::vector<Scenario> Scenarios() {
          }
        }},
   };
+}
+
+std::vector<Scenario> Scenarios() {
+  std::vector<Scenario> all = SourceScenarios();
+  for (auto more : {TestScenarios(), ContinuityScenarios()}) all.insert(all.end(), more.begin(), more.end());
+  return all;
 }
 
 // Every detail reachable from `d`, and every term it names.
