@@ -54,6 +54,8 @@ Options:
   --insecure          allow plaintext to a non-loopback collector
   --lang nl|en        language of the output for people and of the HTML report (default
                       from LC_ALL or LANG, else en); --json, CSV and OSCAL stay as they are
+  --tz ZONE           time zone of dates in that output and the HTML report, e.g.
+                      Europe/Amsterdam (default UTC); machine output stays in UTC
   --version, -h/--help
 
 Exit codes: 0 success, 1 runtime failure (collector unreachable, chain broken, nothing to
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
   paraat::ClientOptions options;
   if (const char* env = std::getenv("PARAAT_COLLECTOR"); env && *env) options.collector = env;
   bool help = false, version = false;
-  std::string lang_arg;
+  std::string lang_arg, tz_arg;
   paraat::ArgParser args;
   args.Option("collector", &options.collector);
   args.Option("ca", &options.ca);
@@ -75,6 +77,7 @@ int main(int argc, char** argv) {
   args.Option("token-file", &options.token_file);
   args.Flag("insecure", &options.insecure);
   args.Option("lang", &lang_arg);
+  args.Option("tz", &tz_arg);
   args.Flag("help", &help);
   args.Flag("version", &version);
   if (auto st = args.Parse(argc, argv, 1, /*stop_at_command=*/true); !st.ok()) {
@@ -104,6 +107,15 @@ int main(int argc, char** argv) {
       lang = paraat::ParseLang(v).value_or(paraat::Lang::kEn);
       break;
     }
+  }
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (!tz_arg.empty()) {
+    auto z = paraat::LoadZone(tz_arg);
+    if (!z.ok()) {
+      std::cerr << "paraatctl: --tz: " << z.status().message() << "\n\n" << kUsage;
+      return 2;
+    }
+    zone = *z;
   }
   int rest = args.rest();
   if (rest >= argc) {
@@ -157,6 +169,7 @@ int main(int argc, char** argv) {
   }
   paraat::CtlEnv env{client->get(), std::cout, std::cerr, absl::Now()};
   env.lang = *lang;
+  env.zone = zone;
   // Commands parse argv from their own first argument on; argv[0] of that view is the command word.
   return fn(env, argc - (rest + skip - 1), argv + (rest + skip - 1));
 }
