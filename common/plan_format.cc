@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/detail.h"
 #include "common/time_util.h"
 #include "common/units.h"
 
@@ -75,27 +76,36 @@ std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now, const L
   return l.F("cell.due.in", {{"test", test}, {"d", ShortDuration(due - now, l)}});
 }
 
-std::string AcceptedNote(const paraat::v1::PlanStatus& s) {
+std::string AcceptedNote(const paraat::v1::PlanStatus& s, const Localizer& l) {
   std::vector<std::string> parts;
   for (const auto& [objective, why] : s.accepted_unevidenced()) {
     std::string upper = objective;
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    parts.push_back(absl::StrCat(upper, " accepted without evidence: ", why));
+    parts.push_back(l.F("accepted.item", {{"objective", upper}, {"why", why}}));
   }
   std::sort(parts.begin(), parts.end());
   if (parts.empty()) return "";
-  return absl::StrCat("met on the evidence, except: ", absl::StrJoin(parts, "; "));
+  return l.F("accepted.note", {{"list", absl::StrJoin(parts, "; ")}});
 }
 
+std::string AcceptedNote(const paraat::v1::PlanStatus& s) { return AcceptedNote(s, English()); }
+
 std::string ReasonText(const paraat::v1::Reason& r, const Localizer& l) {
+  if (l.lang() == Lang::kEn) return r.text();
+  if (!r.detail().key().empty()) return RenderDetail(FromProto(r.detail()), l, DetailStyle::kTerminal);
   const std::string* words = l.Find(absl::StrCat("reason.", r.code()));
-  if (l.lang() == Lang::kEn || words == nullptr) return r.text();
+  if (words == nullptr) return r.text();
   if (r.source().empty()) return *words;
   return l.F("reason.with_source", {{"reason", *words}, {"source", r.source()}});
 }
 
+std::string ReasonPageText(const paraat::v1::Reason& r, const Localizer& l) {
+  if (!r.detail().key().empty()) return RenderDetail(FromProto(r.detail()), l, DetailStyle::kPage);
+  return ReasonText(r, l);
+}
+
 std::string MainReason(const paraat::v1::PlanStatus& s, const Localizer& l) {
-  if (s.reasons_size() == 0) return AcceptedNote(s).empty() ? l.T("reasons.none") : AcceptedNote(s);
+  if (s.reasons_size() == 0) return AcceptedNote(s, l).empty() ? l.T("reasons.none") : AcceptedNote(s, l);
   if (s.reasons_size() == 1) return ReasonText(s.reasons(0), l);
   return l.F("reasons.more", {{"text", ReasonText(s.reasons(0), l)}, {"n", absl::StrCat(s.reasons_size() - 1)}});
 }

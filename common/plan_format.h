@@ -24,18 +24,23 @@ std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now);
 // Objectives accepted without evidence (`accept_unevidenced`), as a recorded exception, never as
 // met: "met on the evidence, except: RTO accepted without evidence: why"; "" when there are none.
 std::string AcceptedNote(const paraat::v1::PlanStatus& s);
+std::string AcceptedNote(const paraat::v1::PlanStatus& s, const Localizer& l);
 // The first reason's text, or "all objectives met" (with AcceptedNote when there are exceptions).
 std::string MainReason(const paraat::v1::PlanStatus& s);
 
 // The same in `l`'s language. A state word for people ("not_ready" / "niet gereed"); durations
 // compact ("4h30m" / "4u30m"). A reason in English is the evaluator's text; in another language
-// the catalogue's words for its code, with its source.
+// its detail (common/detail.h) in `l`'s zone, or for a record from before details the
+// catalogue's words for its code, with its source.
 std::string StateWord(paraat::v1::PlanState state, const Localizer& l);
 std::string RpoCell(const paraat::v1::PlanStatus& s, const Localizer& l);
 std::string RestoreCell(const paraat::v1::PlanStatus& s, absl::Time now, const Localizer& l);
 std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now, const Localizer& l);
 std::string MainReason(const paraat::v1::PlanStatus& s, const Localizer& l);
 std::string ReasonText(const paraat::v1::Reason& r, const Localizer& l);
+// A reason for a page (the console, the HTML report): its detail in `l`'s language and zone,
+// durations spelled out ("4 h 30 min"), in English too; ReasonText when it has no detail.
+std::string ReasonPageText(const paraat::v1::Reason& r, const Localizer& l);
 // A duration for a terminal: HumanDuration in English, Localizer::CompactDuration otherwise.
 std::string ShortDuration(absl::Duration d, const Localizer& l);
 

@@ -216,7 +216,7 @@ void PrintPlanDefinition(CtlEnv& env, const paraat::v1::PlanDefinition& plan, co
 
 // `plan show` for people, in env.lang: the definition, the state and its reasons, the sources.
 void PrintPlan(CtlEnv& env, const paraat::v1::GetPlanResponse& resp) {
-  const Localizer l(env.lang);
+  const Localizer l(env.lang, env.zone);
   const auto& s = resp.status();
   PrintPlanDefinition(env, resp.plan(), l);
   env.out << "\n"
@@ -315,7 +315,7 @@ int CmdStatus(CtlEnv& env, int argc, char** argv) {
     env.out << j.dump(2) << "\n";
     return 0;
   }
-  const Localizer l(env.lang);
+  const Localizer l(env.lang, env.zone);
   if (store_down) {
     env.out << l.F("ctl.store_down", {{"since", FormatUnixNs(resp.store().unavailable_since_unix_ns())},
                                       {"error", OneLine(resp.store().error())}})

@@ -25,6 +25,7 @@ struct CtlEnv {
   // The language of the human-readable output and the HTML report (--lang); machine output
   // (--json, CSV, OSCAL) keeps its English keys and status words.
   Lang lang = Lang::kEn;
+  absl::TimeZone zone = absl::UTCTimeZone();  // of dates in that output (--tz)
 };
 
 // argv[0] is the command word ("status"), the rest its arguments.

@@ -156,7 +156,7 @@ int CmdEvidenceExport(CtlEnv& env, int argc, char** argv) {
     proof_file.open(proof_tmp, std::ios::binary | std::ios::trunc);
     if (!proof_file) return Fail(env, absl::InvalidArgumentError(absl::StrCat("cannot write ", proof_path)));
   }
-  auto sink = MakeExportSink(a.format, *out, sidecar ? &proof_file : nullptr, env.lang);
+  auto sink = MakeExportSink(a.format, *out, sidecar ? &proof_file : nullptr, env.lang, env.zone);
   if (!sink) return usage_error(absl::StrCat("--format must be one of ", ExportFormats()));
 
   Received got;

@@ -54,11 +54,41 @@ Options:
   --insecure          allow plaintext to a non-loopback collector
   --lang nl|en        language of the output for people and of the HTML report (default
                       from LC_ALL or LANG, else en); --json, CSV and OSCAL stay as they are
+  --tz ZONE           time zone of dates in that output and the HTML report, e.g.
+                      Europe/Amsterdam (default UTC); machine output stays in UTC
   --version, -h/--help
 
 Exit codes: 0 success, 1 runtime failure (collector unreachable, chain broken, nothing to
 export), 2 bad usage (unknown option, unknown plan, malformed time).
 )";
+
+// --lang (else LC_ALL, then LANG) and --tz; false after saying what is wrong.
+bool LangAndZone(const std::string& lang_arg, const std::string& tz_arg, paraat::Lang* lang, absl::TimeZone* zone) {
+  if (!lang_arg.empty()) {
+    std::optional<paraat::Lang> l = paraat::ParseLang(lang_arg);
+    if (!l) {
+      std::cerr << "paraatctl: --lang: \"" << lang_arg << "\" is not nl or en\n\n" << kUsage;
+      return false;
+    }
+    *lang = *l;
+  } else {
+    // POSIX order: LC_ALL overrides LANG; "C", "C.UTF-8" or an other language mean English.
+    for (const char* var : {"LC_ALL", "LANG"}) {
+      const char* v = std::getenv(var);
+      if (v == nullptr || *v == '\0') continue;
+      *lang = paraat::ParseLang(v).value_or(paraat::Lang::kEn);
+      break;
+    }
+  }
+  if (tz_arg.empty()) return true;
+  auto z = paraat::LoadZone(tz_arg);
+  if (!z.ok()) {
+    std::cerr << "paraatctl: --tz: " << z.status().message() << "\n\n" << kUsage;
+    return false;
+  }
+  *zone = *z;
+  return true;
+}
 
 }  // namespace
 
@@ -66,7 +96,7 @@ int main(int argc, char** argv) {
   paraat::ClientOptions options;
   if (const char* env = std::getenv("PARAAT_COLLECTOR"); env && *env) options.collector = env;
   bool help = false, version = false;
-  std::string lang_arg;
+  std::string lang_arg, tz_arg;
   paraat::ArgParser args;
   args.Option("collector", &options.collector);
   args.Option("ca", &options.ca);
@@ -75,6 +105,7 @@ int main(int argc, char** argv) {
   args.Option("token-file", &options.token_file);
   args.Flag("insecure", &options.insecure);
   args.Option("lang", &lang_arg);
+  args.Option("tz", &tz_arg);
   args.Flag("help", &help);
   args.Flag("version", &version);
   if (auto st = args.Parse(argc, argv, 1, /*stop_at_command=*/true); !st.ok()) {
@@ -89,22 +120,9 @@ int main(int argc, char** argv) {
     std::cout << "paraatctl " << PARAAT_VERSION << "\n";
     return 0;
   }
-  std::optional<paraat::Lang> lang = paraat::Lang::kEn;
-  if (!lang_arg.empty()) {
-    lang = paraat::ParseLang(lang_arg);
-    if (!lang) {
-      std::cerr << "paraatctl: --lang: \"" << lang_arg << "\" is not nl or en\n\n" << kUsage;
-      return 2;
-    }
-  } else {
-    // POSIX order: LC_ALL overrides LANG; "C", "C.UTF-8" or an other language mean English.
-    for (const char* var : {"LC_ALL", "LANG"}) {
-      const char* v = std::getenv(var);
-      if (v == nullptr || *v == '\0') continue;
-      lang = paraat::ParseLang(v).value_or(paraat::Lang::kEn);
-      break;
-    }
-  }
+  paraat::Lang lang = paraat::Lang::kEn;
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (!LangAndZone(lang_arg, tz_arg, &lang, &zone)) return 2;
   int rest = args.rest();
   if (rest >= argc) {
     std::cerr << "paraatctl: no command given\n\n" << kUsage;
@@ -156,7 +174,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   paraat::CtlEnv env{client->get(), std::cout, std::cerr, absl::Now()};
-  env.lang = *lang;
+  env.lang = lang;
+  env.zone = zone;
   // Commands parse argv from their own first argument on; argv[0] of that view is the command word.
   return fn(env, argc - (rest + skip - 1), argv + (rest + skip - 1));
 }

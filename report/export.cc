@@ -391,11 +391,11 @@ class JsonSink : public ExportSink {
 const char* ExportFormats() { return "csv|json|oscal|html"; }
 
 std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out, std::ostream* proof_out,
-                                           Lang lang) {
+                                           Lang lang, absl::TimeZone zone) {
   if (format == "csv") return std::make_unique<CsvSink>(out, proof_out);
   if (format == "json") return std::make_unique<JsonSink>(out);
   if (format == "oscal") return MakeOscalSink(out);
-  if (format == "html") return MakeHtmlSink(out, lang);
+  if (format == "html") return MakeHtmlSink(out, lang, zone);
   return nullptr;
 }
 

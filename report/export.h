@@ -30,10 +30,11 @@ class ExportSink {
 };
 
 // "csv", "json", "oscal", "html"; nullptr for an unknown format. A CSV export writes its proof
-// sidecar (docs/evidence-format.md §5) to `proof_out` when given. `lang`: the language of the html
-// report (the other formats are for machines, in English).
+// sidecar (docs/evidence-format.md §5) to `proof_out` when given. `lang`, `zone`: the language and
+// time zone of the html report (the other formats are for machines, in English and UTC).
 std::unique_ptr<ExportSink> MakeExportSink(const std::string& format, std::ostream& out,
-                                           std::ostream* proof_out = nullptr, Lang lang = Lang::kEn);
+                                           std::ostream* proof_out = nullptr, Lang lang = Lang::kEn,
+                                           absl::TimeZone zone = absl::UTCTimeZone());
 const char* ExportFormats();  // "csv|json|oscal|html"
 
 // Shared by the renderers.

@@ -15,9 +15,10 @@
 
 namespace paraat {
 
-// The report in `lang` (the words from common/i18n; the status words in its classes and the
-// evidence itself as recorded).
-std::unique_ptr<ExportSink> MakeHtmlSink(std::ostream& out, Lang lang = Lang::kEn);
+// The report in `lang` and `zone` (the words from common/i18n; the status words in its classes
+// and the evidence itself as recorded).
+std::unique_ptr<ExportSink> MakeHtmlSink(std::ostream& out, Lang lang = Lang::kEn,
+                                         absl::TimeZone zone = absl::UTCTimeZone());
 std::string RenderHtml(const ReportModel& model, const Localizer& l);
 // In English.
 std::string RenderHtml(const ReportModel& model);

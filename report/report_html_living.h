@@ -6,12 +6,13 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/i18n.h"
 #include "report/report_model.h"
 
 namespace paraat {
 
-// Record numbers link to their proofs in `m`'s appendix.
-void RenderLivingPlan(const PlanReport& p, const ReportModel& m, absl::Time now, std::string& h);
+// In `l`'s language and zone; record numbers link to their proofs in `m`'s appendix.
+void RenderLivingPlan(const PlanReport& p, const ReportModel& m, absl::Time now, const Localizer& l, std::string& h);
 
 }  // namespace paraat
 

@@ -170,7 +170,7 @@ bool ReportModel::Add(PlanReport& p, const paraat::v1::EvidenceRecord& r) {
   if (r.has_result()) return AddResult(p, r);
   if (r.has_transition()) {
     TransitionEntry t{r.recorded_unix_ns(), r.transition().from(), r.transition().to(), {}, r.seq()};
-    for (const auto& reason : r.transition().reasons()) t.reasons.push_back(reason.text());
+    t.reasons.assign(r.transition().reasons().begin(), r.transition().reasons().end());
     PushCapped(p.transitions, std::move(t), kMaxList);
   } else if (r.has_exercise()) {
     PushCapped(p.exercises, r.exercise(), kMaxList);
@@ -258,14 +258,14 @@ void ReportModel::Finish(absl::Time since, absl::Time until) {
     struct Problem {
       std::set<std::string> kinds;
       bool breach;
-      std::string text;
+      const paraat::v1::Reason* reason;
     };
     std::vector<Problem> problems;
     for (const auto& r : p.status.reasons()) {
       if (r.implies() != paraat::v1::PLAN_STATE_NOT_READY && r.implies() != paraat::v1::PLAN_STATE_UNKNOWN) continue;
       std::set<std::string> kinds = EvidenceKindsOfReason(r.code());
       if (kinds.empty() && !r.source().empty()) kinds = source_kinds[r.source()];
-      problems.push_back({kinds, r.implies() == paraat::v1::PLAN_STATE_NOT_READY, r.text()});
+      problems.push_back({kinds, r.implies() == paraat::v1::PLAN_STATE_NOT_READY, &r});
     }
 
     for (const std::string& id : p.plan.controls()) {
@@ -289,13 +289,15 @@ void ReportModel::Finish(absl::Time since, absl::Time until) {
         bool relevant =
             std::any_of(pr.kinds.begin(), pr.kinds.end(), [&](const std::string& k) { return wanted.count(k); });
         if (relevant) {
-          failing.push_back(pr.text);
+          failing.push_back(pr.reason->text());
+          f.failing.push_back(*pr.reason);
           breach |= pr.breach;
         }
       }
       if (f.evidence_kinds.empty()) {
         f.satisfied = false;
         f.reason = "other";
+        f.needs = c ? c->evidence : "evidence";
         f.description = absl::StrCat("No evidence source of this plan serves this control (it needs ",
                                      c ? c->evidence : "evidence", ").");
       } else if (!failing.empty()) {

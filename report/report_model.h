@@ -49,7 +49,7 @@ struct RestoreTestEntry {
 struct TransitionEntry {
   int64_t t_ns;
   paraat::v1::PlanState from, to;
-  std::vector<std::string> reasons;
+  std::vector<paraat::v1::Reason> reasons;  // rendered in the report's language (ReasonPageText)
   uint64_t seq;
 };
 
@@ -57,9 +57,11 @@ struct ControlFinding {
   std::string id;  // bio2:8.13.04
   std::string title;
   bool satisfied = false;
-  std::string reason;  // pass | fail | other
-  std::string description;
-  std::set<std::string> evidence_kinds;  // what serves it: backup, integrity, restore, ...
+  std::string reason;                       // pass | fail | other
+  std::string description;                  // in English (OSCAL); the HTML report words it from the fields
+  std::set<std::string> evidence_kinds;     // what serves it: backup, integrity, restore, ...
+  std::string needs;                        // "other" without evidence_kinds: the control's evidence, as catalogued
+  std::vector<paraat::v1::Reason> failing;  // "fail" / "other" with evidence: the reasons that concern it
 };
 
 struct PlanReport {

@@ -25,12 +25,12 @@ double NiceStep(double max) {
   return max / 4;
 }
 
-std::string DateLabel(absl::Time t, absl::Duration span) {
+std::string DateLabel(absl::Time t, absl::Duration span, const absl::TimeZone& zone) {
   const char* fmt = span > absl::Hours(24 * 3) ? "%Y-%m-%d" : "%m-%d %H:%M";
-  return absl::FormatTime(fmt, t, absl::UTCTimeZone());
+  return absl::FormatTime(fmt, t, zone);
 }
 
-std::string XAxis(absl::Time from, absl::Time to, double y) {
+std::string XAxis(absl::Time from, absl::Time to, double y, const absl::TimeZone& zone) {
   std::string s;
   const double span = std::max(1.0, absl::ToDoubleSeconds(to - from));
   for (int i = 0; i <= 5; ++i) {
@@ -38,7 +38,7 @@ std::string XAxis(absl::Time from, absl::Time to, double y) {
     absl::Time t = from + absl::Seconds(span * i / 5.0);
     absl::StrAppendFormat(&s, "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#bbb'/>", x, y, x, y + 4);
     absl::StrAppendFormat(&s, "<text x='%.1f' y='%.1f' font-size='10' text-anchor='middle' fill='#555'>%s</text>", x,
-                          y + 16, HtmlEscape(DateLabel(t, to - from)));
+                          y + 16, HtmlEscape(DateLabel(t, to - from, zone)));
   }
   return s;
 }
@@ -46,7 +46,7 @@ std::string XAxis(absl::Time from, absl::Time to, double y) {
 }  // namespace
 
 std::string DurationChart(const ChartSeries& series, absl::Time from, absl::Time to, double target_seconds,
-                          const std::string& target_label, const std::string& aria_label) {
+                          const std::string& target_label, const std::string& aria_label, const Localizer& l) {
   // Points outside the period (an exercise recorded now, performed earlier) widen the axis.
   for (const auto& p : series.points) {
     from = std::min(from, absl::FromUnixNanos(p.t_ns));
@@ -75,9 +75,10 @@ std::string DurationChart(const ChartSeries& series, absl::Time from, absl::Time
     absl::StrAppendFormat(&s, "<line x1='%.0f' y1='%.1f' x2='%.0f' y2='%.1f' stroke='#eee'/>", kLeft, y, kW - kRight,
                           y);
     absl::StrAppendFormat(&s, "<text x='%.0f' y='%.1f' font-size='10' text-anchor='end' fill='#555'>%s</text>",
-                          kLeft - 6, y + 3, i == 0 ? std::string("0") : HtmlEscape(HumanDuration(absl::Seconds(v))));
+                          kLeft - 6, y + 3,
+                          i == 0 ? std::string("0") : HtmlEscape(l.CompactDuration(absl::Seconds(v))));
   }
-  s += XAxis(from, to, kH - kBottom);
+  s += XAxis(from, to, kH - kBottom, l.zone());
   if (target_seconds > 0) {
     double y = Y(target_seconds);
     absl::StrAppendFormat(&s,
@@ -108,25 +109,23 @@ std::string DurationChart(const ChartSeries& series, absl::Time from, absl::Time
     }
   }
   if (series.points.empty()) {
-    absl::StrAppendFormat(&s,
-                          "<text x='%.0f' y='%.0f' font-size='13' text-anchor='middle' fill='#888'>no data in "
-                          "this period</text>",
-                          (kLeft + kW - kRight) / 2, (kTop + kH - kBottom) / 2);
+    absl::StrAppendFormat(&s, "<text x='%.0f' y='%.0f' font-size='13' text-anchor='middle' fill='#888'>%s</text>",
+                          (kLeft + kW - kRight) / 2, (kTop + kH - kBottom) / 2,
+                          HtmlEscape(l.T("report.chart.no_data")));
   }
   s += "</svg>";
   return s;
 }
 
-std::string TimelineChart(const std::vector<StateSpan>& spans, absl::Time from, absl::Time to) {
+std::string TimelineChart(const std::vector<StateSpan>& spans, absl::Time from, absl::Time to, const Localizer& l) {
   constexpr double kBandH = 26, kTotalH = 50;
   const double span = std::max(1.0, absl::ToDoubleSeconds(to - from));
   auto X = [&](absl::Time t) {
     return kLeft + (kW - kLeft - kRight) * std::clamp(absl::ToDoubleSeconds(t - from) / span, 0.0, 1.0);
   };
   std::string s = absl::StrFormat(
-      "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 %.0f %.0f' width='100%%' role='img' "
-      "aria-label='readiness timeline'>",
-      kW, kTotalH);
+      "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 %.0f %.0f' width='100%%' role='img' aria-label='%s'>", kW,
+      kTotalH, HtmlEscape(l.T("report.chart.timeline.alt")));
   absl::StrAppendFormat(&s, "<rect x='%.0f' y='2' width='%.0f' height='%.0f' fill='#f3f4f6'/>", kLeft,
                         kW - kLeft - kRight, kBandH);
   for (const StateSpan& sp : spans) {
@@ -137,9 +136,9 @@ std::string TimelineChart(const std::vector<StateSpan>& spans, absl::Time from, 
     double x0 = X(sp.from), x1 = X(sp.to);
     if (x1 - x0 < 2) x0 = std::max(kLeft, x1 - 2);  // short spans stay visible
     absl::StrAppendFormat(&s, "<rect x='%.1f' y='2' width='%.1f' height='%.0f' fill='%s'><title>%s</title></rect>", x0,
-                          x1 - x0, kBandH, color, HtmlEscape(sp.state));
+                          x1 - x0, kBandH, color, HtmlEscape(l.T("ctl.state." + sp.state)));
   }
-  s += XAxis(from, to, kBandH + 2);
+  s += XAxis(from, to, kBandH + 2, l.zone());
   s += "</svg>";
   return s;
 }

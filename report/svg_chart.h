@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/i18n.h"
 #include "report/report_model.h"
 
 namespace paraat {
@@ -17,16 +18,17 @@ struct ChartSeries {
   bool line = true;                 // line, or dots
 };
 
-// A time chart of durations with a dashed target line ("RPO 15m"); y axis in human durations.
+// A time chart of durations with a dashed target line ("RPO 15m"); y axis in `l`'s durations,
+// dates in its zone, its words from the catalogue.
 std::string DurationChart(const ChartSeries& series, absl::Time from, absl::Time to, double target_seconds,
-                          const std::string& target_label, const std::string& aria_label);
+                          const std::string& target_label, const std::string& aria_label, const Localizer& l);
 
 struct StateSpan {
   absl::Time from, to;
   std::string state;  // ready | at_risk | unknown | not_ready
 };
-// A horizontal band of plan states over time.
-std::string TimelineChart(const std::vector<StateSpan>& spans, absl::Time from, absl::Time to);
+// A horizontal band of plan states over time; each span titled with its state in `l`'s words.
+std::string TimelineChart(const std::vector<StateSpan>& spans, absl::Time from, absl::Time to, const Localizer& l);
 
 }  // namespace paraat
 

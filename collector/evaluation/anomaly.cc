@@ -21,11 +21,6 @@ double Median(std::vector<double> v) {
 
 absl::Weekday WeekdayOf(absl::Time t) { return absl::GetWeekday(absl::ToCivilDay(t, absl::UTCTimeZone())); }
 
-const char* WeekdayName(absl::Weekday d) {
-  static const char* kNames[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
-  return kNames[static_cast<int>(d)];
-}
-
 // Sizes vary by factors, not by amounts: the baseline is judged on their logarithms.
 double Log(double v) { return std::log(std::max(v, 1.0)); }
 
@@ -87,18 +82,27 @@ std::optional<SizeAnomaly> DetectSizeAnomaly(const std::deque<BackupSample>& bac
   return a;
 }
 
-std::string DescribeSizeAnomaly(const SizeAnomaly& a) {
+std::string DescribeSizeAnomaly(const SizeAnomaly& a) { return MachineText(SizeAnomalyDetail(a)); }
+
+Detail SizeAnomalyDetail(const SizeAnomaly& a) {
   const bool size = a.what == "size";
-  auto amount = [&](double v) {
-    return size ? HumanSize(static_cast<uint64_t>(v)) : absl::StrCat(static_cast<uint64_t>(std::llround(v)));
+  auto amount = [&](const char* name, double v) {
+    return size ? DetailArg::Size(name, static_cast<uint64_t>(v)) : DetailArg::Count(name, std::llround(v));
   };
-  const std::string share =
-      a.median > 0 ? absl::StrFormat("%.0f%% of", 100.0 * static_cast<double>(a.value) / a.median) : "against";
-  return absl::StrCat("newest backup (", FormatTimeUtc(a.time), ") ", size ? "is " : "holds ",
-                      amount(static_cast<double>(a.value)), size ? "" : " files", ", ", share, " the usual ",
-                      amount(a.median), size ? "" : " files",
-                      a.by_weekday ? absl::StrCat(" for a ", WeekdayName(WeekdayOf(a.time))) : "", " (median of ",
-                      a.baseline, " backups, which vary by ", absl::StrFormat("%.0f%%", a.spread * 100), ")");
+  Detail share = a.median > 0 ? Detail{"reason.part.share_of",
+                                       {DetailArg::Share("share", static_cast<double>(a.value) / a.median)}}
+                              : Detail{"reason.part.against", {}};
+  std::vector<DetailArg> args = {DetailArg::Time("t", a.time),
+                                 amount("value", static_cast<double>(a.value)),
+                                 DetailArg::Nested("share", std::move(share)),
+                                 amount("median", a.median),
+                                 DetailArg::Count("n", static_cast<int64_t>(a.baseline)),
+                                 DetailArg::Share("spread", a.spread)};
+  if (a.by_weekday) {
+    args.push_back(DetailArg::Term("day", absl::StrCat("reason.part.weekday.", static_cast<int>(WeekdayOf(a.time)))));
+  }
+  return Detail{absl::StrCat("reason.part.size_anomaly.", size ? "size" : "files", a.by_weekday ? "_weekday" : ""),
+                std::move(args)};
 }
 
 }  // namespace paraat

@@ -20,6 +20,7 @@
 
 #include "collector/evaluation/foresight_types.h"
 #include "collector/evaluation/history.h"
+#include "common/detail.h"
 
 namespace paraat {
 
@@ -41,7 +42,9 @@ std::optional<SizeAnomaly> DetectSizeAnomaly(const std::deque<BackupSample>& bac
 
 // "newest backup (2026-11-29T02:00:00Z) is 512.0 MiB, 10% of the usual 5.0 GiB for a Sunday
 // (median of 8 backups, which vary by 12%)".
+// MachineText(SizeAnomalyDetail(a)).
 std::string DescribeSizeAnomaly(const SizeAnomaly& a);
+Detail SizeAnomalyDetail(const SizeAnomaly& a);
 
 }  // namespace paraat
 

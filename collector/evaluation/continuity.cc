@@ -36,8 +36,20 @@ std::string ReportName(const std::string& kind) {
   return "NIS2 final report";
 }
 
-void Add(Evaluation* out, const char* code, PlanState implies, std::string text) {
-  out->reasons.push_back(Reason{code, implies, "", std::move(text)});
+using A = DetailArg;
+
+// Adds reason `code` with its detail "reason.CODE.detail" (".VARIANT").
+void Add(Evaluation* out, const char* code, PlanState implies, std::vector<DetailArg> args = {},
+         const char* variant = nullptr) {
+  out->AddReason(
+      code, implies, "",
+      Detail{absl::StrCat("reason.", code, ".detail", variant ? "." : "", variant ? variant : ""), std::move(args)});
+}
+
+// The catalogue's name of a NIS2 report: reason.part.nis2_early_warning, _notification, _final.
+DetailArg ReportTerm(const std::string& kind) {
+  return A::Term("report",
+                 kind == "early-warning" ? "reason.part.nis2_early_warning" : absl::StrCat("reason.part.nis2_", kind));
 }
 
 void EvaluateReview(const Plan& plan, const PlanContinuity* c, absl::Time now, const EvaluationOptions& options,
@@ -51,30 +63,28 @@ void EvaluateReview(const Plan& plan, const PlanContinuity* c, absl::Time now, c
   }
   if (!plan.review_every && !after_incident) return;
   std::optional<absl::Time> due;
-  std::string why;
+  Detail why;
   absl::Duration window = options.due_soon;
   if (plan.review_every && last) {
     due = last->reviewed + *plan.review_every;
-    why = absl::StrCat("last reviewed ", FormatTimeUtc(last->reviewed), " by ", last->by, ", required every ",
-                       HumanDuration(*plan.review_every));
+    why = Detail{"reason.part.last_reviewed",
+                 {A::Time("t", last->reviewed), A::Text("by", last->by), A::Duration("every", *plan.review_every)}};
     window = std::min(options.due_soon, *plan.review_every / 5);
   }
   if (after_incident && (!due || *after_incident < *due)) {
     due = after_incident;
-    why = absl::StrCat("the incident that closed ", FormatTimeUtc(*c->last_closed->recovered), " calls for a review");
+    why = Detail{"reason.part.review_after_incident", {A::Time("t", *c->last_closed->recovered)}};
     window = options.due_soon;
   }
   out->tests.push_back(TestDue{"review", last ? std::optional<absl::Time>(last->reviewed) : std::nullopt,
                                due.value_or(absl::UnixEpoch())});
   if (plan.review_every && !last && !after_incident) {
-    Add(out, "review_overdue", PLAN_STATE_NOT_READY,
-        absl::StrCat("plan never reviewed (a review is required every ", HumanDuration(*plan.review_every), ")"));
+    Add(out, "review_overdue", PLAN_STATE_NOT_READY, {A::Duration("every", *plan.review_every)}, "never");
   } else if (now > *due) {
-    Add(out, "review_overdue", PLAN_STATE_NOT_READY,
-        absl::StrCat("plan review overdue since ", FormatTimeUtc(*due), ": ", why));
+    Add(out, "review_overdue", PLAN_STATE_NOT_READY, {A::Time("due", *due), A::Nested("why", std::move(why))});
   } else if (*due - now <= window) {
     Add(out, "review_due", PLAN_STATE_AT_RISK,
-        absl::StrCat("plan review due ", FormatTimeUtc(*due), " (in ", HumanDuration(*due - now), "): ", why));
+        {A::Time("due", *due), A::Duration("in", *due - now), A::Nested("why", std::move(why))});
   }
 }
 
@@ -86,22 +96,19 @@ void EvaluateTraining(const Plan& plan, const PlanExercises* ex, absl::Time now,
   const absl::Time due = last ? *last + *plan.training_every : absl::UnixEpoch();
   out->tests.push_back(TestDue{"training", last, due});
   if (t == nullptr) {
-    Add(out, "training_missing", PLAN_STATE_UNKNOWN, "no training recorded yet");
+    Add(out, "training_missing", PLAN_STATE_UNKNOWN);
     return;
   }
   if (!last) {
-    Add(out, "training_failed", PLAN_STATE_NOT_READY,
-        absl::StrCat("latest training (", FormatTimeUtc(t->performed), ") did not reach its goal"));
+    Add(out, "training_failed", PLAN_STATE_NOT_READY, {A::Time("t", t->performed)});
     return;
   }
   const absl::Duration window = std::min(options.due_soon, *plan.training_every / 5);
   if (now > due) {
     Add(out, "training_overdue", PLAN_STATE_NOT_READY,
-        absl::StrCat("training overdue since ", FormatTimeUtc(due), ": last ", FormatTimeUtc(*last),
-                     ", required every ", HumanDuration(*plan.training_every)));
+        {A::Time("due", due), A::Time("last", *last), A::Duration("every", *plan.training_every)});
   } else if (due - now <= window) {
-    Add(out, "training_due", PLAN_STATE_AT_RISK,
-        absl::StrCat("training due ", FormatTimeUtc(due), " (in ", HumanDuration(due - now), ")"));
+    Add(out, "training_due", PLAN_STATE_AT_RISK, {A::Time("due", due), A::Duration("in", due - now)});
   }
 }
 
@@ -110,15 +117,13 @@ void EvaluateDeadlines(const IncidentObservation& inc, absl::Time now, Evaluatio
   bool next_reported = false;
   for (const IncidentDeadline& d : out->continuity.deadlines) {
     if (d.done) continue;
-    const std::string what = ReportName(d.report);
     if (now > d.due) {
       Add(out, "nis2_report_overdue", PLAN_STATE_NOT_READY,
-          absl::StrCat(what, " overdue since ", FormatTimeUtc(d.due), " (incident started ", FormatTimeUtc(inc.started),
-                       ")"));
+          {ReportTerm(d.report), A::Time("due", d.due), A::Time("started", inc.started)});
     } else if (!next_reported) {
       next_reported = true;
       Add(out, "nis2_report_due", PLAN_STATE_AT_RISK,
-          absl::StrCat(what, " due ", FormatTimeUtc(d.due), " (in ", HumanDuration(d.due - now), ")"));
+          {ReportTerm(d.report), A::Time("due", d.due), A::Duration("in", d.due - now)});
     }
   }
 }
@@ -129,19 +134,18 @@ void EvaluateIncident(const Plan& plan, const PlanContinuity* c, absl::Time now,
     const IncidentObservation& inc = *c->open;
     out->continuity.incident = inc;
     const absl::Duration elapsed = std::max(absl::ZeroDuration(), now - inc.started);
-    const std::string since =
-        absl::StrCat("incident open since ", FormatTimeUtc(inc.started), " (", HumanDuration(elapsed), ")");
+    std::vector<DetailArg> since = {A::Time("started", inc.started), A::Duration("elapsed", elapsed)};
     if (plan.mtpd && elapsed > *plan.mtpd) {
-      Add(out, "incident_mtpd_passed", PLAN_STATE_NOT_READY,
-          absl::StrCat(since, ": longer than the MTPD ", HumanDuration(*plan.mtpd)));
+      since.push_back(A::Duration("mtpd", *plan.mtpd));
+      Add(out, "incident_mtpd_passed", PLAN_STATE_NOT_READY, std::move(since));
     } else if (elapsed > plan.rto) {
-      Add(out, "incident_rto_passed", PLAN_STATE_NOT_READY,
-          absl::StrCat(since, ": longer than the RTO ", HumanDuration(plan.rto),
-                       plan.mtpd ? absl::StrCat("; the MTPD passes ", FormatTimeUtc(inc.started + *plan.mtpd)) : ""));
+      since.push_back(A::Duration("rto", plan.rto));
+      if (plan.mtpd) since.push_back(A::Time("mtpd_at", inc.started + *plan.mtpd));
+      Add(out, "incident_rto_passed", PLAN_STATE_NOT_READY, std::move(since), plan.mtpd ? "mtpd" : nullptr);
     } else {
-      Add(out, "incident_open", PLAN_STATE_AT_RISK,
-          absl::StrCat(since, ": the RTO ", HumanDuration(plan.rto), " passes ",
-                       FormatTimeUtc(inc.started + plan.rto)));
+      since.push_back(A::Duration("rto", plan.rto));
+      since.push_back(A::Time("rto_at", inc.started + plan.rto));
+      Add(out, "incident_open", PLAN_STATE_AT_RISK, std::move(since));
     }
     EvaluateDeadlines(inc, now, out);
     return;

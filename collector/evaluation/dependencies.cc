@@ -16,7 +16,10 @@ using paraat::v1::PLAN_STATE_UNKNOWN;
 namespace {
 
 std::string Where(const Plan& p) { return absl::StrCat(p.file, ":", p.depends_on_line ? p.depends_on_line : 1); }
-std::string Secs(double s) { return s == 0 ? "0s" : HumanDuration(absl::Seconds(s)); }
+// A measured recovery time ("0s" rather than "0ms" for a plan with nothing to recover).
+DetailArg Secs(const char* name, double s) {
+  return s == 0 ? DetailArg::Text(name, "0s") : DetailArg::Duration(name, absl::Seconds(s));
+}
 
 // Depth-first over the dependency graph; reports each cycle once, from the plan (in id order)
 // where it was first entered.
@@ -74,15 +77,17 @@ absl::Status CheckDependencies(const std::vector<Plan>& plans) {
   return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
 }
 
-std::vector<std::string> BiaInconsistencies(const Plan& plan, const Plan& dep) {
-  std::vector<std::string> out;
+std::vector<Detail> BiaInconsistencies(const Plan& plan, const Plan& dep) {
+  std::vector<Detail> out;
   if (dep.rto > plan.rto) {
-    out.push_back(absl::StrCat("dependency ", dep.id, ": RTO ", HumanDuration(dep.rto), " exceeds this plan's RTO ",
-                               HumanDuration(plan.rto), " (it must recover first)"));
+    out.push_back(Detail{"reason.bia_inconsistent.detail.rto",
+                         {DetailArg::Text("dep", dep.id), DetailArg::Duration("dep_rto", dep.rto),
+                          DetailArg::Duration("rto", plan.rto)}});
   }
   if (dep.mtpd && plan.mtpd && *dep.mtpd > *plan.mtpd) {
-    out.push_back(absl::StrCat("dependency ", dep.id, ": MTPD ", HumanDuration(*dep.mtpd), " exceeds this plan's MTPD ",
-                               HumanDuration(*plan.mtpd)));
+    out.push_back(Detail{"reason.bia_inconsistent.detail.mtpd",
+                         {DetailArg::Text("dep", dep.id), DetailArg::Duration("dep_mtpd", *dep.mtpd),
+                          DetailArg::Duration("mtpd", *plan.mtpd)}});
   }
   return out;
 }
@@ -95,8 +100,8 @@ std::vector<std::string> BiaWarnings(const std::vector<Plan>& plans) {
     for (const std::string& d : p.depends_on) {
       auto it = by_id.find(d);
       if (it == by_id.end()) continue;
-      for (const std::string& text : BiaInconsistencies(p, *it->second)) {
-        out.push_back(absl::StrCat(Where(p), ": depends_on: BIA inconsistency: ", text));
+      for (const Detail& d : BiaInconsistencies(p, *it->second)) {
+        out.push_back(absl::StrCat(Where(p), ": depends_on: BIA inconsistency: ", MachineText(d)));
       }
     }
   }
@@ -143,19 +148,22 @@ class ChainEvaluator {
     for (const ChainMember* d : deps) {
       const Evaluation& de = *d->evaluation;
       e.wave = std::max(e.wave, de.wave + 1);
-      for (std::string& text : BiaInconsistencies(p, *d->plan)) {
-        e.AddReason("bia_inconsistent", PLAN_STATE_AT_RISK, "", std::move(text));
+      for (Detail& detail : BiaInconsistencies(p, *d->plan)) {
+        e.AddReason("bia_inconsistent", PLAN_STATE_AT_RISK, "", std::move(detail));
       }
       if (de.state == PLAN_STATE_NOT_READY || de.state == PLAN_STATE_UNKNOWN) {
         const bool not_ready = de.state == PLAN_STATE_NOT_READY;
         std::vector<std::string> chain = {p.id};
         chain.insert(chain.end(), de.cause_chain.begin(), de.cause_chain.end());
         const Evaluation& root = *members_[index_.at(de.cause_chain.back())].evaluation;
-        const std::string why =
-            root.reasons.empty() ? "" : absl::StrCat(" (", chain.back(), ": ", root.reasons[0].text, ")");
-        e.AddReason(not_ready ? "dependency_not_ready" : "dependency_unknown", de.state, "",
-                    absl::StrCat("depends on ", d->plan->id, ", which is ", not_ready ? "not ready" : "unknown", ": ",
-                                 absl::StrJoin(chain, " -> "), why));
+        const char* code = not_ready ? "dependency_not_ready" : "dependency_unknown";
+        // A settled state that is not ready has its reason (Evaluation::Settle).
+        e.AddReason(code, de.state, "",
+                    Detail{absl::StrCat("reason.", code, ".detail"),
+                           {DetailArg::Text("dep", d->plan->id), DetailArg::Text("chain", absl::StrJoin(chain, " -> ")),
+                            DetailArg::Text("root", chain.back()),
+                            root.reasons.empty() ? DetailArg::Text("why", "?")
+                                                 : DetailArg::Nested("why", root.reasons[0].detail)}});
         if (cause == nullptr || StateSeverity(de.state) > StateSeverity(cause->evaluation->state)) cause = d;
       }
     }
@@ -195,36 +203,41 @@ class ChainEvaluator {
     if (measured && e.own_recovery_seconds) e.effective_recovery_seconds = own + longest;
 
     const double bound = e.effective_recovery_lower_bound_seconds;
-    const std::string along = absl::StrCat(e.effective_recovery_seconds ? "" : "at least ", Secs(bound), " along ",
-                                           PathText(e.critical_path));
+    const Detail along{e.effective_recovery_seconds ? "reason.part.along" : "reason.part.along_at_least",
+                       {Secs("d", bound), PathArg(e.critical_path)}};
     const bool own_rule = deps.empty() && e.HasReason("rto_exceeded");  // already said, by the restore test
     if (bound > absl::ToDoubleSeconds(p.rto) && !own_rule) {
       e.AddReason("recovery_chain_exceeds_rto", PLAN_STATE_NOT_READY, "",
-                  absl::StrCat("measured recovery takes ", along, ", longer than the RTO ", HumanDuration(p.rto)));
+                  Detail{"reason.recovery_chain_exceeds_rto.detail",
+                         {DetailArg::Nested("along", along), DetailArg::Duration("rto", p.rto)}});
     } else if (e.effective_recovery_seconds && !deps.empty() && bound > absl::ToDoubleSeconds(p.rto) * margin_) {
       e.AddReason("recovery_chain_margin", PLAN_STATE_AT_RISK, "",
-                  absl::StrCat("measured recovery takes ", along, ", above ", static_cast<int>(margin_ * 100 + 0.5),
-                               "% of the RTO ", HumanDuration(p.rto)));
+                  Detail{"reason.recovery_chain_margin.detail",
+                         {DetailArg::Nested("along", along), DetailArg::Share("margin", margin_),
+                          DetailArg::Duration("rto", p.rto)}});
     }
     if (p.mtpd && bound > absl::ToDoubleSeconds(*p.mtpd)) {
       e.AddReason("recovery_chain_exceeds_mtpd", PLAN_STATE_NOT_READY, "",
-                  absl::StrCat("measured recovery takes ", along, ", longer than the MTPD ", HumanDuration(*p.mtpd)));
+                  Detail{"reason.recovery_chain_exceeds_mtpd.detail",
+                         {DetailArg::Nested("along", along), DetailArg::Duration("mtpd", *p.mtpd)}});
     }
     if (!unevidenced_deps.empty()) {
       e.AddReason("recovery_chain_unevidenced", PLAN_STATE_UNKNOWN, "",
-                  absl::StrCat("the recovery time of ", absl::StrJoin(unevidenced_deps, ", "),
-                               " is declared, not measured: how long the chain takes to recover is unknown"));
+                  Detail{"reason.recovery_chain_unevidenced.detail",
+                         {DetailArg::Text("plans", absl::StrJoin(unevidenced_deps, ", "))}});
     }
   }
 
   // "ad 1h -> brp 4h" (measured own times; "?" where there is none).
-  std::string PathText(const std::vector<std::string>& path) const {
-    std::vector<std::string> parts;
+  DetailArg PathArg(const std::vector<std::string>& path) const {
+    std::vector<Detail> parts;
     for (const std::string& id : path) {
       const Evaluation& e = *members_[index_.at(id)].evaluation;
-      parts.push_back(absl::StrCat(id, " ", e.own_recovery_seconds ? Secs(*e.own_recovery_seconds) : "?"));
+      parts.push_back(Detail{"reason.part.path_step",
+                             {DetailArg::Text("plan", id), e.own_recovery_seconds ? Secs("d", *e.own_recovery_seconds)
+                                                                                  : DetailArg::Text("d", "?")}});
     }
-    return absl::StrJoin(parts, " -> ");
+    return DetailArg::List("path", " -> ", std::move(parts));
   }
 
   const std::vector<ChainMember>& members_;

@@ -20,9 +20,9 @@ namespace paraat {
 [[nodiscard]] absl::Status CheckDependencies(const std::vector<Plan>& plans);
 
 // Business impact analysis that does not fit together: a dependency that may take longer to
-// recover (RTO) or stay down longer (MTPD) than the plan that needs it. One text per problem,
-// without the file position ("dependency ad: RTO 8h exceeds this plan's RTO 4h").
-std::vector<std::string> BiaInconsistencies(const Plan& plan, const Plan& dependency);
+// recover (RTO) or stay down longer (MTPD) than the plan that needs it. One message per problem,
+// without the file position (MachineText: "dependency ad: RTO 8h exceeds this plan's RTO 4h").
+std::vector<Detail> BiaInconsistencies(const Plan& plan, const Plan& dependency);
 // Every inconsistency of every plan, as `file:line: depends_on: text` warnings.
 std::vector<std::string> BiaWarnings(const std::vector<Plan>& plans);
 

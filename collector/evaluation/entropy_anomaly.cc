@@ -26,10 +26,12 @@ std::optional<EntropyAnomaly> DetectEntropyAnomaly(const std::deque<BackupSample
   return EntropyAnomaly{bits, median, earlier.size(), newest.time};
 }
 
-std::string DescribeEntropyAnomaly(const EntropyAnomaly& a) {
-  return absl::StrCat("newest backup (", FormatTimeUtc(a.time), ") looks encrypted: ",
-                      absl::StrFormat("%.2f bits per byte, where its earlier backups had %.2f", a.bits, a.median),
-                      " (median of ", a.baseline, "); ransomware encrypting the data before it was backed up?");
+std::string DescribeEntropyAnomaly(const EntropyAnomaly& a) { return MachineText(EntropyAnomalyDetail(a)); }
+
+Detail EntropyAnomalyDetail(const EntropyAnomaly& a) {
+  return Detail{"reason.part.entropy_anomaly",
+                {DetailArg::Time("t", a.time), DetailArg::Number("bits", a.bits), DetailArg::Number("median", a.median),
+                 DetailArg::Count("n", static_cast<int64_t>(a.baseline))}};
 }
 
 }  // namespace paraat

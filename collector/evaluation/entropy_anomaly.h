@@ -17,6 +17,7 @@
 
 #include "collector/evaluation/foresight_types.h"
 #include "collector/evaluation/history.h"
+#include "common/detail.h"
 
 namespace paraat {
 
@@ -38,7 +39,9 @@ std::optional<EntropyAnomaly> DetectEntropyAnomaly(const std::deque<BackupSample
 
 // "newest backup (2026-11-29T02:00:00Z) looks encrypted: 8.00 bits per byte, where its earlier
 // backups had 4.91 (median of 6); ransomware encrypting the data before it was backed up?"
+// MachineText(EntropyAnomalyDetail(a)).
 std::string DescribeEntropyAnomaly(const EntropyAnomaly& a);
+Detail EntropyAnomalyDetail(const EntropyAnomaly& a);
 
 }  // namespace paraat
 

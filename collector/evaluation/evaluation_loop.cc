@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/evaluation/dependencies.h"
+#include "collector/evaluation/plan_status.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "paraat/v1/evidence.pb.h"
@@ -135,13 +136,7 @@ PendingRecord TransitionRecord(const PlanView& view, PlanState from) {
   t->set_plan_id(view.plan->id);
   t->set_from(from);
   t->set_to(view.evaluation.state);
-  for (const Reason& r : view.evaluation.reasons) {
-    auto* pr = t->add_reasons();
-    pr->set_code(r.code);
-    pr->set_implies(r.implies);
-    pr->set_source(r.source);
-    pr->set_text(r.text);
-  }
+  for (const Reason& r : view.evaluation.reasons) ToProto(r, t->add_reasons());
   if (view.evaluation.achieved_rpo) t->set_achieved_rpo_ns(ToNs(*view.evaluation.achieved_rpo));
   PendingRecord pr;
   pr.type = RecordType::kTransition;

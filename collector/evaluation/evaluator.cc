@@ -42,8 +42,9 @@ bool Evaluation::HasReason(const std::string& code) const {
   return std::any_of(reasons.begin(), reasons.end(), [&](const Reason& r) { return r.code == code; });
 }
 
-void Evaluation::AddReason(std::string code, PlanState implies, std::string source, std::string text) {
-  reasons.push_back(Reason{std::move(code), implies, std::move(source), std::move(text)});
+void Evaluation::AddReason(std::string code, PlanState implies, std::string source, Detail detail) {
+  std::string text = MachineText(detail);
+  reasons.push_back(Reason{std::move(code), implies, std::move(source), std::move(text), std::move(detail)});
 }
 
 int StateSeverity(PlanState s) {
@@ -82,7 +83,12 @@ bool Conclusive(const Observation& o) { return o.status != paraat::v1::CHECK_STA
 bool Passing(const Observation& o) {
   return o.status == paraat::v1::CHECK_STATUS_OK || o.status == paraat::v1::CHECK_STATUS_WARNING;
 }
-std::string Pct(double share) { return absl::StrFormat("%.0f%%", share * 100); }
+using A = DetailArg;
+
+// The detail of reason `code` ("reason.CODE.detail", or with a `variant` after it).
+Detail D(const std::string& code, std::vector<DetailArg> args = {}, const char* variant = nullptr) {
+  return Detail{absl::StrCat("reason.", code, ".detail", variant ? "." : "", variant ? variant : ""), std::move(args)};
+}
 
 // A restore test, from a restore_test source or from a restore exercise recorded by people.
 struct RestoreTest {
@@ -117,8 +123,9 @@ class PlanEvaluator {
   }
 
  private:
-  void Add(std::string code, PlanState implies, std::string source, std::string text) {
-    out_.AddReason(std::move(code), implies, std::move(source), std::move(text));
+  void Add(const std::string& code, PlanState implies, std::string source, std::vector<DetailArg> args = {},
+           const char* variant = nullptr) {
+    out_.AddReason(code, implies, std::move(source), D(code, std::move(args), variant));
   }
 
   // The plan's own measured recovery time, and whether its RTO rests on any evidence at all
@@ -137,9 +144,7 @@ class PlanEvaluator {
                            (ex && (ex->Latest("restore") || ex->Latest("failover"))) || plan_.AllSources().empty();
     if (evidenced || plan_.accept_unevidenced.count("rto")) return;
     Add("rto_unevidenced", PLAN_STATE_UNKNOWN, "",
-        absl::StrCat("the RTO ", HumanDuration(plan_.rto),
-                     " rests on no evidence: the plan has no restore test or failover source and no recorded "
-                     "restore or failover exercise (or accept it: accept_unevidenced: {rto: \"why\"})"));
+        {A::Duration("rto", plan_.rto), A::Text("example", "accept_unevidenced: {rto: \"why\"}")});
   }
 
   const SourceState* Source(const std::string& key) const { return evidence_.Source(key); }
@@ -164,13 +169,14 @@ class PlanEvaluator {
   }
 
   // Records that `key` reports `what` dated `ahead` in the future: unusable evidence. Once per source.
-  void InFuture(const std::string& key, const std::string& what, absl::Time t, absl::Duration ahead) {
+  // `what`: result_dated, recovery_point or restore_test_dated (reason.part.WHAT).
+  void InFuture(const std::string& key, const char* what, absl::Time t, absl::Duration ahead) {
     if (std::find(in_future_.begin(), in_future_.end(), key) != in_future_.end()) return;
     in_future_.push_back(key);
     Add("recovery_point_in_future", PLAN_STATE_UNKNOWN, key,
-        absl::StrCat(key, ": ", what, " ", FormatTimeUtc(t), " is ",
-                     HumanDuration(absl::Trunc(ahead, absl::Seconds(1))), " ahead of the collector's clock (tolerance ",
-                     HumanDuration(options_.future_tolerance), "): not usable until that clock is right"));
+        {A::Text("source", key), A::Term("what", absl::StrCat("reason.part.", what)), A::Time("t", t),
+         A::Duration("ahead", absl::Trunc(ahead, absl::Seconds(1))),
+         A::Duration("tolerance", options_.future_tolerance)});
   }
 
   void CheckSourceHealth() {
@@ -192,45 +198,45 @@ class PlanEvaluator {
     const SourceState* s = Source(key);
     if (s == nullptr || !s->latest) {
       ++out_.stale_sources;
-      Add("source_missing", PLAN_STATE_UNKNOWN, key, absl::StrCat(key, ": no result received yet"));
+      Add("source_missing", PLAN_STATE_UNKNOWN, key, {A::Text("source", key)});
       return;
     }
     const Observation& o = *s->latest;
     if (!IsFresh(o, now_, options_)) {
       ++out_.stale_sources;
       Add("source_stale", PLAN_STATE_UNKNOWN, key,
-          absl::StrCat(key, ": no result for ", HumanDuration(now_ - o.received), " (interval ",
-                       HumanDuration(o.interval), ", stale after ", HumanDuration(StaleAfter(o.interval, options_)),
-                       ")"));
+          {A::Text("source", key), A::Duration("age", now_ - o.received), A::Duration("interval", o.interval),
+           A::Duration("stale_after", StaleAfter(o.interval, options_))});
       return;
     }
     if (auto ahead = Ahead(o, o.finished)) {
-      InFuture(key, "result dated", o.finished, *ahead);
+      InFuture(key, "result_dated", o.finished, *ahead);
       return;
     }
     if (!Conclusive(o)) {
-      Add("source_error", PLAN_STATE_UNKNOWN, key, absl::StrCat(key, ": check could not run: ", o.message));
+      Add("source_error", PLAN_STATE_UNKNOWN, key, {A::Text("source", key), A::Text("message", o.message)});
     }
   }
 
   void EvaluateRecoveryPoint() {
     if (plan_.recovery_point.empty()) return;
-    std::vector<std::string> unusable;  // concluded, but no usable recovery point
+    std::vector<Detail> unusable;  // concluded, but no usable recovery point
     std::vector<std::string> corrupt;
     for (const std::string& key : plan_.recovery_point) {
       const Observation* o = Usable(key);
       if (o == nullptr) continue;
       if (o->integrity == paraat::v1::INTEGRITY_CORRUPT) {
         corrupt.push_back(key);
-        unusable.push_back(absl::StrCat(key, " reports corrupt data"));
+        unusable.push_back(Detail{"reason.part.reports_corrupt", {A::Text("source", key)}});
         continue;
       }
       if (!o->recovery_point) {
-        unusable.push_back(absl::StrCat(key, " found no usable backup (", o->message, ")"));
+        unusable.push_back(
+            Detail{"reason.part.no_usable_backup", {A::Text("source", key), A::Text("message", o->message)}});
         continue;
       }
       if (auto ahead = Ahead(*o, *o->recovery_point)) {  // it must not win over honest sources
-        InFuture(key, "recovery point", *o->recovery_point, *ahead);
+        InFuture(key, "recovery_point", *o->recovery_point, *ahead);
         continue;
       }
       if (!out_.recovery_point || *o->recovery_point > *out_.recovery_point) {
@@ -241,35 +247,31 @@ class PlanEvaluator {
     if (!out_.recovery_point) {
       if (!unusable.empty()) {
         Add("no_recovery_point", PLAN_STATE_NOT_READY, unusable.size() == 1 ? corrupt.empty() ? "" : corrupt[0] : "",
-            absl::StrCat("no usable recovery point: ", absl::StrJoin(unusable, "; ")));
+            {A::List("problems", "; ", std::move(unusable))});
       } else {
-        Add("recovery_point_unknown", PLAN_STATE_UNKNOWN, "",
-            "achieved RPO unknown: no recovery point source has a fresh result");
+        Add("recovery_point_unknown", PLAN_STATE_UNKNOWN, "");
       }
       return;
     }
     for (const std::string& key : corrupt) {
       Add("recovery_point_corrupt", PLAN_STATE_AT_RISK, key,
-          absl::StrCat(key, " reports corrupt data; the recovery point comes from ", out_.recovery_point_source));
+          {A::Text("source", key), A::Text("from", out_.recovery_point_source)});
     }
     absl::Duration achieved = std::max(absl::ZeroDuration(), now_ - *out_.recovery_point);
     out_.achieved_rpo = achieved;
-    const std::string where = absl::StrCat("newest recovery point ", FormatTimeUtc(*out_.recovery_point), " from ",
-                                           out_.recovery_point_source);
+    std::vector<DetailArg> args = {A::Duration("achieved", achieved), A::Duration("rpo", plan_.rpo),
+                                   A::Time("point", *out_.recovery_point), A::Text("from", out_.recovery_point_source)};
     if (achieved > plan_.rpo) {
-      Add("rpo_breached", PLAN_STATE_NOT_READY, out_.recovery_point_source,
-          absl::StrCat("achieved RPO ", HumanDuration(achieved), " exceeds the target ", HumanDuration(plan_.rpo), " (",
-                       where, ")"));
+      Add("rpo_breached", PLAN_STATE_NOT_READY, out_.recovery_point_source, std::move(args));
     } else if (achieved > plan_.rpo * options_.margin) {
-      Add("rpo_margin", PLAN_STATE_AT_RISK, out_.recovery_point_source,
-          absl::StrCat("achieved RPO ", HumanDuration(achieved), " is above ", Pct(options_.margin), " of the target ",
-                       HumanDuration(plan_.rpo), " (", where, ")"));
+      args.push_back(A::Share("margin", options_.margin));
+      Add("rpo_margin", PLAN_STATE_AT_RISK, out_.recovery_point_source, std::move(args));
     }
   }
 
   // Adds the cadence reasons for one kind of test and records when it falls due.
   void Cadence(const std::string& test, const std::optional<absl::Duration>& every,
-               const std::optional<absl::Time>& last_good, const std::string& label) {
+               const std::optional<absl::Time>& last_good) {
     if (!every) return;
     TestDue due{test, last_good, last_good ? *last_good + *every : absl::UnixEpoch()};
     out_.tests.push_back(due);
@@ -277,11 +279,10 @@ class PlanEvaluator {
     const absl::Duration window = std::min(options_.due_soon, *every / 5);
     if (now_ > due.due) {
       Add(absl::StrCat(test, "_test_overdue"), PLAN_STATE_NOT_READY, "",
-          absl::StrCat(label, " overdue since ", FormatTimeUtc(due.due), ": last passed ", FormatTimeUtc(*last_good),
-                       ", required every ", HumanDuration(*every)));
+          {A::Time("due", due.due), A::Time("last", *last_good), A::Duration("every", *every)});
     } else if (due.due - now_ <= window) {
       Add(absl::StrCat(test, "_test_due"), PLAN_STATE_AT_RISK, "",
-          absl::StrCat(label, " due ", FormatTimeUtc(due.due), " (in ", HumanDuration(due.due - now_), ")"));
+          {A::Time("due", due.due), A::Duration("in", due.due - now_)});
     }
   }
 
@@ -296,7 +297,7 @@ class PlanEvaluator {
       if (s == nullptr || !s->latest_conclusive) continue;
       const Observation& o = *s->latest_conclusive;
       if (auto ahead = Ahead(o, o.finished)) {  // a test "passed" in the future is never due
-        InFuture(key, "restore test dated", o.finished, *ahead);
+        InFuture(key, "restore_test_dated", o.finished, *ahead);
         continue;
       }
       RestoreTest t;
@@ -329,31 +330,30 @@ class PlanEvaluator {
       out_.good_restore_duration_seconds = latest_good->duration_seconds;
     }
     if (!latest) {
-      Add("restore_test_missing", PLAN_STATE_UNKNOWN, "", "no restore test recorded yet");
+      Add("restore_test_missing", PLAN_STATE_UNKNOWN, "");
     } else if (!latest->succeeded) {
-      Add("restore_test_failed", PLAN_STATE_NOT_READY, FromSource(*latest) ? latest->from : "",
-          absl::StrCat("latest restore test failed (", FormatTimeUtc(latest->time), ", ", latest->from,
-                       "): ", latest->message));
+      // Not from a source: a restore exercise (a recovery from an incident always counts as one
+      // that succeeded), whose words are the catalogue's.
+      const bool source = FromSource(*latest);
+      Add("restore_test_failed", PLAN_STATE_NOT_READY, source ? latest->from : "",
+          {A::Time("t", latest->time),
+           source ? A::Text("from", latest->from) : A::Term("from", "reason.part.from_exercise"),
+           source ? A::Text("message", latest->message) : A::Term("message", "reason.part.message_exercise")});
     } else if (!latest->duration_seconds) {
-      Add("rto_unmeasured", PLAN_STATE_UNKNOWN, "",
-          absl::StrCat("latest restore test (", FormatTimeUtc(latest->time),
-                       ") has no measured duration to compare with the RTO"));
+      Add("rto_unmeasured", PLAN_STATE_UNKNOWN, "", {A::Time("t", latest->time)});
     } else {
       const absl::Duration took = absl::Seconds(*latest->duration_seconds);
       const std::string src = FromSource(*latest) ? latest->from : "";
-      const char* what =
-          latest->from == "incident" ? "latest recovery (a real incident) took " : "latest restore test took ";
+      const char* variant = latest->from == "incident" ? "incident" : nullptr;
       if (took > plan_.rto) {
-        Add("rto_exceeded", PLAN_STATE_NOT_READY, src,
-            absl::StrCat(what, HumanDuration(took), ", longer than the RTO ", HumanDuration(plan_.rto)));
+        Add("rto_exceeded", PLAN_STATE_NOT_READY, src, {A::Duration("took", took), A::Duration("rto", plan_.rto)},
+            variant);
       } else if (took > plan_.rto * options_.margin) {
         Add("rto_margin", PLAN_STATE_AT_RISK, src,
-            absl::StrCat(what, HumanDuration(took), ", above ", Pct(options_.margin), " of the RTO ",
-                         HumanDuration(plan_.rto)));
+            {A::Duration("took", took), A::Share("margin", options_.margin), A::Duration("rto", plan_.rto)}, variant);
       }
     }
-    Cadence("restore", plan_.restore_every, latest_good ? std::optional<absl::Time>(latest_good->time) : std::nullopt,
-            "restore test");
+    Cadence("restore", plan_.restore_every, latest_good ? std::optional<absl::Time>(latest_good->time) : std::nullopt);
   }
 
   void EvaluateFailover() {
@@ -368,7 +368,7 @@ class PlanEvaluator {
         if (!Passing(*o) || o->ready == false) {
           all_ready = false;
           Add("failover_not_ready", PLAN_STATE_NOT_READY, key,
-              absl::StrCat("failover target ", key, " is not ready: ", o->message));
+              {A::Text("source", key), A::Text("message", o->message)});
         }
       }
       out_.failover_ready = all_ready;
@@ -377,13 +377,11 @@ class PlanEvaluator {
     const PlanExercises* ex = evidence_.Exercises(plan_.id);
     const ExerciseObservation* e = ex ? ex->Latest("failover") : nullptr;
     if (e == nullptr) {
-      Add("failover_test_missing", PLAN_STATE_UNKNOWN, "", "no failover test recorded yet");
+      Add("failover_test_missing", PLAN_STATE_UNKNOWN, "");
     } else if (!e->passed) {
-      Add("failover_test_failed", PLAN_STATE_NOT_READY, "",
-          absl::StrCat("latest failover test failed (", FormatTimeUtc(e->performed), ")"));
+      Add("failover_test_failed", PLAN_STATE_NOT_READY, "", {A::Time("t", e->performed)});
     }
-    Cadence("failover", plan_.failover_every, e && e->passed ? std::optional<absl::Time>(e->performed) : std::nullopt,
-            "failover test");
+    Cadence("failover", plan_.failover_every, e && e->passed ? std::optional<absl::Time>(e->performed) : std::nullopt);
   }
 
   void EvaluateIntegrity() {
@@ -392,16 +390,14 @@ class PlanEvaluator {
       // A corrupt finding stands until a later conclusive result says otherwise, fresh or not.
       if (s != nullptr && s->latest_conclusive && s->latest_conclusive->integrity == paraat::v1::INTEGRITY_CORRUPT) {
         Add("integrity_corrupt", PLAN_STATE_NOT_READY, key,
-            absl::StrCat(key, " found corrupt data: ", s->latest_conclusive->message));
+            {A::Text("source", key), A::Text("message", s->latest_conclusive->message)});
         continue;
       }
       const Observation* o = Usable(key);
       if (o == nullptr) continue;
       if (o->integrity != paraat::v1::INTEGRITY_VERIFIED) {
-        Add("integrity_unverified", PLAN_STATE_UNKNOWN, key,
-            absl::StrCat(key, o->integrity == paraat::v1::INTEGRITY_UNSPECIFIED
-                                  ? " does not report integrity (its check kind verifies no data)"
-                                  : " has not verified the data's integrity"));
+        Add("integrity_unverified", PLAN_STATE_UNKNOWN, key, {A::Text("source", key)},
+            o->integrity == paraat::v1::INTEGRITY_UNSPECIFIED ? "unsupported" : nullptr);
       }
     }
   }
@@ -419,12 +415,11 @@ class PlanEvaluator {
       }
     }
     if (e == nullptr) {
-      Add("exercise_missing", PLAN_STATE_UNKNOWN, "", "no exercise recorded yet");
+      Add("exercise_missing", PLAN_STATE_UNKNOWN, "");
     } else if (!e->passed) {
-      Add("exercise_failed", PLAN_STATE_NOT_READY, "",
-          absl::StrCat("latest exercise (", e->kind, ", ", FormatTimeUtc(e->performed), ") failed"));
+      Add("exercise_failed", PLAN_STATE_NOT_READY, "", {A::Text("kind", e->kind), A::Time("t", e->performed)});
     }
-    Cadence("exercise", plan_.exercise_every, last_good, "exercise");
+    Cadence("exercise", plan_.exercise_every, last_good);
   }
 
   const Plan& plan_;

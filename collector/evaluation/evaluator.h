@@ -25,6 +25,7 @@
 #include "collector/evaluation/foresight_types.h"
 #include "collector/evaluation/observation.h"
 #include "collector/evaluation/plan.h"
+#include "common/detail.h"
 #include "paraat/v1/plan.pb.h"
 
 namespace paraat {
@@ -39,7 +40,8 @@ struct Reason {
   std::string code;
   PlanState implies = paraat::v1::PLAN_STATE_READY;
   std::string source;  // agent/check, when about one source
-  std::string text;
+  std::string text;    // English, for machine output: MachineText(detail)
+  Detail detail;       // the same for people, in any language (catalogue key "reason.CODE.detail...")
   bool operator==(const Reason&) const = default;
 };
 
@@ -85,7 +87,8 @@ struct Evaluation {
   int wave = 0;  // 0: depends on nothing; else 1 + the largest wave of its dependencies
 
   bool HasReason(const std::string& code) const;
-  void AddReason(std::string code, PlanState implies, std::string source, std::string text);
+  // Adds a reason whose text is MachineText(detail).
+  void AddReason(std::string code, PlanState implies, std::string source, Detail detail);
   // Sorts the reasons worst first and sets the state to the worst they imply.
   void Settle();
 };

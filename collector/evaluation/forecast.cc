@@ -81,17 +81,21 @@ std::optional<RestoreForecast> ForecastRestore(const std::deque<RestoreSample>& 
 }
 
 std::string DescribeForecast(const RestoreForecast& f, absl::Duration rto) {
+  return MachineText(ForecastDetail(f, rto));
+}
+
+Detail ForecastDetail(const RestoreForecast& f, absl::Duration rto) {
   // Growth per the longest period that keeps it below the restore time itself: "4m a week"
   // for a slow drift, "300ms a second" for a drill that doubles within minutes.
   struct Period {
     absl::Duration length;
-    const char* name;
+    const char* term;
   };
-  static const Period kPeriods[] = {{absl::Hours(24 * 7), "week"},
-                                    {absl::Hours(24), "day"},
-                                    {absl::Hours(1), "hour"},
-                                    {absl::Minutes(1), "minute"},
-                                    {absl::Seconds(1), "second"}};
+  static const Period kPeriods[] = {{absl::Hours(24 * 7), "reason.part.per_week"},
+                                    {absl::Hours(24), "reason.part.per_day"},
+                                    {absl::Hours(1), "reason.part.per_hour"},
+                                    {absl::Minutes(1), "reason.part.per_minute"},
+                                    {absl::Seconds(1), "reason.part.per_second"}};
   const double limit = std::max(f.latest_seconds, 1.0);
   const Period* period = &kPeriods[4];
   for (const Period& p : kPeriods) {
@@ -101,21 +105,19 @@ std::string DescribeForecast(const RestoreForecast& f, absl::Duration rto) {
     }
   }
   const absl::Duration growth = absl::Seconds(f.growth_per_second * absl::ToDoubleSeconds(period->length));
-  const std::string when = f.breach - f.latest_time < absl::Hours(48)
-                               ? FormatTimeUtc(f.breach)
-                               : absl::FormatTime("%Y-%m-%d", f.breach, absl::UTCTimeZone());
-  std::string out = absl::StrCat("restore ", HumanDuration(absl::Seconds(f.latest_seconds)), " growing ",
-                                 HumanDuration(growth), " a ", period->name, "; ");
-  if (f.breach <= f.latest_time) {
-    absl::StrAppend(&out, "its trend is already past the RTO of ", HumanDuration(rto));
-  } else {
-    absl::StrAppend(&out, "exceeds the RTO of ", HumanDuration(rto), " around ", when);
-  }
-  absl::StrAppend(&out, " (trend of the last ", f.tests, " successful tests");
-  if (f.bytes_per_second)
-    absl::StrAppend(&out, ", last at ", HumanSize(static_cast<uint64_t>(*f.bytes_per_second)), "/s");
-  absl::StrAppend(&out, ")");
-  return out;
+  const DetailArg when = f.breach - f.latest_time < absl::Hours(48) ? DetailArg::Time("when", f.breach)
+                                                                    : DetailArg::Date("when", f.breach);
+  Detail outlook = f.breach <= f.latest_time
+                       ? Detail{"reason.part.forecast_past", {DetailArg::Duration("rto", rto)}}
+                       : Detail{"reason.part.forecast_around", {DetailArg::Duration("rto", rto), when}};
+  std::vector<DetailArg> trend_args = {DetailArg::Count("tests", static_cast<int64_t>(f.tests))};
+  if (f.bytes_per_second) trend_args.push_back(DetailArg::Size("rate", static_cast<uint64_t>(*f.bytes_per_second)));
+  Detail trend{f.bytes_per_second ? "reason.part.forecast_trend_rate" : "reason.part.forecast_trend",
+               std::move(trend_args)};
+  return Detail{"reason.part.forecast",
+                {DetailArg::Duration("latest", absl::Seconds(f.latest_seconds)), DetailArg::Duration("growth", growth),
+                 DetailArg::Term("period", period->term), DetailArg::Nested("outlook", std::move(outlook)),
+                 DetailArg::Nested("trend", std::move(trend))}};
 }
 
 }  // namespace paraat

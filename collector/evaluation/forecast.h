@@ -14,6 +14,7 @@
 
 #include "absl/time/time.h"
 #include "collector/evaluation/history.h"
+#include "common/detail.h"
 
 namespace paraat {
 
@@ -47,8 +48,10 @@ struct RestoreForecast {
 std::optional<RestoreForecast> ForecastRestore(const std::deque<RestoreSample>& tests, absl::Duration rto,
                                                const ForecastOptions& options = {});
 
-// "restore 3h12m growing 4m a week; exceeds the RTO of 4h around 2027-02-10".
+// "restore 3h12m growing 4m a week; exceeds the RTO of 4h around 2027-02-10 (trend of ...)":
+// MachineText(ForecastDetail(f, rto)).
 std::string DescribeForecast(const RestoreForecast& f, absl::Duration rto);
+Detail ForecastDetail(const RestoreForecast& f, absl::Duration rto);
 
 }  // namespace paraat
 

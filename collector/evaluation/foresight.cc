@@ -115,30 +115,11 @@ void EvaluateRestoreForecast(const Plan& plan, const EvidenceView& evidence, abs
   // A restore already over the RTO is rto_exceeded; a failed one says nothing about its time.
   if (out->HasReason("rto_exceeded") || out->HasReason("restore_test_failed")) return;
   if (earliest->breach - now > plan.foresight.forecast_horizon) return;
-  out->reasons.push_back(Reason{"rto_forecast", paraat::v1::PLAN_STATE_AT_RISK, from,
-                                absl::StrCat(from, ": ", DescribeForecast(*earliest, plan.rto), "; within the ",
-                                             HumanDuration(plan.foresight.forecast_horizon), " forecast horizon")});
-}
-
-// A rotating verification that misses its check's verify_within: the rotation cannot read every
-// byte in time, or the oldest byte has gone unread longer. Judged on the latest result that ran.
-void EvaluateCoverageAge(const std::string& key, const SourceState& s, std::vector<Reason>* out) {
-  if (!s.latest_ok) return;
-  const Observation& o = *s.latest_ok;
-  if (!o.verify_within_seconds || *o.verify_within_seconds <= 0) return;
-  const absl::Duration within = absl::Seconds(*o.verify_within_seconds);
-  std::string text;
-  if (o.coverage_reach_seconds && absl::Seconds(*o.coverage_reach_seconds) > within) {
-    text = absl::StrCat("the rotation needs ", HumanDuration(absl::Seconds(*o.coverage_reach_seconds)),
-                        " to read every byte back, longer than verify_within ", HumanDuration(within));
-  } else if (o.coverage_age_seconds && absl::Seconds(*o.coverage_age_seconds) > within) {
-    text = absl::StrCat("the oldest byte has not been read back for ",
-                        HumanDuration(absl::Seconds(*o.coverage_age_seconds)), ", longer than verify_within ",
-                        HumanDuration(within));
-  }
-  if (!text.empty()) {
-    out->push_back(Reason{"coverage_age_exceeded", paraat::v1::PLAN_STATE_AT_RISK, key, absl::StrCat(key, ": ", text)});
-  }
+  out->AddReason(
+      "rto_forecast", paraat::v1::PLAN_STATE_AT_RISK, from,
+      Detail{"reason.rto_forecast.detail",
+             {DetailArg::Text("source", from), DetailArg::Nested("forecast", ForecastDetail(*earliest, plan.rto)),
+              DetailArg::Duration("horizon", plan.foresight.forecast_horizon)}});
 }
 
 // Each backup source once (recovery point and integrity roles): its newest backup's size and
@@ -155,20 +136,44 @@ void EvaluateSizeAnomalies(const Plan& plan, const EvidenceView& evidence, Evalu
       if (s == nullptr) continue;
       std::optional<SizeAnomaly> a = DetectSizeAnomaly(s->history.backups, plan.foresight.SizeAnomalyFor(key));
       if (a) {
-        out->reasons.push_back(Reason{"backup_size_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
-                                      absl::StrCat(key, ": ", DescribeSizeAnomaly(*a))});
+        out->AddReason("backup_size_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
+                       Detail{"reason.backup_size_anomaly.detail",
+                              {DetailArg::Text("source", key), DetailArg::Nested("anomaly", SizeAnomalyDetail(*a))}});
       }
       std::optional<EntropyAnomaly> e = DetectEntropyAnomaly(s->history.backups, plan.foresight.entropy_anomaly);
       if (e) {
-        out->reasons.push_back(Reason{"backup_entropy_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
-                                      absl::StrCat(key, ": ", DescribeEntropyAnomaly(*e))});
+        out->AddReason(
+            "backup_entropy_anomaly", paraat::v1::PLAN_STATE_AT_RISK, key,
+            Detail{"reason.backup_entropy_anomaly.detail",
+                   {DetailArg::Text("source", key), DetailArg::Nested("anomaly", EntropyAnomalyDetail(*e))}});
       }
-      EvaluateCoverageAge(key, *s, &out->reasons);
+      if (s->latest_ok) {
+        if (std::optional<Detail> d = CoverageAgeDetail(key, *s->latest_ok)) {
+          out->AddReason("coverage_age_exceeded", paraat::v1::PLAN_STATE_AT_RISK, key, std::move(*d));
+        }
+      }
     }
   }
 }
 
 }  // namespace
+
+std::optional<Detail> CoverageAgeDetail(const std::string& key, const Observation& o) {
+  if (!o.verify_within_seconds || *o.verify_within_seconds <= 0) return std::nullopt;
+  const absl::Duration within = absl::Seconds(*o.verify_within_seconds);
+  if (o.coverage_reach_seconds && absl::Seconds(*o.coverage_reach_seconds) > within) {
+    return Detail{
+        "reason.coverage_age_exceeded.detail.reach",
+        {DetailArg::Text("source", key), DetailArg::Duration("reach", absl::Seconds(*o.coverage_reach_seconds)),
+         DetailArg::Duration("within", within)}};
+  }
+  if (o.coverage_age_seconds && absl::Seconds(*o.coverage_age_seconds) > within) {
+    return Detail{"reason.coverage_age_exceeded.detail.age",
+                  {DetailArg::Text("source", key), DetailArg::Duration("age", absl::Seconds(*o.coverage_age_seconds)),
+                   DetailArg::Duration("within", within)}};
+  }
+  return std::nullopt;
+}
 
 void EvaluateForesight(const Plan& plan, const EvidenceView& evidence, absl::Time now, Evaluation* out) {
   EvaluateRestoreForecast(plan, evidence, now, out);

@@ -15,6 +15,9 @@
 #ifndef PARAAT_COLLECTOR_EVALUATION_FORESIGHT_H_
 #define PARAAT_COLLECTOR_EVALUATION_FORESIGHT_H_
 
+#include <optional>
+#include <string>
+
 #include "absl/time/time.h"
 #include "collector/evaluation/evaluator.h"
 #include "collector/evaluation/foresight_types.h"
@@ -26,6 +29,11 @@ namespace paraat {
 // Reads the plan's foresight keys from its top-level map (before doc.Finish()), after its
 // sources (size_anomaly.per_source names them).
 void ParseForesight(YamlMap& doc, Plan* plan);
+
+// The coverage_age_exceeded detail of a recovery point or integrity source's latest passing
+// result `o`: its rotation needs longer than its check's verify_within to read every byte back,
+// or its oldest byte has gone unread longer; nullopt when it keeps to it or has no bound.
+std::optional<Detail> CoverageAgeDetail(const std::string& key, const Observation& o);
 
 // Adds the foresight findings and reasons to `out` (reasons unsorted, like the evaluator's).
 void EvaluateForesight(const Plan& plan, const EvidenceView& evidence, absl::Time now, Evaluation* out);

@@ -13,6 +13,7 @@ void ToProto(const Reason& r, paraat::v1::Reason* out) {
   out->set_implies(r.implies);
   out->set_source(r.source);
   out->set_text(r.text);
+  if (!r.detail.key.empty()) ToProto(r.detail, out->mutable_detail());
 }
 
 namespace {

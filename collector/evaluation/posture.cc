@@ -54,17 +54,19 @@ void EvaluateCopies(const Plan& plan, const EvidenceView& evidence, absl::Time n
   out->foresight.copies = n;
   if (!plan.foresight.copies) return;
   const CopiesRequirement& want = *plan.foresight.copies;
-  std::vector<std::string> short_of;
-  auto need = [&](int have, int wanted, const char* what) {
-    if (have < wanted) short_of.push_back(absl::StrCat(have, " ", what, " (need ", wanted, ")"));
+  std::vector<Detail> short_of;
+  auto need = [&](int have, int wanted, const std::string& what) {
+    if (have >= wanted) return;
+    short_of.push_back(Detail{absl::StrCat("reason.part.copies_", what),
+                              {DetailArg::Count("have", have), DetailArg::Count("need", wanted)}});
   };
-  need(n.total, want.min, n.total == 1 ? "usable copy" : "usable copies");
-  need(n.offsite, want.offsite, "off-site");
+  need(n.total, want.min, n.total == 1 ? "usable_one" : "usable_other");
+  need(n.offsite, want.offsite, "offsite");
   need(n.immutable, want.immutable, "immutable");
-  need(n.media, want.media, n.media == 1 ? "kind of media" : "kinds of media");
+  need(n.media, want.media, n.media == 1 ? "media_one" : "media_other");
   if (short_of.empty()) return;
-  out->reasons.push_back(Reason{"copies_insufficient", paraat::v1::PLAN_STATE_NOT_READY, "",
-                                absl::StrCat("copies kept apart fall short: ", absl::StrJoin(short_of, ", "))});
+  out->AddReason("copies_insufficient", paraat::v1::PLAN_STATE_NOT_READY, "",
+                 Detail{"reason.copies_insufficient.detail", {DetailArg::List("short", ", ", std::move(short_of))}});
 }
 
 }  // namespace paraat

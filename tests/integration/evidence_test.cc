@@ -364,6 +364,16 @@ TEST_F(EvidenceTest, ParaatctlSpeaksDutchWhenAskedOrWhenTheLocaleIsDutch) {
   EXPECT_THAT(show.output, HasSubstr("Bronnen:"));
   EXPECT_THAT(show.output, HasSubstr("in orde"));
   EXPECT_THAT(show.output, ::testing::Not(HasSubstr("Sources:")));
+  // Reasons in full, from their details: the RTO with its duration, in Dutch.
+  EXPECT_THAT(show.output, HasSubstr("de RTO 4u rust op geen enkel bewijs"));
+  EXPECT_THAT(show.output, ::testing::Not(HasSubstr("rests on no evidence")));
+  // --tz: the dates of that output in a zone of the system's database; another name is refused.
+  RunResult zoned = Ctl({"--lang", "nl", "--tz", "Europe/Amsterdam", "plan", "show", "brp"});
+  EXPECT_EQ(zoned.exit_code, 0) << zoned.output;
+  EXPECT_THAT(zoned.output, HasSubstr("Status: onbekend sinds "));
+  RunResult bad_zone = Ctl({"--tz", "Mars/Olympus", "status"});
+  EXPECT_EQ(bad_zone.exit_code, 2);
+  EXPECT_THAT(bad_zone.output, HasSubstr("--tz: \"Mars/Olympus\" is not a time zone"));
 
   // The HTML report in Dutch: its language declared, its words Dutch.
   RunResult r = Ctl({"--lang", "nl", "evidence", "export", "--plan", "brp", "--since", "1h", "--format", "html", "-o",
@@ -374,6 +384,8 @@ TEST_F(EvidenceTest, ParaatctlSpeaksDutchWhenAskedOrWhenTheLocaleIsDutch) {
   EXPECT_THAT(html, HasSubstr("<h1>Rapport continuïteitsbewijs</h1>"));
   EXPECT_THAT(html, HasSubstr("Samenvatting"));
   EXPECT_THAT(html, HasSubstr("Bronnen van bewijs"));
+  EXPECT_THAT(html, HasSubstr("de RTO 4 u rust op geen enkel bewijs"));
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("[[")));
   EXPECT_THAT(html, HasSubstr("<span class='state unknown'>onbekend</span>"));
   EXPECT_THAT(html, ::testing::Not(HasSubstr("Continuity evidence report")));
   r = Ctl({"evidence", "export", "--plan", "brp", "--since", "1h", "--format", "html", "-o", dir_ / "report.html"});

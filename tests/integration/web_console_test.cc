@@ -129,5 +129,32 @@ TEST_F(WebConsoleTest, SignedOutCallersAreSentToSignInAndTokensWorkAsHeaders) {
   EXPECT_EQ(status, 200);
 }
 
+// The plan page gives each reason in full in the reader's language: the evaluator's detail with
+// its durations, not the English text of machine output.
+TEST_F(WebConsoleTest, PlanPageGivesTheReasonsInFullInDutch) {
+  int status = 0;
+  HttpOptions nl;
+  nl.headers.push_back("Authorization: Bearer viewer-secret-token-1");
+  nl.headers.push_back("Accept-Language: nl-NL,nl;q=0.9,en;q=0.5");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Ctl({"status", "--json"}).output.find("rto_unevidenced") != std::string::npos;
+      },
+      absl::Seconds(10)));
+  auto page = HttpGet(Url("/plans/brp"), &status, nl);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(*page, HasSubstr("de RTO 4 u rust op geen enkel bewijs"));
+  EXPECT_THAT(*page, ::testing::Not(HasSubstr("rests on no evidence")));
+  page = HttpGet(Url("/"), &status, nl);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(*page, HasSubstr("web-02/dump: nog geen uitslag ontvangen"));
+  HttpOptions en = nl;
+  en.headers.back() = "Accept-Language: en";
+  page = HttpGet(Url("/plans/brp"), &status, en);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(*page, HasSubstr("the RTO 4 h rests on no evidence"));
+}
+
 }  // namespace
 }  // namespace paraat::testing

@@ -118,12 +118,14 @@ class SinkWriter : public ExportWriter {
 class ExportStream : public HttpBodyStream {
  public:
   ExportStream(const EvidenceExport* exporter, std::shared_ptr<const EvaluationSnapshot> snapshot,
-               paraat::v1::ExportEvidenceRequest request, std::string format, absl::Time since, absl::Time until)
+               paraat::v1::ExportEvidenceRequest request, std::string format, absl::Time since, absl::Time until,
+               Localizer loc)
       : thread_([this, exporter, snapshot = std::move(snapshot), request = std::move(request),
-                 format = std::move(format), since, until] {
+                 format = std::move(format), since, until, loc] {
           PipeBuf buf(&pipe_);
           std::ostream out(&buf);
-          std::unique_ptr<ExportSink> sink = MakeExportSink(format, out);
+          // The HTML report in the reader's language and zone; the other formats are for machines.
+          std::unique_ptr<ExportSink> sink = MakeExportSink(format, out, nullptr, loc.lang(), loc.zone());
           SinkWriter writer(sink.get(), &pipe_);
           grpc::Status st = exporter->Run(*snapshot, request, &writer);
           if (st.ok()) {
@@ -183,7 +185,7 @@ HttpResponse WebConsole::EvidenceDownload(const HttpRequest& req, Caller& c) {
                    absl::FormatTime("%Y%m%d", now, loc.zone()), ".", type->second.second, "\"");
   r.headers["X-Content-Type-Options"] = "nosniff";
   r.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-  r.stream = std::make_shared<ExportStream>(deps_.exporter, std::move(snap), std::move(er), format, since, until);
+  r.stream = std::make_shared<ExportStream>(deps_.exporter, std::move(snap), std::move(er), format, since, until, loc);
   return r;
 }
 

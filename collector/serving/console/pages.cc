@@ -115,7 +115,7 @@ HttpResponse WebConsole::Overview(const HttpRequest& req, Caller& c) {
     r.set("rto", RestoreText(loc, s, now));
     if (const paraat::v1::TestDue* first = FirstDue(s)) r.set("next_due", DueData(loc, *first, now));
     std::vector<std::string> reasons;
-    for (const auto& reason : s.reasons()) reasons.push_back(reason.text());
+    for (const auto& reason : s.reasons()) reasons.push_back(ReasonPageText(reason, loc));
     r.set("has_reasons", !reasons.empty());
     r.set("reasons", console::StringList(reasons));
     rows.push_back(r);

@@ -275,7 +275,7 @@ HttpResponse WebConsole::PlanPage(const HttpRequest& req, Caller& c) {
   d.set("state_label", console::StateLabel(loc, s.state()));
   d.set("since", console::TimeData(loc, view->since));
   std::vector<std::string> reasons;
-  for (const auto& r : s.reasons()) reasons.push_back(r.text());
+  for (const auto& r : s.reasons()) reasons.push_back(ReasonPageText(r, loc));
   d.set("has_reasons", !reasons.empty());
   d.set("reasons", console::StringList(reasons));
   d.set("can_record", c.role >= QueryRole::kAdmin);
@@ -292,7 +292,7 @@ HttpResponse WebConsole::PlanPage(const HttpRequest& req, Caller& c) {
 
   Readiness readiness = BuildReadiness(loc, deps_.store, *view, from_seq, from, now);
   d.set("ready_share", loc.F("plan.readiness.share", {{"share", loc.Percent(readiness.ready_share)}}));
-  d.set("timeline_svg", TimelineChart(readiness.spans, from, now));
+  d.set("timeline_svg", TimelineChart(readiness.spans, from, now, loc));
   d.set("has_transitions", !readiness.transitions.empty());
   d.set("transitions", readiness.transitions);
 
@@ -309,11 +309,11 @@ HttpResponse WebConsole::PlanPage(const HttpRequest& req, Caller& c) {
             [](const SeriesPoint& a, const SeriesPoint& b) { return a.t_ns < b.t_ns; });
   d.set("has_rpo", !charts.rpo.points.empty());
   d.set("rpo_svg", DurationChart(charts.rpo, from, now, absl::ToDoubleSeconds(plan.rpo),
-                                 absl::StrCat("RPO ", loc.Duration(plan.rpo)), loc.T("plan.rpo_chart")));
+                                 absl::StrCat("RPO ", loc.Duration(plan.rpo)), loc.T("plan.rpo_chart"), loc));
   d.set("rpo_points", charts.rpo_rows);
   d.set("has_restores", !charts.restores.points.empty());
   d.set("restore_svg", DurationChart(charts.restores, from, now, absl::ToDoubleSeconds(plan.rto),
-                                     absl::StrCat("RTO ", loc.Duration(plan.rto)), loc.T("plan.restore_chart")));
+                                     absl::StrCat("RTO ", loc.Duration(plan.rto)), loc.T("plan.restore_chart"), loc));
   d.set("restores", charts.restore_rows);
   List exercises = ExerciseRows(loc, deps_.store, plan.id, from_seq);
   d.set("has_exercises", !exercises.empty());
