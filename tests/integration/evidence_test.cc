@@ -3,6 +3,8 @@
 // and tampering with the SQLite store found by `paraatctl evidence verify`.
 #include <csignal>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/base64.h"
@@ -273,14 +275,21 @@ TEST_F(EvidenceTest, TamperingWithOneStoredRecordIsDetected) {
   collector_.process->Signal(SIGTERM);
   ASSERT_EQ(collector_.process->Wait(absl::Seconds(20)), 0);
 
-  // An intruder edits the message of the one stored result, directly in the database file.
-  RunResult sql = RunCommand({"sqlite3", dir_ / "paraat.db",
-                              "UPDATE evidence SET payload = CAST(replace(CAST(payload AS TEXT), 'sha256 verified', "
-                              "'sha256 VERIFIED') AS BLOB) WHERE type = 1"});
+  // An intruder edits the message of the one stored result, directly in the database file. On the
+  // bytes, in hex: as text, SQLite would stop at the first NUL byte of the protobuf payload, and
+  // whether one comes before the message depends on the record's times.
+  RunResult hex = RunCommand({"sqlite3", dir_ / "paraat.db", "SELECT hex(payload) FROM evidence WHERE type = 1"});
+  ASSERT_EQ(hex.exit_code, 0) << hex.output;
+  std::string payload(absl::StripAsciiWhitespace(hex.output));
+  const std::string from = absl::BytesToHexString("sha256 verified"), to = absl::BytesToHexString("sha256 VERIFIED");
+  ASSERT_NE(payload.find(absl::AsciiStrToUpper(from)), std::string::npos) << "the one stored result: " << hex.output;
+  absl::StrReplaceAll({{absl::AsciiStrToUpper(from), absl::AsciiStrToUpper(to)}}, &payload);
+  RunResult sql = RunCommand(
+      {"sqlite3", dir_ / "paraat.db", absl::StrCat("UPDATE evidence SET payload = X'", payload, "' WHERE type = 1")});
   ASSERT_EQ(sql.exit_code, 0) << sql.output;
   RunResult changed = RunCommand({"sqlite3", dir_ / "paraat.db",
                                   "SELECT count(*) FROM evidence WHERE "
-                                  "CAST(payload AS TEXT) LIKE '%sha256 VERIFIED%'"});
+                                  "instr(payload, CAST('sha256 VERIFIED' AS BLOB)) > 0"});
   ASSERT_EQ(changed.output, "1\n") << "exactly one record is edited";
 
   auto again = StartCollector(dir_.path(), dir_ / "plans", kVerifyEverySecond, port_, "collector2.log");

@@ -47,6 +47,14 @@ tier: 2
 objectives: {rpo: 1h, rto: 8h}
 sources: {recovery_point: [web-02/dump]}
 )");
+    // A process with no sources of its own: it recovers when the register and the case system do.
+    WriteFileOrDie(dir_ / "plans/paspoort.yaml", R"(id: paspoort
+name: Paspoorten uitgeven
+owner: Team Burgerzaken
+tier: 1
+objectives: {rpo: 1h, rto: 3d}
+depends_on: [brp, zaken]
+)");
     for (const auto& [file, token] :
          {std::pair{"admin.token", "admin-secret-token"}, {"viewer.token", "viewer-secret-token-1"}}) {
       WriteFileOrDie(dir_ / file, token);
@@ -109,6 +117,26 @@ TEST_F(WebConsoleTest, EveryPageInBothLanguagesInARealBrowser) {
   EXPECT_THAT(e.output, HasSubstr("reviewed_by=Anne de Vries"));
   EXPECT_THAT(e.output, HasSubstr("incident opened: Database server lost, restoring from the dump"));
   EXPECT_THAT(e.output, HasSubstr("incident closed: recovered in"));
+}
+
+TEST_F(WebConsoleTest, APlanPageShowsItsRecoveryChainInDutch) {
+  HttpOptions bearer;
+  bearer.headers.push_back("Authorization: Bearer viewer-secret-token-1");
+  int status = 0;
+  auto page = HttpGet(Url("/plans/paspoort?lang=nl"), &status, bearer);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(*page, HasSubstr("id=\"recovery-chain\""));
+  EXPECT_THAT(*page, HasSubstr("Hangt af van"));
+  // Each dependency links to its plan, with the state it is in now.
+  EXPECT_THAT(*page, HasSubstr("<a href=\"/plans/brp\">Basisregistratie Personen (brp)</a> <span "));
+  EXPECT_THAT(*page, HasSubstr("<a href=\"/plans/zaken\">Zaaksysteem (zaken)</a>"));
+  // Nothing of the chain restored yet: its recovery time is not measured, never a number.
+  EXPECT_THAT(*page, HasSubstr("<dd data-field=\"effective_recovery\">niet gemeten</dd>"));
+  // A plan without dependencies has no such section.
+  page = HttpGet(Url("/plans/zaken?lang=nl"), &status, bearer);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(*page, ::testing::Not(HasSubstr("id=\"recovery-chain\"")));
 }
 
 TEST_F(WebConsoleTest, SignedOutCallersAreSentToSignInAndTokensWorkAsHeaders) {

@@ -24,6 +24,7 @@ const fail = (what) => { failures.push(what); console.error('FAIL: ' + what); };
 const PAGES = [
   ['overview', '/'], ['plan', '/plans/brp'], ['evidence', '/evidence'], ['agents', '/agents'],
   ['exercise', '/plans/brp/exercise'], ['review', '/plans/brp/review'], ['incident', '/plans/brp/incident'],
+  ['chain', '/plans/paspoort'],
 ];
 const FORMS = ['exercise', 'review', 'incident'];
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "collector/evaluation/evaluator.h"
 #include "collector/evaluation/plan_status.h"
 #include "collector/serving/console/console.h"
@@ -193,6 +194,43 @@ void AddLivingPlanData(const Localizer& loc, const Plan& plan, const paraat::v1:
   d->set("incident", console::IncidentClockData(loc, s, now));
 }
 
+// The plan's place in its recovery chain: what it depends on (with their states), its own and
+// effective recovery time, the critical path, links only declared, objectives accepted without
+// evidence. Shown when the plan has dependencies or such an exception.
+void AddChainData(const Localizer& loc, const EvaluationSnapshot& snap, const paraat::v1::PlanStatus& s, Data* d) {
+  List deps;
+  for (const std::string& dep : s.depends_on()) {
+    Data row;
+    row.set("id_url", UrlEncode(dep));
+    const PlanView* v = snap.Find(dep);
+    row.set("name", v ? absl::StrCat(v->plan->name, " (", dep, ")") : dep);
+    const paraat::v1::PlanState state = v ? v->evaluation.state : paraat::v1::PLAN_STATE_UNKNOWN;
+    row.set("state", StateName(state));
+    row.set("state_label", console::StateLabel(loc, state));
+    deps.push_back(row);
+  }
+  List accepted;
+  for (const auto& [objective, why] : s.accepted_unevidenced()) {
+    Data row;
+    row.set("objective", objective);
+    row.set("why", why);
+    accepted.push_back(row);
+  }
+  d->set("has_chain", !deps.empty() || !accepted.empty());
+  d->set("has_deps", !deps.empty());
+  d->set("deps", deps);
+  d->set("accepted", accepted);
+  auto seconds = [&](bool has, double v) {
+    return has ? loc.Duration(absl::Seconds(v)) : loc.T("plan.chain.unmeasured");
+  };
+  d->set("own", seconds(s.has_own_recovery_seconds(), s.own_recovery_seconds()));
+  d->set("effective", seconds(s.has_effective_recovery_seconds(), s.effective_recovery_seconds()));
+  d->set("has_path", s.critical_path_size() > 1);
+  d->set("path", absl::StrJoin(s.critical_path(), " → "));
+  d->set("has_unevidenced", s.unevidenced_size() > 0);
+  d->set("unevidenced", absl::StrJoin(s.unevidenced(), ", "));
+}
+
 Data ObjectivesData(const Localizer& loc, const Plan& plan, const paraat::v1::PlanStatus& s, absl::Time now) {
   Data d;
   console::SetText(&d, "owner", plan.owner);
@@ -268,6 +306,7 @@ HttpResponse WebConsole::PlanPage(const HttpRequest& req, Caller& c) {
   const uint64_t from_seq = first.ok() ? *first : 0;
 
   Data d = ObjectivesData(loc, plan, s, now);
+  AddChainData(loc, *snap, s, &d);
   d.set("id", plan.id);
   d.set("id_url", UrlEncode(plan.id));
   d.set("name", plan.name);
