@@ -156,6 +156,7 @@ ExportSigner Collector::ExportSigning() {
   if (!notary_) return s;
   s.sign = [this] { return notary_->Sign(); };
   s.public_key_pem = notary_->key().public_key().Pem();
+  s.key_id = notary_->key().key_id();
   return s;
 }
 

@@ -181,7 +181,8 @@ absl::StatusOr<TreeHead> EvidenceExport::Checkpoint(const paraat::v1::ExportEvid
   out->set_signature(cp.signature);
   out->set_key_id(cp.key_id);
   out->set_timestamp_token(cp.timestamp_token);
-  out->set_public_key_pem(signer_.public_key_pem);
+  // A follower exports the leader's checkpoint: its own key did not sign it, so it is not offered.
+  if (cp.key_id == signer_.key_id) out->set_public_key_pem(signer_.public_key_pem);
   // Consistency from every earlier checkpoint an auditor may hold, and from the sizes asked for.
   PARAAT_ASSIGN_OR_RETURN(const std::vector<TreeCheckpoint> all, store_->TreeCheckpoints());
   std::set<uint64_t> sizes(req.consistency_from().begin(), req.consistency_from().end());

@@ -52,6 +52,7 @@ class ExportWriter {
 struct ExportSigner {
   std::function<absl::StatusOr<TreeCheckpoint>()> sign;  // unset: exports carry no proof
   std::string public_key_pem;
+  std::string key_id;  // of public_key_pem: exports carry it only with a checkpoint that key signed
 };
 
 class EvidenceExport {

@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/base64.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -240,9 +241,10 @@ TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
   const int port_a = FreePort(), port_b = FreePort();
   std::filesystem::create_directories(dir / "a");
   std::filesystem::create_directories(dir / "b");
-  auto a = StartCollector(dir / "a", dir / "plans", storage, port_a);
+  // Each has its own signing key (on PostgreSQL there is no default); only the leader signs.
+  auto a = StartCollector(dir / "a", dir / "plans", storage + "signing_key: key.pem\n", port_a);
   ASSERT_TRUE(a.ok()) << a.status();
-  auto b = StartCollector(dir / "b", dir / "plans", storage, port_b);
+  auto b = StartCollector(dir / "b", dir / "plans", storage + "signing_key: key.pem\n", port_b);
   ASSERT_TRUE(b.ok()) << b.status();
   auto metric = [](const CollectorProcess& c, const std::string& series) {
     auto body = HttpGet(c.metrics_url());
@@ -272,6 +274,33 @@ TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
   EXPECT_FALSE(metric(*b, "paraat_plan_ready{"));
   ASSERT_TRUE(RunsMore(dir, "counter-a", 5));
   ASSERT_TRUE(RunsMore(dir, "counter-b", 5));
+
+  // One tree, one signer: the follower's export proves itself against the leader's checkpoint,
+  // with the leader's key, and does not offer its own key for it.
+  auto ctl = [&](const CollectorProcess& c, std::vector<std::string> args) {
+    args.insert(args.begin(), {CtlBin(), "--collector", c.address()});
+    return RunCommand(args);
+  };
+  ASSERT_EQ(ctl(*a, {"evidence", "export", "--all", "--format", "json", "-o", dir / "a.json"}).exit_code, 0);
+  RunResult exported = ctl(*b, {"evidence", "export", "--all", "--format", "json", "-o", dir / "b.json"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  RunResult offline =
+      RunCommand({CtlBin(), "evidence", "verify", "--export", dir / "b.json", "--trust", dir / "a/key.pem.pub"});
+  EXPECT_EQ(offline.exit_code, 0) << offline.output;
+  offline = RunCommand({CtlBin(), "evidence", "verify", "--export", dir / "b.json", "--trust", dir / "b/key.pem.pub"});
+  EXPECT_EQ(offline.exit_code, 1) << offline.output;
+  ASSERT_EQ(
+      ctl(*b, {"evidence", "export", "--plan", "shared", "--format", "oscal", "-o", dir / "b.oscal.json"}).exit_code,
+      0);
+  ASSERT_EQ(
+      ctl(*a, {"evidence", "export", "--plan", "shared", "--format", "oscal", "-o", dir / "a.oscal.json"}).exit_code,
+      0);
+  // The leader offers its key with the checkpoint it signed; the follower not its own.
+  EXPECT_TRUE(
+      absl::StrContains(ReadFileOrDie(dir / "a.oscal.json"), Base64Encode(ReadFileOrDie(dir / "a/key.pem.pub"))));
+  EXPECT_FALSE(
+      absl::StrContains(ReadFileOrDie(dir / "b.oscal.json"), Base64Encode(ReadFileOrDie(dir / "b/key.pem.pub"))))
+      << "the follower offers its own key for the leader's checkpoint";
 
   a->process->Signal(SIGKILL);
   a->process->Wait(absl::Seconds(10));
