@@ -40,6 +40,41 @@ int Series(int prom_port, const std::string& query, std::string* error) {
   return static_cast<int>(j["data"]["result"].size());
 }
 
+// Every dashboard in dashboards/: no hard-coded datasource, every variable and every panel's
+// queries return series from the Prometheus at `prom_port`.
+void CheckEveryBoard(int prom_port, int* panels, int* queries) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(PARAAT_SOURCE_DIR) + "/dashboards")) {
+    auto board = nlohmann::json::parse(ReadFileOrDie(entry.path()));
+    const std::string name = entry.path().filename();
+    // No hard-coded datasource: every panel and target uses the variable.
+    const std::string text = board.dump();
+    std::smatch m;
+    std::regex uid(R"re("uid":"([^"]*)")re");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), uid); it != std::sregex_iterator(); ++it) {
+      std::string u = (*it)[1];
+      EXPECT_TRUE(u == "${datasource}" || u == board["uid"].get<std::string>()) << name << " hard-codes uid " << u;
+    }
+    for (const auto& v : board["templating"]["list"]) {
+      if (v["type"] != "query") continue;
+      std::smatch lm;
+      std::string q = v["query"]["query"];
+      ASSERT_TRUE(std::regex_search(q, lm, std::regex(R"(label_values\((.*), *[a-z_]+\))")));
+      std::string error;
+      EXPECT_GT(Series(prom_port, Widen(lm[1]), &error), 0) << name << " variable " << v["name"] << ": " << error;
+    }
+    for (const auto& panel : board["panels"]) {
+      ++*panels;
+      for (const auto& t : panel["targets"]) {
+        ++*queries;
+        const std::string expr = Widen(t["expr"]);
+        std::string error;
+        int n = Series(prom_port, expr, &error);
+        EXPECT_GT(n, 0) << name << " / " << panel["title"] << ": " << expr << (error.empty() ? "" : "\n" + error);
+      }
+    }
+  }
+}
+
 TEST(Dashboards, EveryPanelQueryReturnsData) {
   ASSERT_TRUE(HaveProgram("prometheus")) << "Debian's prometheus is needed: scripts/test.sh installs it";
   ASSERT_FALSE(PgBinDir().empty()) << "PostgreSQL is needed: scripts/test.sh installs it";
@@ -126,36 +161,7 @@ sources:
   absl::SleepFor(absl::Seconds(15));
 
   int panels = 0, queries = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(PARAAT_SOURCE_DIR) + "/dashboards")) {
-    auto board = nlohmann::json::parse(ReadFileOrDie(entry.path()));
-    const std::string name = entry.path().filename();
-    // No hard-coded datasource: every panel and target uses the variable.
-    const std::string text = board.dump();
-    std::smatch m;
-    std::regex uid(R"re("uid":"([^"]*)")re");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), uid); it != std::sregex_iterator(); ++it) {
-      std::string u = (*it)[1];
-      EXPECT_TRUE(u == "${datasource}" || u == board["uid"].get<std::string>()) << name << " hard-codes uid " << u;
-    }
-    for (const auto& v : board["templating"]["list"]) {
-      if (v["type"] != "query") continue;
-      std::smatch lm;
-      std::string q = v["query"]["query"];
-      ASSERT_TRUE(std::regex_search(q, lm, std::regex(R"(label_values\((.*), *[a-z_]+\))")));
-      std::string error;
-      EXPECT_GT(Series(prom->port, Widen(lm[1]), &error), 0) << name << " variable " << v["name"] << ": " << error;
-    }
-    for (const auto& panel : board["panels"]) {
-      ++panels;
-      for (const auto& t : panel["targets"]) {
-        ++queries;
-        const std::string expr = Widen(t["expr"]);
-        std::string error;
-        int n = Series(prom->port, expr, &error);
-        EXPECT_GT(n, 0) << name << " / " << panel["title"] << ": " << expr << (error.empty() ? "" : "\n" + error);
-      }
-    }
-  }
+  CheckEveryBoard(prom->port, &panels, &queries);
   EXPECT_GE(panels, 25);
   EXPECT_GE(queries, 40);
   // Prometheus' own linter accepts the exposition with every family the panels draw on.

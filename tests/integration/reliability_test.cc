@@ -224,6 +224,33 @@ TEST(Reliability, AFullSpoolDropsOldestAndTheGapBecomesEvidence) {
   EXPECT_THAT(*metrics, HasSubstr("paraat_agent_spool_max_bytes{agent=\"t1\"} 65536"));
 }
 
+// One tree, one signer: a follower's export (collector `b`) proves itself against the leader's (`a`)
+// checkpoint, with the leader's key, and does not offer its own key for it. Each keeps its key in
+// its directory under `d`.
+void FollowerExportsProveThemselvesWithTheLeadersKey(const std::filesystem::path& d, const CollectorProcess& a,
+                                                     const CollectorProcess& b) {
+  auto ctl = [&](const CollectorProcess& c, std::vector<std::string> args) {
+    args.insert(args.begin(), {CtlBin(), "--collector", c.address()});
+    return RunCommand(args);
+  };
+  ASSERT_EQ(ctl(a, {"evidence", "export", "--all", "--format", "json", "-o", d / "a.json"}).exit_code, 0);
+  RunResult exported = ctl(b, {"evidence", "export", "--all", "--format", "json", "-o", d / "b.json"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  RunResult offline =
+      RunCommand({CtlBin(), "evidence", "verify", "--export", d / "b.json", "--trust", d / "a/key.pem.pub"});
+  EXPECT_EQ(offline.exit_code, 0) << offline.output;
+  offline = RunCommand({CtlBin(), "evidence", "verify", "--export", d / "b.json", "--trust", d / "b/key.pem.pub"});
+  EXPECT_EQ(offline.exit_code, 1) << offline.output;
+  ASSERT_EQ(ctl(b, {"evidence", "export", "--plan", "shared", "--format", "oscal", "-o", d / "b.oscal.json"}).exit_code,
+            0);
+  ASSERT_EQ(ctl(a, {"evidence", "export", "--plan", "shared", "--format", "oscal", "-o", d / "a.oscal.json"}).exit_code,
+            0);
+  // The leader offers its key with the checkpoint it signed; the follower not its own.
+  EXPECT_TRUE(absl::StrContains(ReadFileOrDie(d / "a.oscal.json"), Base64Encode(ReadFileOrDie(d / "a/key.pem.pub"))));
+  EXPECT_FALSE(absl::StrContains(ReadFileOrDie(d / "b.oscal.json"), Base64Encode(ReadFileOrDie(d / "b/key.pem.pub"))))
+      << "the follower offers its own key for the leader's checkpoint";
+}
+
 // Scale-out: two collectors on one PostgreSQL database, agents on both. The leading collector is
 // killed with SIGKILL; the other takes over evaluation and plan metrics, the agent that was on
 // the dead one fails over to it, and every check run is stored exactly once, in one chain.
@@ -275,32 +302,7 @@ TEST(Reliability, TwoCollectorsOnPostgresqlSurviveTheLeaderBeingKilled) {
   ASSERT_TRUE(RunsMore(dir, "counter-a", 5));
   ASSERT_TRUE(RunsMore(dir, "counter-b", 5));
 
-  // One tree, one signer: the follower's export proves itself against the leader's checkpoint,
-  // with the leader's key, and does not offer its own key for it.
-  auto ctl = [&](const CollectorProcess& c, std::vector<std::string> args) {
-    args.insert(args.begin(), {CtlBin(), "--collector", c.address()});
-    return RunCommand(args);
-  };
-  ASSERT_EQ(ctl(*a, {"evidence", "export", "--all", "--format", "json", "-o", dir / "a.json"}).exit_code, 0);
-  RunResult exported = ctl(*b, {"evidence", "export", "--all", "--format", "json", "-o", dir / "b.json"});
-  ASSERT_EQ(exported.exit_code, 0) << exported.output;
-  RunResult offline =
-      RunCommand({CtlBin(), "evidence", "verify", "--export", dir / "b.json", "--trust", dir / "a/key.pem.pub"});
-  EXPECT_EQ(offline.exit_code, 0) << offline.output;
-  offline = RunCommand({CtlBin(), "evidence", "verify", "--export", dir / "b.json", "--trust", dir / "b/key.pem.pub"});
-  EXPECT_EQ(offline.exit_code, 1) << offline.output;
-  ASSERT_EQ(
-      ctl(*b, {"evidence", "export", "--plan", "shared", "--format", "oscal", "-o", dir / "b.oscal.json"}).exit_code,
-      0);
-  ASSERT_EQ(
-      ctl(*a, {"evidence", "export", "--plan", "shared", "--format", "oscal", "-o", dir / "a.oscal.json"}).exit_code,
-      0);
-  // The leader offers its key with the checkpoint it signed; the follower not its own.
-  EXPECT_TRUE(
-      absl::StrContains(ReadFileOrDie(dir / "a.oscal.json"), Base64Encode(ReadFileOrDie(dir / "a/key.pem.pub"))));
-  EXPECT_FALSE(
-      absl::StrContains(ReadFileOrDie(dir / "b.oscal.json"), Base64Encode(ReadFileOrDie(dir / "b/key.pem.pub"))))
-      << "the follower offers its own key for the leader's checkpoint";
+  FollowerExportsProveThemselvesWithTheLeadersKey(dir.path(), *a, *b);
 
   a->process->Signal(SIGKILL);
   a->process->Wait(absl::Seconds(10));
