@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA cache_size=-262144", "PRAGMA foreign_keys=OFF",
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA cache_size=-32768", "PRAGMA foreign_keys=OFF",
         "CREATE TABLE evidence (seq INTEGER PRIMARY KEY, recorded_ns INTEGER NOT NULL, "
         "type INTEGER NOT NULL, payload BLOB NOT NULL, hash BLOB NOT NULL)"}) {
     if (!Exec(db, sql)) return 1;

@@ -131,7 +131,7 @@ class SqliteBackend : public SqlBackend {
     if (writer_) return writer_.get();
     PARAAT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path_, false));
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                               "PRAGMA cache_size=-262144" /* 256 MiB */, "PRAGMA foreign_keys=OFF"}) {
+                               "PRAGMA cache_size=-32768" /* 32 MiB */, "PRAGMA foreign_keys=OFF"}) {
       PARAAT_RETURN_IF_ERROR(db->Exec(pragma));
     }
     writer_ = std::make_unique<SqliteConnection>(std::move(db));
