@@ -148,6 +148,7 @@ absl::Status Collector::StartNotary() {
   o.witness = config_.witness;
   notary_ = std::make_unique<Notary>(store_.get(), *std::move(key), std::move(o), &metrics_, clock_,
                                      [this] { return cluster_->lease_valid(); });
+  metrics_.signing_enabled.Set(1);
   return absl::OkStatus();
 }
 

@@ -72,6 +72,12 @@ CollectorMetrics::CollectorMetrics()
                      .Help("How far the system clock stepped from the collector's own time, not followed (yet)")
                      .Register(*registry_)
                      .Add({})),
+      signing_enabled(
+          prometheus::BuildGauge()
+              .Name("paraat_evidence_signing_enabled")
+              .Help("1 when the collector has a signing key and signs checkpoints; 0: exports carry no proof")
+              .Register(*registry_)
+              .Add({})),
       checkpoint_time(prometheus::BuildGauge()
                           .Name("paraat_evidence_checkpoint_timestamp_seconds")
                           .Help("When the newest signed checkpoint of the evidence log was signed (0: none yet)")

@@ -58,6 +58,7 @@ class CollectorMetrics : public EvaluationMetrics {
   prometheus::Gauge& chain_records;              // records it checked
   prometheus::Gauge& store_up;                   // 1 while the evidence store can be used (StoreHealth)
   prometheus::Gauge& clock_step;                 // the system clock's step the collector does not follow (yet)
+  prometheus::Gauge& signing_enabled;            // 1 with a signing key (signing_key), else 0
   prometheus::Gauge& checkpoint_time;            // when the newest signed checkpoint was signed (0: none)
   prometheus::Gauge& checkpoint_tree_size;       // the records it covers
   prometheus::Gauge& checkpoints_untimestamped;  // signed checkpoints still without an RFC 3161 token

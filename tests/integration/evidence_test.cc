@@ -272,6 +272,8 @@ TEST_F(EvidenceTest, TamperingWithOneStoredRecordIsDetected) {
   RunResult v = Ctl({"evidence", "verify"});
   ASSERT_EQ(v.exit_code, 0) << v.output;
   EXPECT_TRUE(WaitFor([&] { return ChainVerifiedGauge(collector_) == "1"; }, absl::Seconds(10)));
+  // On SQLite the signing key defaults to signing_key.pem beside the store.
+  EXPECT_THAT(HttpGet(collector_.metrics_url()).value_or(""), HasSubstr("\nparaat_evidence_signing_enabled 1\n"));
   collector_.process->Signal(SIGTERM);
   ASSERT_EQ(collector_.process->Wait(absl::Seconds(20)), 0);
 

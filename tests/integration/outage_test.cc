@@ -109,6 +109,8 @@ TEST(Outage, PostgresqlStoppedUnderLoadIsShownAsAnOutage) {
       << collector->process->Log();
   EXPECT_EQ(HttpStatus(*collector, "/readyz"), 200);
   EXPECT_EQ(Sample(*collector, "paraat_collector_store_up"), 1);
+  // On PostgreSQL without signing_key nothing is signed, and the metric says so (ParaatEvidenceUnsigned).
+  EXPECT_EQ(Sample(*collector, "paraat_evidence_signing_enabled"), 0);
 
   const size_t log_from = collector->process->Log().size(), agent_from = (*agent)->Log().size();
   const std::string refused = "paraat_collector_results_rejected_total{reason=\"store_error\"}";
