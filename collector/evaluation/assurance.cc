@@ -3,24 +3,22 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/plan_format.h"
 
 namespace paraat {
 
-namespace {
-constexpr const char* kNames[] = {"declared", "monitored", "verified", "restored", "exercised"};
-}  // namespace
-
-const char* AssuranceName(Assurance level) { return kNames[static_cast<int>(level)]; }
+const char* AssuranceName(Assurance level) { return AssuranceLevelName(static_cast<uint32_t>(level)); }
 
 std::optional<Assurance> AssuranceFromName(const std::string& name) {
-  for (int i = 0; i < 5; ++i) {
-    if (name == kNames[i]) return static_cast<Assurance>(i);
+  for (uint32_t i = 0; i < 5; ++i) {
+    if (name == AssuranceLevelName(i)) return static_cast<Assurance>(i);
   }
   return std::nullopt;
 }
 
 std::string AssuranceNames() {
-  return absl::StrCat(kNames[0], ", ", kNames[1], ", ", kNames[2], ", ", kNames[3], " or ", kNames[4]);
+  return absl::StrCat(AssuranceLevelName(0), ", ", AssuranceLevelName(1), ", ", AssuranceLevelName(2), ", ",
+                      AssuranceLevelName(3), " or ", AssuranceLevelName(4));
 }
 
 AssuranceLevels AssessAssurance(const AssuranceFacts& f) {
