@@ -101,7 +101,8 @@ std::string AssuranceWord(uint32_t level, const Localizer& l) {
 }
 
 std::string AssuranceCell(const paraat::v1::PlanStatus& s, const Localizer& l) {
-  return l.F("assurance.cell", {{"rpo", AssuranceWord(s.rpo_assurance(), l)}, {"rto", AssuranceWord(s.rto_assurance(), l)}});
+  return l.F("assurance.cell",
+             {{"rpo", AssuranceWord(s.rpo_assurance(), l)}, {"rto", AssuranceWord(s.rto_assurance(), l)}});
 }
 
 std::string ReasonText(const paraat::v1::Reason& r, const Localizer& l) {

@@ -36,13 +36,13 @@ std::string AssuranceNames();
 
 // What the evaluator found, each only from fresh, usable evidence.
 struct AssuranceFacts {
-  bool recovery_point = false;          // a usable recovery point
-  bool integrity_verified = false;      // a fresh source reports INTEGRITY_VERIFIED, none corrupt
-  bool failover_ready = false;          // every failover target reports ready
-  bool restore_unvalidated = false;     // latest restore test passed, not overdue, not validated
-  bool restore_validated = false;       // ... passed with validation, not overdue
-  bool restore_exercised = false;       // latest restore exercise passed, or an incident recovered
-  bool failover_exercised = false;      // latest failover exercise passed, target ready, not overdue
+  bool recovery_point = false;       // a usable recovery point
+  bool integrity_verified = false;   // a fresh source reports INTEGRITY_VERIFIED, none corrupt
+  bool failover_ready = false;       // every failover target reports ready
+  bool restore_unvalidated = false;  // latest restore test passed, not overdue, not validated
+  bool restore_validated = false;    // ... passed with validation, not overdue
+  bool restore_exercised = false;    // latest restore exercise passed, or an incident recovered
+  bool failover_exercised = false;   // latest failover exercise passed, target ready, not overdue
 };
 
 struct AssuranceLevels {

@@ -155,7 +155,8 @@ class PlanEvaluator {
   void EvaluateAssurance() {
     AssuranceFacts f;
     f.recovery_point = out_.recovery_point.has_value();
-    f.integrity_verified = verified_ && !out_.HasReason("integrity_corrupt") && !out_.HasReason("recovery_point_corrupt");
+    f.integrity_verified =
+        verified_ && !out_.HasReason("integrity_corrupt") && !out_.HasReason("recovery_point_corrupt");
     f.failover_ready = out_.failover_ready.value_or(false);
     const bool restore_current = latest_restore_ && latest_restore_->succeeded && latest_restore_->fresh &&
                                  !out_.HasReason("restore_test_overdue");
@@ -166,8 +167,8 @@ class PlanEvaluator {
     const ExerciseObservation* restore = ex ? ex->Latest("restore") : nullptr;
     f.restore_exercised = restore_current && ((restore && restore->passed) || (ex && ex->continuity.last_closed));
     const ExerciseObservation* failover = ex ? ex->Latest("failover") : nullptr;
-    f.failover_exercised = failover && failover->passed && out_.failover_ready.value_or(true) &&
-                           !out_.HasReason("failover_test_overdue");
+    f.failover_exercised =
+        failover && failover->passed && out_.failover_ready.value_or(true) && !out_.HasReason("failover_test_overdue");
     out_.assurance = AssessAssurance(f);
     for (const auto& [objective, least] : plan_.require) {
       const Assurance level = objective == "rpo" ? out_.assurance.rpo : out_.assurance.rto;
