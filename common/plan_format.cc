@@ -90,6 +90,21 @@ std::string AcceptedNote(const paraat::v1::PlanStatus& s, const Localizer& l) {
 
 std::string AcceptedNote(const paraat::v1::PlanStatus& s) { return AcceptedNote(s, English()); }
 
+const char* AssuranceLevelName(uint32_t level) {
+  static constexpr const char* kNames[] = {"declared", "monitored", "verified", "restored", "exercised"};
+  return level < 5 ? kNames[level] : "?";
+}
+
+std::string AssuranceWord(uint32_t level, const Localizer& l) {
+  const std::string* word = l.Find(absl::StrCat("assurance.", AssuranceLevelName(level)));
+  return word ? *word : AssuranceLevelName(level);
+}
+
+std::string AssuranceCell(const paraat::v1::PlanStatus& s, const Localizer& l) {
+  return l.F("assurance.cell",
+             {{"rpo", AssuranceWord(s.rpo_assurance(), l)}, {"rto", AssuranceWord(s.rto_assurance(), l)}});
+}
+
 std::string ReasonText(const paraat::v1::Reason& r, const Localizer& l) {
   if (l.lang() == Lang::kEn) return r.text();
   if (!r.detail().key().empty()) return RenderDetail(FromProto(r.detail()), l, DetailStyle::kTerminal);

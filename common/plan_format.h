@@ -25,6 +25,12 @@ std::string NextDueCell(const paraat::v1::PlanStatus& s, absl::Time now);
 // met: "met on the evidence, except: RTO accepted without evidence: why"; "" when there are none.
 std::string AcceptedNote(const paraat::v1::PlanStatus& s);
 std::string AcceptedNote(const paraat::v1::PlanStatus& s, const Localizer& l);
+// Assurance levels (collector/evaluation/assurance.h): "declared", "monitored", "verified",
+// "restored", "exercised" for 0-4, "?" for any other number; in `l`'s language (assurance.NAME);
+// and both of a plan's: "RPO verified, RTO restored".
+const char* AssuranceLevelName(uint32_t level);
+std::string AssuranceWord(uint32_t level, const Localizer& l);
+std::string AssuranceCell(const paraat::v1::PlanStatus& s, const Localizer& l);
 // The first reason's text, or "all objectives met" (with AcceptedNote when there are exceptions).
 std::string MainReason(const paraat::v1::PlanStatus& s);
 

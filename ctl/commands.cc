@@ -166,6 +166,12 @@ json StatusJson(const paraat::v1::PlanStatus& s, absl::Time now) {
   j["own_recovery_seconds"] = s.has_own_recovery_seconds() ? json(s.own_recovery_seconds()) : json(nullptr);
   j["effective_recovery_seconds"] =
       s.has_effective_recovery_seconds() ? json(s.effective_recovery_seconds()) : json(nullptr);
+  j["assurance"] = {{"rpo", AssuranceLevelName(s.rpo_assurance())}, {"rto", AssuranceLevelName(s.rto_assurance())}};
+  if (s.required_assurance_size()) {
+    json required = json::object();
+    for (const auto& [objective, level] : s.required_assurance()) required[objective] = AssuranceLevelName(level);
+    j["required_assurance"] = required;
+  }
   if (s.accepted_unevidenced_size()) {
     json accepted = json::object();
     for (const auto& [objective, why] : s.accepted_unevidenced()) accepted[objective] = why;
@@ -224,6 +230,7 @@ void PrintPlan(CtlEnv& env, const paraat::v1::GetPlanResponse& resp) {
           << "\n";
   env.out << "  " << l.F("ctl.show.rpo", {{"cell", RpoCell(s, l)}}) << "\n";
   env.out << "  " << l.F("ctl.show.restore", {{"cell", RestoreCell(s, env.now, l)}}) << "\n";
+  env.out << "  " << l.F("ctl.show.assurance", {{"cell", AssuranceCell(s, l)}}) << "\n";
   PrintRecoveryChain(env, s);
   for (const auto& t : s.tests()) {
     const std::string* word = l.Find(absl::StrCat("ctl.testlabel.", t.test()));

@@ -91,6 +91,7 @@ void RenderPlanHead(const PlanReport& p, absl::Time now, const Localizer& l, std
                   "<tr><th>", E(l.T("report.rpo")), "</th><td>", E(RpoCell(st, l)), "</td><th>",
                   E(l.T("report.restore")), "</th><td>", E(RestoreCell(st, now, l)), "</td></tr></table>\n");
   if (!def.description().empty()) absl::StrAppend(&h, "<p>", E(def.description()), "</p>\n");
+  absl::StrAppend(&h, "<p class='assurance'>", E(l.F("report.assurance", {{"cell", AssuranceCell(st, l)}})), "</p>\n");
 
   absl::StrAppend(
       &h, "<div class='box'>",

@@ -97,6 +97,8 @@ struct RestoreTest {
   std::optional<double> duration_seconds;
   std::string from;  // source key or "exercise"
   std::string message;
+  bool validated = false;  // a source that checked what it restored (restore_succeeded)
+  bool fresh = true;       // a source whose latest result is fresh
 };
 
 // Whether a restore test came from a source (agent/check), not from people's records.
@@ -118,6 +120,7 @@ class PlanEvaluator {
     EvaluateContinuity(plan_, ex, ex ? &ex->continuity : nullptr, now_, options_, &out_);
     EvaluateForesight(plan_, evidence_, now_, &out_);
     EvaluateRecoveryTime();
+    EvaluateAssurance();
     out_.Settle();
     return std::move(out_);
   }
@@ -145,6 +148,36 @@ class PlanEvaluator {
     if (evidenced || plan_.accept_unevidenced.count("rto")) return;
     Add("rto_unevidenced", PLAN_STATE_UNKNOWN, "",
         {A::Duration("rto", plan_.rto), A::Text("example", "accept_unevidenced: {rto: \"why\"}")});
+  }
+
+  // How strong the evidence for each objective is, and whether it is as strong as the plan
+  // requires (collector/evaluation/assurance.h, docs/design.md "Assurance").
+  void EvaluateAssurance() {
+    AssuranceFacts f;
+    f.recovery_point = out_.recovery_point.has_value();
+    f.integrity_verified =
+        verified_ && !out_.HasReason("integrity_corrupt") && !out_.HasReason("recovery_point_corrupt");
+    f.failover_ready = out_.failover_ready.value_or(false);
+    const bool restore_current = latest_restore_ && latest_restore_->succeeded && latest_restore_->fresh &&
+                                 !out_.HasReason("restore_test_overdue");
+    const PlanExercises* ex = evidence_.Exercises(plan_.id);
+    if (restore_current && FromSource(*latest_restore_)) {
+      (latest_restore_->validated ? f.restore_validated : f.restore_unvalidated) = true;
+    }
+    const ExerciseObservation* restore = ex ? ex->Latest("restore") : nullptr;
+    f.restore_exercised = restore_current && ((restore && restore->passed) || (ex && ex->continuity.last_closed));
+    const ExerciseObservation* failover = ex ? ex->Latest("failover") : nullptr;
+    f.failover_exercised =
+        failover && failover->passed && out_.failover_ready.value_or(true) && !out_.HasReason("failover_test_overdue");
+    out_.assurance = AssessAssurance(f);
+    for (const auto& [objective, least] : plan_.require) {
+      const Assurance level = objective == "rpo" ? out_.assurance.rpo : out_.assurance.rto;
+      if (level >= least) continue;
+      Add("assurance_below_required", PLAN_STATE_UNKNOWN, "",
+          {A::Text("objective", objective == "rpo" ? "RPO" : "RTO"),
+           A::Term("level", absl::StrCat("assurance.", AssuranceName(level))),
+           A::Term("required", absl::StrCat("assurance.", AssuranceName(least)))});
+    }
   }
 
   const SourceState* Source(const std::string& key) const { return evidence_.Source(key); }
@@ -239,6 +272,7 @@ class PlanEvaluator {
         InFuture(key, "recovery_point", *o->recovery_point, *ahead);
         continue;
       }
+      if (o->integrity == paraat::v1::INTEGRITY_VERIFIED) verified_ = true;
       if (!out_.recovery_point || *o->recovery_point > *out_.recovery_point) {
         out_.recovery_point = *o->recovery_point;
         out_.recovery_point_source = key;
@@ -307,6 +341,8 @@ class PlanEvaluator {
                                                       : std::optional<double>(absl::ToDoubleSeconds(o.duration));
       t.from = key;
       t.message = o.message;
+      t.validated = o.restore_succeeded.value_or(false);
+      t.fresh = s->latest && IsFresh(*s->latest, now_, options_);
       consider(t);
     }
     const PlanExercises* ex = evidence_.Exercises(plan_.id);
@@ -320,6 +356,7 @@ class PlanEvaluator {
     }
     if (plan_.restore_test.empty() && !plan_.restore_every && !latest) return;
 
+    latest_restore_ = latest;
     if (latest) {
       out_.restore_test_time = latest->time;
       out_.restore_test_duration_seconds = latest->duration_seconds;
@@ -395,6 +432,7 @@ class PlanEvaluator {
       }
       const Observation* o = Usable(key);
       if (o == nullptr) continue;
+      if (o->integrity == paraat::v1::INTEGRITY_VERIFIED) verified_ = true;
       if (o->integrity != paraat::v1::INTEGRITY_VERIFIED) {
         Add("integrity_unverified", PLAN_STATE_UNKNOWN, key, {A::Text("source", key)},
             o->integrity == paraat::v1::INTEGRITY_UNSPECIFIED ? "unsupported" : nullptr);
@@ -428,6 +466,8 @@ class PlanEvaluator {
   const EvaluationOptions& options_;
   Evaluation out_;
   std::vector<std::string> in_future_;  // sources already reported as dated in the future
+  bool verified_ = false;               // a usable source reports INTEGRITY_VERIFIED
+  std::optional<RestoreTest> latest_restore_;
 };
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "collector/evaluation/assurance.h"
 #include "collector/evaluation/continuity.h"
 #include "collector/evaluation/foresight_types.h"
 #include "collector/evaluation/observation.h"
@@ -85,6 +86,9 @@ struct Evaluation {
   // from a dependency; just this plan's id when it comes from its own evidence.
   std::vector<std::string> cause_chain;
   int wave = 0;  // 0: depends on nothing; else 1 + the largest wave of its dependencies
+
+  // How strong the evidence for the RPO and the RTO is (collector/evaluation/assurance.h).
+  AssuranceLevels assurance;
 
   bool HasReason(const std::string& code) const;
   // Adds a reason whose text is MachineText(detail).

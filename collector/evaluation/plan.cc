@@ -109,6 +109,22 @@ void ReadDependencies(YamlMap& doc, Plan* plan) {
   }
 }
 
+// `require: {rpo: verified, rto: restored}`: the least assurance per objective.
+void ReadRequire(YamlMap& doc, Plan* plan) {
+  auto require = doc.Map("require");
+  if (!require) return;
+  for (const char* objective : {"rpo", "rto"}) {
+    auto name = require->String(objective);
+    if (!name) continue;
+    if (auto level = AssuranceFromName(*name)) {
+      plan->require[objective] = *level;
+    } else {
+      require->Error(objective, absl::StrCat("\"", *name, "\" is not an assurance level; write ", AssuranceNames()));
+    }
+  }
+  require->Finish();
+}
+
 }  // namespace
 
 absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_name) {
@@ -162,6 +178,7 @@ absl::StatusOr<Plan> ParsePlan(const std::string& yaml, const std::string& file_
     tests->Finish();
   }
   ReadDependencies(doc, &plan);
+  ReadRequire(doc, &plan);
   // A process may consist of its dependencies alone; everything else needs evidence of its own.
   if (auto sources = doc.Map("sources", plan.depends_on.empty() ? kRequired : kOptional)) {
     ReadSources(*sources, Role::kRecoveryPoint, &plan.recovery_point);
@@ -258,6 +275,7 @@ paraat::v1::PlanDefinition ToProto(const Plan& plan) {
   for (const std::string& c : plan.controls) p.add_controls(c);
   for (const std::string& d : plan.depends_on) p.add_depends_on(d);
   for (const auto& [objective, why] : plan.accept_unevidenced) (*p.mutable_accept_unevidenced())[objective] = why;
+  for (const auto& [objective, level] : plan.require) (*p.mutable_require())[objective] = AssuranceName(level);
   p.set_file(plan.file);
   p.set_sha256(plan.sha256);
   LivingPlanToProto(plan, &p);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "collector/evaluation/assurance.h"
 #include "collector/evaluation/foresight_types.h"
 #include "paraat/v1/plan.pb.h"
 
@@ -61,6 +62,9 @@ struct Plan {
   // Objectives the plan's owner accepts without evidence, with the reason they gave
   // (`accept_unevidenced: {rto: "..."}`): a recorded exception, never a met objective.
   std::map<std::string, std::string> accept_unevidenced;
+  // The least assurance each objective must have (`require: {rpo: verified, rto: restored}`,
+  // collector/evaluation/assurance.h); below it the plan is at best unknown.
+  std::map<std::string, Assurance> require;
 
   std::string file;    // where it was loaded from
   std::string sha256;  // of the file's bytes

@@ -26,6 +26,10 @@ void AddChain(const Plan& p, const Evaluation& e, paraat::v1::PlanStatus* s) {
   for (const std::string& id : e.critical_path) s->add_critical_path(id);
   for (const std::string& id : e.unevidenced) s->add_unevidenced(id);
   for (const auto& [objective, why] : p.accept_unevidenced) (*s->mutable_accepted_unevidenced())[objective] = why;
+  s->set_rpo_assurance(static_cast<uint32_t>(e.assurance.rpo));
+  s->set_rto_assurance(static_cast<uint32_t>(e.assurance.rto));
+  for (const auto& [objective, least] : p.require)
+    (*s->mutable_required_assurance())[objective] = static_cast<uint32_t>(least);
 }
 
 }  // namespace

@@ -187,11 +187,19 @@ void StateMetrics::RenderChains(const EvaluationSnapshot& snap, std::string* out
                  "Measured own recovery time: latest successful restore test or failover");
   TextFamily accepted("paraat_plan_accepted_unevidenced",
                       "1 for each objective the plan accepts without evidence (a recorded exception)");
+  TextFamily assurance("paraat_plan_assurance_level",
+                       "How strong the evidence for the objective is: 0 declared, 1 monitored, 2 verified, "
+                       "3 restored, 4 exercised");
   std::string plan;
   for (const PlanView& v : snap.plans) {
     const Evaluation& e = v.evaluation;
     plan.clear();
     AppendLabel(&plan, "plan", v.plan->id);
+    for (const auto& [objective, level] : {std::pair{"rpo", e.assurance.rpo}, {"rto", e.assurance.rto}}) {
+      std::string l = plan;
+      AppendLabel(&l, "objective", objective);
+      assurance.Add(l, static_cast<int>(level));
+    }
     if (e.effective_recovery_seconds) effective.Add(plan, *e.effective_recovery_seconds);
     if (e.own_recovery_seconds) own.Add(plan, *e.own_recovery_seconds);
     for (const auto& [objective, why] : v.plan->accept_unevidenced) {
@@ -200,7 +208,7 @@ void StateMetrics::RenderChains(const EvaluationSnapshot& snap, std::string* out
       accepted.Add(l, 1);
     }
   }
-  for (const TextFamily* f : {&effective, &own, &accepted}) f->AppendTo(out);
+  for (const TextFamily* f : {&effective, &own, &accepted, &assurance}) f->AppendTo(out);
 }
 
 void StateMetrics::RenderChecks(std::string* out) const {

@@ -89,6 +89,13 @@ TEST(RecoveryChain, ProcessFollowsTheMeasuredChain) {
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_THAT(*metrics, HasSubstr("paraat_plan_recovery_time_seconds{plan=\"paspoort\"} 2"));
   EXPECT_THAT(*metrics, HasSubstr("paraat_plan_recovery_time_own_seconds{plan=\"db\"} 3"));
+  // The drills restored and checked their data: the RTO is `restored`; the process has nothing of
+  // its own, so its objectives are only declared (assurance.h).
+  EXPECT_EQ(status("db")["assurance"], (nlohmann::json{{"rpo", "restored"}, {"rto", "restored"}}));
+  EXPECT_EQ(status("paspoort")["assurance"]["rto"], "declared");
+  EXPECT_THAT(*metrics, HasSubstr("paraat_plan_assurance_level{plan=\"db\",objective=\"rto\"} 3"));
+  RunResult show = RunCommand({CtlBin(), "--collector", collector->address(), "plan", "show", "db"});
+  EXPECT_THAT(show.output, HasSubstr("assurance: RPO restored, RTO restored"));
 
   // A faster application drill passes: the chain fits again.
   drill("app-01", "1");

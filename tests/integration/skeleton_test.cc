@@ -67,6 +67,8 @@ TEST(WalkingSkeleton, BackupBecomesPlanVerdictInPrometheus) {
   EXPECT_EQ(PromQuery(prom->port, R"(paraat_check_verified_bytes{check="db-dump"})"), 2 << 20);
   EXPECT_EQ(PromQuery(prom->port, R"(paraat_agent_connected{agent="itest-01"})"), 1);
   EXPECT_LT(PromQuery(prom->port, R"(paraat_plan_recovery_point_age_seconds{plan="brp"})"), 120);
+  // The backup's bytes were read back and checked: the RPO is verified (assurance.h).
+  EXPECT_EQ(PromQuery(prom->port, R"(paraat_plan_assurance_level{plan="brp",objective="rpo"})"), 2);
 
   // The backup's modification time moves past the RPO: the plan is no longer ready.
   SetMtime(dir / "backups/db-1.dump", absl::Now() - absl::Hours(1));

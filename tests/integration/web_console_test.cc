@@ -139,6 +139,22 @@ TEST_F(WebConsoleTest, APlanPageShowsItsRecoveryChainInDutch) {
   EXPECT_THAT(*page, ::testing::Not(HasSubstr("id=\"recovery-chain\"")));
 }
 
+TEST_F(WebConsoleTest, TheOverviewShowsHowStrongTheEvidenceIsInTheReadersLanguage) {
+  HttpOptions bearer;
+  bearer.headers.push_back("Authorization: Bearer viewer-secret-token-1");
+  int status = 0;
+  auto nl = HttpGet(Url("/?lang=nl"), &status, bearer);
+  ASSERT_TRUE(nl.ok()) << nl.status();
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(*nl, HasSubstr("<th scope=\"col\">Zekerheid</th>"));
+  // The process has no evidence of its own: both objectives are only declared.
+  EXPECT_THAT(*nl, HasSubstr("<td data-field=\"assurance\">RPO opgegeven, RTO opgegeven</td>"));
+  auto en = HttpGet(Url("/?lang=en"), &status, bearer);
+  ASSERT_TRUE(en.ok()) << en.status();
+  EXPECT_THAT(*en, HasSubstr("<th scope=\"col\">Assurance</th>"));
+  EXPECT_THAT(*en, HasSubstr("<td data-field=\"assurance\">RPO declared, RTO declared</td>"));
+}
+
 TEST_F(WebConsoleTest, SignedOutCallersAreSentToSignInAndTokensWorkAsHeaders) {
   int status = 0;
   auto page = HttpGet(Url("/agents"), &status);

@@ -588,5 +588,151 @@ TEST(EvaluateTime, ARestoreTestDatedInTheFutureIsNotATest) {
       << "once per source";
 }
 
+// --- assurance (collector/evaluation/assurance.h) ---------------------------------------------
+
+struct AssuranceCase {
+  std::string name;
+  std::function<void(Plan&, FakeEvidence&)> setup;
+  Assurance rpo, rto;
+};
+
+class AssuranceTest : public ::testing::TestWithParam<AssuranceCase> {};
+
+TEST_P(AssuranceTest, Levels) {
+  const AssuranceCase& c = GetParam();
+  Plan plan = BasePlan();
+  FakeEvidence evidence;
+  c.setup(plan, evidence);
+  const Evaluation e = Evaluate(plan, evidence, kNow);
+  EXPECT_EQ(AssuranceName(e.assurance.rpo), std::string(AssuranceName(c.rpo))) << "RPO";
+  EXPECT_EQ(AssuranceName(e.assurance.rto), std::string(AssuranceName(c.rto))) << "RTO";
+}
+
+// A failover target that reports ready.
+void Standby(FakeEvidence& e, bool ready = true) {
+  e.Add("b/standby", CHECK_STATUS_OK, absl::Seconds(10)).ready = ready;
+}
+
+using As = Assurance;
+INSTANTIATE_TEST_SUITE_P(
+    Assurance, AssuranceTest,
+    ::testing::Values(AssuranceCase{"no_evidence_is_declared",
+                                    [](Plan& p, FakeEvidence&) { p.recovery_point = {"a/dump"}; }, As::kDeclared,
+                                    As::kDeclared},
+                      AssuranceCase{"a_listed_backup_is_monitored",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.recovery_point = {"a/dump"};
+                                      Backup(e, "a/dump", absl::Minutes(5), INTEGRITY_UNVERIFIED);
+                                    },
+                                    As::kMonitored, As::kDeclared},
+                      AssuranceCase{"a_stale_backup_counts_for_nothing",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.recovery_point = {"a/dump"};
+                                      Backup(e, "a/dump", absl::Minutes(5));
+                                      e.sources["a/dump"].latest->received = kNow - absl::Hours(1);
+                                    },
+                                    As::kDeclared, As::kDeclared},
+                      AssuranceCase{"bytes_read_back_are_verified",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.recovery_point = {"a/dump"};
+                                      p.integrity = {"a/verify"};
+                                      Backup(e, "a/dump", absl::Minutes(5), INTEGRITY_UNVERIFIED);
+                                      e.Add("a/verify", CHECK_STATUS_OK, absl::Seconds(10)).integrity =
+                                          INTEGRITY_VERIFIED;
+                                    },
+                                    As::kVerified, As::kDeclared},
+                      AssuranceCase{"a_corrupt_copy_is_not_verified",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.recovery_point = {"a/dump", "b/dump"};
+                                      Backup(e, "a/dump", absl::Minutes(5));
+                                      Backup(e, "b/dump", absl::Minutes(5), INTEGRITY_CORRUPT);
+                                    },
+                                    As::kMonitored, As::kDeclared},
+                      AssuranceCase{"a_ready_standby_is_monitored",
+                                    [](Plan& p, FakeEvidence& e) { p.failover = {"b/standby"}, Standby(e); },
+                                    As::kDeclared, As::kMonitored},
+                      AssuranceCase{"a_standby_not_ready_counts_for_nothing",
+                                    [](Plan& p, FakeEvidence& e) { p.failover = {"b/standby"}, Standby(e, false); },
+                                    As::kDeclared, As::kDeclared},
+                      AssuranceCase{"a_validated_restore_test_is_restored",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.restore_test = {"a/drill"};
+                                      Restore(e, absl::Hours(2), absl::Minutes(10));
+                                    },
+                                    As::kRestored, As::kRestored},
+                      AssuranceCase{"a_restore_without_validation_is_verified",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.restore_test = {"a/drill"};
+                                      Restore(e, absl::Hours(2), absl::Minutes(10));
+                                      e.sources["a/drill"].latest->restore_succeeded.reset();
+                                      e.sources["a/drill"].latest_conclusive->restore_succeeded.reset();
+                                    },
+                                    As::kVerified, As::kVerified},
+                      AssuranceCase{"a_failed_restore_test_counts_for_nothing",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.restore_test = {"a/drill"};
+                                      Restore(e, absl::Hours(2), absl::Minutes(10), false);
+                                    },
+                                    As::kDeclared, As::kDeclared},
+                      AssuranceCase{"an_overdue_restore_test_counts_for_nothing",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.restore_test = {"a/drill"};
+                                      p.restore_every = kDay;
+                                      Restore(e, absl::Hours(30), absl::Minutes(10));
+                                    },
+                                    As::kDeclared, As::kDeclared},
+                      AssuranceCase{"a_passed_restore_exercise_is_exercised",
+                                    [](Plan& p, FakeEvidence& e) { e.Exercise("restore", kDay, true, 600); },
+                                    As::kExercised, As::kExercised},
+                      AssuranceCase{"a_failover_exercise_exercises_the_rto",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.recovery_point = {"a/dump"};
+                                      p.failover = {"b/standby"};
+                                      Backup(e, "a/dump", absl::Minutes(5), INTEGRITY_UNVERIFIED);
+                                      Standby(e);
+                                      e.Exercise("failover", kDay, true, 600);
+                                    },
+                                    As::kMonitored, As::kExercised},
+                      AssuranceCase{"a_failover_exercise_with_the_target_down_is_not",
+                                    [](Plan& p, FakeEvidence& e) {
+                                      p.failover = {"b/standby"};
+                                      Standby(e, false);
+                                      e.Exercise("failover", kDay, true, 600);
+                                    },
+                                    As::kDeclared, As::kDeclared}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(EvaluateAssurance, BelowTheRequiredMinimumIsUnknown) {
+  Plan plan = BasePlan();
+  plan.recovery_point = {"a/dump"};
+  plan.failover = {"b/standby"};
+  plan.require = {{"rpo", Assurance::kVerified}, {"rto", Assurance::kRestored}};
+  FakeEvidence e;
+  Backup(e, "a/dump", absl::Minutes(5));
+  Standby(e);
+  Evaluation ev = Evaluate(plan, e, kNow);
+  EXPECT_EQ(ev.state, PLAN_STATE_UNKNOWN);
+  ASSERT_TRUE(ev.HasReason("assurance_below_required"));
+  ASSERT_EQ(ev.reasons.size(), 1u) << "the RPO is verified: only the RTO falls short";
+  EXPECT_EQ(ev.reasons[0].text, "the RTO rests on monitored evidence; the plan requires restored");
+  // A validated restore test meets it: ready again.
+  plan.restore_test = {"a/drill"};
+  Restore(e, absl::Hours(2), absl::Minutes(10));
+  ev = Evaluate(plan, e, kNow);
+  EXPECT_EQ(ev.state, PLAN_STATE_READY);
+  EXPECT_FALSE(ev.HasReason("assurance_below_required"));
+  // The minimum never makes a plan better: a breached RPO stays not_ready.
+  plan.rpo = absl::Minutes(1);
+  EXPECT_EQ(Evaluate(plan, e, kNow).state, PLAN_STATE_NOT_READY);
+}
+
+TEST(EvaluateAssurance, NamesRoundTrip) {
+  for (As level : {As::kDeclared, As::kMonitored, As::kVerified, As::kRestored, As::kExercised}) {
+    EXPECT_EQ(AssuranceFromName(AssuranceName(level)), level);
+  }
+  EXPECT_EQ(AssuranceFromName("tested"), std::nullopt);
+  EXPECT_EQ(AssuranceNames(), "declared, monitored, verified, restored or exercised");
+}
+
 }  // namespace
 }  // namespace paraat

@@ -69,6 +69,17 @@ TEST(ParsePlan, ProcessWithOnlyDependencies) {
   EXPECT_EQ(proto.accept_unevidenced().at("rto"), "supplier restores it");
 }
 
+TEST(ParsePlan, RequiredAssurance) {
+  auto plan = ParsePlan(
+      "id: p\nname: P\nobjectives: {rpo: 1h, rto: 4h}\nsources: {recovery_point: [a/b]}\n"
+      "require: {rpo: verified, rto: restored}\n",
+      "p.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->require.at("rpo"), Assurance::kVerified);
+  EXPECT_EQ(plan->require.at("rto"), Assurance::kRestored);
+  EXPECT_EQ(ToProto(*plan).require().at("rto"), "restored");
+}
+
 struct BadPlan {
   const char* name;
   const char* yaml;
@@ -134,6 +145,19 @@ INSTANTIATE_TEST_SUITE_P(
                 "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n"
                 "accept_unevidenced: {rto: \"\"}\n",
                 "plans/x.yaml:5: accept_unevidenced.rto: must not be empty"},
+        BadPlan{"require_unknown_level",
+                "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n"
+                "require: {rpo: verified, rto: tested}\n",
+                "plans/x.yaml:5: require.rto: \"tested\" is not an assurance level; write declared, monitored, "
+                "verified, restored or exercised"},
+        BadPlan{"require_unknown_objective",
+                "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n"
+                "require: {mtpd: verified}\n",
+                "plans/x.yaml:5: require.mtpd: unknown key"},
+        BadPlan{"require_not_a_map",
+                "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\n"
+                "require: verified\n",
+                "plans/x.yaml:5: require:"},
         BadPlan{"unknown_top_key",
                 "id: p\nname: B\nobjectives: {rpo: 1h, rto: 1h}\nsources: {recovery_point: [a/b]}\nowner_team: x\n",
                 "plans/x.yaml:5: owner_team: unknown key"}),

@@ -234,6 +234,11 @@ std::vector<Scenario> ContinuityScenarios() {
       {"incident_mtpd",
        [](Plan& p, E& e) { p.mtpd = absl::Hours(24), e.Continuity().open = Incident(absl::Hours(30)); }},
       {"unevidenced", [&](Plan& p, E& e) { rp(p), p.accept_unevidenced.clear(); }},
+      {"assurance_below_required",
+       [&](Plan& p, E& e) {
+         rp(p), p.require["rto"] = Assurance::kRestored;
+         e.Result("a/dump", v1::CHECK_STATUS_OK, absl::Seconds(5));
+       }},
       {"copies_one",
        [&](Plan& p, E& e) {
          rp(p);

@@ -87,6 +87,12 @@ TEST(HtmlReport, DutchPlanShowsTheDutchDetailedReason) {
   EXPECT_THAT(Render(Lang::kEn), HasSubstr("achieved RPO 1 h 30 min exceeds the target 15 min"));
 }
 
+TEST(HtmlReport, AssuranceInTheReadersLanguage) {
+  // The status says nothing of assurance: both objectives are declared, the weakest level.
+  EXPECT_THAT(Render(Lang::kNl), HasSubstr("Zekerheid (hoe sterk het bewijs is): RPO opgegeven, RTO opgegeven"));
+  EXPECT_THAT(Render(Lang::kEn), HasSubstr("Assurance (how strong the evidence is): RPO declared, RTO declared"));
+}
+
 // A report with every section: controls, transitions, charts, tests and exercises, sources,
 // gaps, plan changes, contacts, an incident with its NIS2 deadlines, a review, continuity
 // records, the recovery chain and a signed checkpoint.

@@ -113,6 +113,7 @@ HttpResponse WebConsole::Overview(const HttpRequest& req, Caller& c) {
     r.set("state_label", console::StateLabel(loc, s.state()));
     r.set("rpo", RpoText(loc, s));
     r.set("rto", RestoreText(loc, s, now));
+    r.set("assurance", AssuranceCell(s, loc));
     if (const paraat::v1::TestDue* first = FirstDue(s)) r.set("next_due", DueData(loc, *first, now));
     std::vector<std::string> reasons;
     for (const auto& reason : s.reasons()) reasons.push_back(ReasonPageText(reason, loc));
