@@ -47,7 +47,7 @@ void AddCheckpointResources(const paraat::v1::ExportCheckpoint& c, const std::st
                  const std::string& bytes) {
     if (bytes.empty()) return;
     resources.push_back(
-        Resource(UuidV5(base + "|" + name), title, {OscalProp("key-id", c.key_id())}, name, media, bytes));
+        Resource(UuidV5(base + "|" + name), title, json::array({OscalProp("key-id", c.key_id())}), name, media, bytes));
   };
   add(kCheckpointFile, "Signed checkpoint of the evidence log", "text/plain", c.note());
   add(kSignatureFile, "Ed25519 signature over checkpoint.txt", "application/octet-stream", c.signature());
@@ -154,7 +154,7 @@ json OscalBackMatter(const ReportModel& model, const std::string& base) {
 
 json OscalRecordEvidence(const ReportModel& model, const std::string& base, uint64_t seq,
                          const std::string& description) {
-  json e = {{"description", description}, {"props", {OscalProp("evidence-seq", absl::StrCat(seq))}}};
+  json e = {{"description", description}, {"props", json::array({OscalProp("evidence-seq", absl::StrCat(seq))})}};
   if (model.proofs().count(seq)) e["href"] = "#" + RecordUuid(base, seq);
   return e;
 }
