@@ -82,6 +82,12 @@ checks:
   }
 
   std::string Url(const std::string& path) { return absl::StrCat("http://127.0.0.1:", collector_.metrics_port, path); }
+  // A page as a viewer sees it, with the viewer's token as a bearer header.
+  absl::StatusOr<std::string> ViewerGet(const std::string& path, int* status) {
+    HttpOptions bearer;
+    bearer.headers.push_back("Authorization: Bearer viewer-secret-token-1");
+    return HttpGet(Url(path), status, bearer);
+  }
 
   TempDir dir_;
   int port_ = FreePort();
@@ -120,10 +126,8 @@ TEST_F(WebConsoleTest, EveryPageInBothLanguagesInARealBrowser) {
 }
 
 TEST_F(WebConsoleTest, APlanPageShowsItsRecoveryChainInDutch) {
-  HttpOptions bearer;
-  bearer.headers.push_back("Authorization: Bearer viewer-secret-token-1");
   int status = 0;
-  auto page = HttpGet(Url("/plans/paspoort?lang=nl"), &status, bearer);
+  auto page = ViewerGet("/plans/paspoort?lang=nl", &status);
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(status, 200);
   EXPECT_THAT(*page, HasSubstr("id=\"recovery-chain\""));
@@ -134,22 +138,20 @@ TEST_F(WebConsoleTest, APlanPageShowsItsRecoveryChainInDutch) {
   // Nothing of the chain restored yet: its recovery time is not measured, never a number.
   EXPECT_THAT(*page, HasSubstr("<dd data-field=\"effective_recovery\">niet gemeten</dd>"));
   // A plan without dependencies has no such section.
-  page = HttpGet(Url("/plans/zaken?lang=nl"), &status, bearer);
+  page = ViewerGet("/plans/zaken?lang=nl", &status);
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_THAT(*page, ::testing::Not(HasSubstr("id=\"recovery-chain\"")));
 }
 
 TEST_F(WebConsoleTest, TheOverviewShowsHowStrongTheEvidenceIsInTheReadersLanguage) {
-  HttpOptions bearer;
-  bearer.headers.push_back("Authorization: Bearer viewer-secret-token-1");
   int status = 0;
-  auto nl = HttpGet(Url("/?lang=nl"), &status, bearer);
+  auto nl = ViewerGet("/?lang=nl", &status);
   ASSERT_TRUE(nl.ok()) << nl.status();
   EXPECT_EQ(status, 200);
   EXPECT_THAT(*nl, HasSubstr("<th scope=\"col\">Zekerheid</th>"));
   // The process has no evidence of its own: both objectives are only declared.
   EXPECT_THAT(*nl, HasSubstr("<td data-field=\"assurance\">RPO opgegeven, RTO opgegeven</td>"));
-  auto en = HttpGet(Url("/?lang=en"), &status, bearer);
+  auto en = ViewerGet("/?lang=en", &status);
   ASSERT_TRUE(en.ok()) << en.status();
   EXPECT_THAT(*en, HasSubstr("<th scope=\"col\">Assurance</th>"));
   EXPECT_THAT(*en, HasSubstr("<td data-field=\"assurance\">RPO declared, RTO declared</td>"));
@@ -159,14 +161,12 @@ TEST_F(WebConsoleTest, SignedOutCallersAreSentToSignInAndTokensWorkAsHeaders) {
   int status = 0;
   auto page = HttpGet(Url("/agents"), &status);
   EXPECT_EQ(status, 303);
-  HttpOptions bearer;
-  bearer.headers.push_back("Authorization: Bearer viewer-secret-token-1");
-  page = HttpGet(Url("/agents"), &status, bearer);
+  page = ViewerGet("/agents", &status);
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(status, 200);
   EXPECT_THAT(*page, HasSubstr("web-01"));
   // A viewer may not read the evidence.
-  page = HttpGet(Url("/evidence"), &status, bearer);
+  page = ViewerGet("/evidence", &status);
   EXPECT_EQ(status, 403);
   // /healthz and the style sheet need no one.
   EXPECT_TRUE(HttpGet(Url("/healthz"), &status).ok());
