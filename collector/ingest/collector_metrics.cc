@@ -9,6 +9,10 @@ prometheus::Counter& NewCounter(prometheus::Registry& r, const std::string& name
   return prometheus::BuildCounter().Name(name).Help(help).Register(r).Add({});
 }
 
+prometheus::Gauge& NewGauge(prometheus::Registry& r, const std::string& name, const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
+}
+
 prometheus::Histogram& NewHistogram(prometheus::Registry& r, const std::string& name, const std::string& help,
                                     prometheus::Histogram::BucketBoundaries buckets) {
   return prometheus::BuildHistogram().Name(name).Help(help).Register(r).Add({}, std::move(buckets));
@@ -42,67 +46,30 @@ CollectorMetrics::CollectorMetrics()
                                        "Duration of one evaluation of all plans", kLatencyBuckets)),
       plan_transitions(
           NewCounter(*registry_, "paraat_collector_plan_transitions_total", "Plan state changes recorded as evidence")),
-      streams(prometheus::BuildGauge()
-                  .Name("paraat_collector_agent_streams")
-                  .Help("Open agent streams")
-                  .Register(*registry_)
-                  .Add({})),
-      chain_verified(prometheus::BuildGauge()
-                         .Name("paraat_evidence_chain_verified")
-                         .Help("1 when the last verification found the evidence chain intact, 0 when broken")
-                         .Register(*registry_)
-                         .Add({})),
-      chain_verified_time(prometheus::BuildGauge()
-                              .Name("paraat_evidence_chain_last_verified_timestamp_seconds")
-                              .Help("When the evidence chain was last verified (0: not yet)")
-                              .Register(*registry_)
-                              .Add({})),
-      chain_records(prometheus::BuildGauge()
-                        .Name("paraat_evidence_chain_records")
-                        .Help("Evidence records checked by the last verification")
-                        .Register(*registry_)
-                        .Add({})),
-      store_up(prometheus::BuildGauge()
-                   .Name("paraat_collector_store_up")
-                   .Help("1 while the collector can use its evidence store, 0 while it cannot")
-                   .Register(*registry_)
-                   .Add({})),
-      clock_step(prometheus::BuildGauge()
-                     .Name("paraat_collector_clock_step_seconds")
-                     .Help("How far the system clock stepped from the collector's own time, not followed (yet)")
-                     .Register(*registry_)
-                     .Add({})),
+      streams(NewGauge(*registry_, "paraat_collector_agent_streams", "Open agent streams")),
+      chain_verified(NewGauge(*registry_, "paraat_evidence_chain_verified",
+                              "1 when the last verification found the evidence chain intact, 0 when broken")),
+      chain_verified_time(NewGauge(*registry_, "paraat_evidence_chain_last_verified_timestamp_seconds",
+                                   "When the evidence chain was last verified (0: not yet)")),
+      chain_records(
+          NewGauge(*registry_, "paraat_evidence_chain_records", "Evidence records checked by the last verification")),
+      store_up(NewGauge(*registry_, "paraat_collector_store_up",
+                        "1 while the collector can use its evidence store, 0 while it cannot")),
+      clock_step(NewGauge(*registry_, "paraat_collector_clock_step_seconds",
+                          "How far the system clock stepped from the collector's own time, not followed (yet)")),
       signing_enabled(
-          prometheus::BuildGauge()
-              .Name("paraat_evidence_signing_enabled")
-              .Help("1 when the collector has a signing key and signs checkpoints; 0: exports carry no proof")
-              .Register(*registry_)
-              .Add({})),
-      checkpoint_time(prometheus::BuildGauge()
-                          .Name("paraat_evidence_checkpoint_timestamp_seconds")
-                          .Help("When the newest signed checkpoint of the evidence log was signed (0: none yet)")
-                          .Register(*registry_)
-                          .Add({})),
-      checkpoint_tree_size(prometheus::BuildGauge()
-                               .Name("paraat_evidence_checkpoint_tree_size")
-                               .Help("Evidence records the newest signed checkpoint covers")
-                               .Register(*registry_)
-                               .Add({})),
-      checkpoints_untimestamped(prometheus::BuildGauge()
-                                    .Name("paraat_evidence_checkpoints_without_timestamp")
-                                    .Help("Signed checkpoints the time-stamping authority has not stamped yet")
-                                    .Register(*registry_)
-                                    .Add({})),
-      checkpoint_errors(prometheus::BuildCounter()
-                            .Name("paraat_evidence_checkpoint_errors_total")
-                            .Help("Checkpoints that could not be signed or stored")
-                            .Register(*registry_)
-                            .Add({})),
-      timestamp_errors(prometheus::BuildCounter()
-                           .Name("paraat_evidence_timestamp_errors_total")
-                           .Help("Requests to the time-stamping authority that failed")
-                           .Register(*registry_)
-                           .Add({})) {
+          NewGauge(*registry_, "paraat_evidence_signing_enabled",
+                   "1 when the collector has a signing key and signs checkpoints; 0: exports carry no proof")),
+      checkpoint_time(NewGauge(*registry_, "paraat_evidence_checkpoint_timestamp_seconds",
+                               "When the newest signed checkpoint of the evidence log was signed (0: none yet)")),
+      checkpoint_tree_size(NewGauge(*registry_, "paraat_evidence_checkpoint_tree_size",
+                                    "Evidence records the newest signed checkpoint covers")),
+      checkpoints_untimestamped(NewGauge(*registry_, "paraat_evidence_checkpoints_without_timestamp",
+                                         "Signed checkpoints the time-stamping authority has not stamped yet")),
+      checkpoint_errors(NewCounter(*registry_, "paraat_evidence_checkpoint_errors_total",
+                                   "Checkpoints that could not be signed or stored")),
+      timestamp_errors(NewCounter(*registry_, "paraat_evidence_timestamp_errors_total",
+                                  "Requests to the time-stamping authority that failed")) {
   store_up.Set(1);
   chain_verified.Set(1);  // innocent until verified otherwise; the timestamp says whether it ran
   rejected_ = &prometheus::BuildCounter()
