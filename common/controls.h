@@ -1,5 +1,7 @@
-// The catalogue of controls Paraat's evidence serves (docs/design.md, "Controls catalogue").
-// Constant data and pure functions: no errors, safe from any thread.
+// The catalogue of controls Paraat's evidence serves (docs/design.md, "Controls catalogue"): per
+// control, every kind of evidence it requires, how fresh each must be, and where that
+// requirement comes from (the standard's clause). The data is common/controls.yaml, embedded in
+// the binaries; it is parsed once, on first use. Immutable afterwards: safe from any thread.
 #ifndef PARAAT_COMMON_CONTROLS_H_
 #define PARAAT_COMMON_CONTROLS_H_
 
@@ -7,16 +9,30 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/i18n.h"
 
 namespace paraat {
 
+// The evidence kinds: "backup", "integrity", "restore", "replication", "failover", "exercise",
+// "plan", "monitoring", "training", "review", "incident".
+struct ControlRequirement {
+  std::string kind;
+  // Evidence of this kind must be at most this old at every moment of a period (a restore test
+  // within a year: 365 days); InfiniteDuration() when the control sets no cadence.
+  absl::Duration within = absl::InfiniteDuration();
+  std::string source;  // where the requirement comes from: "ISO/IEC 27002:2022 8.13 (g)"
+};
+
 struct Control {
-  const char* id;        // "bio2:8.13.04"
-  const char* title;     // short
-  const char* evidence;  // which evidence serves it
-  // Which kinds of evidence count for it: any of "backup", "integrity", "restore",
-  // "replication", "failover", "exercise", "plan", "monitoring", "training", "review", "incident".
-  const char* serves;
+  std::string id;        // "bio2:8.13.04"
+  std::string title;     // English, short
+  std::string title_nl;  // Dutch
+  std::string evidence;  // which evidence serves it, in words (English)
+  std::string source;    // the clause the control itself is: "BIO2 8.13.04"
+  std::vector<ControlRequirement> requirements;  // every one must hold for the control to be satisfied
+  // The title in `lang`.
+  const std::string& Title(Lang lang) const { return lang == Lang::kNl && !title_nl.empty() ? title_nl : title; }
 };
 
 const std::vector<Control>& ControlCatalogue();

@@ -275,7 +275,7 @@ void ReportModel::Finish(absl::Time since, absl::Time until) {
       std::set<std::string> wanted;
       if (c != nullptr) {
         f.title = c->title;
-        for (absl::string_view k : absl::StrSplit(c->serves, ' ', absl::SkipEmpty())) wanted.insert(std::string(k));
+        for (const ControlRequirement& r : c->requirements) wanted.insert(r.kind);
       } else {
         f.title = "(not in Paraat's catalogue)";
         wanted = available;
@@ -297,9 +297,9 @@ void ReportModel::Finish(absl::Time since, absl::Time until) {
       if (f.evidence_kinds.empty()) {
         f.satisfied = false;
         f.reason = "other";
-        f.needs = c ? c->evidence : "evidence";
+        f.needs = c ? c->evidence : std::string("evidence");
         f.description = absl::StrCat("No evidence source of this plan serves this control (it needs ",
-                                     c ? c->evidence : "evidence", ").");
+                                     c ? c->evidence : std::string("evidence"), ").");
       } else if (!failing.empty()) {
         f.satisfied = false;
         f.reason = breach ? "fail" : "other";
