@@ -1,7 +1,8 @@
 // The catalogue of controls Paraat's evidence serves (docs/design.md, "Controls catalogue"): per
 // control, every kind of evidence it requires, how fresh each must be, and where that
-// requirement comes from (the standard's clause). The data is common/controls.yaml, embedded in
-// the binaries; it is parsed once, on first use. Immutable afterwards: safe from any thread.
+// requirement comes from (the standard's clause). Constant data (common/controls.cc): safe from any
+// thread. The requirement lists are still the old catalogue's "serves" lists, without cadences or
+// sources; findings still treat them as "any of" (report/report_model.cc).
 #ifndef PARAAT_COMMON_CONTROLS_H_
 #define PARAAT_COMMON_CONTROLS_H_
 
