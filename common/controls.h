@@ -26,11 +26,11 @@ struct ControlRequirement {
 };
 
 struct Control {
-  std::string id;        // "bio2:8.13.04"
-  std::string title;     // English, short
-  std::string title_nl;  // Dutch
-  std::string evidence;  // which evidence serves it, in words (English)
-  std::string source;    // the clause the control itself is: "BIO2 8.13.04"
+  std::string id;                                // "bio2:8.13.04"
+  std::string title;                             // English, short
+  std::string title_nl;                          // Dutch
+  std::string evidence;                          // which evidence serves it, in words (English)
+  std::string source;                            // the clause the control itself is: "BIO2 8.13.04"
   std::vector<ControlRequirement> requirements;  // every one must hold for the control to be satisfied
   // The title in `lang`.
   const std::string& Title(Lang lang) const { return lang == Lang::kNl && !title_nl.empty() ? title_nl : title; }
